@@ -1,0 +1,394 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/airlock-go/airlock/internal/domain"
+	"github.com/airlock-go/airlock/internal/store"
+)
+
+// AddFile is one file to add to a request.
+type AddFile struct {
+	Path     string
+	FileType domain.FileType
+}
+
+// staged is a workspace file copied into the request store, ready to be
+// recorded on a request.
+type staged struct {
+	file   domain.WorkspaceFile
+	fileID string
+	ft     domain.FileType
+}
+
+// CurrentRequest returns the user's active request for the workspace, or
+// nil when they have none.
+func (s *Service) CurrentRequest(ctx context.Context, u domain.User, workspace string) (*domain.Request, error) {
+	id, err := s.store.ActiveRequestID(ctx, workspace, u.Username)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("service: current request: %w", err)
+	}
+	return s.request(ctx, id)
+}
+
+// newRequest is a request for the user and workspace not yet stored.
+func (s *Service) newRequest(u domain.User, workspace string) *domain.Request {
+	info := u.WorkspaceInfo(workspace)
+	return &domain.Request{
+		ID: newRequestID(), Workspace: workspace, Project: info.ProjectDetails.Name,
+		Organisations: slices.Clone(info.ProjectDetails.Orgs), Author: u.Username,
+		CreatedAt: s.clock(), Status: domain.StatusPending, SubmittedReviews: map[string]time.Time{},
+	}
+}
+
+// loadCurrent loads the user's active request, or a new unsaved one.
+func (s *Service) loadCurrent(u domain.User, workspace string) func(context.Context) (*domain.Request, error) {
+	return func(ctx context.Context) (*domain.Request, error) {
+		r, err := s.CurrentRequest(ctx, u, workspace)
+		if err != nil || r != nil {
+			return r, err
+		}
+		return s.newRequest(u, workspace), nil
+	}
+}
+
+// GetOrCreateRequest returns the user's active request for the workspace,
+// creating an empty one if they have none. automated marks the creation as
+// done by a scheduled job.
+func (s *Service) GetOrCreateRequest(ctx context.Context, u domain.User, workspace string, automated bool) (*domain.Request, error) {
+	if err := u.CheckActionWorkspace(workspace); err != nil {
+		return nil, err
+	}
+	var extra map[string]string
+	if automated {
+		extra = map[string]string{"automated_action": "true"}
+	}
+	return s.run(ctx, u.Username, s.loadCurrent(u, workspace), func(r *domain.Request) (func(*change) error, error) {
+		return func(*change) error { return nil }, nil
+	}, extra)
+}
+
+// AddFiles adds workspace files to the user's active request, in one
+// group, creating the request when they have none. Either every file is
+// added or nothing is written. A withdrawn file is added back in place.
+func (s *Service) AddFiles(ctx context.Context, u domain.User, workspace, group string, files []AddFile) (*domain.Request, error) {
+	return s.addFiles(ctx, u, workspace, group, files, nil)
+}
+
+func (s *Service) addFiles(ctx context.Context, u domain.User, workspace, group string, files []AddFile, extra map[string]string) (*domain.Request, error) {
+	if err := u.CheckActionWorkspace(workspace); err != nil {
+		return nil, err
+	}
+	if len(files) == 0 {
+		return nil, domain.Errorf(domain.ErrInvalidInput, "no files to add")
+	}
+	seen := map[string]bool{}
+	for _, f := range files {
+		if seen[f.Path] {
+			return nil, domain.Errorf(domain.ErrInvalidInput, "%s is listed twice", f.Path)
+		}
+		seen[f.Path] = true
+	}
+	// Copy the files first, outside any transaction: the copies are keyed
+	// by content, so copies an action ends up not using cost only space,
+	// and `airlock gc` takes them back.
+	var stagedFiles []staged
+	copied := false
+	return s.run(ctx, u.Username, s.loadCurrent(u, workspace), func(r *domain.Request) (func(*change) error, error) {
+		if r.Version > 0 {
+			if err := r.CheckEdit(u); err != nil {
+				return nil, err
+			}
+		}
+		name, err := domain.ResolveGroupName(r, group)
+		if err != nil {
+			return nil, err
+		}
+		released, err := s.store.ReleasedFileIDs(ctx, workspace)
+		if err != nil {
+			return nil, fmt.Errorf("service: add files: %w", err)
+		}
+		current := r
+		if r.Version == 0 {
+			current = nil
+		}
+		var checked []staged
+		for _, f := range files {
+			wf, err := s.workspaceFile(ctx, workspace, f.Path)
+			if err != nil {
+				return nil, err
+			}
+			if err := domain.CheckAddable(f.Path, f.FileType, domain.FileStatus(wf, released, current), current); err != nil {
+				return nil, err
+			}
+			checked = append(checked, staged{file: wf, ft: f.FileType})
+		}
+		if !copied {
+			for i := range checked {
+				if checked[i].fileID, err = s.copyFile(ctx, workspace, checked[i].file); err != nil {
+					return nil, err
+				}
+			}
+			stagedFiles, copied = checked, true
+		}
+		return func(c *change) error {
+			if err := c.ensureGroup(name); err != nil {
+				return err
+			}
+			for _, st := range stagedFiles {
+				if old, ok := c.r.File(st.file.Relpath); ok {
+					if err := c.replaceFile(*old, st, name); err != nil {
+						return err
+					}
+					continue
+				}
+				if err := c.insertFile(st, name, domain.EventRequestFileAdd); err != nil {
+					return err
+				}
+			}
+			return nil
+		}, nil
+	}, extra)
+}
+
+// UpdateFiles refreshes files of the user's active request whose
+// workspace copies changed, keeping their group and type. Their votes are
+// reset: updated files need two fresh reviews.
+func (s *Service) UpdateFiles(ctx context.Context, u domain.User, workspace string, paths []string) (*domain.Request, error) {
+	if len(paths) == 0 {
+		return nil, domain.Errorf(domain.ErrInvalidInput, "no files to update")
+	}
+	var stagedFiles []staged
+	return s.run(ctx, u.Username, func(ctx context.Context) (*domain.Request, error) {
+		r, err := s.CurrentRequest(ctx, u, workspace)
+		if err == nil && r == nil {
+			err = domain.Errorf(domain.ErrNotFound, "you have no current request for workspace %s", workspace)
+		}
+		return r, err
+	}, func(r *domain.Request) (func(*change) error, error) {
+		released, err := s.store.ReleasedFileIDs(ctx, workspace)
+		if err != nil {
+			return nil, fmt.Errorf("service: update files: %w", err)
+		}
+		var checked []staged
+		for _, p := range paths {
+			wf, err := s.workspaceFile(ctx, workspace, p)
+			if err != nil {
+				return nil, err
+			}
+			if err := r.CheckUpdateFile(u, p, domain.FileStatus(wf, released, r)); err != nil {
+				return nil, err
+			}
+			checked = append(checked, staged{file: wf})
+		}
+		if stagedFiles == nil {
+			for i := range checked {
+				if checked[i].fileID, err = s.copyFile(ctx, workspace, checked[i].file); err != nil {
+					return nil, err
+				}
+			}
+			stagedFiles = checked
+		}
+		return func(c *change) error {
+			for _, st := range stagedFiles {
+				old, _ := c.r.File(st.file.Relpath)
+				st.ft = old.FileType
+				if err := c.replaceFile(*old, st, old.Group); err != nil {
+					return err
+				}
+			}
+			return nil
+		}, nil
+	}, nil)
+}
+
+// WithdrawFiles takes files off a request: a pending request forgets them;
+// a returned one keeps them, withdrawn, for the record.
+func (s *Service) WithdrawFiles(ctx context.Context, u domain.User, id string, paths []string) (*domain.Request, error) {
+	if len(paths) == 0 {
+		return nil, domain.Errorf(domain.ErrInvalidInput, "no files to withdraw")
+	}
+	return s.update(ctx, u, id, func(r *domain.Request) (func(*change) error, error) {
+		for _, p := range paths {
+			if err := r.CheckWithdrawFile(u, p); err != nil {
+				return nil, err
+			}
+		}
+		return func(c *change) error {
+			for _, p := range paths {
+				f, _ := c.r.File(p)
+				extra := map[string]string{"group": f.Group, "filetype": string(f.FileType)}
+				if c.r.Status == domain.StatusPending {
+					if err := c.deleteFile(*f, false); err != nil {
+						return err
+					}
+				} else if err := c.tx.SetFileProperties(c.ctx, c.r.ID, p, f.Group, domain.FileWithdrawn); err != nil {
+					return fmt.Errorf("withdraw %s: %w", p, err)
+				}
+				if err := c.audit(domain.EventRequestFileWithdraw, p, extra); err != nil {
+					return err
+				}
+			}
+			return nil
+		}, nil
+	})
+}
+
+// ChangeFileProperties moves files to another group and/or changes their
+// type. Their votes are reset: the new context needs a fresh review.
+func (s *Service) ChangeFileProperties(ctx context.Context, u domain.User, id string, paths []string, group string, ft domain.FileType) (*domain.Request, error) {
+	if len(paths) == 0 {
+		return nil, domain.Errorf(domain.ErrInvalidInput, "no files to change")
+	}
+	return s.update(ctx, u, id, func(r *domain.Request) (func(*change) error, error) {
+		name, err := domain.ResolveGroupName(r, group)
+		if err != nil {
+			return nil, err
+		}
+		released, err := s.store.ReleasedFileIDs(ctx, r.Workspace)
+		if err != nil {
+			return nil, fmt.Errorf("service: change file properties: %w", err)
+		}
+		for _, p := range paths {
+			var fileID string
+			if f, ok := r.File(p); ok {
+				fileID = f.FileID
+			}
+			if err := r.CheckChangeProperties(u, p, name, ft, released[fileID]); err != nil {
+				return nil, err
+			}
+		}
+		return func(c *change) error {
+			if err := c.ensureGroup(name); err != nil {
+				return err
+			}
+			for _, p := range paths {
+				f, _ := c.r.File(p)
+				if err := c.resetVotes(*f); err != nil {
+					return err
+				}
+				if err := c.tx.SetFileProperties(c.ctx, c.r.ID, p, name, ft); err != nil {
+					return fmt.Errorf("change properties of %s: %w", p, err)
+				}
+				if err := c.audit(domain.EventRequestFileUpdate, p, map[string]string{"group": name, "filetype": string(ft)}); err != nil {
+					return err
+				}
+			}
+			return nil
+		}, nil
+	})
+}
+
+// workspaceFile looks a path up in a workspace; paths outside the valid
+// tree are refused here, before any check that could leak what exists.
+func (s *Service) workspaceFile(ctx context.Context, workspace, relpath string) (domain.WorkspaceFile, error) {
+	if s.workspaces == nil {
+		return domain.WorkspaceFile{}, fmt.Errorf("service: no workspace reader configured")
+	}
+	wf, err := s.workspaces.File(ctx, workspace, relpath)
+	if err != nil {
+		return domain.WorkspaceFile{}, wrapStoreErr("service: read workspace file", err)
+	}
+	if !wf.Valid {
+		return domain.WorkspaceFile{}, domain.Errorf(domain.ErrInvalidInput, "%s is not an output of workspace %s that can be released", relpath, workspace)
+	}
+	return wf, nil
+}
+
+func (s *Service) copyFile(ctx context.Context, workspace string, wf domain.WorkspaceFile) (string, error) {
+	if s.blobs == nil {
+		return "", fmt.Errorf("service: no request file store configured")
+	}
+	id, err := s.blobs.Put(ctx, workspace, wf.Relpath, wf.ContentHash)
+	if err != nil {
+		return "", wrapStoreErr("service: copy "+wf.Relpath, err)
+	}
+	return id, nil
+}
+
+// ensureGroup creates the group on the request if it is new.
+func (c *change) ensureGroup(name string) error {
+	if _, ok := c.r.Group(name); ok {
+		return nil
+	}
+	g := domain.Group{Name: name, CreatedAt: c.now, UpdatedAt: c.now}
+	if err := c.tx.CreateGroup(c.ctx, c.r.ID, g); err != nil {
+		return fmt.Errorf("create group %q: %w", name, err)
+	}
+	c.r.Groups = append(c.r.Groups, g)
+	return nil
+}
+
+func (c *change) insertFile(st staged, group string, event domain.EventType) error {
+	wf := st.file
+	f := domain.RequestFile{
+		Relpath: wf.Relpath, Group: group, FileID: st.fileID, FileType: st.ft, Timestamp: wf.Timestamp,
+		Size: wf.Size, JobID: wf.JobID, Commit: wf.Commit, Repo: wf.Repo, RowCount: wf.RowCount, ColCount: wf.ColCount,
+	}
+	if err := c.tx.InsertFile(c.ctx, c.r.ID, f); err != nil {
+		return fmt.Errorf("add %s: %w", wf.Relpath, err)
+	}
+	return c.audit(event, wf.Relpath, map[string]string{"group": group, "filetype": string(st.ft)})
+}
+
+// replaceFile swaps a file on the request for a new copy: its votes go,
+// the old row goes, the new one comes in.
+func (c *change) replaceFile(old domain.RequestFile, st staged, group string) error {
+	if err := c.deleteFile(old, true); err != nil {
+		return err
+	}
+	extra := map[string]string{"group": old.Group, "filetype": string(old.FileType)}
+	if err := c.audit(domain.EventRequestFileWithdraw, old.Relpath, extra); err != nil {
+		return err
+	}
+	return c.insertFile(st, group, domain.EventRequestFileUpdate)
+}
+
+// deleteFile removes a file row after its votes (audited when audit).
+func (c *change) deleteFile(f domain.RequestFile, audit bool) error {
+	if audit {
+		if err := c.resetVotes(f); err != nil {
+			return err
+		}
+	} else {
+		for name := range f.Reviews {
+			if err := c.tx.DeleteReview(c.ctx, c.r.ID, f.Relpath, name); err != nil {
+				return fmt.Errorf("delete vote on %s: %w", f.Relpath, err)
+			}
+		}
+	}
+	if err := c.tx.DeleteFile(c.ctx, c.r.ID, f.Relpath); err != nil {
+		return fmt.Errorf("delete %s: %w", f.Relpath, err)
+	}
+	return nil
+}
+
+// resetVotes deletes every vote on a file, each with its audit event.
+func (c *change) resetVotes(f domain.RequestFile) error {
+	for _, name := range sortedKeys(f.Reviews) {
+		if err := c.tx.DeleteReview(c.ctx, c.r.ID, f.Relpath, name); err != nil {
+			return fmt.Errorf("reset vote on %s: %w", f.Relpath, err)
+		}
+		extra := map[string]string{"group": f.Group, "filetype": string(f.FileType), "reviewer": name}
+		if err := c.audit(domain.EventRequestFileResetReview, f.Relpath, extra); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

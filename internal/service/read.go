@@ -1,0 +1,190 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+
+	"github.com/airlock-go/airlock/internal/domain"
+	"github.com/airlock-go/airlock/internal/store"
+)
+
+// PutUser caches a user document (from job-server or the users file).
+func (s *Service) PutUser(ctx context.Context, raw []byte) (domain.User, error) {
+	u, err := domain.ParseUser(raw)
+	if err != nil {
+		return domain.User{}, err
+	}
+	if err := s.store.PutUser(ctx, store.UserRecord{Username: u.Username, APIData: raw, LastRefresh: s.clock()}); err != nil {
+		return domain.User{}, fmt.Errorf("service: put user %s: %w", u.Username, err)
+	}
+	return u, nil
+}
+
+// User returns a cached user.
+func (s *Service) User(ctx context.Context, username string) (domain.User, error) {
+	rec, err := s.store.GetUser(ctx, username)
+	if errors.Is(err, store.ErrNotFound) {
+		return domain.User{}, domain.Errorf(domain.ErrNotFound, "no user %s is known to airlock", username)
+	}
+	if err != nil {
+		return domain.User{}, fmt.Errorf("service: get user %s: %w", username, err)
+	}
+	return domain.ParseUser(rec.APIData)
+}
+
+// GetRequest returns a request the user may see.
+func (s *Service) GetRequest(ctx context.Context, u domain.User, id string) (*domain.Request, error) {
+	r, err := s.request(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.CheckView(u); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// RequestFilter selects requests to list.
+type RequestFilter struct {
+	Workspace string
+	Author    string
+	Statuses  []domain.Status
+	// Reviewable keeps only requests the user can review: not their own,
+	// and only if they are an output checker.
+	Reviewable bool
+}
+
+// ListRequests lists the requests the user may see, newest first.
+func (s *Service) ListRequests(ctx context.Context, u domain.User, f RequestFilter) ([]domain.Request, error) {
+	if f.Reviewable && !u.OutputChecker {
+		return nil, nil
+	}
+	rs, err := s.store.ListRequests(ctx, store.RequestFilter{Workspace: f.Workspace, Author: f.Author, Statuses: f.Statuses})
+	if err != nil {
+		return nil, fmt.Errorf("service: list requests: %w", err)
+	}
+	return slices.DeleteFunc(rs, func(r domain.Request) bool {
+		return !u.CanViewWorkspace(r.Workspace) || (f.Reviewable && !r.CanReview(u))
+	}), nil
+}
+
+// RequestEvents returns the audit events of a request the user may see,
+// newest first.
+func (s *Service) RequestEvents(ctx context.Context, u domain.User, id string) ([]domain.Event, error) {
+	r, err := s.GetRequest(ctx, u, id)
+	if err != nil {
+		return nil, err
+	}
+	events, err := s.store.Events(ctx, store.EventFilter{Request: id})
+	if err != nil {
+		return nil, fmt.Errorf("service: request events: %w", err)
+	}
+	return slices.DeleteFunc(events, func(e domain.Event) bool { return !r.EventVisible(u, e) }), nil
+}
+
+// AuditFilter selects events for operators.
+type AuditFilter = store.EventFilter
+
+// AuditLog returns audit events for operators, newest first, unfiltered
+// by visibility.
+func (s *Service) AuditLog(ctx context.Context, f AuditFilter) ([]domain.Event, error) {
+	events, err := s.store.Events(ctx, f)
+	if err != nil {
+		return nil, fmt.Errorf("service: audit log: %w", err)
+	}
+	return events, nil
+}
+
+// VerifyAudit proves the audit log's hash chain, naming the first event
+// that was changed, removed or reordered. It returns how many events it
+// checked.
+func (s *Service) VerifyAudit(ctx context.Context) (int, error) {
+	var events []domain.Event
+	if err := s.store.EachEvent(ctx, func(e domain.Event) error {
+		events = append(events, e)
+		return nil
+	}); err != nil {
+		return 0, fmt.Errorf("service: read audit log: %w", err)
+	}
+	if err := domain.VerifyChain(events); err != nil {
+		return len(events), err
+	}
+	headID, headHash, err := s.store.AuditHead(ctx)
+	if err != nil {
+		return len(events), fmt.Errorf("service: read audit head: %w", err)
+	}
+	var lastID int64
+	var lastHash string
+	if n := len(events); n > 0 {
+		lastID, lastHash = events[n-1].ID, events[n-1].Hash
+	}
+	if headID != lastID || headHash != lastHash {
+		return len(events), fmt.Errorf("audit log ends at event %d but its head records event %d: events at the end were removed", lastID, headID)
+	}
+	return len(events), nil
+}
+
+// WorkspaceFileStatus is a workspace file's status for the user.
+func (s *Service) WorkspaceFileStatus(ctx context.Context, u domain.User, workspace string, f domain.WorkspaceFile) (domain.WorkspaceFileStatus, error) {
+	released, err := s.store.ReleasedFileIDs(ctx, workspace)
+	if err != nil {
+		return "", fmt.Errorf("service: file status: %w", err)
+	}
+	current, err := s.CurrentRequest(ctx, u, workspace)
+	if err != nil {
+		return "", err
+	}
+	return domain.FileStatus(f, released, current), nil
+}
+
+// RecordWorkspaceFileView audits that the user viewed a workspace file.
+func (s *Service) RecordWorkspaceFileView(ctx context.Context, u domain.User, workspace, relpath string) error {
+	if err := u.CheckViewWorkspace(workspace); err != nil {
+		return err
+	}
+	return s.appendEvent(ctx, domain.Event{Type: domain.EventWorkspaceFileView, User: u.Username, Workspace: workspace, Path: relpath})
+}
+
+// RecordRequestFileView audits that the user viewed (or, when download,
+// downloaded) a request file. Only output checkers who are not the author
+// may download.
+func (s *Service) RecordRequestFileView(ctx context.Context, u domain.User, id, relpath string, download bool) error {
+	r, err := s.GetRequest(ctx, u, id)
+	if err != nil {
+		return err
+	}
+	f, ok := r.File(relpath)
+	if !ok {
+		return domain.Errorf(domain.ErrNotFound, "file %s is not on this request", relpath)
+	}
+	t := domain.EventRequestFileView
+	if download {
+		if !r.CanReview(u) {
+			return domain.Errorf(domain.ErrPermissionDenied, "only output checkers who are not the author may download request files")
+		}
+		t = domain.EventRequestFileDownload
+	}
+	return s.appendEvent(ctx, domain.Event{
+		Type: t, User: u.Username, Workspace: r.Workspace, Request: r.ID, Path: relpath,
+		Extra: map[string]string{"group": f.Group, "review_turn": strconv.Itoa(r.ReviewTurn)},
+	})
+}
+
+// appendEvent writes an audit event that changes nothing else.
+func (s *Service) appendEvent(ctx context.Context, e domain.Event) error {
+	if e.Extra == nil {
+		e.Extra = map[string]string{}
+	}
+	e.CreatedAt = s.clock()
+	err := s.store.Tx(ctx, func(tx store.Tx) error {
+		_, err := tx.AppendEvent(ctx, e)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("service: audit %s: %w", e.Type, err)
+	}
+	return nil
+}

@@ -1,0 +1,152 @@
+package service
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/airlock-go/airlock/internal/domain"
+)
+
+// Vote records an output checker's vote on an output file. Checkers may
+// change their vote at any time while the request is under review, even
+// after submitting their review.
+func (s *Service) Vote(ctx context.Context, u domain.User, id, relpath string, vote domain.Vote) (*domain.Request, error) {
+	if vote != domain.VoteApproved && vote != domain.VoteChangesRequested {
+		return nil, domain.Errorf(domain.ErrInvalidInput, "vote must be APPROVED or CHANGES_REQUESTED")
+	}
+	return s.update(ctx, u, id, func(r *domain.Request) (func(*change) error, error) {
+		if err := r.CheckVote(u, relpath); err != nil {
+			return nil, err
+		}
+		return func(c *change) error {
+			f, _ := c.r.File(relpath)
+			return c.putVote(*f, u.Username, vote)
+		}, nil
+	})
+}
+
+func (c *change) putVote(f domain.RequestFile, reviewer string, vote domain.Vote) error {
+	rv := domain.Review{Reviewer: reviewer, Vote: vote, CreatedAt: c.now, UpdatedAt: c.now, ReviewTurn: c.r.ReviewTurn}
+	if err := c.tx.PutReview(c.ctx, c.r.ID, f.Relpath, rv); err != nil {
+		return fmt.Errorf("vote on %s: %w", f.Relpath, err)
+	}
+	event := domain.EventRequestFileApprove
+	if vote == domain.VoteChangesRequested {
+		event = domain.EventRequestFileRequestChanges
+	}
+	return c.audit(event, f.Relpath, map[string]string{"group": f.Group})
+}
+
+// ResetVote takes back the user's vote on a file, before they submit
+// their review.
+func (s *Service) ResetVote(ctx context.Context, u domain.User, id, relpath string) (*domain.Request, error) {
+	return s.update(ctx, u, id, func(r *domain.Request) (func(*change) error, error) {
+		if err := r.CheckResetVote(u, relpath); err != nil {
+			return nil, err
+		}
+		return func(c *change) error {
+			f, _ := c.r.File(relpath)
+			return c.deleteVote(*f, u.Username)
+		}, nil
+	})
+}
+
+func (c *change) deleteVote(f domain.RequestFile, reviewer string) error {
+	if err := c.tx.DeleteReview(c.ctx, c.r.ID, f.Relpath, reviewer); err != nil {
+		return fmt.Errorf("reset vote on %s: %w", f.Relpath, err)
+	}
+	return c.audit(domain.EventRequestFileResetReview, f.Relpath, map[string]string{"group": f.Group})
+}
+
+// BulkResult counts what a group-wide action did.
+type BulkResult struct {
+	Changed   int // files whose vote changed
+	Unchanged int // files left alone because they already had a vote
+}
+
+// RequestChangesOnGroup asks for changes on every output file of the group
+// the reviewer has not voted on yet (or whose vote is UNDECIDED); files
+// already voted on are left alone.
+func (s *Service) RequestChangesOnGroup(ctx context.Context, u domain.User, id, group string) (*domain.Request, BulkResult, error) {
+	var res BulkResult
+	r, err := s.update(ctx, u, id, func(r *domain.Request) (func(*change) error, error) {
+		if err := r.CheckCurrentlyReview(u); err != nil {
+			return nil, err
+		}
+		if _, ok := r.Group(group); !ok {
+			return nil, domain.Errorf(domain.ErrNotFound, "no group %q on this request", group)
+		}
+		paths, unchanged := r.GroupChangesToRequest(u.Username, group)
+		res = BulkResult{Changed: len(paths), Unchanged: unchanged}
+		return func(c *change) error {
+			for _, p := range paths {
+				f, _ := c.r.File(p)
+				if err := c.putVote(*f, u.Username, domain.VoteChangesRequested); err != nil {
+					return err
+				}
+			}
+			return nil
+		}, nil
+	})
+	return r, res, err
+}
+
+// ResetVotesOnGroup takes back all the reviewer's votes on the group's
+// files, before they submit their review.
+func (s *Service) ResetVotesOnGroup(ctx context.Context, u domain.User, id, group string) (*domain.Request, BulkResult, error) {
+	var res BulkResult
+	r, err := s.update(ctx, u, id, func(r *domain.Request) (func(*change) error, error) {
+		if err := r.CheckCurrentlyReview(u); err != nil {
+			return nil, err
+		}
+		if _, ok := r.Group(group); !ok {
+			return nil, domain.Errorf(domain.ErrNotFound, "no group %q on this request", group)
+		}
+		if r.HasSubmittedReview(u.Username) {
+			return nil, domain.Errorf(domain.ErrPolicy, "cannot reset votes after submitting your review")
+		}
+		paths := r.GroupVotesOf(u.Username, group)
+		res = BulkResult{Changed: len(paths), Unchanged: len(r.GroupFiles(group)) - len(paths)}
+		return func(c *change) error {
+			for _, p := range paths {
+				f, _ := c.r.File(p)
+				if err := c.deleteVote(*f, u.Username); err != nil {
+					return err
+				}
+			}
+			return nil
+		}, nil
+	})
+	return r, res, err
+}
+
+// SubmitReview submits the reviewer's review for this turn: the first
+// makes the request PARTIALLY_REVIEWED, the second REVIEWED; a third is
+// recorded without changing the status.
+func (s *Service) SubmitReview(ctx context.Context, u domain.User, id string) (*domain.Request, error) {
+	return s.update(ctx, u, id, func(r *domain.Request) (func(*change) error, error) {
+		if err := r.CheckSubmitReview(u); err != nil {
+			return nil, err
+		}
+		n := len(r.SubmittedReviews) + 1
+		return func(c *change) error {
+			if err := c.tx.AddSubmittedReview(c.ctx, c.r.ID, u.Username, c.r.ReviewTurn, c.now); err != nil {
+				return fmt.Errorf("submit review: %w", err)
+			}
+			switch {
+			case n == 1 && c.r.Status == domain.StatusSubmitted:
+				return c.setStatus(domain.StatusPartiallyReviewed)
+			case n >= 2 && c.r.Status == domain.StatusPartiallyReviewed:
+				return c.setStatus(domain.StatusReviewed)
+			case n >= 2 && c.r.Status == domain.StatusSubmitted:
+				// Left in SUBMITTED by an administrator's intervention:
+				// catch up through both steps.
+				if err := c.setStatus(domain.StatusPartiallyReviewed); err != nil {
+					return err
+				}
+				return c.setStatus(domain.StatusReviewed)
+			}
+			return c.audit(domain.EventRequestReview, "", nil)
+		}, nil
+	})
+}

@@ -1,0 +1,266 @@
+// Package service is airlock's one place for user actions. Each method
+// takes the acting user, checks the rules of package domain against the
+// request as stored, then writes the change and its audit events in one
+// transaction guarded by the request's version, and notifies after commit.
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"strconv"
+	"time"
+
+	"github.com/airlock-go/airlock/internal/domain"
+	"github.com/airlock-go/airlock/internal/store"
+	"github.com/oklog/ulid/v2"
+)
+
+// Workspaces reads the files researchers' jobs wrote. The workspace reader
+// implements it on disk; it refuses any path outside a workspace's valid
+// tree.
+type Workspaces interface {
+	// File returns the workspace file at relpath with its manifest
+	// metadata, Valid false when the path is not in the valid tree. An
+	// unknown workspace is an error wrapping domain.ErrNotFound.
+	File(ctx context.Context, workspace, relpath string) (domain.WorkspaceFile, error)
+}
+
+// Blobs keeps the request copies of workspace files, by content.
+type Blobs interface {
+	// Put copies the workspace file into the request store, hashing it as
+	// it copies, and returns the sha256 of what it stored. When the bytes do
+	// not hash to wantHash it stores nothing and returns an error.
+	Put(ctx context.Context, workspace, relpath, wantHash string) (string, error)
+}
+
+// Notifier delivers notifications of status changes. It must not block
+// for long, and its failures are its own: they never undo an action.
+type Notifier interface {
+	Notify(ctx context.Context, n domain.Notification)
+}
+
+// Config holds what a Service needs.
+type Config struct {
+	Store      store.Store
+	Workspaces Workspaces
+	Blobs      Blobs
+	Notifier   Notifier         // default: log each notification
+	Logger     *slog.Logger     // default: slog.Default()
+	Now        func() time.Time // default: time.Now
+}
+
+// Service runs every action on release requests.
+type Service struct {
+	store      store.Store
+	workspaces Workspaces
+	blobs      Blobs
+	notifier   Notifier
+	log        *slog.Logger
+	now        func() time.Time
+}
+
+// New builds a Service.
+func New(cfg Config) *Service {
+	s := &Service{
+		store:      cfg.Store,
+		workspaces: cfg.Workspaces,
+		blobs:      cfg.Blobs,
+		notifier:   cfg.Notifier,
+		log:        cfg.Logger,
+		now:        cfg.Now,
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.notifier == nil {
+		s.notifier = LogNotifier{Logger: s.log}
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	return s
+}
+
+// LogNotifier only logs notifications: what a deployment without
+// job-server does.
+type LogNotifier struct{ Logger *slog.Logger }
+
+// Notify logs n.
+func (l LogNotifier) Notify(ctx context.Context, n domain.Notification) {
+	l.Logger.InfoContext(ctx, "notification", "event_type", n.EventType, "request", n.Request,
+		"workspace", n.Workspace, "user", n.User, "updates", len(n.Updates))
+}
+
+// clock returns the current time as the store keeps it.
+func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
+
+// maxAttempts bounds how often an action is retried when other writers
+// keep changing its request first.
+const maxAttempts = 20
+
+// errBusy is returned when an action lost the race for its request too
+// many times.
+var errBusy = domain.Errorf(domain.ErrInvalidTransition, "the request is being changed by someone else; please try again")
+
+// change is one transaction's worth of writes to one request.
+type change struct {
+	ctx   context.Context
+	tx    store.Tx
+	r     *domain.Request // as loaded; Status and ReviewTurn follow the writes
+	user  string          // who acts, as recorded in audit events
+	now   time.Time
+	extra map[string]string // added to every audit event (automated_action)
+	notes []domain.Notification
+}
+
+// plan checks an action against the request as loaded and returns the
+// writes that perform it.
+type plan func(r *domain.Request) (write func(c *change) error, err error)
+
+// update runs an action on request id: load, check, then one guarded
+// transaction; if another writer changed the request in between, it
+// starts again from the load. It returns the request as it now is.
+func (s *Service) update(ctx context.Context, u domain.User, id string, p plan) (*domain.Request, error) {
+	return s.run(ctx, u.Username, func(ctx context.Context) (*domain.Request, error) {
+		r, err := s.request(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if err := r.CheckView(u); err != nil {
+			return nil, err
+		}
+		return r, nil
+	}, p, nil)
+}
+
+// run is update with any loader; a loaded request with version 0 is new
+// and is created in the transaction instead of guarded.
+func (s *Service) run(ctx context.Context, actor string, load func(context.Context) (*domain.Request, error), p plan, extra map[string]string) (*domain.Request, error) {
+	for attempt := 1; ; attempt++ {
+		r, err := load(ctx)
+		if err != nil {
+			return nil, err
+		}
+		write, err := p(r)
+		if err != nil {
+			return nil, err
+		}
+		c := &change{ctx: ctx, r: r, user: actor, now: s.clock(), extra: extra}
+		err = s.store.Tx(ctx, func(tx store.Tx) error {
+			c.tx, c.notes = tx, nil
+			if r.Version == 0 {
+				if err := tx.CreateRequest(ctx, r); err != nil {
+					return fmt.Errorf("create request: %w", err)
+				}
+				if err := c.audit(domain.EventRequestCreate, "", nil); err != nil {
+					return err
+				}
+			} else if err := tx.GuardRequest(ctx, r.ID, r.Version); err != nil {
+				return fmt.Errorf("guard request: %w", err)
+			}
+			return write(c)
+		})
+		if errors.Is(err, store.ErrConflict) {
+			if attempt == maxAttempts {
+				return nil, errBusy
+			}
+			s.backoff(ctx, attempt)
+			continue
+		}
+		if err != nil {
+			return nil, wrapStoreErr("service", err)
+		}
+		for _, n := range c.notes {
+			s.notifier.Notify(ctx, n)
+		}
+		return s.request(ctx, r.ID)
+	}
+}
+
+func (s *Service) backoff(ctx context.Context, attempt int) {
+	d := time.Duration(rand.IntN(attempt*500)+100) * time.Microsecond
+	select {
+	case <-ctx.Done():
+	case <-time.After(d):
+	}
+}
+
+// request loads a request, as a refusal a person can read when missing.
+func (s *Service) request(ctx context.Context, id string) (*domain.Request, error) {
+	r, err := s.store.GetRequest(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, domain.Errorf(domain.ErrNotFound, "no release request %s", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("service: load request %s: %w", id, err)
+	}
+	return r, nil
+}
+
+// wrapStoreErr keeps refusals as they are and gives other errors context.
+func wrapStoreErr(op string, err error) error {
+	var de *domain.Error
+	if errors.As(err, &de) {
+		return err
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}
+
+// audit appends an event about the request, stamped with its current turn.
+func (c *change) audit(t domain.EventType, path string, extra map[string]string) error {
+	return c.auditAs(c.user, t, path, extra)
+}
+
+func (c *change) auditAs(user string, t domain.EventType, path string, extra map[string]string) error {
+	e := domain.Event{
+		Type: t, User: user, Workspace: c.r.Workspace, Request: c.r.ID, Path: path,
+		Extra: map[string]string{}, CreatedAt: c.now,
+	}
+	for k, v := range c.extra {
+		e.Extra[k] = v
+	}
+	for k, v := range extra {
+		e.Extra[k] = v
+	}
+	e.Extra["review_turn"] = strconv.Itoa(c.r.ReviewTurn)
+	if _, err := c.tx.AppendEvent(c.ctx, e); err != nil {
+		return fmt.Errorf("audit %s: %w", t, err)
+	}
+	return nil
+}
+
+// setStatus moves the request to a new status, with the transition's
+// audit event and its notification after commit.
+func (c *change) setStatus(to domain.Status, updates ...domain.Update) error {
+	from := c.r.Status
+	var submitted *time.Time
+	if to == domain.StatusSubmitted {
+		submitted = &c.now
+	}
+	if err := c.tx.SetStatus(c.ctx, c.r.ID, to, submitted); err != nil {
+		return fmt.Errorf("set status %s: %w", to, err)
+	}
+	c.r.Status = to
+	if err := c.audit(domain.StatusAuditEvent(to), "", nil); err != nil {
+		return err
+	}
+	c.notes = append(c.notes, domain.Notification{
+		EventType: domain.NotificationEvent(from, to), Workspace: c.r.Workspace, Request: c.r.ID,
+		RequestAuthor: c.r.Author, User: c.user, Updates: updates,
+	})
+	return nil
+}
+
+// newTurn starts the next review turn.
+func (c *change) newTurn() error {
+	c.r.ReviewTurn++
+	if err := c.tx.SetReviewTurn(c.ctx, c.r.ID, c.r.ReviewTurn); err != nil {
+		return fmt.Errorf("new turn: %w", err)
+	}
+	return nil
+}
+
+func newRequestID() string { return ulid.Make().String() }

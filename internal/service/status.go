@@ -1,0 +1,242 @@
+package service
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/airlock-go/airlock/internal/domain"
+)
+
+// Submit sends the request for review, or back for review after a return.
+// On resubmission every vote asking for changes becomes UNDECIDED, so that
+// reviewers look again; approvals carry over.
+func (s *Service) Submit(ctx context.Context, u domain.User, id string) (*domain.Request, error) {
+	return s.update(ctx, u, id, func(r *domain.Request) (func(*change) error, error) {
+		if err := r.CheckSubmit(u); err != nil {
+			return nil, err
+		}
+		undecide := r.ResubmitChanges()
+		return func(c *change) error {
+			if c.r.Status == domain.StatusReturned {
+				for _, v := range undecide {
+					if err := c.undecide(v); err != nil {
+						return err
+					}
+				}
+			}
+			if err := c.setStatus(domain.StatusSubmitted); err != nil {
+				return err
+			}
+			return c.newTurn()
+		}, nil
+	})
+}
+
+// undecide turns a vote into UNDECIDED, stamped with the current turn.
+func (c *change) undecide(v domain.VoteRef) error {
+	f, _ := c.r.File(v.Relpath)
+	rv := f.Reviews[v.Reviewer]
+	rv.Vote, rv.UpdatedAt, rv.ReviewTurn = domain.VoteUndecided, c.now, c.r.ReviewTurn
+	if err := c.tx.PutReview(c.ctx, c.r.ID, v.Relpath, rv); err != nil {
+		return fmt.Errorf("set %s's vote on %s undecided: %w", v.Reviewer, v.Relpath, err)
+	}
+	return c.audit(domain.EventRequestFileUndecided, v.Relpath, map[string]string{"group": f.Group, "reviewer": v.Reviewer})
+}
+
+// Return sends the request back to its author. Before two reviews are in
+// it is an early return, which undoes the turn: its votes are reset (or
+// made UNDECIDED for reviewers who had submitted), its comments deleted
+// and its audit events hidden.
+func (s *Service) Return(ctx context.Context, u domain.User, id string) (*domain.Request, error) {
+	return s.update(ctx, u, id, func(r *domain.Request) (func(*change) error, error) {
+		if err := r.CheckReturn(u); err != nil {
+			return nil, err
+		}
+		early := r.IsEarlyReturn()
+		undecide, reset, comments := r.EarlyReturnChanges()
+		return func(c *change) error {
+			if early {
+				for _, v := range undecide {
+					if err := c.undecide(v); err != nil {
+						return err
+					}
+				}
+				for _, v := range reset {
+					f, _ := c.r.File(v.Relpath)
+					if err := c.deleteVote(*f, v.Reviewer); err != nil {
+						return err
+					}
+				}
+				for _, cm := range comments {
+					if err := c.tx.DeleteComment(c.ctx, c.r.ID, cm.ID); err != nil {
+						return fmt.Errorf("delete comment %d: %w", cm.ID, err)
+					}
+				}
+				if err := c.tx.HideTurnEvents(c.ctx, c.r.ID, c.r.ReviewTurn); err != nil {
+					return fmt.Errorf("hide turn %d: %w", c.r.ReviewTurn, err)
+				}
+				if err := c.audit(domain.EventRequestEarlyReturn, "", nil); err != nil {
+					return err
+				}
+			}
+			if err := c.setStatus(domain.StatusReturned); err != nil {
+				return err
+			}
+			return c.newTurn()
+		}, nil
+	})
+}
+
+// Reject refuses the request for good.
+func (s *Service) Reject(ctx context.Context, u domain.User, id string) (*domain.Request, error) {
+	return s.update(ctx, u, id, func(r *domain.Request) (func(*change) error, error) {
+		if err := r.CheckReject(u); err != nil {
+			return nil, err
+		}
+		return func(c *change) error { return c.setStatus(domain.StatusRejected) }, nil
+	})
+}
+
+// Withdraw abandons the request for good; its author.
+func (s *Service) Withdraw(ctx context.Context, u domain.User, id string) (*domain.Request, error) {
+	return s.update(ctx, u, id, func(r *domain.Request) (func(*change) error, error) {
+		if err := r.CheckWithdraw(u); err != nil {
+			return nil, err
+		}
+		return func(c *change) error { return c.setStatus(domain.StatusWithdrawn) }, nil
+	})
+}
+
+// Release marks every output file released and moves the request to
+// APPROVED, from which the uploader takes it to RELEASED. Re-running it on
+// an APPROVED request marks any file left unmarked.
+func (s *Service) Release(ctx context.Context, u domain.User, id string) (*domain.Request, error) {
+	return s.update(ctx, u, id, func(r *domain.Request) (func(*change) error, error) {
+		if err := r.CheckRelease(u); err != nil {
+			return nil, err
+		}
+		outputs := r.OutputFiles()
+		for _, f := range outputs {
+			if !domain.AllowedFileType(f.Relpath) {
+				return nil, domain.Errorf(domain.ErrPolicy, "%s is not a file type that can be released", f.Relpath)
+			}
+		}
+		return func(c *change) error {
+			for _, f := range outputs {
+				if f.ReleasedAt != nil {
+					continue
+				}
+				if err := c.tx.SetFileReleased(c.ctx, c.r.ID, f.Relpath, c.now, u.Username); err != nil {
+					return fmt.Errorf("release %s: %w", f.Relpath, err)
+				}
+				if err := c.audit(domain.EventRequestFileRelease, f.Relpath, map[string]string{"group": f.Group}); err != nil {
+					return err
+				}
+			}
+			if c.r.Status == domain.StatusApproved {
+				return nil
+			}
+			return c.setStatus(domain.StatusApproved, domain.Update{Update: fmt.Sprintf("%d file(s) will be uploaded", len(outputs))})
+		}, nil
+	})
+}
+
+// releasedFile finds a released output file of an APPROVED request, for
+// the uploader.
+func releasedFile(r *domain.Request, relpath string) (*domain.RequestFile, error) {
+	if r.Status != domain.StatusApproved {
+		return nil, domain.Errorf(domain.ErrInvalidTransition, "request %s is %s, not APPROVED", r.ID, r.Status)
+	}
+	f, ok := r.File(relpath)
+	if !ok || f.FileType != domain.FileOutput || f.ReleasedAt == nil {
+		return nil, domain.Errorf(domain.ErrNotFound, "%s is not a released file of request %s", relpath, r.ID)
+	}
+	return f, nil
+}
+
+// RecordUploadAttempt counts an attempt to upload a released file; the
+// uploader calls it before each try.
+func (s *Service) RecordUploadAttempt(ctx context.Context, id, relpath string) (*domain.Request, error) {
+	return s.update(ctx, domain.SystemUser(), id, func(r *domain.Request) (func(*change) error, error) {
+		if _, err := releasedFile(r, relpath); err != nil {
+			return nil, err
+		}
+		return func(c *change) error {
+			if err := c.tx.RecordUploadAttempt(c.ctx, c.r.ID, relpath, c.now); err != nil {
+				return fmt.Errorf("record upload attempt of %s: %w", relpath, err)
+			}
+			return nil
+		}, nil
+	})
+}
+
+// RecordUpload marks a released file uploaded, in the name of whoever
+// released it. Recording an upload twice changes nothing.
+func (s *Service) RecordUpload(ctx context.Context, id, relpath string) (*domain.Request, error) {
+	return s.update(ctx, domain.SystemUser(), id, func(r *domain.Request) (func(*change) error, error) {
+		f, err := releasedFile(r, relpath)
+		if err != nil {
+			return nil, err
+		}
+		if f.Uploaded {
+			return func(*change) error { return nil }, nil
+		}
+		return func(c *change) error {
+			if err := c.tx.SetFileUploaded(c.ctx, c.r.ID, relpath, c.now); err != nil {
+				return fmt.Errorf("record upload of %s: %w", relpath, err)
+			}
+			return c.auditAs(f.ReleasedBy, domain.EventRequestFileUpload, relpath, map[string]string{"group": f.Group})
+		}, nil
+	})
+}
+
+// MarkReleased moves an APPROVED request whose released files are all
+// uploaded to RELEASED, in the name of the checker who released the most
+// recently uploaded file.
+func (s *Service) MarkReleased(ctx context.Context, id string) (*domain.Request, error) {
+	return s.update(ctx, domain.SystemUser(), id, func(r *domain.Request) (func(*change) error, error) {
+		if r.Status != domain.StatusApproved {
+			return nil, domain.Errorf(domain.ErrInvalidTransition, "cannot change status from %s to %s", r.Status, domain.StatusReleased)
+		}
+		var by string
+		var last int64
+		for _, f := range r.OutputFiles() {
+			if f.ReleasedAt == nil {
+				continue
+			}
+			if !f.Uploaded {
+				return nil, domain.Errorf(domain.ErrPolicy, "%s has not been uploaded yet", f.Relpath)
+			}
+			if f.UploadedAt != nil && (by == "" || f.UploadedAt.UnixMicro() >= last) {
+				by, last = f.ReleasedBy, f.UploadedAt.UnixMicro()
+			}
+		}
+		if by == "" {
+			return nil, domain.Errorf(domain.ErrPolicy, "request %s has no uploaded files", id)
+		}
+		return func(c *change) error {
+			c.user = by
+			return c.setStatus(domain.StatusReleased)
+		}, nil
+	})
+}
+
+// AdminChangeStatus is the operators' escape hatch for stuck requests: it
+// sets REJECTED or WITHDRAWN directly, bypassing the state machine and
+// permissions, in the name of a user known to airlock, and audits it as an
+// automated action.
+func (s *Service) AdminChangeStatus(ctx context.Context, id, username string, to domain.Status) (*domain.Request, error) {
+	if to != domain.StatusRejected && to != domain.StatusWithdrawn {
+		return nil, domain.Errorf(domain.ErrInvalidInput, "status must be REJECTED or WITHDRAWN, not %s", to)
+	}
+	if _, err := s.User(ctx, username); err != nil {
+		return nil, err
+	}
+	load := func(ctx context.Context) (*domain.Request, error) { return s.request(ctx, id) }
+	return s.run(ctx, username, load, func(r *domain.Request) (func(*change) error, error) {
+		if r.Status == to {
+			return nil, domain.Errorf(domain.ErrPolicy, "request %s is already %s", id, to)
+		}
+		return func(c *change) error { return c.setStatus(to) }, nil
+	}, map[string]string{"automated_action": "true"})
+}

@@ -1,0 +1,165 @@
+// Package store persists airlock's data. Store is the one interface the
+// service layer uses; each database (SQLite now, PostgreSQL later) provides
+// it and passes the conformance suite in package storetest.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/airlock-go/airlock/internal/domain"
+)
+
+var (
+	// ErrNotFound: no such row.
+	ErrNotFound = errors.New("store: not found")
+	// ErrConflict: the row changed since it was read (a guard failed), or
+	// a uniqueness rule refused the write; the caller may re-read and retry.
+	ErrConflict = errors.New("store: conflict")
+)
+
+// Store reads and writes airlock's data. Reads see committed data; every
+// change goes through Tx, in one transaction.
+type Store interface {
+	// GetRequest loads a request with its groups, files, votes, submitted
+	// reviews and comments. ErrNotFound if there is none.
+	GetRequest(ctx context.Context, id string) (*domain.Request, error)
+	// ActiveRequestID returns the id of the author's request for the
+	// workspace that is not yet final. ErrNotFound if there is none.
+	ActiveRequestID(ctx context.Context, workspace, author string) (string, error)
+	// ListRequests returns request headers (no groups, files or comments,
+	// but with SubmittedReviews and TurnReviewers), newest first.
+	ListRequests(ctx context.Context, f RequestFilter) ([]domain.Request, error)
+	// ReleasedFileIDs returns the content hashes of every file of the
+	// workspace that has been released, from any request.
+	ReleasedFileIDs(ctx context.Context, workspace string) (map[string]bool, error)
+
+	// Events returns audit events matching f.
+	Events(ctx context.Context, f EventFilter) ([]domain.Event, error)
+	// EachEvent calls fn on every audit event in id order (the whole log),
+	// without loading it all at once.
+	EachEvent(ctx context.Context, fn func(domain.Event) error) error
+	// AuditHead returns the id and hash of the last event appended.
+	AuditHead(ctx context.Context) (id int64, hash string, err error)
+
+	// PutUser caches a user document from job-server or the users file.
+	PutUser(ctx context.Context, u UserRecord) error
+	// GetUser returns a cached user. ErrNotFound if there is none.
+	GetUser(ctx context.Context, username string) (UserRecord, error)
+
+	// CreateToken stores a new API token (its hash only).
+	CreateToken(ctx context.Context, t Token) error
+	// GetToken finds a token by its hash. ErrNotFound if there is none.
+	GetToken(ctx context.Context, hash string) (Token, error)
+	// TouchToken records a use of a token and moves its expiry.
+	TouchToken(ctx context.Context, hash string, usedAt, expiresAt time.Time) error
+	// RevokeToken marks a token revoked. ErrNotFound if there is none.
+	RevokeToken(ctx context.Context, hash string, at time.Time) error
+
+	// Tx runs fn in one write transaction: everything fn writes commits
+	// together, or nothing does if fn returns an error.
+	Tx(ctx context.Context, fn func(Tx) error) error
+
+	// Ping checks the database answers.
+	Ping(ctx context.Context) error
+	// Close releases the database.
+	Close() error
+}
+
+// Tx is the set of writes, each scoped to one request. Every write of a
+// request's data happens after GuardRequest (or CreateRequest) in the same
+// transaction.
+type Tx interface {
+	// GuardRequest claims the request for this transaction: it succeeds
+	// only if the request is still at version, and moves it to version+1.
+	// ErrConflict when another writer changed it since it was read;
+	// ErrNotFound when there is no such request.
+	GuardRequest(ctx context.Context, id string, version int64) error
+	// CreateRequest inserts a new request (its header only) at version 1.
+	// ErrConflict when its author already has an active request for the
+	// workspace.
+	CreateRequest(ctx context.Context, r *domain.Request) error
+	// SetStatus changes the status; lastSubmitted, when not nil, is stored
+	// as the last submission time.
+	SetStatus(ctx context.Context, id string, status domain.Status, lastSubmitted *time.Time) error
+	// SetReviewTurn starts a new review turn.
+	SetReviewTurn(ctx context.Context, id string, turn int) error
+	// AddSubmittedReview records that reviewer submitted their review in
+	// turn. ErrConflict if they already had.
+	AddSubmittedReview(ctx context.Context, id, reviewer string, turn int, at time.Time) error
+
+	// CreateGroup adds a group; ErrConflict if the name exists.
+	CreateGroup(ctx context.Context, id string, g domain.Group) error
+	// UpdateGroup sets a group's context and controls. ErrNotFound if no such group.
+	UpdateGroup(ctx context.Context, id, group, context, controls string, at time.Time) error
+
+	// InsertFile adds a file (without votes) to an existing group.
+	// ErrConflict if the request already has a file at that path.
+	InsertFile(ctx context.Context, id string, f domain.RequestFile) error
+	// DeleteFile removes a file; its votes must have been deleted first.
+	DeleteFile(ctx context.Context, id, relpath string) error
+	// SetFileProperties moves a file to another existing group and/or
+	// changes its type.
+	SetFileProperties(ctx context.Context, id, relpath, group string, ft domain.FileType) error
+	// SetFileReleased marks a file released, if it was not already.
+	SetFileReleased(ctx context.Context, id, relpath string, at time.Time, by string) error
+	// SetFileUploaded marks a file uploaded.
+	SetFileUploaded(ctx context.Context, id, relpath string, at time.Time) error
+	// RecordUploadAttempt counts an upload attempt of a file.
+	RecordUploadAttempt(ctx context.Context, id, relpath string, at time.Time) error
+
+	// PutReview sets a reviewer's vote on a file, replacing any earlier one
+	// (CreatedAt of the first vote is kept).
+	PutReview(ctx context.Context, id, relpath string, rv domain.Review) error
+	// DeleteReview removes a reviewer's vote. ErrNotFound if there was none.
+	DeleteReview(ctx context.Context, id, relpath, reviewer string) error
+
+	// InsertComment adds a comment to a group and returns its id.
+	InsertComment(ctx context.Context, id string, c domain.Comment) (int64, error)
+	// DeleteComment removes a comment. ErrNotFound if there was none.
+	DeleteComment(ctx context.Context, id string, commentID int64) error
+	// SetCommentVisibility changes a comment's visibility.
+	SetCommentVisibility(ctx context.Context, id string, commentID int64, vis domain.Visibility) error
+
+	// AppendEvent adds e to the end of the audit log, giving it its id, the
+	// previous event's hash and its own hash; it returns the stored event.
+	AppendEvent(ctx context.Context, e domain.Event) (domain.Event, error)
+	// HideTurnEvents hides every event of the request written in turn.
+	HideTurnEvents(ctx context.Context, id string, turn int) error
+}
+
+// RequestFilter selects requests; empty fields select everything.
+type RequestFilter struct {
+	Workspace string
+	Author    string
+	Statuses  []domain.Status
+}
+
+// EventFilter selects audit events; empty fields select everything.
+// Events come newest first, at most Limit of them when Limit > 0.
+type EventFilter struct {
+	User         string
+	Workspace    string
+	Request      string
+	Group        string // extra.group
+	ExcludeTypes []domain.EventType
+	Limit        int
+}
+
+// UserRecord is a cached user document.
+type UserRecord struct {
+	Username    string
+	APIData     []byte // the whole job-server user document
+	LastRefresh time.Time
+}
+
+// Token is an API token, stored by the sha256 of its secret.
+type Token struct {
+	Hash       string
+	Username   string
+	CreatedAt  time.Time
+	LastUsedAt time.Time
+	ExpiresAt  time.Time
+	RevokedAt  *time.Time
+}

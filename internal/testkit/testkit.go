@@ -1,0 +1,242 @@
+// Package testkit builds what tests need: users with given roles,
+// in-memory workspaces and request-file copies, and a service on a fresh
+// database. It is used by tests and benchmarks only.
+package testkit
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/airlock-go/airlock/internal/domain"
+)
+
+// Files is an in-memory set of workspaces whose files a test writes, and
+// the request-file store that copies them. It implements service.Workspaces
+// and service.Blobs.
+type Files struct {
+	mu    sync.Mutex
+	files map[string]map[string]file // workspace → path → file
+	blobs map[string][]byte          // sha256 → bytes
+	now   float64
+}
+
+type file struct {
+	content []byte
+	meta    domain.WorkspaceFile
+	// lie, when set, is the content hash the manifest claims instead of
+	// the real one.
+	lie string
+}
+
+// NewFiles returns an empty set of workspaces.
+func NewFiles() *Files {
+	return &Files{files: map[string]map[string]file{}, blobs: map[string][]byte{}, now: 1.7e9}
+}
+
+// Write puts a file into a workspace (creating either), as a job would,
+// with manifest metadata. Writing again changes the file.
+func (f *Files) Write(workspace, relpath, content string) domain.WorkspaceFile {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	ws := f.files[workspace]
+	if ws == nil {
+		ws = map[string]file{}
+		f.files[workspace] = ws
+	}
+	f.now++
+	sum := sha256.Sum256([]byte(content))
+	meta := domain.WorkspaceFile{
+		Relpath: relpath, Valid: true, ContentHash: hex.EncodeToString(sum[:]), Size: int64(len(content)),
+		Timestamp: f.now, JobID: "job-" + relpath, Commit: "abcdef1", Repo: "https://github.com/opensafely/study",
+	}
+	if strings.HasSuffix(relpath, ".csv") {
+		rows, cols := strings.Count(content, "\n"), strings.Count(strings.SplitN(content, "\n", 2)[0], ",")+1
+		meta.RowCount, meta.ColCount = &rows, &cols
+	}
+	ws[relpath] = file{content: []byte(content), meta: meta}
+	return meta
+}
+
+// Remove takes a file out of its workspace's manifest.
+func (f *Files) Remove(workspace, relpath string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.files[workspace], relpath)
+}
+
+// CorruptManifest makes the manifest claim a content hash that the file's
+// bytes do not have.
+func (f *Files) CorruptManifest(workspace, relpath string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	fl := f.files[workspace][relpath]
+	fl.lie = strings.Repeat("0", 64)
+	f.files[workspace][relpath] = fl
+}
+
+// File implements service.Workspaces.
+func (f *Files) File(_ context.Context, workspace, relpath string) (domain.WorkspaceFile, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	ws, ok := f.files[workspace]
+	if !ok {
+		return domain.WorkspaceFile{}, domain.Errorf(domain.ErrNotFound, "no workspace %s", workspace)
+	}
+	fl, ok := ws[relpath]
+	if !ok {
+		return domain.WorkspaceFile{Relpath: relpath}, nil
+	}
+	meta := fl.meta
+	if fl.lie != "" {
+		meta.ContentHash = fl.lie
+	}
+	return meta, nil
+}
+
+// Put implements service.Blobs.
+func (f *Files) Put(_ context.Context, workspace, relpath, want string) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	fl, ok := f.files[workspace][relpath]
+	if !ok {
+		return "", domain.Errorf(domain.ErrNotFound, "no file %s in workspace %s", relpath, workspace)
+	}
+	sum := sha256.Sum256(fl.content)
+	got := hex.EncodeToString(sum[:])
+	if got != want {
+		return "", domain.Errorf(domain.ErrInvalidInput, "%s changed while it was being copied: its content does not match the manifest", relpath)
+	}
+	f.blobs[got] = fl.content
+	return got, nil
+}
+
+// Blob returns the stored copy with this hash.
+func (f *Files) Blob(hash string) ([]byte, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	b, ok := f.blobs[hash]
+	return b, ok
+}
+
+// Role describes a user for a test.
+type Role int
+
+const (
+	// Researcher has a role on the workspaces.
+	Researcher Role = iota
+	// Checker is an output checker with no workspace role.
+	Checker
+	// CheckerResearcher is an output checker with a role on the workspaces.
+	CheckerResearcher
+	// Copilot sees the workspaces without a role.
+	Copilot
+	// ReadOnly is technical support: sees everything, does nothing.
+	ReadOnly
+	// Outsider has nothing to do with the workspaces.
+	Outsider
+)
+
+// NewUser builds a user with a role on (or access to) the workspaces,
+// all active.
+func NewUser(name string, role Role, workspaces ...string) domain.User {
+	u := domain.User{
+		Username: name, Fullname: strings.ToUpper(name[:1]) + name[1:],
+		Workspaces: map[string]domain.WorkspaceInfo{}, CopilotedWorkspaces: map[string]domain.WorkspaceInfo{},
+	}
+	for _, ws := range workspaces {
+		info := domain.WorkspaceInfo{ProjectDetails: domain.ProjectDetails{Name: "Project " + ws, Ongoing: true, Orgs: []string{"Org"}}}
+		switch role {
+		case Researcher, CheckerResearcher:
+			u.Workspaces[ws] = info
+		case Copilot:
+			u.CopilotedWorkspaces[ws] = info
+		}
+	}
+	u.OutputChecker = role == Checker || role == CheckerResearcher
+	u.ReadonlyAccess = role == ReadOnly
+	return u
+}
+
+// UserJSON is the job-server document of a user.
+func UserJSON(u domain.User) []byte {
+	b, err := json.Marshal(u)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// Clock is a settable clock for tests, safe for concurrent use.
+type Clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// NewClock starts a clock at a fixed time.
+func NewClock() *Clock {
+	return &Clock{t: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
+}
+
+// Now returns the time and moves the clock on by a millisecond, so that
+// every event has its own time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(time.Millisecond)
+	return c.t
+}
+
+// Advance moves the clock.
+func (c *Clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// Notifications records notifications for assertions.
+type Notifications struct {
+	mu   sync.Mutex
+	sent []domain.Notification
+}
+
+// Notify implements service.Notifier.
+func (n *Notifications) Notify(_ context.Context, note domain.Notification) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.sent = append(n.sent, note)
+}
+
+// Types returns the event types sent so far, in order.
+func (n *Notifications) Types() []string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	out := make([]string, len(n.sent))
+	for i, s := range n.sent {
+		out[i] = s.EventType
+	}
+	return out
+}
+
+// All returns the notifications sent so far.
+func (n *Notifications) All() []domain.Notification {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return append([]domain.Notification(nil), n.sent...)
+}
+
+// SortedPaths lists a request's file paths.
+func SortedPaths(r *domain.Request) []string {
+	var out []string
+	for _, f := range r.Files {
+		out = append(out, fmt.Sprintf("%s:%s:%s", f.Group, f.Relpath, f.FileType))
+	}
+	sort.Strings(out)
+	return out
+}
