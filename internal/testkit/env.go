@@ -1,0 +1,205 @@
+package testkit
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/airlock-go/airlock/internal/domain"
+	"github.com/airlock-go/airlock/internal/service"
+	"github.com/airlock-go/airlock/internal/store"
+	"github.com/airlock-go/airlock/internal/store/sqlite"
+)
+
+// Workspace is the workspace every Env user works in.
+const Workspace = "ws"
+
+// Env is a service on a fresh SQLite database with a cast of users:
+// Author and Colleague have roles on Workspace; C1, C2 and C3 are output
+// checkers; CheckerAuthor is an output checker with a role on Workspace;
+// Copilot, ReadOnly and Outsider only look (or not).
+type Env struct {
+	T      testing.TB
+	Ctx    context.Context
+	Store  store.Store
+	Svc    *service.Service
+	Files  *Files
+	Clock  *Clock
+	Notes  *Notifications
+	DBPath string
+
+	Author, Colleague, C1, C2, C3, CheckerAuthor, Copilot, ReadOnly, Outsider domain.User
+}
+
+// NewEnv builds an Env; the database lives in a temporary folder.
+func NewEnv(t testing.TB) *Env {
+	t.Helper()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "airlock.db")
+	st, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatalf("open store: %v", err)
+	}
+	t.Cleanup(func() { st.Close() })
+	e := &Env{
+		T: t, Ctx: ctx, Store: st, Files: NewFiles(), Clock: NewClock(), Notes: &Notifications{}, DBPath: path,
+		Author:        NewUser("author", Researcher, Workspace),
+		Colleague:     NewUser("colleague", Researcher, Workspace),
+		C1:            NewUser("c1", Checker),
+		C2:            NewUser("c2", Checker),
+		C3:            NewUser("c3", Checker),
+		CheckerAuthor: NewUser("checkerauthor", CheckerResearcher, Workspace),
+		Copilot:       NewUser("copilot", Copilot, Workspace),
+		ReadOnly:      NewUser("support", ReadOnly),
+		Outsider:      NewUser("outsider", Researcher, "elsewhere"),
+	}
+	e.Svc = service.New(service.Config{
+		Store: st, Workspaces: e.Files, Blobs: e.Files, Notifier: e.Notes, Now: e.Clock.Now,
+	})
+	for _, u := range e.Users() {
+		if _, err := e.Svc.PutUser(ctx, UserJSON(u)); err != nil {
+			t.Fatalf("put user: %v", err)
+		}
+	}
+	return e
+}
+
+// Users returns the whole cast.
+func (e *Env) Users() []domain.User {
+	return []domain.User{e.Author, e.Colleague, e.C1, e.C2, e.C3, e.CheckerAuthor, e.Copilot, e.ReadOnly, e.Outsider}
+}
+
+// OK fails the test on err.
+func (e *Env) OK(err error) {
+	e.T.Helper()
+	if err != nil {
+		e.T.Fatalf("unexpected error: %v", err)
+	}
+}
+
+// R fails the test on err and returns r.
+func (e *Env) R(r *domain.Request, err error) *domain.Request {
+	e.T.Helper()
+	e.OK(err)
+	return r
+}
+
+// Get loads a request as the system sees it.
+func (e *Env) Get(id string) *domain.Request {
+	e.T.Helper()
+	return e.R(e.Svc.GetRequest(e.Ctx, domain.SystemUser(), id))
+}
+
+// Pending builds a PENDING request by author with the given output files
+// in group "g" (which has context and controls), ready to submit.
+func (e *Env) Pending(author domain.User, paths ...string) *domain.Request {
+	e.T.Helper()
+	if len(paths) == 0 {
+		paths = []string{"out/a.csv", "out/b.csv"}
+	}
+	var files []service.AddFile
+	for _, p := range paths {
+		e.Files.Write(Workspace, p, "x,y\n1,"+p+"\n")
+		files = append(files, service.AddFile{Path: p, FileType: domain.FileOutput})
+	}
+	r := e.R(e.Svc.AddFiles(e.Ctx, author, Workspace, "g", files))
+	r, _, err := e.Svc.EditGroup(e.Ctx, author, r.ID, "g", "Counts of things", "Rounded to 5, redacted <= 7")
+	return e.R(r, err)
+}
+
+// Submitted builds a SUBMITTED request by author.
+func (e *Env) Submitted(author domain.User) *domain.Request {
+	e.T.Helper()
+	r := e.Pending(author)
+	return e.R(e.Svc.Submit(e.Ctx, author, r.ID))
+}
+
+// VoteAll has the checker vote v on every output file.
+func (e *Env) VoteAll(id string, checker domain.User, v domain.Vote) {
+	e.T.Helper()
+	for _, f := range e.Get(id).OutputFiles() {
+		e.R(e.Svc.Vote(e.Ctx, checker, id, f.Relpath, v))
+	}
+}
+
+// Review has the checker vote v on every output file, comment where
+// needed, and submit their review.
+func (e *Env) Review(id string, checker domain.User, v domain.Vote) *domain.Request {
+	e.T.Helper()
+	e.VoteAll(id, checker, v)
+	for _, g := range e.Get(id).GroupsNeedingReviewerComment(checker.Username) {
+		_, err := e.Svc.CreateComment(e.Ctx, checker, id, g, "Please round these counts.", domain.VisibilityPublic)
+		e.OK(err)
+	}
+	return e.R(e.Svc.SubmitReview(e.Ctx, checker, id))
+}
+
+// Reviewed builds a REVIEWED request by author, every file voted v by C1
+// and C2.
+func (e *Env) Reviewed(author domain.User, v domain.Vote) *domain.Request {
+	e.T.Helper()
+	r := e.Submitted(author)
+	e.Review(r.ID, e.C1, v)
+	return e.Review(r.ID, e.C2, v)
+}
+
+// Returned builds a RETURNED request by author after a full review that
+// asked for changes.
+func (e *Env) Returned(author domain.User) *domain.Request {
+	e.T.Helper()
+	r := e.Reviewed(author, domain.VoteChangesRequested)
+	return e.R(e.Svc.Return(e.Ctx, e.C1, r.ID))
+}
+
+// Approved builds an APPROVED request by author.
+func (e *Env) Approved(author domain.User) *domain.Request {
+	e.T.Helper()
+	r := e.Reviewed(author, domain.VoteApproved)
+	return e.R(e.Svc.Release(e.Ctx, e.C1, r.ID))
+}
+
+// RequestIn builds a request by author in any status, through the
+// service as people would.
+func (e *Env) RequestIn(author domain.User, st domain.Status) *domain.Request {
+	e.T.Helper()
+	switch st {
+	case domain.StatusPending:
+		return e.Pending(author)
+	case domain.StatusSubmitted:
+		return e.Submitted(author)
+	case domain.StatusPartiallyReviewed:
+		r := e.Submitted(author)
+		return e.Review(r.ID, e.C1, domain.VoteApproved)
+	case domain.StatusReviewed:
+		return e.Reviewed(author, domain.VoteApproved)
+	case domain.StatusReturned:
+		return e.Returned(author)
+	case domain.StatusApproved:
+		return e.Approved(author)
+	case domain.StatusRejected:
+		r := e.Reviewed(author, domain.VoteChangesRequested)
+		return e.R(e.Svc.Reject(e.Ctx, e.C1, r.ID))
+	case domain.StatusWithdrawn:
+		r := e.Pending(author)
+		return e.R(e.Svc.Withdraw(e.Ctx, author, r.ID))
+	case domain.StatusReleased:
+		r := e.Approved(author)
+		for _, f := range r.OutputFiles() {
+			e.R(e.Svc.RecordUpload(e.Ctx, r.ID, f.Relpath))
+		}
+		return e.R(e.Svc.MarkReleased(e.Ctx, r.ID))
+	}
+	e.T.Fatalf("no way to build a %s request", st)
+	return nil
+}
+
+// AuditOf selects the audit events of one type of a request.
+func AuditOf(id string, t domain.EventType) store.EventFilter {
+	var exclude []domain.EventType
+	for _, other := range domain.EventTypes() {
+		if other != t {
+			exclude = append(exclude, other)
+		}
+	}
+	return store.EventFilter{Request: id, ExcludeTypes: exclude}
+}
