@@ -1,0 +1,139 @@
+// Package config holds airlock's settings: read from flags or AIRLOCK_*
+// environment variables (the struct tags drive the command line), then
+// checked and resolved into paths by Validate.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Database locates the server's own state.
+type Database struct {
+	WorkDir     string `name:"work-dir" env:"AIRLOCK_WORK_DIR" default:"./workdir" help:"Folder for the server's own state: database and request files."`
+	DatabaseURL string `name:"database-url" env:"AIRLOCK_DATABASE_URL" help:"sqlite:PATH or a postgres:// URL (default sqlite:$AIRLOCK_WORK_DIR/airlock.db)."`
+}
+
+// SQLitePath returns the SQLite database file the settings name.
+func (d *Database) SQLitePath() (string, error) {
+	if d.WorkDir == "" {
+		return "", errors.New("AIRLOCK_WORK_DIR (--work-dir) must not be empty")
+	}
+	u := d.DatabaseURL
+	if u == "" {
+		return filepath.Join(d.WorkDir, "airlock.db"), nil
+	}
+	switch {
+	case strings.HasPrefix(u, "sqlite:"):
+		p := strings.TrimPrefix(strings.TrimPrefix(u, "sqlite:"), "//")
+		if p == "" {
+			return "", fmt.Errorf("AIRLOCK_DATABASE_URL (--database-url): %q names no file; use sqlite:PATH", u)
+		}
+		return resolve(d.WorkDir, p), nil
+	case strings.HasPrefix(u, "postgres://"), strings.HasPrefix(u, "postgresql://"):
+		return "", errors.New("AIRLOCK_DATABASE_URL (--database-url): this version of airlock stores its data in SQLite only; use sqlite:PATH or leave it unset")
+	}
+	return "", fmt.Errorf("AIRLOCK_DATABASE_URL (--database-url): %q is neither sqlite:PATH nor a postgres:// URL", u)
+}
+
+// Server is everything `airlock serve` needs.
+type Server struct {
+	Database `embed:""`
+
+	WorkspaceDir     string  `name:"workspace-dir" env:"AIRLOCK_WORKSPACE_DIR" help:"Folder holding one folder per workspace (required)."`
+	RequestDir       string  `name:"request-dir" env:"AIRLOCK_REQUEST_DIR" help:"Where request-file copies live (default $AIRLOCK_WORK_DIR/requests)."`
+	Listen           string  `name:"listen" env:"AIRLOCK_LISTEN" default:"127.0.0.1:8000" help:"Address to listen on."`
+	DevUsersFile     string  `name:"dev-users-file" env:"AIRLOCK_DEV_USERS_FILE" help:"Users file; login is an exact token match."`
+	APIEndpoint      string  `name:"api-endpoint" env:"AIRLOCK_API_ENDPOINT" default:"https://jobs.opensafely.org/api/v2" help:"job-server API base URL, no trailing /."`
+	APIToken         string  `name:"api-token" env:"AIRLOCK_API_TOKEN" help:"job-server token."`
+	ReleaseDir       string  `name:"release-dir" env:"AIRLOCK_RELEASE_DIR" help:"Where released files are written without job-server (default $AIRLOCK_WORK_DIR/released)."`
+	UploadDelay      float64 `name:"upload-delay" env:"AIRLOCK_UPLOAD_DELAY" default:"1" help:"Seconds between uploader polls."`
+	UploadRetryDelay float64 `name:"upload-retry-delay" env:"AIRLOCK_UPLOAD_RETRY_DELAY" default:"60" help:"Seconds before a failed upload is retried."`
+	WebhookURL       string  `name:"webhook-url" env:"AIRLOCK_WEBHOOK_URL" help:"Every notification is also POSTed here as JSON."`
+}
+
+// Validate checks every setting, naming the first bad one, and fills in
+// the folders that default to places under the work folder.
+func (s *Server) Validate() error {
+	if (s.DevUsersFile == "") == (s.APIToken == "") {
+		return errors.New("set exactly one of AIRLOCK_DEV_USERS_FILE (--dev-users-file) and AIRLOCK_API_TOKEN (--api-token)")
+	}
+	if _, err := s.SQLitePath(); err != nil {
+		return err
+	}
+	if s.WorkspaceDir == "" {
+		return errors.New("AIRLOCK_WORKSPACE_DIR (--workspace-dir) is required: the folder holding one folder per workspace")
+	}
+	s.WorkspaceDir = resolve(s.WorkDir, s.WorkspaceDir)
+	if err := isDir(s.WorkspaceDir); err != nil {
+		return fmt.Errorf("AIRLOCK_WORKSPACE_DIR (--workspace-dir): %w", err)
+	}
+	if s.DevUsersFile != "" {
+		if _, err := os.Stat(s.DevUsersFile); err != nil {
+			return fmt.Errorf("AIRLOCK_DEV_USERS_FILE (--dev-users-file): %w", err)
+		}
+	}
+	if s.RequestDir == "" {
+		s.RequestDir = "requests"
+	}
+	s.RequestDir = resolve(s.WorkDir, s.RequestDir)
+	if s.ReleaseDir == "" {
+		s.ReleaseDir = "released"
+	}
+	s.ReleaseDir = resolve(s.WorkDir, s.ReleaseDir)
+	if err := checkURL(s.APIEndpoint); err != nil {
+		return fmt.Errorf("AIRLOCK_API_ENDPOINT (--api-endpoint): %w", err)
+	}
+	if strings.HasSuffix(s.APIEndpoint, "/") {
+		return fmt.Errorf("AIRLOCK_API_ENDPOINT (--api-endpoint): %q must not end with /", s.APIEndpoint)
+	}
+	if s.WebhookURL != "" {
+		if err := checkURL(s.WebhookURL); err != nil {
+			return fmt.Errorf("AIRLOCK_WEBHOOK_URL (--webhook-url): %w", err)
+		}
+	}
+	if s.Listen == "" || !strings.Contains(s.Listen, ":") {
+		return fmt.Errorf("AIRLOCK_LISTEN (--listen): %q is not a host:port address", s.Listen)
+	}
+	if s.UploadDelay <= 0 {
+		return fmt.Errorf("AIRLOCK_UPLOAD_DELAY (--upload-delay): must be a positive number of seconds, not %v", s.UploadDelay)
+	}
+	if s.UploadRetryDelay <= 0 {
+		return fmt.Errorf("AIRLOCK_UPLOAD_RETRY_DELAY (--upload-retry-delay): must be a positive number of seconds, not %v", s.UploadRetryDelay)
+	}
+	return nil
+}
+
+// resolve makes p relative to the work folder unless it is absolute.
+func resolve(workDir, p string) string {
+	if filepath.IsAbs(p) {
+		return filepath.Clean(p)
+	}
+	return filepath.Join(workDir, p)
+}
+
+func isDir(p string) error {
+	fi, err := os.Stat(p)
+	if err != nil {
+		return err
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("%s is not a folder", p)
+	}
+	return nil
+}
+
+func checkURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return fmt.Errorf("%q is not a URL: %v", raw, err)
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("%q is not an http(s) URL", raw)
+	}
+	return nil
+}
