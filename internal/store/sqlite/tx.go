@@ -1,0 +1,347 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/airlock-go/airlock/internal/domain"
+	"github.com/airlock-go/airlock/internal/store"
+)
+
+// tx is the store.Tx of one write transaction.
+type tx struct {
+	tx *sql.Tx
+}
+
+var _ store.Tx = (*tx)(nil)
+
+// GuardRequest moves the request from version to version+1.
+func (t *tx) GuardRequest(ctx context.Context, id string, version int64) error {
+	res, err := t.tx.ExecContext(ctx, `
+		UPDATE requests SET version = version + 1, updated_at = ?
+		WHERE id = ? AND version = ?`, formatTime(time.Now()), id, version)
+	if err != nil {
+		return fmt.Errorf("sqlite: guard request %s: %w", id, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("sqlite: guard request %s: %w", id, err)
+	}
+	if n == 1 {
+		return nil
+	}
+	var current int64
+	err = t.tx.QueryRowContext(ctx, `SELECT version FROM requests WHERE id = ?`, id).Scan(&current)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return fmt.Errorf("sqlite: guard request %s: %w", id, store.ErrNotFound)
+	case err != nil:
+		return fmt.Errorf("sqlite: guard request %s: %w", id, err)
+	}
+	return fmt.Errorf("sqlite: guard request %s: at version %d, not %d: %w", id, current, version, store.ErrConflict)
+}
+
+// CreateRequest inserts the request's header at version 1 and sets
+// r.Version to 1. Its groups, files, comments and submitted reviews are
+// not written.
+func (t *tx) CreateRequest(ctx context.Context, r *domain.Request) error {
+	_, err := t.tx.ExecContext(ctx, `
+		INSERT INTO requests (id, workspace, project, organisations, status, author,
+			created_at, last_submitted_at, review_turn, version, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)`,
+		r.ID, r.Workspace, r.Project, strings.Join(r.Organisations, ","), string(r.Status), r.Author,
+		formatTime(r.CreatedAt), formatTimePtr(r.LastSubmittedAt), r.ReviewTurn, formatTime(time.Now()))
+	if err != nil {
+		return fmt.Errorf("sqlite: create request %s: %w", r.ID, insertErr(err))
+	}
+	r.Version = 1
+	return nil
+}
+
+// SetStatus changes the status, and the last submission time when given.
+// ErrConflict when the author already has another active request for the
+// workspace.
+func (t *tx) SetStatus(ctx context.Context, id string, status domain.Status, lastSubmitted *time.Time) error {
+	err := execOne(ctx, t.tx, `
+		UPDATE requests SET status = ?, last_submitted_at = COALESCE(?, last_submitted_at)
+		WHERE id = ?`, string(status), formatTimePtr(lastSubmitted), id)
+	if err != nil {
+		return fmt.Errorf("sqlite: set status of %s to %s: %w", id, status, insertErr(err))
+	}
+	return nil
+}
+
+// SetReviewTurn sets the request's review turn.
+func (t *tx) SetReviewTurn(ctx context.Context, id string, turn int) error {
+	if err := execOne(ctx, t.tx, `UPDATE requests SET review_turn = ? WHERE id = ?`, turn, id); err != nil {
+		return fmt.Errorf("sqlite: set review turn of %s: %w", id, err)
+	}
+	return nil
+}
+
+// AddSubmittedReview records a reviewer's submitted review of a turn.
+func (t *tx) AddSubmittedReview(ctx context.Context, id, reviewer string, turn int, at time.Time) error {
+	_, err := t.tx.ExecContext(ctx, `
+		INSERT INTO submitted_reviews (request_id, reviewer, review_turn, submitted_at)
+		VALUES (?, ?, ?, ?)`, id, reviewer, turn, formatTime(at))
+	if err != nil {
+		return fmt.Errorf("sqlite: add submitted review of %s by %s: %w", id, reviewer, insertErr(err))
+	}
+	return nil
+}
+
+// CreateGroup adds a group to the request.
+func (t *tx) CreateGroup(ctx context.Context, id string, g domain.Group) error {
+	_, err := t.tx.ExecContext(ctx, `
+		INSERT INTO file_groups (request_id, name, context, controls, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?)`,
+		id, g.Name, g.Context, g.Controls, formatTime(g.CreatedAt), formatTime(g.UpdatedAt))
+	if err != nil {
+		return fmt.Errorf("sqlite: create group %s/%s: %w", id, g.Name, insertErr(err))
+	}
+	return nil
+}
+
+// UpdateGroup sets a group's context and controls.
+func (t *tx) UpdateGroup(ctx context.Context, id, group, groupContext, controls string, at time.Time) error {
+	err := execOne(ctx, t.tx, `
+		UPDATE file_groups SET context = ?, controls = ?, updated_at = ?
+		WHERE request_id = ? AND name = ?`, groupContext, controls, formatTime(at), id, group)
+	if err != nil {
+		return fmt.Errorf("sqlite: update group %s/%s: %w", id, group, err)
+	}
+	return nil
+}
+
+// InsertFile adds a file, with every recorded field but its votes, to the
+// group f.Group. ErrNotFound when there is no such group.
+func (t *tx) InsertFile(ctx context.Context, id string, f domain.RequestFile) error {
+	err := execOne(ctx, t.tx, `
+		INSERT INTO request_files (request_id, group_id, relpath, file_id, filetype, timestamp,
+			size, job_id, commit_sha, repo, row_count, col_count, released_at, released_by,
+			uploaded, uploaded_at, upload_attempts, upload_attempted_at)
+		SELECT request_id, id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+		FROM file_groups WHERE request_id = ? AND name = ?`,
+		f.Relpath, f.FileID, string(f.FileType), f.Timestamp,
+		f.Size, f.JobID, f.Commit, f.Repo, nullInt(f.RowCount), nullInt(f.ColCount),
+		formatTimePtr(f.ReleasedAt), nullString(f.ReleasedBy),
+		f.Uploaded, formatTimePtr(f.UploadedAt), f.UploadAttempts, formatTimePtr(f.UploadAttemptedAt),
+		id, f.Group)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("sqlite: insert file %s/%s: no group %q: %w", id, f.Relpath, f.Group, err)
+		}
+		return fmt.Errorf("sqlite: insert file %s/%s: %w", id, f.Relpath, insertErr(err))
+	}
+	return nil
+}
+
+// DeleteFile removes a file that has no votes.
+func (t *tx) DeleteFile(ctx context.Context, id, relpath string) error {
+	err := execOne(ctx, t.tx, `DELETE FROM request_files WHERE request_id = ? AND relpath = ?`, id, relpath)
+	if isForeignKeyViolation(err) {
+		return fmt.Errorf("sqlite: delete file %s/%s: it still has votes: %w", id, relpath, err)
+	}
+	if err != nil {
+		return fmt.Errorf("sqlite: delete file %s/%s: %w", id, relpath, err)
+	}
+	return nil
+}
+
+// SetFileProperties moves a file to a group and sets its type.
+func (t *tx) SetFileProperties(ctx context.Context, id, relpath, group string, ft domain.FileType) error {
+	var groupID int64
+	err := t.tx.QueryRowContext(ctx, `SELECT id FROM file_groups WHERE request_id = ? AND name = ?`,
+		id, group).Scan(&groupID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("sqlite: set properties of %s/%s: no group %q: %w", id, relpath, group, store.ErrNotFound)
+	}
+	if err == nil {
+		err = execOne(ctx, t.tx, `
+			UPDATE request_files SET group_id = ?, filetype = ?
+			WHERE request_id = ? AND relpath = ?`, groupID, string(ft), id, relpath)
+	}
+	if err != nil {
+		return fmt.Errorf("sqlite: set properties of %s/%s: %w", id, relpath, err)
+	}
+	return nil
+}
+
+// fileExists reports whether the request has a file at relpath.
+func (t *tx) fileExists(ctx context.Context, id, relpath string) (bool, error) {
+	var one int
+	err := t.tx.QueryRowContext(ctx, `SELECT 1 FROM request_files WHERE request_id = ? AND relpath = ?`,
+		id, relpath).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// SetFileReleased marks a file released; a file released already keeps
+// its first release.
+func (t *tx) SetFileReleased(ctx context.Context, id, relpath string, at time.Time, by string) error {
+	err := execOne(ctx, t.tx, `
+		UPDATE request_files SET released_at = ?, released_by = ?
+		WHERE request_id = ? AND relpath = ? AND released_at IS NULL`, formatTime(at), by, id, relpath)
+	if errors.Is(err, store.ErrNotFound) {
+		var ok bool
+		if ok, err = t.fileExists(ctx, id, relpath); ok {
+			return nil
+		} else if err == nil {
+			err = store.ErrNotFound
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("sqlite: set file %s/%s released: %w", id, relpath, err)
+	}
+	return nil
+}
+
+// SetFileUploaded marks a file uploaded.
+func (t *tx) SetFileUploaded(ctx context.Context, id, relpath string, at time.Time) error {
+	err := execOne(ctx, t.tx, `
+		UPDATE request_files SET uploaded = 1, uploaded_at = ?
+		WHERE request_id = ? AND relpath = ?`, formatTime(at), id, relpath)
+	if err != nil {
+		return fmt.Errorf("sqlite: set file %s/%s uploaded: %w", id, relpath, err)
+	}
+	return nil
+}
+
+// RecordUploadAttempt counts an upload attempt.
+func (t *tx) RecordUploadAttempt(ctx context.Context, id, relpath string, at time.Time) error {
+	err := execOne(ctx, t.tx, `
+		UPDATE request_files SET upload_attempts = upload_attempts + 1, upload_attempted_at = ?
+		WHERE request_id = ? AND relpath = ?`, formatTime(at), id, relpath)
+	if err != nil {
+		return fmt.Errorf("sqlite: record upload attempt of %s/%s: %w", id, relpath, err)
+	}
+	return nil
+}
+
+// PutReview inserts or replaces a reviewer's vote on a file, keeping the
+// CreatedAt of the first vote. ErrNotFound when there is no such file.
+func (t *tx) PutReview(ctx context.Context, id, relpath string, rv domain.Review) error {
+	err := execOne(ctx, t.tx, `
+		INSERT INTO file_reviews (file_id, reviewer, status, created_at, updated_at, review_turn)
+		SELECT id, ?, ?, ?, ?, ? FROM request_files WHERE request_id = ? AND relpath = ?
+		ON CONFLICT (file_id, reviewer) DO UPDATE SET
+			status = excluded.status, updated_at = excluded.updated_at, review_turn = excluded.review_turn`,
+		rv.Reviewer, string(rv.Vote), formatTime(rv.CreatedAt), formatTime(rv.UpdatedAt), rv.ReviewTurn,
+		id, relpath)
+	if err != nil {
+		return fmt.Errorf("sqlite: put review of %s/%s by %s: %w", id, relpath, rv.Reviewer, err)
+	}
+	return nil
+}
+
+// DeleteReview removes a reviewer's vote on a file.
+func (t *tx) DeleteReview(ctx context.Context, id, relpath, reviewer string) error {
+	err := execOne(ctx, t.tx, `
+		DELETE FROM file_reviews WHERE reviewer = ? AND file_id =
+			(SELECT id FROM request_files WHERE request_id = ? AND relpath = ?)`, reviewer, id, relpath)
+	if err != nil {
+		return fmt.Errorf("sqlite: delete review of %s/%s by %s: %w", id, relpath, reviewer, err)
+	}
+	return nil
+}
+
+// InsertComment adds a comment to the group c.Group and returns its id.
+// ErrNotFound when there is no such group.
+func (t *tx) InsertComment(ctx context.Context, id string, c domain.Comment) (int64, error) {
+	res, err := t.tx.ExecContext(ctx, `
+		INSERT INTO comments (group_id, request_id, text, author, visibility, review_turn, created_at)
+		SELECT id, request_id, ?, ?, ?, ?, ? FROM file_groups WHERE request_id = ? AND name = ?`,
+		c.Text, c.Author, string(c.Visibility), c.ReviewTurn, formatTime(c.CreatedAt), id, c.Group)
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: insert comment on %s/%s: %w", id, c.Group, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return 0, fmt.Errorf("sqlite: insert comment on %s/%s: %w", id, c.Group, err)
+	} else if n == 0 {
+		return 0, fmt.Errorf("sqlite: insert comment on %s/%s: no such group: %w", id, c.Group, store.ErrNotFound)
+	}
+	commentID, err := res.LastInsertId()
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: insert comment on %s/%s: %w", id, c.Group, err)
+	}
+	return commentID, nil
+}
+
+// DeleteComment removes a comment of the request.
+func (t *tx) DeleteComment(ctx context.Context, id string, commentID int64) error {
+	err := execOne(ctx, t.tx, `DELETE FROM comments WHERE id = ? AND request_id = ?`, commentID, id)
+	if err != nil {
+		return fmt.Errorf("sqlite: delete comment %d of %s: %w", commentID, id, err)
+	}
+	return nil
+}
+
+// SetCommentVisibility changes the visibility of a comment of the request.
+// ErrNotFound when there is no such comment.
+func (t *tx) SetCommentVisibility(ctx context.Context, id string, commentID int64, vis domain.Visibility) error {
+	err := execOne(ctx, t.tx, `UPDATE comments SET visibility = ? WHERE id = ? AND request_id = ?`,
+		string(vis), commentID, id)
+	if err != nil {
+		return fmt.Errorf("sqlite: set visibility of comment %d of %s: %w", commentID, id, err)
+	}
+	return nil
+}
+
+// AppendEvent adds e at the end of the audit log. The stored event has
+// its CreatedAt in UTC truncated to microseconds (the current time when
+// zero) and a non-nil Extra, and its hash covers exactly what is stored.
+func (t *tx) AppendEvent(ctx context.Context, e domain.Event) (domain.Event, error) {
+	var lastID int64
+	var lastHash string
+	if err := t.tx.QueryRowContext(ctx, `SELECT last_id, last_hash FROM audit_head WHERE id = 1`).
+		Scan(&lastID, &lastHash); err != nil {
+		return domain.Event{}, fmt.Errorf("sqlite: append event: read audit head: %w", err)
+	}
+	if e.CreatedAt.IsZero() {
+		e.CreatedAt = time.Now()
+	}
+	e.CreatedAt = e.CreatedAt.UTC().Truncate(time.Microsecond)
+	if e.Extra == nil {
+		e.Extra = map[string]string{}
+	}
+	extra, err := json.Marshal(e.Extra)
+	if err != nil {
+		return domain.Event{}, fmt.Errorf("sqlite: append event: encode extra: %w", err)
+	}
+	e.ID = lastID + 1
+	e.PrevHash = lastHash
+	e.Hash = e.ChainHash(e.PrevHash)
+	if _, err := t.tx.ExecContext(ctx, `
+		INSERT INTO audit_log (id, type, "user", workspace, request, path, extra, created_at,
+			hidden, prev_hash, hash)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.ID, string(e.Type), e.User, e.Workspace, nullString(e.Request), nullString(e.Path),
+		string(extra), formatTime(e.CreatedAt), e.Hidden, e.PrevHash, e.Hash); err != nil {
+		return domain.Event{}, fmt.Errorf("sqlite: append event %d: %w", e.ID, err)
+	}
+	if err := execOne(ctx, t.tx, `
+		UPDATE audit_head SET last_id = ?, last_hash = ? WHERE id = 1 AND last_id = ?`,
+		e.ID, e.Hash, lastID); err != nil {
+		return domain.Event{}, fmt.Errorf("sqlite: append event %d: move audit head: %w", e.ID, err)
+	}
+	return e, nil
+}
+
+// HideTurnEvents hides the request's events written in turn.
+func (t *tx) HideTurnEvents(ctx context.Context, id string, turn int) error {
+	_, err := t.tx.ExecContext(ctx, `
+		UPDATE audit_log SET hidden = 1
+		WHERE request = ? AND json_extract(extra, '$.review_turn') = ?`, id, strconv.Itoa(turn))
+	if err != nil {
+		return fmt.Errorf("sqlite: hide events of %s turn %d: %w", id, turn, err)
+	}
+	return nil
+}

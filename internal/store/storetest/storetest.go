@@ -1,0 +1,1416 @@
+// Package storetest is the conformance suite every store.Store
+// implementation must pass. An implementation's tests call Run with a
+// function that opens a fresh, empty, migrated store.
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/airlock-go/airlock/internal/domain"
+	"github.com/airlock-go/airlock/internal/store"
+)
+
+// Run runs the conformance suite. open must return a new, empty store for
+// each call and arrange (with t.Cleanup) for it to be closed.
+//
+// Beyond the interface's documentation, the suite pins down these details
+// so that the service layer can rely on them: times round-trip exactly when
+// truncated to microseconds and come back in UTC; GetRequest returns
+// non-nil SubmittedReviews and Reviews maps, and nil slices where there is
+// nothing (Organisations, TurnReviewers, Groups, Files, Comments); events
+// come back with a non-nil Extra and "" for an absent Request or Path.
+func Run(t *testing.T, open func(t *testing.T) store.Store) {
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, s store.Store)
+	}{
+		{"RequestRoundTrip", testRequestRoundTrip},
+		{"RequestHeaderUpdates", testRequestHeaderUpdates},
+		{"GetRequestNotFound", testGetRequestNotFound},
+		{"OneActiveRequest", testOneActiveRequest},
+		{"GuardRequest", testGuardRequest},
+		{"TxRollback", testTxRollback},
+		{"Groups", testGroups},
+		{"Files", testFiles},
+		{"FileMarks", testFileMarks},
+		{"Reviews", testReviews},
+		{"SubmittedReviews", testSubmittedReviews},
+		{"Comments", testComments},
+		{"AuditChain", testAuditChain},
+		{"EventsFilter", testEventsFilter},
+		{"HideTurnEvents", testHideTurnEvents},
+		{"ReleasedFileIDs", testReleasedFileIDs},
+		{"ListRequests", testListRequests},
+		{"Users", testUsers},
+		{"Tokens", testTokens},
+		{"ConcurrentWriters", testConcurrentWriters},
+		{"Ping", testPing},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.fn(t, open(t))
+		})
+	}
+}
+
+// base is the suite's clock: a time with microseconds, in UTC.
+var base = time.Date(2024, 3, 1, 9, 30, 15, 123456000, time.UTC)
+
+// at returns base plus n minutes and n microseconds.
+func at(n int) time.Time {
+	return base.Add(time.Duration(n)*time.Minute + time.Duration(n)*time.Microsecond)
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func mustTx(t *testing.T, s store.Store, fn func(ctx context.Context, tx store.Tx) error) {
+	t.Helper()
+	ctx := t.Context()
+	if err := s.Tx(ctx, func(tx store.Tx) error { return fn(ctx, tx) }); err != nil {
+		t.Fatalf("Tx: %v", err)
+	}
+}
+
+// txErr runs fn in a transaction and returns its error.
+func txErr(t *testing.T, s store.Store, fn func(ctx context.Context, tx store.Tx) error) error {
+	t.Helper()
+	ctx := t.Context()
+	return s.Tx(ctx, func(tx store.Tx) error { return fn(ctx, tx) })
+}
+
+func wantErr(t *testing.T, what string, err, want error) {
+	t.Helper()
+	if !errors.Is(err, want) {
+		t.Errorf("%s: got error %v, want %v", what, err, want)
+	}
+}
+
+func newRequest(id, workspace, author string, n int) *domain.Request {
+	return &domain.Request{
+		ID:        id,
+		Workspace: workspace,
+		Project:   "project-" + workspace,
+		Author:    author,
+		CreatedAt: at(n),
+		Status:    domain.StatusPending,
+	}
+}
+
+// create inserts a request with a "default" group.
+func create(t *testing.T, s store.Store, r *domain.Request) {
+	t.Helper()
+	mustTx(t, s, func(ctx context.Context, tx store.Tx) error {
+		if err := tx.CreateRequest(ctx, r); err != nil {
+			return err
+		}
+		return tx.CreateGroup(ctx, r.ID, domain.Group{Name: domain.DefaultGroup, CreatedAt: r.CreatedAt, UpdatedAt: r.CreatedAt})
+	})
+}
+
+// guarded runs fn in a transaction after claiming the request at its
+// current version.
+func guarded(t *testing.T, s store.Store, id string, fn func(ctx context.Context, tx store.Tx) error) error {
+	t.Helper()
+	r := get(t, s, id)
+	return txErr(t, s, func(ctx context.Context, tx store.Tx) error {
+		if err := tx.GuardRequest(ctx, id, r.Version); err != nil {
+			return err
+		}
+		return fn(ctx, tx)
+	})
+}
+
+func mustGuarded(t *testing.T, s store.Store, id string, fn func(ctx context.Context, tx store.Tx) error) {
+	t.Helper()
+	if err := guarded(t, s, id, fn); err != nil {
+		t.Fatalf("Tx on %s: %v", id, err)
+	}
+}
+
+func get(t *testing.T, s store.Store, id string) *domain.Request {
+	t.Helper()
+	r, err := s.GetRequest(t.Context(), id)
+	if err != nil {
+		t.Fatalf("GetRequest(%s): %v", id, err)
+	}
+	return r
+}
+
+func file(relpath, group string) domain.RequestFile {
+	return domain.RequestFile{
+		Relpath:   relpath,
+		Group:     group,
+		FileID:    fmt.Sprintf("%064x", len(relpath)*7919+len(group)),
+		FileType:  domain.FileOutput,
+		Timestamp: 1709285415.123456,
+		Size:      1234,
+		JobID:     "job-1",
+		Commit:    "abc123",
+		Repo:      "https://github.com/example/repo",
+		Reviews:   map[string]domain.Review{},
+	}
+}
+
+func testGetRequestNotFound(t *testing.T, s store.Store) {
+	_, err := s.GetRequest(t.Context(), "nope")
+	wantErr(t, "GetRequest of a missing request", err, store.ErrNotFound)
+}
+
+func testRequestRoundTrip(t *testing.T, s store.Store) {
+	r := &domain.Request{
+		ID:            "01HQZXAAAAAAAAAAAAAAAAAAAA",
+		Workspace:     "ws1",
+		Project:       "Project One",
+		Organisations: []string{"org-a", "org b"},
+		Author:        "alice",
+		CreatedAt:     at(0),
+		Status:        domain.StatusPending,
+	}
+	const turn = 2
+	groups := []domain.Group{
+		{Name: "alpha", Context: "ctx a", Controls: "ctl a", CreatedAt: at(1), UpdatedAt: at(2)},
+		{Name: "beta", CreatedAt: at(3), UpdatedAt: at(3)},
+	}
+	full := domain.RequestFile{
+		Relpath: "output/a.csv", Group: "alpha", FileID: "aa11", FileType: domain.FileOutput,
+		Timestamp: 1709285415.987654, Size: 1 << 40, JobID: "job-a", Commit: "c0ffee", Repo: "https://example.com/r",
+		RowCount: ptr(0), ColCount: ptr(12),
+		ReleasedAt: ptr(at(10)), ReleasedBy: "carol", Uploaded: true, UploadedAt: ptr(at(11)),
+		UploadAttempts: 3, UploadAttemptedAt: ptr(at(11)),
+	}
+	bare := domain.RequestFile{
+		Relpath: "output/b.txt", Group: "beta", FileID: "bb22", FileType: domain.FileSupporting,
+	}
+	withdrawn := domain.RequestFile{
+		Relpath: "output/c.png", Group: "alpha", FileID: "cc33", FileType: domain.FileWithdrawn, RowCount: ptr(5),
+	}
+	var commentIDs []int64
+	mustTx(t, s, func(ctx context.Context, tx store.Tx) error {
+		if err := tx.CreateRequest(ctx, r); err != nil {
+			return err
+		}
+		if r.Version != 1 {
+			t.Errorf("CreateRequest set Version %d, want 1", r.Version)
+		}
+		for _, g := range groups {
+			if err := tx.CreateGroup(ctx, r.ID, g); err != nil {
+				return err
+			}
+		}
+		for _, f := range []domain.RequestFile{withdrawn, bare, full} {
+			if err := tx.InsertFile(ctx, r.ID, f); err != nil {
+				return err
+			}
+		}
+		for _, rv := range []domain.Review{
+			{Reviewer: "bob", Vote: domain.VoteApproved, CreatedAt: at(20), UpdatedAt: at(21), ReviewTurn: 1},
+			{Reviewer: "carol", Vote: domain.VoteChangesRequested, CreatedAt: at(22), UpdatedAt: at(22), ReviewTurn: 2},
+		} {
+			if err := tx.PutReview(ctx, r.ID, full.Relpath, rv); err != nil {
+				return err
+			}
+		}
+		if err := tx.PutReview(ctx, r.ID, withdrawn.Relpath, domain.Review{Reviewer: "bob", Vote: domain.VoteUndecided, CreatedAt: at(23), UpdatedAt: at(24)}); err != nil {
+			return err
+		}
+		if err := tx.SetStatus(ctx, r.ID, domain.StatusPartiallyReviewed, ptr(at(30))); err != nil {
+			return err
+		}
+		if err := tx.SetReviewTurn(ctx, r.ID, turn); err != nil {
+			return err
+		}
+		for _, sr := range []struct {
+			who  string
+			turn int
+			at   time.Time
+		}{{"bob", 1, at(31)}, {"carol", 1, at(32)}, {"dave", 0, at(33)}, {"carol", 2, at(34)}, {"erin", 3, at(35)}} {
+			if err := tx.AddSubmittedReview(ctx, r.ID, sr.who, sr.turn, sr.at); err != nil {
+				return err
+			}
+		}
+		for _, c := range []domain.Comment{
+			{Group: "alpha", Text: "first", Author: "bob", Visibility: domain.VisibilityPrivate, ReviewTurn: 1, CreatedAt: at(40)},
+			{Group: "beta", Text: "second **md**", Author: "alice", Visibility: domain.VisibilityPublic, ReviewTurn: 2, CreatedAt: at(41)},
+		} {
+			id, err := tx.InsertComment(ctx, r.ID, c)
+			if err != nil {
+				return err
+			}
+			commentIDs = append(commentIDs, id)
+		}
+		return nil
+	})
+
+	full.Reviews = map[string]domain.Review{
+		"bob":   {Reviewer: "bob", Vote: domain.VoteApproved, CreatedAt: at(20), UpdatedAt: at(21), ReviewTurn: 1},
+		"carol": {Reviewer: "carol", Vote: domain.VoteChangesRequested, CreatedAt: at(22), UpdatedAt: at(22), ReviewTurn: 2},
+	}
+	bare.Reviews = map[string]domain.Review{}
+	withdrawn.Reviews = map[string]domain.Review{
+		"bob": {Reviewer: "bob", Vote: domain.VoteUndecided, CreatedAt: at(23), UpdatedAt: at(24)},
+	}
+	want := &domain.Request{
+		ID:               r.ID,
+		Workspace:        "ws1",
+		Project:          "Project One",
+		Organisations:    []string{"org-a", "org b"},
+		Author:           "alice",
+		CreatedAt:        at(0),
+		LastSubmittedAt:  ptr(at(30)),
+		Status:           domain.StatusPartiallyReviewed,
+		ReviewTurn:       turn,
+		SubmittedReviews: map[string]time.Time{"carol": at(34)},
+		TurnReviewers:    []string{"bob", "carol"},
+		Version:          1,
+		Groups:           groups,
+		Files:            []domain.RequestFile{full, bare, withdrawn},
+		Comments: []domain.Comment{
+			{ID: commentIDs[1], Group: "beta", Text: "second **md**", Author: "alice", Visibility: domain.VisibilityPublic, ReviewTurn: 2, CreatedAt: at(41)},
+			{ID: commentIDs[0], Group: "alpha", Text: "first", Author: "bob", Visibility: domain.VisibilityPrivate, ReviewTurn: 1, CreatedAt: at(40)},
+		},
+	}
+	got := get(t, s, r.ID)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("GetRequest (-want +got):\n%s", diff)
+	}
+	if got.CreatedAt.Location() != time.UTC || got.LastSubmittedAt.Location() != time.UTC ||
+		got.Files[0].ReleasedAt.Location() != time.UTC || got.Comments[0].CreatedAt.Location() != time.UTC {
+		t.Errorf("times not read back in UTC: %v %v", got.CreatedAt.Location(), got.LastSubmittedAt.Location())
+	}
+
+	// A bare request: nil where there is nothing, non-nil maps.
+	bareReq := newRequest("01HQZXBBBBBBBBBBBBBBBBBBBB", "ws2", "alice", 50)
+	mustTx(t, s, func(ctx context.Context, tx store.Tx) error { return tx.CreateRequest(ctx, bareReq) })
+	got = get(t, s, bareReq.ID)
+	wantBare := &domain.Request{
+		ID: bareReq.ID, Workspace: "ws2", Project: "project-ws2", Author: "alice", CreatedAt: at(50),
+		Status: domain.StatusPending, SubmittedReviews: map[string]time.Time{}, Version: 1,
+	}
+	if diff := cmp.Diff(wantBare, got); diff != "" {
+		t.Errorf("GetRequest of a bare request (-want +got):\n%s", diff)
+	}
+	if got.SubmittedReviews == nil {
+		t.Errorf("SubmittedReviews is nil, want an empty map")
+	}
+
+	// Times that are not UTC are stored as the same instant.
+	paris := time.FixedZone("CET", 3600)
+	zoned := newRequest("01HQZXCCCCCCCCCCCCCCCCCCCC", "ws3", "alice", 0)
+	zoned.CreatedAt = at(60).In(paris)
+	mustTx(t, s, func(ctx context.Context, tx store.Tx) error { return tx.CreateRequest(ctx, zoned) })
+	if got := get(t, s, zoned.ID).CreatedAt; !got.Equal(at(60)) || got.Location() != time.UTC {
+		t.Errorf("CreatedAt = %v, want %v in UTC", got, at(60))
+	}
+}
+
+func testRequestHeaderUpdates(t *testing.T, s store.Store) {
+	r := newRequest("r1", "ws", "alice", 0)
+	create(t, s, r)
+	mustGuarded(t, s, r.ID, func(ctx context.Context, tx store.Tx) error {
+		return tx.SetStatus(ctx, r.ID, domain.StatusSubmitted, ptr(at(5)))
+	})
+	mustGuarded(t, s, r.ID, func(ctx context.Context, tx store.Tx) error {
+		// nil keeps the last submission time
+		return tx.SetStatus(ctx, r.ID, domain.StatusReturned, nil)
+	})
+	got := get(t, s, r.ID)
+	if got.Status != domain.StatusReturned || got.LastSubmittedAt == nil || !got.LastSubmittedAt.Equal(at(5)) {
+		t.Errorf("after SetStatus: status %s, last submitted %v; want RETURNED, %v", got.Status, got.LastSubmittedAt, at(5))
+	}
+	if got.Version != 3 {
+		t.Errorf("Version = %d after two guarded writes, want 3", got.Version)
+	}
+	mustGuarded(t, s, r.ID, func(ctx context.Context, tx store.Tx) error {
+		return tx.SetReviewTurn(ctx, r.ID, 7)
+	})
+	if got := get(t, s, r.ID); got.ReviewTurn != 7 {
+		t.Errorf("ReviewTurn = %d, want 7", got.ReviewTurn)
+	}
+	err := txErr(t, s, func(ctx context.Context, tx store.Tx) error {
+		return tx.SetStatus(ctx, "missing", domain.StatusSubmitted, nil)
+	})
+	wantErr(t, "SetStatus of a missing request", err, store.ErrNotFound)
+	err = txErr(t, s, func(ctx context.Context, tx store.Tx) error {
+		return tx.SetReviewTurn(ctx, "missing", 1)
+	})
+	wantErr(t, "SetReviewTurn of a missing request", err, store.ErrNotFound)
+}
+
+func testOneActiveRequest(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	first := newRequest("r1", "ws", "alice", 0)
+	create(t, s, first)
+
+	if id, err := s.ActiveRequestID(ctx, "ws", "alice"); err != nil || id != "r1" {
+		t.Errorf("ActiveRequestID = %q, %v; want r1", id, err)
+	}
+	_, err := s.ActiveRequestID(ctx, "ws", "bob")
+	wantErr(t, "ActiveRequestID without a request", err, store.ErrNotFound)
+	_, err = s.ActiveRequestID(ctx, "other", "alice")
+	wantErr(t, "ActiveRequestID of another workspace", err, store.ErrNotFound)
+
+	for _, st := range domain.ActiveStatuses() {
+		err := txErr(t, s, func(ctx context.Context, tx store.Tx) error {
+			r := newRequest("r2-"+string(st), "ws", "alice", 1)
+			r.Status = st
+			return tx.CreateRequest(ctx, r)
+		})
+		wantErr(t, "second active request in "+string(st), err, store.ErrConflict)
+	}
+
+	// Other authors and other workspaces are free.
+	create(t, s, newRequest("r-bob", "ws", "bob", 2))
+	create(t, s, newRequest("r-alice-2", "ws2", "alice", 3))
+
+	// Final requests do not count.
+	mustGuarded(t, s, "r1", func(ctx context.Context, tx store.Tx) error {
+		return tx.SetStatus(ctx, "r1", domain.StatusWithdrawn, nil)
+	})
+	_, err = s.ActiveRequestID(ctx, "ws", "alice")
+	wantErr(t, "ActiveRequestID after withdrawal", err, store.ErrNotFound)
+	create(t, s, newRequest("r3", "ws", "alice", 4))
+	if id, err := s.ActiveRequestID(ctx, "ws", "alice"); err != nil || id != "r3" {
+		t.Errorf("ActiveRequestID = %q, %v; want r3", id, err)
+	}
+	for i, st := range []domain.Status{domain.StatusApproved, domain.StatusRejected, domain.StatusReleased, domain.StatusWithdrawn} {
+		r := newRequest("final-"+strconv.Itoa(i), "ws", "alice", 10+i)
+		r.Status = st
+		create(t, s, r)
+	}
+	// Reactivating a withdrawn request while another is active conflicts.
+	err = guarded(t, s, "r1", func(ctx context.Context, tx store.Tx) error {
+		return tx.SetStatus(ctx, "r1", domain.StatusPending, nil)
+	})
+	wantErr(t, "reactivating a second request", err, store.ErrConflict)
+
+	// The same id twice conflicts.
+	err = txErr(t, s, func(ctx context.Context, tx store.Tx) error {
+		return tx.CreateRequest(ctx, newRequest("r-bob", "ws9", "zed", 0))
+	})
+	wantErr(t, "duplicate request id", err, store.ErrConflict)
+}
+
+func testGuardRequest(t *testing.T, s store.Store) {
+	create(t, s, newRequest("r1", "ws", "alice", 0))
+	mustTx(t, s, func(ctx context.Context, tx store.Tx) error { return tx.GuardRequest(ctx, "r1", 1) })
+	if v := get(t, s, "r1").Version; v != 2 {
+		t.Errorf("Version = %d after a guard, want 2", v)
+	}
+	err := txErr(t, s, func(ctx context.Context, tx store.Tx) error { return tx.GuardRequest(ctx, "r1", 1) })
+	wantErr(t, "guard at a stale version", err, store.ErrConflict)
+	err = txErr(t, s, func(ctx context.Context, tx store.Tx) error { return tx.GuardRequest(ctx, "r1", 3) })
+	wantErr(t, "guard at a future version", err, store.ErrConflict)
+	err = txErr(t, s, func(ctx context.Context, tx store.Tx) error { return tx.GuardRequest(ctx, "missing", 1) })
+	wantErr(t, "guard of a missing request", err, store.ErrNotFound)
+	// Two guards in one transaction: the second must name the new version.
+	mustTx(t, s, func(ctx context.Context, tx store.Tx) error {
+		if err := tx.GuardRequest(ctx, "r1", 2); err != nil {
+			return err
+		}
+		return tx.GuardRequest(ctx, "r1", 3)
+	})
+	if v := get(t, s, "r1").Version; v != 4 {
+		t.Errorf("Version = %d, want 4", v)
+	}
+}
+
+func testTxRollback(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	create(t, s, newRequest("r1", "ws", "alice", 0))
+	before := get(t, s, "r1")
+
+	boom := errors.New("boom")
+	err := s.Tx(ctx, func(tx store.Tx) error {
+		if err := tx.GuardRequest(ctx, "r1", before.Version); err != nil {
+			return err
+		}
+		if err := tx.SetStatus(ctx, "r1", domain.StatusSubmitted, ptr(at(1))); err != nil {
+			return err
+		}
+		if err := tx.CreateGroup(ctx, "r1", domain.Group{Name: "g2", CreatedAt: at(1), UpdatedAt: at(1)}); err != nil {
+			return err
+		}
+		if err := tx.InsertFile(ctx, "r1", file("a.csv", "g2")); err != nil {
+			return err
+		}
+		if _, err := tx.InsertComment(ctx, "r1", domain.Comment{Group: "g2", Text: "x", Author: "alice", Visibility: domain.VisibilityPublic, CreatedAt: at(1)}); err != nil {
+			return err
+		}
+		if _, err := tx.AppendEvent(ctx, domain.Event{Type: domain.EventRequestSubmit, User: "alice", Workspace: "ws", Request: "r1", CreatedAt: at(1)}); err != nil {
+			return err
+		}
+		if err := tx.CreateRequest(ctx, newRequest("r2", "ws", "bob", 1)); err != nil {
+			return err
+		}
+		return fmt.Errorf("wrapped: %w", boom)
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("Tx returned %v, want fn's error", err)
+	}
+	if diff := cmp.Diff(before, get(t, s, "r1")); diff != "" {
+		t.Errorf("request changed by a failed Tx (-before +after):\n%s", diff)
+	}
+	if _, err := s.GetRequest(ctx, "r2"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("request created by a failed Tx: %v", err)
+	}
+	if id, hash, err := s.AuditHead(ctx); err != nil || id != 0 || hash != "" {
+		t.Errorf("AuditHead = %d, %q, %v after a failed Tx; want 0, \"\"", id, hash, err)
+	}
+	if evs, err := s.Events(ctx, store.EventFilter{}); err != nil || len(evs) != 0 {
+		t.Errorf("Events = %v, %v after a failed Tx; want none", evs, err)
+	}
+
+	// A store error inside fn rolls back too, and stays recognisable.
+	err = s.Tx(ctx, func(tx store.Tx) error {
+		if err := tx.SetStatus(ctx, "r1", domain.StatusSubmitted, nil); err != nil {
+			return err
+		}
+		return tx.GuardRequest(ctx, "r1", before.Version+5)
+	})
+	wantErr(t, "stale guard after a write", err, store.ErrConflict)
+	if got := get(t, s, "r1").Status; got != domain.StatusPending {
+		t.Errorf("Status = %s after a failed Tx, want PENDING", got)
+	}
+
+	// A panic in fn rolls back and propagates.
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Errorf("Tx swallowed a panic")
+			}
+		}()
+		_ = s.Tx(ctx, func(tx store.Tx) error {
+			if err := tx.SetStatus(ctx, "r1", domain.StatusSubmitted, nil); err != nil {
+				return err
+			}
+			panic("boom")
+		})
+	}()
+	if got := get(t, s, "r1").Status; got != domain.StatusPending {
+		t.Errorf("Status = %s after a panicking Tx, want PENDING", got)
+	}
+	// And the store is still usable.
+	mustGuarded(t, s, "r1", func(ctx context.Context, tx store.Tx) error {
+		return tx.SetStatus(ctx, "r1", domain.StatusSubmitted, nil)
+	})
+}
+
+func testGroups(t *testing.T, s store.Store) {
+	create(t, s, newRequest("r1", "ws", "alice", 0))
+	mustGuarded(t, s, "r1", func(ctx context.Context, tx store.Tx) error {
+		return tx.CreateGroup(ctx, "r1", domain.Group{Name: "Tables", Context: "c", Controls: "k", CreatedAt: at(1), UpdatedAt: at(1)})
+	})
+	err := guarded(t, s, "r1", func(ctx context.Context, tx store.Tx) error {
+		return tx.CreateGroup(ctx, "r1", domain.Group{Name: "Tables", CreatedAt: at(2), UpdatedAt: at(2)})
+	})
+	wantErr(t, "duplicate group", err, store.ErrConflict)
+	err = txErr(t, s, func(ctx context.Context, tx store.Tx) error {
+		return tx.CreateGroup(ctx, "missing", domain.Group{Name: "x", CreatedAt: at(2), UpdatedAt: at(2)})
+	})
+	if err == nil {
+		t.Errorf("CreateGroup on a missing request succeeded")
+	}
+	// The same name on another request is fine.
+	create(t, s, newRequest("r2", "ws", "bob", 1))
+	mustGuarded(t, s, "r2", func(ctx context.Context, tx store.Tx) error {
+		return tx.CreateGroup(ctx, "r2", domain.Group{Name: "Tables", CreatedAt: at(2), UpdatedAt: at(2)})
+	})
+	mustGuarded(t, s, "r1", func(ctx context.Context, tx store.Tx) error {
+		return tx.UpdateGroup(ctx, "r1", "Tables", "new context", "new controls", at(3))
+	})
+	err = guarded(t, s, "r1", func(ctx context.Context, tx store.Tx) error {
+		return tx.UpdateGroup(ctx, "r1", "Missing", "c", "k", at(3))
+	})
+	wantErr(t, "UpdateGroup of a missing group", err, store.ErrNotFound)
+
+	want := []domain.Group{
+		{Name: "Tables", Context: "new context", Controls: "new controls", CreatedAt: at(1), UpdatedAt: at(3)},
+		{Name: "default", CreatedAt: at(0), UpdatedAt: at(0)},
+	}
+	if diff := cmp.Diff(want, get(t, s, "r1").Groups); diff != "" {
+		t.Errorf("Groups (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]domain.Group{{Name: "Tables", CreatedAt: at(2), UpdatedAt: at(2)}, {Name: "default", CreatedAt: at(1), UpdatedAt: at(1)}}, get(t, s, "r2").Groups); diff != "" {
+		t.Errorf("Groups of r2 (-want +got):\n%s", diff)
+	}
+}
+
+func relpaths(r *domain.Request) []string {
+	var out []string
+	for _, f := range r.Files {
+		out = append(out, f.Relpath)
+	}
+	return out
+}
+
+func testFiles(t *testing.T, s store.Store) {
+	create(t, s, newRequest("r1", "ws", "alice", 0))
+	create(t, s, newRequest("r2", "ws", "bob", 1))
+	mustGuarded(t, s, "r1", func(ctx context.Context, tx store.Tx) error {
+		if err := tx.CreateGroup(ctx, "r1", domain.Group{Name: "other", CreatedAt: at(1), UpdatedAt: at(1)}); err != nil {
+			return err
+		}
+		for _, f := range []domain.RequestFile{file("z.csv", "default"), file("a/b.csv", "default"), file("m.txt", "other")} {
+			if err := tx.InsertFile(ctx, "r1", f); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if diff := cmp.Diff([]string{"a/b.csv", "m.txt", "z.csv"}, relpaths(get(t, s, "r1"))); diff != "" {
+		t.Errorf("files not in path order (-want +got):\n%s", diff)
+	}
+
+	err := guarded(t, s, "r1", func(ctx context.Context, tx store.Tx) error {
+		return tx.InsertFile(ctx, "r1", file("z.csv", "default"))
+	})
+	wantErr(t, "duplicate relpath", err, store.ErrConflict)
+	err = guarded(t, s, "r1", func(ctx context.Context, tx store.Tx) error {
+		return tx.InsertFile(ctx, "r1", file("z.csv", "other"))
+	})
+	wantErr(t, "duplicate relpath in another group", err, store.ErrConflict)
+	err = guarded(t, s, "r1", func(ctx context.Context, tx store.Tx) error {
+		return tx.InsertFile(ctx, "r1", file("new.csv", "nogroup"))
+	})
+	wantErr(t, "file into a missing group", err, store.ErrNotFound)
+	// The same path on another request is fine.
+	mustGuarded(t, s, "r2", func(ctx context.Context, tx store.Tx) error {
+		return tx.InsertFile(ctx, "r2", file("z.csv", "default"))
+	})
+
+	// Move and retype.
+	mustGuarded(t, s, "r1", func(ctx context.Context, tx store.Tx) error {
+		return tx.SetFileProperties(ctx, "r1", "z.csv", "other", domain.FileSupporting)
+	})
+	got := get(t, s, "r1")
+	if f, _ := got.File("z.csv"); f.Group != "other" || f.FileType != domain.FileSupporting {
+		t.Errorf("after SetFileProperties: group %q type %s, want other SUPPORTING", f.Group, f.FileType)
+	}
+	mustGuarded(t, s, "r1", func(ctx context.Context, tx store.Tx) error {
+		return tx.SetFileProperties(ctx, "r1", "z.csv", "other", domain.FileWithdrawn)
+	})
+	if f, _ := get(t, s, "r1").File("z.csv"); f.Group != "other" || f.FileType != domain.FileWithdrawn {
+		t.Errorf("after SetFileProperties: group %q type %s, want other WITHDRAWN", f.Group, f.FileType)
+	}
+	err = guarded(t, s, "r1", func(ctx context.Context, tx store.Tx) error {
+		return tx.SetFileProperties(ctx, "r1", "z.csv", "nogroup", domain.FileOutput)
+	})
+	wantErr(t, "SetFileProperties to a missing group", err, store.ErrNotFound)
+	err = guarded(t, s, "r1", func(ctx context.Context, tx store.Tx) error {
+		return tx.SetFileProperties(ctx, "r1", "nofile.csv", "other", domain.FileOutput)
+	})
+	wantErr(t, "SetFileProperties of a missing file", err, store.ErrNotFound)
+	if f, _ := get(t, s, "r2").File("z.csv"); f.Group != "default" || f.FileType != domain.FileOutput {
+		t.Errorf("r2's file changed by r1's update: %+v", f)
+	}
+
+	// Delete.
+	mustGuarded(t, s, "r1", func(ctx context.Context, tx store.Tx) error {
+		return tx.DeleteFile(ctx, "r1", "a/b.csv")
+	})
+	if diff := cmp.Diff([]string{"m.txt", "z.csv"}, relpaths(get(t, s, "r1"))); diff != "" {
+		t.Errorf("after DeleteFile (-want +got):\n%s", diff)
+	}
+	err = guarded(t, s, "r1", func(ctx context.Context, tx store.Tx) error {
+		return tx.DeleteFile(ctx, "r1", "a/b.csv")
+	})
+	wantErr(t, "DeleteFile of a missing file", err, store.ErrNotFound)
+	// A deleted path may be added again (a file replaced by a newer version).
+	mustGuarded(t, s, "r1", func(ctx context.Context, tx store.Tx) error {
+		f := file("a/b.csv", "default")
+		f.FileID = "newer"
+		return tx.InsertFile(ctx, "r1", f)
+	})
+	if f, ok := get(t, s, "r1").File("a/b.csv"); !ok || f.FileID != "newer" {
+		t.Errorf("re-added file: %+v, %v", f, ok)
+	}
+}
+
+func testFileMarks(t *testing.T, s store.Store) {
+	create(t, s, newRequest("r1", "ws", "alice", 0))
+	mustGuarded(t, s, "r1", func(ctx context.Context, tx store.Tx) error {
+		return tx.InsertFile(ctx, "r1", file("a.csv", "default"))
+	})
+	mustGuarded(t, s, "r1", func(ctx context.Context, tx store.Tx) error {
+		if err := tx.RecordUploadAttempt(ctx, "r1", "a.csv", at(1)); err != nil {
+			return err
+		}
+		return tx.RecordUploadAttempt(ctx, "r1", "a.csv", at(2))
+	})
+	f, _ := get(t, s, "r1").File("a.csv")
+	if f.UploadAttempts != 2 || f.UploadAttemptedAt == nil || !f.UploadAttemptedAt.Equal(at(2)) {
+		t.Errorf("after two attempts: %d attempts, last %v; want 2, %v", f.UploadAttempts, f.UploadAttemptedAt, at(2))
+	}
+	if f.ReleasedAt != nil || f.ReleasedBy != "" || f.Uploaded || f.UploadedAt != nil {
+		t.Errorf("file marked before release: %+v", f)
+	}
+	mustGuarded(t, s, "r1", func(ctx context.Context, tx store.Tx) error {
+		return tx.SetFileReleased(ctx, "r1", "a.csv", at(3), "checker1")
+	})
+	// Releasing again keeps the first release.
+	mustGuarded(t, s, "r1", func(ctx context.Context, tx store.Tx) error {
+		return tx.SetFileReleased(ctx, "r1", "a.csv", at(4), "checker2")
+	})
+	f, _ = get(t, s, "r1").File("a.csv")
+	if f.ReleasedAt == nil || !f.ReleasedAt.Equal(at(3)) || f.ReleasedBy != "checker1" {
+		t.Errorf("released %v by %q, want %v by checker1", f.ReleasedAt, f.ReleasedBy, at(3))
+	}
+	mustGuarded(t, s, "r1", func(ctx context.Context, tx store.Tx) error {
+		return tx.SetFileUploaded(ctx, "r1", "a.csv", at(5))
+	})
+	f, _ = get(t, s, "r1").File("a.csv")
+	if !f.Uploaded || f.UploadedAt == nil || !f.UploadedAt.Equal(at(5)) {
+		t.Errorf("uploaded %v at %v, want true at %v", f.Uploaded, f.UploadedAt, at(5))
+	}
+	for name, fn := range map[string]func(ctx context.Context, tx store.Tx) error{
+		"SetFileReleased": func(ctx context.Context, tx store.Tx) error {
+			return tx.SetFileReleased(ctx, "r1", "no.csv", at(6), "x")
+		},
+		"SetFileUploaded": func(ctx context.Context, tx store.Tx) error { return tx.SetFileUploaded(ctx, "r1", "no.csv", at(6)) },
+		"RecordUploadAttempt": func(ctx context.Context, tx store.Tx) error {
+			return tx.RecordUploadAttempt(ctx, "r1", "no.csv", at(6))
+		},
+	} {
+		wantErr(t, name+" of a missing file", guarded(t, s, "r1", fn), store.ErrNotFound)
+	}
+}
+
+func testReviews(t *testing.T, s store.Store) {
+	create(t, s, newRequest("r1", "ws", "alice", 0))
+	mustGuarded(t, s, "r1", func(ctx context.Context, tx store.Tx) error {
+		if err := tx.InsertFile(ctx, "r1", file("a.csv", "default")); err != nil {
+			return err
+		}
+		return tx.InsertFile(ctx, "r1", file("b.csv", "default"))
+	})
+	mustGuarded(t, s, "r1", func(ctx context.Context, tx store.Tx) error {
+		if err := tx.PutReview(ctx, "r1", "a.csv", domain.Review{Reviewer: "bob", Vote: domain.VoteChangesRequested, CreatedAt: at(1), UpdatedAt: at(1), ReviewTurn: 1}); err != nil {
+			return err
+		}
+		return tx.PutReview(ctx, "r1", "a.csv", domain.Review{Reviewer: "carol", Vote: domain.VoteApproved, CreatedAt: at(2), UpdatedAt: at(2), ReviewTurn: 1})
+	})
+	// Replacing a vote keeps its CreatedAt.
+	mustGuarded(t, s, "r1", func(ctx context.Context, tx store.Tx) error {
+		return tx.PutReview(ctx, "r1", "a.csv", domain.Review{Reviewer: "bob", Vote: domain.VoteApproved, CreatedAt: at(3), UpdatedAt: at(3), ReviewTurn: 2})
+	})
+	want := map[string]domain.Review{
+		"bob":   {Reviewer: "bob", Vote: domain.VoteApproved, CreatedAt: at(1), UpdatedAt: at(3), ReviewTurn: 2},
+		"carol": {Reviewer: "carol", Vote: domain.VoteApproved, CreatedAt: at(2), UpdatedAt: at(2), ReviewTurn: 1},
+	}
+	r := get(t, s, "r1")
+	a, _ := r.File("a.csv")
+	if diff := cmp.Diff(want, a.Reviews); diff != "" {
+		t.Errorf("reviews (-want +got):\n%s", diff)
+	}
+	if b, _ := r.File("b.csv"); b.Reviews == nil || len(b.Reviews) != 0 {
+		t.Errorf("reviews of an unreviewed file: %#v, want an empty map", b.Reviews)
+	}
+
+	err := guarded(t, s, "r1", func(ctx context.Context, tx store.Tx) error {
+		return tx.PutReview(ctx, "r1", "none.csv", domain.Review{Reviewer: "bob", Vote: domain.VoteApproved, CreatedAt: at(4), UpdatedAt: at(4)})
+	})
+	wantErr(t, "PutReview on a missing file", err, store.ErrNotFound)
+
+	// A file with votes cannot be deleted; nothing of the Tx remains.
+	err = guarded(t, s, "r1", func(ctx context.Context, tx store.Tx) error {
+		return tx.DeleteFile(ctx, "r1", "a.csv")
+	})
+	if err == nil {
+		t.Errorf("DeleteFile of a file with votes succeeded")
+	}
+	if _, ok := get(t, s, "r1").File("a.csv"); !ok {
+		t.Errorf("file with votes was deleted")
+	}
+
+	mustGuarded(t, s, "r1", func(ctx context.Context, tx store.Tx) error {
+		return tx.DeleteReview(ctx, "r1", "a.csv", "bob")
+	})
+	err = guarded(t, s, "r1", func(ctx context.Context, tx store.Tx) error {
+		return tx.DeleteReview(ctx, "r1", "a.csv", "bob")
+	})
+	wantErr(t, "DeleteReview of a missing vote", err, store.ErrNotFound)
+	err = guarded(t, s, "r1", func(ctx context.Context, tx store.Tx) error {
+		return tx.DeleteReview(ctx, "r1", "none.csv", "bob")
+	})
+	wantErr(t, "DeleteReview on a missing file", err, store.ErrNotFound)
+	a, _ = get(t, s, "r1").File("a.csv")
+	if diff := cmp.Diff(map[string]domain.Review{"carol": want["carol"]}, a.Reviews); diff != "" {
+		t.Errorf("reviews after delete (-want +got):\n%s", diff)
+	}
+	mustGuarded(t, s, "r1", func(ctx context.Context, tx store.Tx) error {
+		if err := tx.DeleteReview(ctx, "r1", "a.csv", "carol"); err != nil {
+			return err
+		}
+		return tx.DeleteFile(ctx, "r1", "a.csv")
+	})
+	if diff := cmp.Diff([]string{"b.csv"}, relpaths(get(t, s, "r1"))); diff != "" {
+		t.Errorf("files (-want +got):\n%s", diff)
+	}
+}
+
+func testSubmittedReviews(t *testing.T, s store.Store) {
+	create(t, s, newRequest("r1", "ws", "alice", 0))
+	mustGuarded(t, s, "r1", func(ctx context.Context, tx store.Tx) error {
+		if err := tx.SetReviewTurn(ctx, "r1", 1); err != nil {
+			return err
+		}
+		if err := tx.AddSubmittedReview(ctx, "r1", "carol", 1, at(2)); err != nil {
+			return err
+		}
+		return tx.AddSubmittedReview(ctx, "r1", "bob", 1, at(1))
+	})
+	err := guarded(t, s, "r1", func(ctx context.Context, tx store.Tx) error {
+		return tx.AddSubmittedReview(ctx, "r1", "bob", 1, at(3))
+	})
+	wantErr(t, "second review in a turn", err, store.ErrConflict)
+	err = txErr(t, s, func(ctx context.Context, tx store.Tx) error {
+		return tx.AddSubmittedReview(ctx, "missing", "bob", 1, at(3))
+	})
+	if err == nil {
+		t.Errorf("AddSubmittedReview on a missing request succeeded")
+	}
+
+	type view struct {
+		Submitted map[string]time.Time
+		Turn      []string
+	}
+	check := func(what string, want view) {
+		t.Helper()
+		r := get(t, s, "r1")
+		if diff := cmp.Diff(want, view{r.SubmittedReviews, r.TurnReviewers}); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", what, diff)
+		}
+		list, err := s.ListRequests(t.Context(), store.RequestFilter{Workspace: "ws"})
+		if err != nil || len(list) != 1 {
+			t.Fatalf("ListRequests = %v, %v", list, err)
+		}
+		if diff := cmp.Diff(want, view{list[0].SubmittedReviews, list[0].TurnReviewers}); diff != "" {
+			t.Errorf("%s, ListRequests (-want +got):\n%s", what, diff)
+		}
+	}
+	check("turn 1", view{map[string]time.Time{"bob": at(1), "carol": at(2)}, nil})
+
+	mustGuarded(t, s, "r1", func(ctx context.Context, tx store.Tx) error {
+		return tx.SetReviewTurn(ctx, "r1", 2)
+	})
+	check("turn 2", view{map[string]time.Time{}, []string{"bob", "carol"}})
+
+	mustGuarded(t, s, "r1", func(ctx context.Context, tx store.Tx) error {
+		// The same reviewer may submit again in a new turn.
+		return tx.AddSubmittedReview(ctx, "r1", "carol", 2, at(5))
+	})
+	check("turn 2 with a review", view{map[string]time.Time{"carol": at(5)}, []string{"bob", "carol"}})
+
+	mustGuarded(t, s, "r1", func(ctx context.Context, tx store.Tx) error {
+		return tx.SetReviewTurn(ctx, "r1", 3)
+	})
+	check("turn 3", view{map[string]time.Time{}, []string{"carol"}})
+
+	mustGuarded(t, s, "r1", func(ctx context.Context, tx store.Tx) error {
+		return tx.SetReviewTurn(ctx, "r1", 4)
+	})
+	check("turn 4", view{map[string]time.Time{}, nil})
+}
+
+func testComments(t *testing.T, s store.Store) {
+	create(t, s, newRequest("r1", "ws", "alice", 0))
+	create(t, s, newRequest("r2", "ws", "bob", 0))
+	mustGuarded(t, s, "r1", func(ctx context.Context, tx store.Tx) error {
+		return tx.CreateGroup(ctx, "r1", domain.Group{Name: "g2", CreatedAt: at(0), UpdatedAt: at(0)})
+	})
+	comments := []domain.Comment{
+		{Group: "default", Text: "one", Author: "bob", Visibility: domain.VisibilityPrivate, ReviewTurn: 1, CreatedAt: at(1)},
+		{Group: "g2", Text: "two", Author: "carol", Visibility: domain.VisibilityPublic, ReviewTurn: 1, CreatedAt: at(3)},
+		{Group: "default", Text: "three", Author: "alice", Visibility: domain.VisibilityPublic, ReviewTurn: 2, CreatedAt: at(2)},
+		// Same time as "two": the later insert comes first.
+		{Group: "default", Text: "four", Author: "bob", Visibility: domain.VisibilityPublic, ReviewTurn: 2, CreatedAt: at(3)},
+	}
+	ids := map[int64]bool{}
+	for i := range comments {
+		mustGuarded(t, s, "r1", func(ctx context.Context, tx store.Tx) error {
+			id, err := tx.InsertComment(ctx, "r1", comments[i])
+			comments[i].ID = id
+			return err
+		})
+		ids[comments[i].ID] = true
+	}
+	if len(ids) != len(comments) {
+		t.Errorf("comment ids not distinct: %v", ids)
+	}
+	want := []domain.Comment{comments[3], comments[1], comments[2], comments[0]}
+	if diff := cmp.Diff(want, get(t, s, "r1").Comments); diff != "" {
+		t.Errorf("comments, newest first (-want +got):\n%s", diff)
+	}
+	if got := get(t, s, "r1").GroupComments("default"); len(got) != 3 {
+		t.Errorf("GroupComments(default) has %d comments, want 3", len(got))
+	}
+
+	err := guarded(t, s, "r1", func(ctx context.Context, tx store.Tx) error {
+		_, err := tx.InsertComment(ctx, "r1", domain.Comment{Group: "nogroup", Text: "x", Author: "bob", Visibility: domain.VisibilityPublic, CreatedAt: at(4)})
+		return err
+	})
+	wantErr(t, "comment on a missing group", err, store.ErrNotFound)
+
+	mustGuarded(t, s, "r1", func(ctx context.Context, tx store.Tx) error {
+		return tx.SetCommentVisibility(ctx, "r1", comments[0].ID, domain.VisibilityPublic)
+	})
+	comments[0].Visibility = domain.VisibilityPublic
+	mustGuarded(t, s, "r1", func(ctx context.Context, tx store.Tx) error {
+		return tx.DeleteComment(ctx, "r1", comments[1].ID)
+	})
+	want = []domain.Comment{comments[3], comments[2], comments[0]}
+	if diff := cmp.Diff(want, get(t, s, "r1").Comments); diff != "" {
+		t.Errorf("comments after changes (-want +got):\n%s", diff)
+	}
+
+	err = guarded(t, s, "r1", func(ctx context.Context, tx store.Tx) error {
+		return tx.DeleteComment(ctx, "r1", comments[1].ID)
+	})
+	wantErr(t, "DeleteComment of a deleted comment", err, store.ErrNotFound)
+	// Comments are scoped to their request.
+	err = guarded(t, s, "r2", func(ctx context.Context, tx store.Tx) error {
+		return tx.DeleteComment(ctx, "r2", comments[0].ID)
+	})
+	wantErr(t, "DeleteComment through another request", err, store.ErrNotFound)
+	err = guarded(t, s, "r2", func(ctx context.Context, tx store.Tx) error {
+		return tx.SetCommentVisibility(ctx, "r2", comments[2].ID, domain.VisibilityPrivate)
+	})
+	wantErr(t, "SetCommentVisibility through another request", err, store.ErrNotFound)
+	if diff := cmp.Diff(want, get(t, s, "r1").Comments); diff != "" {
+		t.Errorf("comments changed through another request (-want +got):\n%s", diff)
+	}
+}
+
+// appendEvents appends events in one transaction each and returns them as
+// stored.
+func appendEvents(t *testing.T, s store.Store, evs ...domain.Event) []domain.Event {
+	t.Helper()
+	var out []domain.Event
+	for _, e := range evs {
+		mustTx(t, s, func(ctx context.Context, tx store.Tx) error {
+			stored, err := tx.AppendEvent(ctx, e)
+			out = append(out, stored)
+			return err
+		})
+	}
+	return out
+}
+
+func allEvents(t *testing.T, s store.Store) []domain.Event {
+	t.Helper()
+	var out []domain.Event
+	if err := s.EachEvent(t.Context(), func(e domain.Event) error {
+		out = append(out, e)
+		return nil
+	}); err != nil {
+		t.Fatalf("EachEvent: %v", err)
+	}
+	return out
+}
+
+func testAuditChain(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	if id, hash, err := s.AuditHead(ctx); err != nil || id != 0 || hash != "" {
+		t.Errorf("AuditHead of an empty log = %d, %q, %v", id, hash, err)
+	}
+	in := []domain.Event{
+		{Type: domain.EventRequestCreate, User: "alice", Workspace: "ws", Request: "r1", CreatedAt: at(1), Extra: map[string]string{"review_turn": "0"}},
+		{Type: domain.EventWorkspaceFileView, User: "alice", Workspace: "ws", Path: "out/a.csv", CreatedAt: at(2)},
+		{Type: domain.EventRequestFileAdd, User: "alice", Workspace: "ws", Request: "r1", Path: "out/a.csv", CreatedAt: at(3), Extra: map[string]string{"group": "g", "filetype": "OUTPUT", "review_turn": "0"}},
+	}
+	// Several events in one transaction chain too.
+	stored := appendEvents(t, s, in[0])
+	mustTx(t, s, func(ctx context.Context, tx store.Tx) error {
+		for _, e := range in[1:] {
+			got, err := tx.AppendEvent(ctx, e)
+			if err != nil {
+				return err
+			}
+			stored = append(stored, got)
+		}
+		return nil
+	})
+	prev := ""
+	for i, e := range stored {
+		if e.ID != int64(i+1) {
+			t.Errorf("event %d has id %d", i, e.ID)
+		}
+		if e.PrevHash != prev {
+			t.Errorf("event %d: PrevHash %q, want %q", e.ID, e.PrevHash, prev)
+		}
+		if e.Hash != e.ChainHash(prev) || e.Hash == "" {
+			t.Errorf("event %d: Hash %q, want %q", e.ID, e.Hash, e.ChainHash(prev))
+		}
+		if e.Extra == nil {
+			t.Errorf("event %d: AppendEvent returned a nil Extra", e.ID)
+		}
+		prev = e.Hash
+	}
+	all := allEvents(t, s)
+	if diff := cmp.Diff(stored, all); diff != "" {
+		t.Errorf("EachEvent differs from what AppendEvent returned (-appended +read):\n%s", diff)
+	}
+	want := in[1]
+	want.ID, want.Extra, want.PrevHash, want.Hash = 2, map[string]string{}, stored[0].Hash, stored[1].Hash
+	if diff := cmp.Diff(want, all[1]); diff != "" {
+		t.Errorf("stored event (-want +got):\n%s", diff)
+	}
+	if err := domain.VerifyChain(all); err != nil {
+		t.Errorf("VerifyChain: %v", err)
+	}
+	if id, hash, err := s.AuditHead(ctx); err != nil || id != 3 || hash != stored[2].Hash {
+		t.Errorf("AuditHead = %d, %q, %v; want 3, %q", id, hash, err, stored[2].Hash)
+	}
+	for _, e := range all {
+		if e.CreatedAt.Location() != time.UTC {
+			t.Errorf("event %d: CreatedAt in %v, want UTC", e.ID, e.CreatedAt.Location())
+		}
+	}
+
+	// EachEvent stops at fn's error and returns it.
+	stop := errors.New("stop")
+	n := 0
+	err := s.EachEvent(ctx, func(domain.Event) error {
+		n++
+		if n == 2 {
+			return stop
+		}
+		return nil
+	})
+	if !errors.Is(err, stop) || n != 2 {
+		t.Errorf("EachEvent with a failing fn: %v after %d events; want stop after 2", err, n)
+	}
+
+	// Appending continues the chain from the head.
+	more := appendEvents(t, s, domain.Event{Type: domain.EventRequestSubmit, User: "alice", Workspace: "ws", Request: "r1", CreatedAt: at(4), Extra: map[string]string{"review_turn": "1"}})
+	if more[0].ID != 4 || more[0].PrevHash != stored[2].Hash {
+		t.Errorf("fourth event: id %d prev %q", more[0].ID, more[0].PrevHash)
+	}
+	if err := domain.VerifyChain(allEvents(t, s)); err != nil {
+		t.Errorf("VerifyChain: %v", err)
+	}
+}
+
+func ids(evs []domain.Event) []int64 {
+	out := []int64{}
+	for _, e := range evs {
+		out = append(out, e.ID)
+	}
+	return out
+}
+
+func testEventsFilter(t *testing.T, s store.Store) {
+	appendEvents(t, s,
+		domain.Event{Type: domain.EventRequestCreate, User: "alice", Workspace: "ws1", Request: "r1", CreatedAt: at(1)},                                                          // 1
+		domain.Event{Type: domain.EventRequestFileAdd, User: "alice", Workspace: "ws1", Request: "r1", Path: "a.csv", CreatedAt: at(2), Extra: map[string]string{"group": "g1"}}, // 2
+		domain.Event{Type: domain.EventWorkspaceFileView, User: "alice", Workspace: "ws1", Path: "a.csv", CreatedAt: at(3)},                                                      // 3
+		domain.Event{Type: domain.EventRequestFileView, User: "bob", Workspace: "ws1", Request: "r1", Path: "a.csv", CreatedAt: at(4), Extra: map[string]string{"group": "g1"}},  // 4
+		domain.Event{Type: domain.EventRequestComment, User: "bob", Workspace: "ws1", Request: "r1", CreatedAt: at(5), Extra: map[string]string{"group": "g2"}},                  // 5
+		domain.Event{Type: domain.EventRequestCreate, User: "carol", Workspace: "ws2", Request: "r2", CreatedAt: at(6)},                                                          // 6
+		domain.Event{Type: domain.EventRequestFileAdd, User: "carol", Workspace: "ws2", Request: "r2", Path: "b.csv", CreatedAt: at(7), Extra: map[string]string{"group": "g1"}}, // 7
+	)
+	tests := []struct {
+		name string
+		f    store.EventFilter
+		want []int64
+	}{
+		{"all", store.EventFilter{}, []int64{7, 6, 5, 4, 3, 2, 1}},
+		{"user", store.EventFilter{User: "bob"}, []int64{5, 4}},
+		{"workspace", store.EventFilter{Workspace: "ws1"}, []int64{5, 4, 3, 2, 1}},
+		{"request", store.EventFilter{Request: "r2"}, []int64{7, 6}},
+		{"group", store.EventFilter{Group: "g1"}, []int64{7, 4, 2}},
+		{"request and group", store.EventFilter{Request: "r1", Group: "g1"}, []int64{4, 2}},
+		{"exclude types", store.EventFilter{ExcludeTypes: []domain.EventType{domain.EventWorkspaceFileView, domain.EventRequestFileView}}, []int64{7, 6, 5, 2, 1}},
+		{"exclude one type", store.EventFilter{Workspace: "ws1", ExcludeTypes: []domain.EventType{domain.EventRequestCreate}}, []int64{5, 4, 3, 2}},
+		{"limit", store.EventFilter{Limit: 3}, []int64{7, 6, 5}},
+		{"limit with filter", store.EventFilter{User: "alice", Limit: 2}, []int64{3, 2}},
+		{"limit above count", store.EventFilter{Request: "r2", Limit: 10}, []int64{7, 6}},
+		{"no match", store.EventFilter{User: "nobody"}, []int64{}},
+		{"user and workspace", store.EventFilter{User: "carol", Workspace: "ws1"}, []int64{}},
+	}
+	for _, tt := range tests {
+		got, err := s.Events(t.Context(), tt.f)
+		if err != nil {
+			t.Errorf("%s: Events: %v", tt.name, err)
+			continue
+		}
+		if diff := cmp.Diff(tt.want, ids(got)); diff != "" {
+			t.Errorf("%s: event ids (-want +got):\n%s", tt.name, diff)
+		}
+	}
+	// Events returns whole events.
+	got, err := s.Events(t.Context(), store.EventFilter{Request: "r1", Limit: 1})
+	if err != nil || len(got) != 1 {
+		t.Fatalf("Events = %v, %v", got, err)
+	}
+	if diff := cmp.Diff(allEvents(t, s)[4], got[0]); diff != "" {
+		t.Errorf("Events differs from EachEvent (-each +events):\n%s", diff)
+	}
+}
+
+func testHideTurnEvents(t *testing.T, s store.Store) {
+	turn := func(n int) map[string]string { return map[string]string{"review_turn": strconv.Itoa(n)} }
+	appendEvents(t, s,
+		domain.Event{Type: domain.EventRequestComment, User: "bob", Workspace: "ws", Request: "r1", CreatedAt: at(1), Extra: turn(1)},                                                 // 1
+		domain.Event{Type: domain.EventRequestComment, User: "bob", Workspace: "ws", Request: "r1", CreatedAt: at(2), Extra: turn(2)},                                                 // 2
+		domain.Event{Type: domain.EventRequestFileApprove, User: "bob", Workspace: "ws", Request: "r1", CreatedAt: at(3), Extra: map[string]string{"review_turn": "2", "group": "g"}}, // 3
+		domain.Event{Type: domain.EventRequestComment, User: "bob", Workspace: "ws", Request: "r2", CreatedAt: at(4), Extra: turn(2)},                                                 // 4
+		domain.Event{Type: domain.EventRequestComment, User: "bob", Workspace: "ws", Request: "r1", CreatedAt: at(5), Extra: turn(12)},                                                // 5
+		domain.Event{Type: domain.EventRequestComment, User: "bob", Workspace: "ws", Request: "r1", CreatedAt: at(6)},                                                                 // 6
+		domain.Event{Type: domain.EventRequestEarlyReturn, User: "carol", Workspace: "ws", Request: "r1", CreatedAt: at(7), Extra: turn(2)},                                           // 7
+	)
+	before := allEvents(t, s)
+	mustTx(t, s, func(ctx context.Context, tx store.Tx) error { return tx.HideTurnEvents(ctx, "r1", 2) })
+	after := allEvents(t, s)
+	var hidden []int64
+	for i, e := range after {
+		if e.Hidden {
+			hidden = append(hidden, e.ID)
+		}
+		e.Hidden = before[i].Hidden
+		if diff := cmp.Diff(before[i], e); diff != "" {
+			t.Errorf("event %d changed beyond Hidden (-before +after):\n%s", e.ID, diff)
+		}
+	}
+	if diff := cmp.Diff([]int64{2, 3, 7}, hidden); diff != "" {
+		t.Errorf("hidden events (-want +got):\n%s", diff)
+	}
+	// Hiding is outside the hash; every hidden event has its early return.
+	if err := domain.VerifyChain(after); err != nil {
+		t.Errorf("VerifyChain after hiding: %v", err)
+	}
+	evs, err := s.Events(t.Context(), store.EventFilter{Request: "r1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range evs {
+		if e.Hidden != slices.Contains(hidden, e.ID) {
+			t.Errorf("Events: event %d Hidden = %v", e.ID, e.Hidden)
+		}
+	}
+	// Hiding a turn with no events is fine.
+	mustTx(t, s, func(ctx context.Context, tx store.Tx) error { return tx.HideTurnEvents(ctx, "r9", 1) })
+}
+
+func testReleasedFileIDs(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	got, err := s.ReleasedFileIDs(ctx, "ws1")
+	if err != nil || got == nil || len(got) != 0 {
+		t.Errorf("ReleasedFileIDs of an empty workspace = %v, %v; want an empty map", got, err)
+	}
+	add := func(id, workspace, author string, files ...domain.RequestFile) {
+		create(t, s, newRequest(id, workspace, author, 0))
+		mustGuarded(t, s, id, func(ctx context.Context, tx store.Tx) error {
+			for _, f := range files {
+				if err := tx.InsertFile(ctx, id, f); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	f := func(relpath, fileID string) domain.RequestFile {
+		rf := file(relpath, "default")
+		rf.FileID = fileID
+		return rf
+	}
+	add("r1", "ws1", "alice", f("a.csv", "hash-a"), f("b.csv", "hash-b"), f("c.csv", "hash-c"))
+	add("r2", "ws1", "bob", f("a.csv", "hash-a"), f("d.csv", "hash-d"))
+	add("r3", "ws2", "alice", f("e.csv", "hash-e"))
+	release := func(id string, relpaths ...string) {
+		mustGuarded(t, s, id, func(ctx context.Context, tx store.Tx) error {
+			for _, p := range relpaths {
+				if err := tx.SetFileReleased(ctx, id, p, at(1), "checker"); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	release("r1", "a.csv", "b.csv")
+	release("r2", "a.csv", "d.csv")
+	release("r3", "e.csv")
+	got, err = s.ReleasedFileIDs(ctx, "ws1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(map[string]bool{"hash-a": true, "hash-b": true, "hash-d": true}, got); diff != "" {
+		t.Errorf("ReleasedFileIDs(ws1) (-want +got):\n%s", diff)
+	}
+	got, err = s.ReleasedFileIDs(ctx, "ws2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(map[string]bool{"hash-e": true}, got); diff != "" {
+		t.Errorf("ReleasedFileIDs(ws2) (-want +got):\n%s", diff)
+	}
+}
+
+func testListRequests(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	got, err := s.ListRequests(ctx, store.RequestFilter{})
+	if err != nil || len(got) != 0 {
+		t.Errorf("ListRequests of an empty store = %v, %v", got, err)
+	}
+	mk := func(id, workspace, author string, n int, st domain.Status) {
+		r := newRequest(id, workspace, author, n)
+		r.Status = st
+		r.Organisations = []string{"org"}
+		create(t, s, r)
+	}
+	mk("r1", "ws1", "alice", 1, domain.StatusWithdrawn)
+	mk("r2", "ws1", "alice", 2, domain.StatusSubmitted)
+	mk("r3", "ws1", "bob", 3, domain.StatusReturned)
+	mk("r4", "ws2", "alice", 4, domain.StatusApproved)
+	mk("r5", "ws2", "bob", 5, domain.StatusSubmitted)
+	mk("r0", "ws2", "carol", 5, domain.StatusReleased) // same time as r5: ordered by id, descending
+	mustGuarded(t, s, "r3", func(ctx context.Context, tx store.Tx) error {
+		if err := tx.InsertFile(ctx, "r3", file("a.csv", "default")); err != nil {
+			return err
+		}
+		if _, err := tx.InsertComment(ctx, "r3", domain.Comment{Group: "default", Text: "c", Author: "bob", Visibility: domain.VisibilityPublic, CreatedAt: at(6)}); err != nil {
+			return err
+		}
+		if err := tx.AddSubmittedReview(ctx, "r3", "x", 0, at(7)); err != nil {
+			return err
+		}
+		if err := tx.SetReviewTurn(ctx, "r3", 1); err != nil {
+			return err
+		}
+		return tx.AddSubmittedReview(ctx, "r3", "y", 1, at(8))
+	})
+
+	tests := []struct {
+		name string
+		f    store.RequestFilter
+		want []string
+	}{
+		{"all", store.RequestFilter{}, []string{"r5", "r0", "r4", "r3", "r2", "r1"}},
+		{"workspace", store.RequestFilter{Workspace: "ws1"}, []string{"r3", "r2", "r1"}},
+		{"author", store.RequestFilter{Author: "alice"}, []string{"r4", "r2", "r1"}},
+		{"workspace and author", store.RequestFilter{Workspace: "ws2", Author: "alice"}, []string{"r4"}},
+		{"status", store.RequestFilter{Statuses: []domain.Status{domain.StatusSubmitted}}, []string{"r5", "r2"}},
+		{"statuses", store.RequestFilter{Statuses: domain.ActiveStatuses()}, []string{"r5", "r3", "r2"}},
+		{"all three", store.RequestFilter{Workspace: "ws1", Author: "alice", Statuses: []domain.Status{domain.StatusWithdrawn, domain.StatusApproved}}, []string{"r1"}},
+		{"none", store.RequestFilter{Workspace: "ws3"}, nil},
+	}
+	for _, tt := range tests {
+		got, err := s.ListRequests(ctx, tt.f)
+		if err != nil {
+			t.Errorf("%s: ListRequests: %v", tt.name, err)
+			continue
+		}
+		var gotIDs []string
+		for _, r := range got {
+			gotIDs = append(gotIDs, r.ID)
+		}
+		if diff := cmp.Diff(tt.want, gotIDs); diff != "" {
+			t.Errorf("%s: request ids (-want +got):\n%s", tt.name, diff)
+		}
+	}
+
+	got, err = s.ListRequests(ctx, store.RequestFilter{Author: "bob", Workspace: "ws1"})
+	if err != nil || len(got) != 1 {
+		t.Fatalf("ListRequests = %v, %v", got, err)
+	}
+	want := domain.Request{
+		ID: "r3", Workspace: "ws1", Project: "project-ws1", Organisations: []string{"org"}, Author: "bob",
+		CreatedAt: at(3), Status: domain.StatusReturned, ReviewTurn: 1,
+		SubmittedReviews: map[string]time.Time{"y": at(8)}, TurnReviewers: []string{"x"}, Version: 2,
+	}
+	if diff := cmp.Diff(want, got[0]); diff != "" {
+		t.Errorf("request header (-want +got):\n%s", diff)
+	}
+}
+
+func testUsers(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	_, err := s.GetUser(ctx, "alice")
+	wantErr(t, "GetUser of an unknown user", err, store.ErrNotFound)
+	u := store.UserRecord{Username: "alice", APIData: []byte(`{"username":"alice","output_checker":false}`), LastRefresh: at(1)}
+	if err := s.PutUser(ctx, u); err != nil {
+		t.Fatalf("PutUser: %v", err)
+	}
+	if err := s.PutUser(ctx, store.UserRecord{Username: "bob", APIData: []byte(`{"username":"bob"}`), LastRefresh: at(2)}); err != nil {
+		t.Fatalf("PutUser: %v", err)
+	}
+	got, err := s.GetUser(ctx, "alice")
+	if err != nil {
+		t.Fatalf("GetUser: %v", err)
+	}
+	if diff := cmp.Diff(u, got); diff != "" {
+		t.Errorf("GetUser (-want +got):\n%s", diff)
+	}
+	u2 := store.UserRecord{Username: "alice", APIData: []byte(`{"username":"alice","output_checker":true}`), LastRefresh: at(3)}
+	if err := s.PutUser(ctx, u2); err != nil {
+		t.Fatalf("PutUser (update): %v", err)
+	}
+	got, err = s.GetUser(ctx, "alice")
+	if err != nil {
+		t.Fatalf("GetUser: %v", err)
+	}
+	if diff := cmp.Diff(u2, got); diff != "" {
+		t.Errorf("GetUser after update (-want +got):\n%s", diff)
+	}
+	if got.LastRefresh.Location() != time.UTC {
+		t.Errorf("LastRefresh in %v, want UTC", got.LastRefresh.Location())
+	}
+	if got, err := s.GetUser(ctx, "bob"); err != nil || string(got.APIData) != `{"username":"bob"}` {
+		t.Errorf("GetUser(bob) = %+v, %v", got, err)
+	}
+}
+
+func testTokens(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	_, err := s.GetToken(ctx, "nohash")
+	wantErr(t, "GetToken of an unknown token", err, store.ErrNotFound)
+	wantErr(t, "TouchToken of an unknown token", s.TouchToken(ctx, "nohash", at(1), at(2)), store.ErrNotFound)
+	wantErr(t, "RevokeToken of an unknown token", s.RevokeToken(ctx, "nohash", at(1)), store.ErrNotFound)
+
+	tok := store.Token{Hash: "h1", Username: "alice", CreatedAt: at(1), LastUsedAt: at(1), ExpiresAt: at(100)}
+	if err := s.CreateToken(ctx, tok); err != nil {
+		t.Fatalf("CreateToken: %v", err)
+	}
+	if err := s.CreateToken(ctx, store.Token{Hash: "h2", Username: "alice", CreatedAt: at(2), LastUsedAt: at(2), ExpiresAt: at(200)}); err != nil {
+		t.Fatalf("CreateToken: %v", err)
+	}
+	wantErr(t, "CreateToken with an existing hash", s.CreateToken(ctx, tok), store.ErrConflict)
+
+	got, err := s.GetToken(ctx, "h1")
+	if err != nil {
+		t.Fatalf("GetToken: %v", err)
+	}
+	if diff := cmp.Diff(tok, got); diff != "" {
+		t.Errorf("GetToken (-want +got):\n%s", diff)
+	}
+
+	if err := s.TouchToken(ctx, "h1", at(10), at(110)); err != nil {
+		t.Fatalf("TouchToken: %v", err)
+	}
+	tok.LastUsedAt, tok.ExpiresAt = at(10), at(110)
+	if got, _ := s.GetToken(ctx, "h1"); !cmp.Equal(tok, got) {
+		t.Errorf("after TouchToken: %s", cmp.Diff(tok, got))
+	}
+
+	if err := s.RevokeToken(ctx, "h1", at(20)); err != nil {
+		t.Fatalf("RevokeToken: %v", err)
+	}
+	tok.RevokedAt = ptr(at(20))
+	if got, _ := s.GetToken(ctx, "h1"); !cmp.Equal(tok, got) {
+		t.Errorf("after RevokeToken: %s", cmp.Diff(tok, got))
+	}
+	// The other token is untouched.
+	if got, _ := s.GetToken(ctx, "h2"); got.RevokedAt != nil || !got.ExpiresAt.Equal(at(200)) {
+		t.Errorf("other token changed: %+v", got)
+	}
+	// A revoked token may be revoked again; it stays revoked.
+	if err := s.RevokeToken(ctx, "h1", at(30)); err != nil {
+		t.Fatalf("RevokeToken again: %v", err)
+	}
+	if got, _ := s.GetToken(ctx, "h1"); got.RevokedAt == nil {
+		t.Errorf("token no longer revoked")
+	}
+
+	// A token created revoked round-trips.
+	rev := store.Token{Hash: "h3", Username: "bob", CreatedAt: at(1), LastUsedAt: at(1), ExpiresAt: at(2), RevokedAt: ptr(at(1))}
+	if err := s.CreateToken(ctx, rev); err != nil {
+		t.Fatalf("CreateToken: %v", err)
+	}
+	if got, _ := s.GetToken(ctx, "h3"); !cmp.Equal(rev, got) {
+		t.Errorf("revoked token: %s", cmp.Diff(rev, got))
+	}
+}
+
+func testConcurrentWriters(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	create(t, s, newRequest("r1", "ws", "alice", 0))
+	const workers, perWorker = 2, 50
+	var (
+		wg        sync.WaitGroup
+		mu        sync.Mutex
+		conflicts int
+	)
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range perWorker {
+				for attempt := 0; ; attempt++ {
+					if attempt > 1000 {
+						t.Errorf("worker %d: gave up after %d conflicts", w, attempt)
+						return
+					}
+					r, err := s.GetRequest(ctx, "r1")
+					if err != nil {
+						t.Errorf("worker %d: GetRequest: %v", w, err)
+						return
+					}
+					err = s.Tx(ctx, func(tx store.Tx) error {
+						if err := tx.GuardRequest(ctx, "r1", r.Version); err != nil {
+							return err
+						}
+						_, err := tx.AppendEvent(ctx, domain.Event{
+							Type: domain.EventRequestEdit, User: fmt.Sprintf("worker%d", w), Workspace: "ws", Request: "r1",
+							CreatedAt: time.Now().UTC().Truncate(time.Microsecond),
+							Extra:     map[string]string{"n": strconv.Itoa(i)},
+						})
+						return err
+					})
+					if errors.Is(err, store.ErrConflict) {
+						mu.Lock()
+						conflicts++
+						mu.Unlock()
+						continue
+					}
+					if err != nil {
+						t.Errorf("worker %d: Tx: %v", w, err)
+						return
+					}
+					break
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if t.Failed() {
+		return
+	}
+	t.Logf("%d conflicts retried", conflicts)
+	if v := get(t, s, "r1").Version; v != 1+workers*perWorker {
+		t.Errorf("Version = %d, want %d", v, 1+workers*perWorker)
+	}
+	all := allEvents(t, s)
+	if len(all) != workers*perWorker {
+		t.Errorf("%d events, want %d", len(all), workers*perWorker)
+	}
+	perUser := map[string]int{}
+	for _, e := range all {
+		perUser[e.User]++
+	}
+	for w := range workers {
+		if n := perUser[fmt.Sprintf("worker%d", w)]; n != perWorker {
+			t.Errorf("worker%d has %d events, want %d", w, n, perWorker)
+		}
+	}
+	if err := domain.VerifyChain(all); err != nil {
+		t.Errorf("VerifyChain: %v", err)
+	}
+	if id, hash, err := s.AuditHead(ctx); err != nil || id != int64(len(all)) || hash != all[len(all)-1].Hash {
+		t.Errorf("AuditHead = %d, %q, %v", id, hash, err)
+	}
+}
+
+func testPing(t *testing.T, s store.Store) {
+	if err := s.Ping(t.Context()); err != nil {
+		t.Errorf("Ping: %v", err)
+	}
+}
