@@ -1,0 +1,80 @@
+// Command airlock stands between sensitive research data and the outside
+// world: researchers put output files into release requests, output
+// checkers review them, and approved files are released.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/alecthomas/kong"
+)
+
+// cli is the whole command line.
+type cli struct {
+	LogLevel slog.Level `name:"log-level" env:"AIRLOCK_LOG_LEVEL" default:"info" help:"Logging level: debug, info, warn or error."`
+
+	Serve        serveCmd        `cmd:"" help:"Run the airlock server."`
+	Demo         demoCmd         `cmd:"" help:"Create example workspaces and users, then serve them."`
+	Migrate      migrateCmd      `cmd:"" help:"Apply pending database migrations."`
+	Audit        auditCmd        `cmd:"" help:"Print or verify the audit log."`
+	Request      requestCmd      `cmd:"" help:"Administer release requests."`
+	Statemachine statemachineCmd `cmd:"" help:"Print the request state diagram (Mermaid) generated from the transition table."`
+}
+
+// env is what every command runs with.
+type env struct {
+	ctx    context.Context
+	log    *slog.Logger
+	stdin  io.Reader
+	stdout io.Writer
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// run parses args and runs the command, returning the exit code.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	var c cli
+	exit := -1
+	parser, err := kong.New(&c,
+		kong.Name("airlock"),
+		kong.Description("Airlock: review and release of output files from secure research workspaces."),
+		kong.UsageOnError(),
+		kong.Writers(stdout, stderr),
+		kong.Exit(func(code int) { exit = code }),
+	)
+	if err != nil {
+		fmt.Fprintln(stderr, "airlock:", err)
+		return 2
+	}
+	kctx, err := parser.Parse(args)
+	if exit >= 0 {
+		return exit
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "airlock:", err)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	e := &env{
+		ctx:    ctx,
+		log:    slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: c.LogLevel})),
+		stdin:  stdin,
+		stdout: stdout,
+	}
+	if err := kctx.Run(e); err != nil {
+		fmt.Fprintln(stderr, "Error:", err)
+		return 1
+	}
+	return 0
+}
+
+func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
