@@ -28,10 +28,10 @@ func (s *Service) EditGroup(ctx context.Context, u domain.User, id, group, group
 		}
 		g, _ := r.Group(group)
 		changed = g.Context != groupContext || g.Controls != controls
+		if !changed {
+			return nil, nil
+		}
 		return func(c *change) error {
-			if !changed {
-				return nil
-			}
 			if err := c.tx.UpdateGroup(c.ctx, c.r.ID, group, groupContext, controls, c.now); err != nil {
 				return fmt.Errorf("edit group %q: %w", group, err)
 			}

@@ -71,6 +71,9 @@ func (s *Service) GetOrCreateRequest(ctx context.Context, u domain.User, workspa
 		extra = map[string]string{"automated_action": "true"}
 	}
 	return s.run(ctx, u.Username, s.loadCurrent(u, workspace), func(r *domain.Request) (func(*change) error, error) {
+		if r.Version > 0 {
+			return nil, nil // they have one already
+		}
 		return func(*change) error { return nil }, nil
 	}, extra)
 }

@@ -117,7 +117,7 @@ type change struct {
 }
 
 // plan checks an action against the request as loaded and returns the
-// writes that perform it.
+// writes that perform it, or nil when there is nothing to write.
 type plan func(r *domain.Request) (write func(c *change) error, err error)
 
 // update runs an action on request id: load, check, then one guarded
@@ -147,6 +147,9 @@ func (s *Service) run(ctx context.Context, actor string, load func(context.Conte
 		write, err := p(r)
 		if err != nil {
 			return nil, err
+		}
+		if write == nil {
+			return r, nil // nothing to change
 		}
 		c := &change{ctx: ctx, r: r, user: actor, now: s.clock(), extra: extra}
 		err = s.store.Tx(ctx, func(tx store.Tx) error {

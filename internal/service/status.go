@@ -179,7 +179,7 @@ func (s *Service) RecordUpload(ctx context.Context, id, relpath string) (*domain
 			return nil, err
 		}
 		if f.Uploaded {
-			return func(*change) error { return nil }, nil
+			return nil, nil
 		}
 		return func(c *change) error {
 			if err := c.tx.SetFileUploaded(c.ctx, c.r.ID, relpath, c.now); err != nil {

@@ -363,9 +363,8 @@ func TestEditGroupNoChangeWritesNothing(t *testing.T) {
 	if changed || auditHead(e) != head {
 		t.Error("an unchanged form was written")
 	}
-	if r2.Version != r.Version+1 {
-		// The guard moved the version; nothing else changed.
-		t.Logf("version %d → %d", r.Version, r2.Version)
+	if r2.Version != r.Version {
+		t.Errorf("an unchanged form moved the version from %d to %d", r.Version, r2.Version)
 	}
 	_, _, err = e.Svc.EditGroup(e.Ctx, e.Author, r.ID, "missing", "c", "c")
 	wantKind(t, err, domain.ErrNotFound)
@@ -531,5 +530,49 @@ func TestListRequests(t *testing.T) {
 	}
 	if got := ids(e.Author, service.RequestFilter{Author: "author", Statuses: []domain.Status{domain.StatusSubmitted}}); !slices.Equal(got, []string{mine.ID}) {
 		t.Errorf("author's submitted %v", got)
+	}
+}
+
+func TestGetOrCreateRequest(t *testing.T) {
+	e := testkit.NewEnv(t)
+	r := e.R(e.Svc.GetOrCreateRequest(e.Ctx, e.Author, testkit.Workspace, true))
+	if r.Status != domain.StatusPending || len(r.Files) != 0 || r.Project != "Project ws" || !slices.Equal(r.Organisations, []string{"Org"}) {
+		t.Fatalf("created %+v", r)
+	}
+	again := e.R(e.Svc.GetOrCreateRequest(e.Ctx, e.Author, testkit.Workspace, false))
+	if again.ID != r.ID || again.Version != r.Version {
+		t.Errorf("second call made or touched a request: %s v%d", again.ID, again.Version)
+	}
+	evs, err := e.Svc.AuditLog(e.Ctx, testkit.AuditOf(r.ID, domain.EventRequestCreate))
+	e.OK(err)
+	if len(evs) != 1 || evs[0].Extra["automated_action"] != "true" {
+		t.Errorf("create events %+v", evs)
+	}
+	_, err = e.Svc.GetOrCreateRequest(e.Ctx, e.Copilot, testkit.Workspace, false)
+	wantKind(t, err, domain.ErrPermissionDenied)
+}
+
+func TestNotificationsForEveryTransition(t *testing.T) {
+	e := testkit.NewEnv(t)
+	e.RequestIn(e.Author, domain.StatusReleased)
+	e.RequestIn(e.Colleague, domain.StatusRejected)
+	r := e.RequestIn(e.CheckerAuthor, domain.StatusReturned)
+	_, err := e.Svc.CreateComment(e.Ctx, e.CheckerAuthor, r.ID, "g", "fixed", "")
+	e.OK(err)
+	e.R(e.Svc.Withdraw(e.Ctx, e.CheckerAuthor, r.ID))
+	sent := map[string]bool{}
+	for _, n := range e.Notes.All() {
+		sent[n.EventType] = true
+		if n.Workspace != testkit.Workspace || n.Request == "" || n.RequestAuthor == "" || n.User == "" {
+			t.Errorf("incomplete notification %+v", n)
+		}
+		if n.EventType == "request_approved" && (len(n.Updates) != 1 || n.Updates[0].Update != "2 file(s) will be uploaded") {
+			t.Errorf("approval updates %+v", n.Updates)
+		}
+	}
+	for _, tr := range domain.Transitions() {
+		if tr.Notification != "request_resubmitted" && !sent[tr.Notification] {
+			t.Errorf("%s never sent", tr.Notification)
+		}
 	}
 }

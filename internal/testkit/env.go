@@ -99,7 +99,7 @@ func (e *Env) Pending(author domain.User, paths ...string) *domain.Request {
 	}
 	var files []service.AddFile
 	for _, p := range paths {
-		e.Files.Write(Workspace, p, "x,y\n1,"+p+"\n")
+		e.Files.Write(Workspace, p, "x,y\n1,"+p+","+author.Username+"\n")
 		files = append(files, service.AddFile{Path: p, FileType: domain.FileOutput})
 	}
 	r := e.R(e.Svc.AddFiles(e.Ctx, author, Workspace, "g", files))
