@@ -1,0 +1,181 @@
+package workspace
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+)
+
+// Output is one entry of a workspace's manifest.json, as the job runner
+// writes it.
+type Output struct {
+	Level           string  `json:"level"`
+	Excluded        bool    `json:"excluded"`
+	JobID           string  `json:"job_id"`
+	JobRequest      string  `json:"job_request"`
+	Action          string  `json:"action"`
+	Repo            string  `json:"repo"`
+	Commit          string  `json:"commit"`
+	Size            int64   `json:"size"`
+	Timestamp       float64 `json:"timestamp"`
+	ContentHash     string  `json:"content_hash"`
+	Message         *string `json:"message"`
+	RowCount        *int    `json:"row_count"`
+	ColCount        *int    `json:"col_count"`
+	User            string  `json:"user"`
+	OutOfDateOutput bool    `json:"out_of_date_output"`
+	OutOfDateAction bool    `json:"out_of_date_action"`
+}
+
+// Manifest is a parsed manifest.json.
+type Manifest struct {
+	Workspace string            `json:"workspace"`
+	Repo      string            `json:"repo"`
+	Outputs   map[string]Output `json:"outputs"`
+}
+
+// visibleLevel is the only level of output airlock ever shows.
+const visibleLevel = "moderately_sensitive"
+
+// Node is a file or folder of a workspace's valid tree.
+type Node struct {
+	Path string // workspace-relative; "" for the root
+	Name string
+	Dir  bool
+	// Output is the manifest entry of a file from the manifest; nil for
+	// folders and for files found under metadata/.
+	Output *Output
+}
+
+// Tree is the valid tree of a workspace as its manifest describes it:
+// every moderately sensitive output that is not out of date (as
+// <path>.txt when excluded), and the folders above them. Files under
+// metadata/ are not in it: they are read from disk.
+type Tree struct {
+	// Hash is the sha256 of the manifest's bytes.
+	Hash string
+	Repo string
+	// OutOfDate counts the outputs of out-of-date actions.
+	OutOfDate int
+	// MissingOutputs is set when the manifest had no outputs key.
+	MissingOutputs bool
+
+	nodes    map[string]*Node
+	children map[string][]*Node // folder path → children, sorted
+	outputs  []string           // every output path, sorted
+}
+
+// ParseManifest builds the valid tree from manifest bytes.
+func ParseManifest(raw []byte) (*Tree, error) {
+	var m Manifest
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if err := dec.Decode(&m); err != nil {
+		return nil, fmt.Errorf("manifest.json is not valid: %w", err)
+	}
+	sum := sha256.Sum256(raw)
+	t := &Tree{
+		Hash: hex.EncodeToString(sum[:]), Repo: m.Repo, MissingOutputs: m.Outputs == nil,
+		nodes:    map[string]*Node{"": {Path: "", Dir: true}},
+		children: map[string][]*Node{},
+	}
+	for p, out := range m.Outputs {
+		if out.Level != visibleLevel || out.OutOfDateOutput {
+			continue
+		}
+		if out.Excluded {
+			p += ".txt"
+		}
+		clean, err := CleanPath(p)
+		if err != nil || clean == "" || clean == "metadata" || strings.HasPrefix(clean, "metadata/") {
+			continue // never trust a path the manifest gives either
+		}
+		if out.OutOfDateAction {
+			t.OutOfDate++
+		}
+		o := out
+		t.add(&Node{Path: clean, Name: path.Base(clean), Output: &o})
+	}
+	for _, kids := range t.children {
+		SortNodes(kids)
+	}
+	slices.Sort(t.outputs)
+	return t, nil
+}
+
+// add puts a file into the tree with every folder above it. A path that
+// would make a file a folder, or a folder a file, is left out.
+func (t *Tree) add(n *Node) {
+	for dir := path.Dir(n.Path); dir != "."; dir = path.Dir(dir) {
+		if a, ok := t.nodes[dir]; ok && !a.Dir {
+			return
+		}
+	}
+	if old, ok := t.nodes[n.Path]; ok {
+		if old.Dir {
+			return // a file cannot shadow a folder
+		}
+		// The same visible path twice (an excluded a.csv beside a real
+		// a.csv.txt): keep the first seen, deterministically.
+		if old.Output != nil && old.Output.ContentHash <= n.Output.ContentHash {
+			return
+		}
+		*old = *n
+		return
+	}
+	t.nodes[n.Path] = n
+	t.outputs = append(t.outputs, n.Path)
+	child := n
+	for {
+		parent := path.Dir(child.Path)
+		if parent == "." {
+			parent = ""
+		}
+		t.children[parent] = append(t.children[parent], child)
+		if _, ok := t.nodes[parent]; ok {
+			return
+		}
+		dir := &Node{Path: parent, Name: path.Base(parent), Dir: true}
+		t.nodes[parent] = dir
+		child = dir
+	}
+}
+
+// Node returns the node at a clean path of the manifest's tree.
+func (t *Tree) Node(p string) (*Node, bool) {
+	n, ok := t.nodes[p]
+	return n, ok
+}
+
+// Children returns a folder's children: folders first, then files, each
+// by name; metadata/ is not among them.
+func (t *Tree) Children(dir string) []*Node {
+	return t.children[dir]
+}
+
+// Outputs returns every file path of the tree, sorted.
+func (t *Tree) Outputs() []string { return t.outputs }
+
+// SortNodes orders nodes as file browsers show them: metadata first, then
+// folders before files, then by name.
+func SortNodes(nodes []*Node) {
+	rank := func(n *Node) int {
+		switch {
+		case n.Path == "metadata":
+			return 0
+		case n.Dir:
+			return 1
+		}
+		return 2
+	}
+	slices.SortFunc(nodes, func(a, b *Node) int {
+		if ra, rb := rank(a), rank(b); ra != rb {
+			return ra - rb
+		}
+		return strings.Compare(a.Name, b.Name)
+	})
+}
