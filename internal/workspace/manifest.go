@@ -1,7 +1,6 @@
 package workspace
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -73,8 +72,7 @@ type Tree struct {
 // ParseManifest builds the valid tree from manifest bytes.
 func ParseManifest(raw []byte) (*Tree, error) {
 	var m Manifest
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	if err := dec.Decode(&m); err != nil {
+	if err := json.Unmarshal(raw, &m); err != nil {
 		return nil, fmt.Errorf("manifest.json is not valid: %w", err)
 	}
 	sum := sha256.Sum256(raw)
