@@ -1,0 +1,90 @@
+// Package render turns one open file into the view a reviewer sees in the
+// browser: a paged CSV table and its summary statistics, preformatted text,
+// a log with its ANSI colours, an inlined image, or the raw bytes of an
+// HTML or SVG file behind a sandboxing Content-Security-Policy.
+//
+// It knows nothing about workspaces or requests. Callers open the file,
+// decide who may see it, and hand it over as a [File]; [Serve] writes the
+// whole HTTP response, including the caching headers. The lower-level
+// functions ([CSVPage], [CSVSummarize], [LogTail]) are for the JSON API.
+//
+// Every reader works from the file's io.ReaderAt through its own section
+// reader, so one File may be rendered by several requests at once, and no
+// viewer holds more than a bounded part of the file in memory.
+package render
+
+import (
+	"io"
+	"path"
+	"strings"
+	"time"
+)
+
+// File is an open file to show.
+type File struct {
+	// Name is the file's relative path. Its extension chooses the viewer
+	// and its base name is used in titles and messages.
+	Name string
+	// Content gives the bytes. An *os.File satisfies it. Reads never
+	// change a shared offset, so Content may be used concurrently.
+	Content io.ReaderAt
+	// Size is the number of bytes of Content to show.
+	Size int64
+	// ModTime is sent as Last-Modified when it is not zero.
+	ModTime time.Time
+	// CacheID identifies these exact bytes: a request file's sha256, or a
+	// workspace file's "<mtime hex>-<size hex>". It is the base of the
+	// ETag. When empty the response is not cacheable.
+	CacheID string
+}
+
+// section returns a fresh reader over the whole file.
+func (f File) section() *io.SectionReader {
+	return io.NewSectionReader(f.Content, 0, f.Size)
+}
+
+// baseName returns the last element of the file's name.
+func (f File) baseName() string {
+	return path.Base(f.Name)
+}
+
+// kind is the viewer chosen for a file.
+type kind int
+
+const (
+	kindInvalid kind = iota
+	kindCSV
+	kindText
+	kindLog
+	kindImage
+	kindRaw
+)
+
+// kindOf returns the viewer for a file name. Extensions match exactly
+// and case-sensitively (spec §3.2); names starting with "." and unknown
+// extensions are invalid.
+func kindOf(name string) kind {
+	base := path.Base(name)
+	if strings.HasPrefix(base, ".") {
+		return kindInvalid
+	}
+	switch path.Ext(base) {
+	case ".csv":
+		return kindCSV
+	case ".txt", ".json", ".md":
+		return kindText
+	case ".log":
+		return kindLog
+	case ".png", ".jpg", ".jpeg":
+		return kindImage
+	case ".html", ".svg", ".svgz":
+		return kindRaw
+	}
+	return kindInvalid
+}
+
+// ValidType reports whether name has one of the file types that can be
+// shown and released (spec §3.2).
+func ValidType(name string) bool {
+	return kindOf(name) != kindInvalid
+}
