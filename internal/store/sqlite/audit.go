@@ -95,10 +95,12 @@ func (s *Store) Events(ctx context.Context, f store.EventFilter) ([]domain.Event
 	return out, nil
 }
 
+const allEventsSQL = `SELECT ` + eventColumns + ` FROM audit_log ORDER BY id`
+
 // EachEvent calls fn on every event in id order, reading them one by one.
 // It stops at fn's first error and returns it as it is.
 func (s *Store) EachEvent(ctx context.Context, fn func(domain.Event) error) error {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+eventColumns+` FROM audit_log ORDER BY id`)
+	rows, err := s.st.allEvents.QueryContext(ctx)
 	if err != nil {
 		return fmt.Errorf("sqlite: each event: %w", err)
 	}
@@ -118,6 +120,8 @@ func (s *Store) EachEvent(ctx context.Context, fn func(domain.Event) error) erro
 	return nil
 }
 
+const auditHeadSQL = `SELECT last_id, last_hash FROM audit_head WHERE id = 1`
+
 // AuditHead returns the id and hash of the last event (0 and "" when the
 // log is empty).
 func (s *Store) AuditHead(ctx context.Context) (int64, string, error) {
@@ -125,8 +129,7 @@ func (s *Store) AuditHead(ctx context.Context) (int64, string, error) {
 		id   int64
 		hash string
 	)
-	if err := s.db.QueryRowContext(ctx, `SELECT last_id, last_hash FROM audit_head WHERE id = 1`).
-		Scan(&id, &hash); err != nil {
+	if err := s.st.auditHead.QueryRowContext(ctx).Scan(&id, &hash); err != nil {
 		return 0, "", fmt.Errorf("sqlite: audit head: %w", err)
 	}
 	return id, hash, nil

@@ -47,30 +47,35 @@ func scanRequest(sc interface{ Scan(...any) error }) (domain.Request, error) {
 	return r, nil
 }
 
+const getRequestSQL = `SELECT ` + requestColumns + ` FROM requests r WHERE r.id = ?`
+
 // GetRequest loads a request with everything on it, from one snapshot.
 func (s *Store) GetRequest(ctx context.Context, id string) (*domain.Request, error) {
 	var r domain.Request
 	err := s.readTx(ctx, func(q *sql.Tx) error {
+		stmt := func(st *sql.Stmt) *sql.Stmt { return q.StmtContext(ctx, st) }
 		var err error
-		r, err = scanRequest(q.QueryRowContext(ctx,
-			`SELECT `+requestColumns+` FROM requests r WHERE r.id = ?`, id))
+		r, err = scanRequest(stmt(s.st.getRequest).QueryRowContext(ctx, id))
 		if errors.Is(err, sql.ErrNoRows) {
 			return store.ErrNotFound
 		}
 		if err != nil {
 			return err
 		}
-		if err := loadSubmittedReviews(ctx, q, []*domain.Request{&r},
-			`WHERE r.id = ?`, []any{id}); err != nil {
+		rows, err := stmt(s.st.requestSubmittedReviews).QueryContext(ctx, id)
+		if err != nil {
+			return fmt.Errorf("submitted reviews: %w", err)
+		}
+		if err := scanSubmittedReviews(rows, []*domain.Request{&r}); err != nil {
 			return err
 		}
-		if r.Groups, err = loadGroups(ctx, q, id); err != nil {
+		if r.Groups, err = loadGroups(ctx, stmt(s.st.requestGroups), id); err != nil {
 			return err
 		}
-		if r.Files, err = loadFiles(ctx, q, id); err != nil {
+		if r.Files, err = loadFiles(ctx, stmt(s.st.requestFiles), stmt(s.st.requestFileReviews), id); err != nil {
 			return err
 		}
-		r.Comments, err = loadComments(ctx, q, id)
+		r.Comments, err = loadComments(ctx, stmt(s.st.requestComments), id)
 		return err
 	})
 	if err != nil {
@@ -79,21 +84,25 @@ func (s *Store) GetRequest(ctx context.Context, id string) (*domain.Request, err
 	return &r, nil
 }
 
-// loadSubmittedReviews fills SubmittedReviews and TurnReviewers of reqs,
-// the requests selected by where (over requests r) and args.
-func loadSubmittedReviews(ctx context.Context, q querier, reqs []*domain.Request, where string, args []any) error {
+// The submitted reviews of requests r (selected by a WHERE clause between
+// the two parts) in their current and previous turns.
+const (
+	submittedReviewsSelect = `
+		SELECT sr.request_id, sr.reviewer, sr.review_turn, sr.submitted_at, r.review_turn
+		FROM submitted_reviews sr JOIN requests r ON r.id = sr.request_id`
+	submittedReviewsTurns = ` AND sr.review_turn IN (r.review_turn, r.review_turn - 1)`
+
+	requestSubmittedReviewsSQL = submittedReviewsSelect + ` WHERE r.id = ?` + submittedReviewsTurns
+)
+
+// scanSubmittedReviews fills SubmittedReviews and TurnReviewers of reqs
+// from rows of a submittedReviewsSelect query, and closes rows.
+func scanSubmittedReviews(rows *sql.Rows, reqs []*domain.Request) error {
+	defer rows.Close()
 	byID := make(map[string]*domain.Request, len(reqs))
 	for _, r := range reqs {
 		byID[r.ID] = r
 	}
-	rows, err := q.QueryContext(ctx, `
-		SELECT sr.request_id, sr.reviewer, sr.review_turn, sr.submitted_at, r.review_turn
-		FROM submitted_reviews sr JOIN requests r ON r.id = sr.request_id
-		`+where+` AND sr.review_turn IN (r.review_turn, r.review_turn - 1)`, args...)
-	if err != nil {
-		return fmt.Errorf("submitted reviews: %w", err)
-	}
-	defer rows.Close()
 	for rows.Next() {
 		var (
 			reqID, reviewer, at string
@@ -125,10 +134,13 @@ func loadSubmittedReviews(ctx context.Context, q querier, reqs []*domain.Request
 	return nil
 }
 
-func loadGroups(ctx context.Context, q querier, id string) ([]domain.Group, error) {
-	rows, err := q.QueryContext(ctx, `
+const requestGroupsSQL = `
 		SELECT name, context, controls, created_at, updated_at
-		FROM file_groups WHERE request_id = ? ORDER BY name`, id)
+		FROM file_groups WHERE request_id = ? ORDER BY name`
+
+// loadGroups runs requestGroupsSQL.
+func loadGroups(ctx context.Context, stmt *sql.Stmt, id string) ([]domain.Group, error) {
+	rows, err := stmt.QueryContext(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("groups: %w", err)
 	}
@@ -156,13 +168,23 @@ func loadGroups(ctx context.Context, q querier, id string) ([]domain.Group, erro
 	return out, nil
 }
 
-func loadFiles(ctx context.Context, q querier, id string) ([]domain.RequestFile, error) {
-	rows, err := q.QueryContext(ctx, `
+const (
+	requestFilesSQL = `
 		SELECT f.relpath, g.name, f.file_id, f.filetype, f.timestamp, f.size, f.job_id,
 			f.commit_sha, f.repo, f.row_count, f.col_count, f.released_at, f.released_by,
 			f.uploaded, f.uploaded_at, f.upload_attempts, f.upload_attempted_at
 		FROM request_files f JOIN file_groups g ON g.id = f.group_id
-		WHERE f.request_id = ? ORDER BY f.relpath`, id)
+		WHERE f.request_id = ? ORDER BY f.relpath`
+	requestFileReviewsSQL = `
+		SELECT f.relpath, v.reviewer, v.status, v.created_at, v.updated_at, v.review_turn
+		FROM file_reviews v JOIN request_files f ON f.id = v.file_id
+		WHERE f.request_id = ?`
+)
+
+// loadFiles runs requestFilesSQL (files) and requestFileReviewsSQL
+// (reviews).
+func loadFiles(ctx context.Context, files, reviews *sql.Stmt, id string) ([]domain.RequestFile, error) {
+	rows, err := files.QueryContext(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("files: %w", err)
 	}
@@ -203,10 +225,7 @@ func loadFiles(ctx context.Context, q querier, id string) ([]domain.RequestFile,
 	}
 	rows.Close()
 
-	rows, err = q.QueryContext(ctx, `
-		SELECT f.relpath, v.reviewer, v.status, v.created_at, v.updated_at, v.review_turn
-		FROM file_reviews v JOIN request_files f ON f.id = v.file_id
-		WHERE f.request_id = ?`, id)
+	rows, err = reviews.QueryContext(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("reviews: %w", err)
 	}
@@ -236,11 +255,14 @@ func loadFiles(ctx context.Context, q querier, id string) ([]domain.RequestFile,
 	return out, nil
 }
 
-func loadComments(ctx context.Context, q querier, id string) ([]domain.Comment, error) {
-	rows, err := q.QueryContext(ctx, `
+const requestCommentsSQL = `
 		SELECT c.id, g.name, c.text, c.author, c.visibility, c.review_turn, c.created_at
 		FROM comments c JOIN file_groups g ON g.id = c.group_id
-		WHERE c.request_id = ? ORDER BY c.created_at DESC, c.id DESC`, id)
+		WHERE c.request_id = ? ORDER BY c.created_at DESC, c.id DESC`
+
+// loadComments runs requestCommentsSQL.
+func loadComments(ctx context.Context, stmt *sql.Stmt, id string) ([]domain.Comment, error) {
+	rows, err := stmt.QueryContext(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("comments: %w", err)
 	}
@@ -266,13 +288,15 @@ func loadComments(ctx context.Context, q querier, id string) ([]domain.Comment, 
 	return out, nil
 }
 
+const activeRequestIDSQL = `
+		SELECT id FROM requests
+		WHERE workspace = ? AND author = ? AND status IN ` + activeStatusesSQL
+
 // ActiveRequestID returns the id of the author's active request for the
 // workspace.
 func (s *Store) ActiveRequestID(ctx context.Context, workspace, author string) (string, error) {
 	var id string
-	err := s.db.QueryRowContext(ctx, `
-		SELECT id FROM requests
-		WHERE workspace = ? AND author = ? AND status IN `+activeStatusesSQL, workspace, author).Scan(&id)
+	err := s.st.activeRequestID.QueryRowContext(ctx, workspace, author).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		err = store.ErrNotFound
 	}
@@ -330,7 +354,11 @@ func (s *Store) ListRequests(ctx context.Context, f store.RequestFilter) ([]doma
 		for i := range out {
 			ptrs[i] = &out[i]
 		}
-		return loadSubmittedReviews(ctx, q, ptrs, where, args)
+		reviews, err := q.QueryContext(ctx, submittedReviewsSelect+" "+where+submittedReviewsTurns, args...)
+		if err != nil {
+			return fmt.Errorf("submitted reviews: %w", err)
+		}
+		return scanSubmittedReviews(reviews, ptrs)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: list requests: %w", err)
@@ -338,13 +366,17 @@ func (s *Store) ListRequests(ctx context.Context, f store.RequestFilter) ([]doma
 	return out, nil
 }
 
+// releasedFileIDsSQL has no DISTINCT: the map ReleasedFileIDs builds drops
+// repeats, and DISTINCT would sort every row through a temporary B-tree.
+const releasedFileIDsSQL = `
+		SELECT f.file_id
+		FROM request_files f JOIN requests r ON r.id = f.request_id
+		WHERE r.workspace = ? AND f.released_at IS NOT NULL`
+
 // ReleasedFileIDs returns the content hashes of the workspace's released
 // files.
 func (s *Store) ReleasedFileIDs(ctx context.Context, workspace string) (map[string]bool, error) {
-	rows, err := s.db.QueryContext(ctx, `
-		SELECT DISTINCT f.file_id
-		FROM request_files f JOIN requests r ON r.id = f.request_id
-		WHERE r.workspace = ? AND f.released_at IS NOT NULL`, workspace)
+	rows, err := s.st.releasedFileIDs.QueryContext(ctx, workspace)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: released files of %s: %w", workspace, err)
 	}

@@ -39,6 +39,7 @@ var migrationFiles embed.FS
 // concurrent use.
 type Store struct {
 	db *sql.DB
+	st *statements
 	// writer is a semaphore of one: the in-process writer queue.
 	writer chan struct{}
 }
@@ -56,7 +57,12 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	return &Store{db: db, writer: make(chan struct{}, 1)}, nil
+	st, err := prepareStatements(ctx, db)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	return &Store{db: db, st: st, writer: make(chan struct{}, 1)}, nil
 }
 
 // Migrate opens the SQLite database file at path, creating it if needed,
@@ -173,7 +179,11 @@ func migrate(ctx context.Context, db *sql.DB) ([]string, error) {
 
 // Close releases the database.
 func (s *Store) Close() error {
-	if err := s.db.Close(); err != nil {
+	err := s.st.close()
+	if dberr := s.db.Close(); dberr != nil {
+		err = errors.Join(err, dberr)
+	}
+	if err != nil {
 		return fmt.Errorf("sqlite: close: %w", err)
 	}
 	return nil
@@ -211,7 +221,7 @@ func (s *Store) Tx(ctx context.Context, fn func(store.Tx) error) (err error) {
 			err = errors.Join(err, fmt.Errorf("sqlite: rollback: %w", rerr))
 		}
 	}()
-	if err := fn(&tx{tx: sqlTx}); err != nil {
+	if err := fn(&tx{tx: sqlTx, st: s.st}); err != nil {
 		return err
 	}
 	if err := sqlTx.Commit(); err != nil {
@@ -315,17 +325,10 @@ func insertErr(err error) error {
 	return err
 }
 
-// querier is what *sql.DB and *sql.Tx have in common.
-type querier interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
 // execOne runs a statement that must change a row; when it changes none it
 // returns store.ErrNotFound.
-func execOne(ctx context.Context, q querier, query string, args ...any) error {
-	res, err := q.ExecContext(ctx, query, args...)
+func execOne(ctx context.Context, stmt *sql.Stmt, args ...any) error {
+	res, err := stmt.ExecContext(ctx, args...)
 	if err != nil {
 		return err
 	}
