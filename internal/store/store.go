@@ -34,6 +34,9 @@ type Store interface {
 	// ReleasedFileIDs returns the content hashes of every file of the
 	// workspace that has been released, from any request.
 	ReleasedFileIDs(ctx context.Context, workspace string) (map[string]bool, error)
+	// FileIDs returns the content hashes of every file of every request of
+	// the workspace, whatever its status: the request copies still needed.
+	FileIDs(ctx context.Context, workspace string) (map[string]bool, error)
 
 	// Events returns audit events matching f.
 	Events(ctx context.Context, f EventFilter) ([]domain.Event, error)

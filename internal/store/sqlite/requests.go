@@ -373,24 +373,49 @@ const releasedFileIDsSQL = `
 		FROM request_files f JOIN requests r ON r.id = f.request_id
 		WHERE r.workspace = ? AND f.released_at IS NOT NULL`
 
+// fileIDsSQL lists the content hashes of every file of the workspace.
+const fileIDsSQL = `
+		SELECT f.file_id
+		FROM request_files f JOIN requests r ON r.id = f.request_id
+		WHERE r.workspace = ?`
+
 // ReleasedFileIDs returns the content hashes of the workspace's released
 // files.
 func (s *Store) ReleasedFileIDs(ctx context.Context, workspace string) (map[string]bool, error) {
-	rows, err := s.st.releasedFileIDs.QueryContext(ctx, workspace)
+	out, err := hashSet(ctx, s.st.releasedFileIDs, workspace)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: released files of %s: %w", workspace, err)
+	}
+	return out, nil
+}
+
+// FileIDs returns the content hashes of every file of the workspace's
+// requests.
+func (s *Store) FileIDs(ctx context.Context, workspace string) (map[string]bool, error) {
+	out, err := hashSet(ctx, s.st.fileIDs, workspace)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: files of %s: %w", workspace, err)
+	}
+	return out, nil
+}
+
+// hashSet runs a query of one column for a workspace into a set.
+func hashSet(ctx context.Context, stmt *sql.Stmt, workspace string) (map[string]bool, error) {
+	rows, err := stmt.QueryContext(ctx, workspace)
+	if err != nil {
+		return nil, err
 	}
 	defer rows.Close()
 	out := map[string]bool{}
 	for rows.Next() {
 		var id string
 		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("sqlite: released files of %s: %w", workspace, err)
+			return nil, err
 		}
 		out[id] = true
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: released files of %s: %w", workspace, err)
+		return nil, err
 	}
 	return out, nil
 }

@@ -20,7 +20,7 @@ type statements struct {
 	getRequest, requestSubmittedReviews, requestGroups, requestFiles, requestFileReviews,
 	requestComments *sql.Stmt
 	// Other reads.
-	activeRequestID, releasedFileIDs, auditHead, allEvents *sql.Stmt
+	activeRequestID, releasedFileIDs, fileIDs, auditHead, allEvents *sql.Stmt
 
 	// Writes of a request (tx).
 	guardRequest, requestVersion, createRequest, setStatus, setReviewTurn, addSubmittedReview,
@@ -54,6 +54,7 @@ func (st *statements) all() []namedStmt {
 		{"comments", &st.requestComments, requestCommentsSQL},
 		{"active request", &st.activeRequestID, activeRequestIDSQL},
 		{"released files", &st.releasedFileIDs, releasedFileIDsSQL},
+		{"files", &st.fileIDs, fileIDsSQL},
 		{"audit head", &st.auditHead, auditHeadSQL},
 		{"all events", &st.allEvents, allEventsSQL},
 

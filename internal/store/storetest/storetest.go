@@ -1153,6 +1153,18 @@ func testReleasedFileIDs(t *testing.T, s store.Store) {
 	if diff := cmp.Diff(map[string]bool{"hash-e": true}, got); diff != "" {
 		t.Errorf("ReleasedFileIDs(ws2) (-want +got):\n%s", diff)
 	}
+	add("r4", "ws1", "carol", f("c.csv", "hash-c2"))
+	got, err = s.FileIDs(ctx, "ws1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]bool{"hash-a": true, "hash-b": true, "hash-c": true, "hash-c2": true, "hash-d": true}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("FileIDs(ws1) (-want +got):\n%s", diff)
+	}
+	if got, err := s.FileIDs(ctx, "nowhere"); err != nil || len(got) != 0 {
+		t.Errorf("FileIDs(nowhere) = %v, %v", got, err)
+	}
 }
 
 func testListRequests(t *testing.T, s store.Store) {
