@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/airlock-go/airlock/internal/blobstore"
 	"github.com/airlock-go/airlock/internal/domain"
 	"github.com/airlock-go/airlock/internal/store"
 )
@@ -305,11 +306,22 @@ func (s *Service) workspaceFile(ctx context.Context, workspace, relpath string) 
 	return wf, nil
 }
 
+// copyFile copies a workspace file into the request store. The copy must
+// hash to what the manifest says: a job rewriting the file, or a manifest
+// out of step with the disk, stops the add.
 func (s *Service) copyFile(ctx context.Context, workspace string, wf domain.WorkspaceFile) (string, error) {
 	if s.blobs == nil {
 		return "", fmt.Errorf("service: no request file store configured")
 	}
-	id, err := s.blobs.Put(ctx, workspace, wf.Relpath, wf.ContentHash)
+	src, err := s.workspaces.OpenFile(ctx, workspace, wf.Relpath)
+	if err != nil {
+		return "", wrapStoreErr("service: open "+wf.Relpath, err)
+	}
+	defer src.Close()
+	id, _, err := s.blobs.Put(ctx, workspace, src, wf.ContentHash)
+	if errors.Is(err, blobstore.ErrHashMismatch) {
+		return "", domain.Errorf(domain.ErrPolicy, "%s does not match the workspace manifest (its content hash differs): was it changed after its job finished? Nothing was added", wf.Relpath)
+	}
 	if err != nil {
 		return "", wrapStoreErr("service: copy "+wf.Relpath, err)
 	}

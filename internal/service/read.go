@@ -129,15 +129,31 @@ func (s *Service) VerifyAudit(ctx context.Context) (int, error) {
 
 // WorkspaceFileStatus is a workspace file's status for the user.
 func (s *Service) WorkspaceFileStatus(ctx context.Context, u domain.User, workspace string, f domain.WorkspaceFile) (domain.WorkspaceFileStatus, error) {
-	released, err := s.store.ReleasedFileIDs(ctx, workspace)
-	if err != nil {
-		return "", fmt.Errorf("service: file status: %w", err)
-	}
-	current, err := s.CurrentRequest(ctx, u, workspace)
+	status, err := s.FileStatuses(ctx, u, workspace)
 	if err != nil {
 		return "", err
 	}
-	return domain.FileStatus(f, released, current), nil
+	return status(f), nil
+}
+
+// FileStatuses returns a function giving the status, for the user, of any
+// file of the workspace: what a folder listing needs, computed from one
+// read of the released files and of the user's current request.
+func (s *Service) FileStatuses(ctx context.Context, u domain.User, workspace string) (func(domain.WorkspaceFile) domain.WorkspaceFileStatus, error) {
+	if err := u.CheckViewWorkspace(workspace); err != nil {
+		return nil, err
+	}
+	released, err := s.store.ReleasedFileIDs(ctx, workspace)
+	if err != nil {
+		return nil, fmt.Errorf("service: file status: %w", err)
+	}
+	current, err := s.CurrentRequest(ctx, u, workspace)
+	if err != nil {
+		return nil, err
+	}
+	return func(f domain.WorkspaceFile) domain.WorkspaceFileStatus {
+		return domain.FileStatus(f, released, current)
+	}, nil
 }
 
 // RecordWorkspaceFileView audits that the user viewed a workspace file.

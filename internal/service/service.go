@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/rand/v2"
 	"strconv"
@@ -24,16 +25,20 @@ import (
 type Workspaces interface {
 	// File returns the workspace file at relpath with its manifest
 	// metadata, Valid false when the path is not in the valid tree. An
-	// unknown workspace is an error wrapping domain.ErrNotFound.
+	// unknown workspace is an error wrapping domain.ErrNotFound; a
+	// malformed path one wrapping domain.ErrInvalidInput.
 	File(ctx context.Context, workspace, relpath string) (domain.WorkspaceFile, error)
+	// OpenFile opens a file of the valid tree for reading.
+	OpenFile(ctx context.Context, workspace, relpath string) (io.ReadCloser, error)
 }
 
 // Blobs keeps the request copies of workspace files, by content.
 type Blobs interface {
-	// Put copies the workspace file into the request store, hashing it as
-	// it copies, and returns the sha256 of what it stored. When the bytes do
-	// not hash to wantHash it stores nothing and returns an error.
-	Put(ctx context.Context, workspace, relpath, wantHash string) (string, error)
+	// Put copies src into the request store, hashing it as it copies, and
+	// returns the sha256 and size of what it stored. When the bytes do not
+	// hash to wantHash it stores nothing and returns an error wrapping
+	// blobstore.ErrHashMismatch.
+	Put(ctx context.Context, workspace string, src io.Reader, wantHash string) (string, int64, error)
 }
 
 // Notifier delivers notifications of status changes. It must not block

@@ -280,7 +280,7 @@ func TestAddingFilesIsAtomic(t *testing.T) {
 	_, err = e.Svc.AddFiles(e.Ctx, e.Author, testkit.Workspace, "g", []service.AddFile{
 		{Path: "out/a.csv", FileType: domain.FileOutput}, {Path: "out/b.csv", FileType: domain.FileOutput},
 	})
-	if err == nil || !strings.Contains(err.Error(), "does not match the manifest") {
+	if !errors.Is(err, domain.ErrPolicy) || !strings.Contains(err.Error(), "out/b.csv does not match the workspace manifest") {
 		t.Fatalf("hash mismatch: %v", err)
 	}
 	if cur, _ := e.Svc.CurrentRequest(e.Ctx, e.Author, testkit.Workspace); cur != nil {

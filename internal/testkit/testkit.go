@@ -4,16 +4,19 @@
 package testkit
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/airlock-go/airlock/internal/blobstore"
 	"github.com/airlock-go/airlock/internal/domain"
 )
 
@@ -100,21 +103,32 @@ func (f *Files) File(_ context.Context, workspace, relpath string) (domain.Works
 	return meta, nil
 }
 
-// Put implements service.Blobs.
-func (f *Files) Put(_ context.Context, workspace, relpath, want string) (string, error) {
+// OpenFile implements service.Workspaces.
+func (f *Files) OpenFile(_ context.Context, workspace, relpath string) (io.ReadCloser, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	fl, ok := f.files[workspace][relpath]
 	if !ok {
-		return "", domain.Errorf(domain.ErrNotFound, "no file %s in workspace %s", relpath, workspace)
+		return nil, domain.Errorf(domain.ErrNotFound, "no file %s in workspace %s", relpath, workspace)
 	}
-	sum := sha256.Sum256(fl.content)
+	return io.NopCloser(bytes.NewReader(fl.content)), nil
+}
+
+// Put implements service.Blobs.
+func (f *Files) Put(_ context.Context, workspace string, src io.Reader, want string) (string, int64, error) {
+	b, err := io.ReadAll(src)
+	if err != nil {
+		return "", 0, err
+	}
+	sum := sha256.Sum256(b)
 	got := hex.EncodeToString(sum[:])
-	if got != want {
-		return "", domain.Errorf(domain.ErrInvalidInput, "%s changed while it was being copied: its content does not match the manifest", relpath)
+	if want != "" && got != want {
+		return "", 0, fmt.Errorf("testkit: put: %w", blobstore.ErrHashMismatch)
 	}
-	f.blobs[got] = fl.content
-	return got, nil
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.blobs[got] = b
+	return got, int64(len(b)), nil
 }
 
 // Blob returns the stored copy with this hash.
