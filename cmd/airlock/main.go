@@ -22,6 +22,7 @@ type cli struct {
 	Serve        serveCmd        `cmd:"" help:"Run the airlock server."`
 	Demo         demoCmd         `cmd:"" help:"Create example workspaces and users, then serve them."`
 	Migrate      migrateCmd      `cmd:"" help:"Apply pending database migrations."`
+	GC           gcCmd           `cmd:"" name:"gc" help:"Delete request-file copies that no request references."`
 	Audit        auditCmd        `cmd:"" help:"Print or verify the audit log."`
 	Request      requestCmd      `cmd:"" help:"Administer release requests."`
 	Statemachine statemachineCmd `cmd:"" help:"Print the request state diagram (Mermaid) generated from the transition table."`

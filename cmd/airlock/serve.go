@@ -4,9 +4,11 @@ import (
 	"fmt"
 
 	"github.com/airlock-go/airlock/internal/auth"
+	"github.com/airlock-go/airlock/internal/blobstore"
 	"github.com/airlock-go/airlock/internal/config"
 	"github.com/airlock-go/airlock/internal/server"
 	"github.com/airlock-go/airlock/internal/service"
+	"github.com/airlock-go/airlock/internal/workspace"
 )
 
 type serveCmd struct {
@@ -27,7 +29,13 @@ func serve(e *env, cfg *config.Server, ready chan<- string) error {
 	if err := server.MkdirAll(cfg.WorkDir, cfg.RequestDir); err != nil {
 		return err
 	}
-	svc, st, err := openService(e, cfg.Database, service.Config{})
+	blobs, err := blobstore.New(cfg.RequestDir)
+	if err != nil {
+		return err
+	}
+	defer blobs.Close()
+	reader := workspace.NewReader(cfg.WorkspaceDir)
+	svc, st, err := openService(e, cfg.Database, service.Config{Workspaces: reader, Blobs: blobs})
 	if err != nil {
 		return err
 	}

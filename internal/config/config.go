@@ -77,14 +77,8 @@ func (s *Server) Validate() error {
 			return fmt.Errorf("AIRLOCK_DEV_USERS_FILE (--dev-users-file): %w", err)
 		}
 	}
-	if s.RequestDir == "" {
-		s.RequestDir = "requests"
-	}
-	s.RequestDir = resolve(s.WorkDir, s.RequestDir)
-	if s.ReleaseDir == "" {
-		s.ReleaseDir = "released"
-	}
-	s.ReleaseDir = resolve(s.WorkDir, s.ReleaseDir)
+	s.RequestDir = Resolve(s.WorkDir, s.RequestDir, "requests")
+	s.ReleaseDir = Resolve(s.WorkDir, s.ReleaseDir, "released")
 	if err := checkURL(s.APIEndpoint); err != nil {
 		return fmt.Errorf("AIRLOCK_API_ENDPOINT (--api-endpoint): %w", err)
 	}
@@ -106,6 +100,15 @@ func (s *Server) Validate() error {
 		return fmt.Errorf("AIRLOCK_UPLOAD_RETRY_DELAY (--upload-retry-delay): must be a positive number of seconds, not %v", s.UploadRetryDelay)
 	}
 	return nil
+}
+
+// Resolve returns the folder a setting names: p, or def when p is empty,
+// taken relative to the work folder unless it is absolute.
+func Resolve(workDir, p, def string) string {
+	if p == "" {
+		p = def
+	}
+	return resolve(workDir, p)
 }
 
 // resolve makes p relative to the work folder unless it is absolute.

@@ -204,3 +204,13 @@ func (s *Service) appendEvent(ctx context.Context, e domain.Event) error {
 	}
 	return nil
 }
+
+// ReferencedFiles returns the content hashes of every request copy of the
+// workspace that some request still has, for garbage collection.
+func (s *Service) ReferencedFiles(ctx context.Context, workspace string) (map[string]bool, error) {
+	ids, err := s.store.FileIDs(ctx, workspace)
+	if err != nil {
+		return nil, fmt.Errorf("service: referenced files of %s: %w", workspace, err)
+	}
+	return ids, nil
+}
