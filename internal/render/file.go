@@ -16,8 +16,9 @@ package render
 import (
 	"io"
 	"path"
-	"strings"
 	"time"
+
+	"github.com/airlock-go/airlock/internal/domain"
 )
 
 // File is an open file to show.
@@ -60,15 +61,13 @@ const (
 	kindRaw
 )
 
-// kindOf returns the viewer for a file name. Extensions match exactly
-// and case-sensitively (spec §3.2); names starting with "." and unknown
-// extensions are invalid.
+// kindOf returns the viewer for a file name: invalid unless the domain
+// allows its type (spec §3.2).
 func kindOf(name string) kind {
-	base := path.Base(name)
-	if strings.HasPrefix(base, ".") {
+	if !domain.AllowedFileType(name) {
 		return kindInvalid
 	}
-	switch path.Ext(base) {
+	switch path.Ext(path.Base(name)) {
 	case ".csv":
 		return kindCSV
 	case ".txt", ".json", ".md":
@@ -81,10 +80,4 @@ func kindOf(name string) kind {
 		return kindRaw
 	}
 	return kindInvalid
-}
-
-// ValidType reports whether name has one of the file types that can be
-// shown and released (spec §3.2).
-func ValidType(name string) bool {
-	return kindOf(name) != kindInvalid
 }
