@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"image/png"
+	"io"
 	"io/fs"
 	"maps"
 	"math"
@@ -19,6 +20,7 @@ import (
 	"testing"
 
 	"github.com/airlock-go/airlock/internal/domain"
+	"github.com/airlock-go/airlock/internal/workspace"
 )
 
 func generate(t *testing.T) *Setup {
@@ -342,5 +344,51 @@ func TestGenerateIsRepeatable(t *testing.T) {
 func TestGenerateNeedsFolder(t *testing.T) {
 	if _, err := Generate(""); err == nil {
 		t.Error("Generate(\"\") succeeded")
+	}
+}
+
+// TestDemoThroughTheWorkspaceReader reads the demo as airlock will: the
+// highly sensitive output never shows, the excluded one shows as its
+// explanation, logs are there, and every listed output opens and matches
+// its manifest hash.
+func TestDemoThroughTheWorkspaceReader(t *testing.T) {
+	s, err := Generate(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := workspace.NewReader(s.WorkspaceDir)
+	names, err := r.Workspaces()
+	if err != nil || len(names) != 3 {
+		t.Fatalf("workspaces %v %v", names, err)
+	}
+	for _, ws := range names {
+		tree, err := r.Tree(t.Context(), ws)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sawExcluded bool
+		for _, p := range tree.Outputs() {
+			if strings.Contains(p, "dataset.csv.gz") {
+				t.Errorf("%s: highly sensitive %s is visible", ws, p)
+			}
+			sawExcluded = sawExcluded || strings.HasSuffix(p, ".csv.txt")
+			f, it, err := r.Open(t.Context(), ws, p)
+			if err != nil {
+				t.Fatalf("%s: open %s: %v", ws, p, err)
+			}
+			h := sha256.New()
+			io.Copy(h, f)
+			f.Close()
+			if hex.EncodeToString(h.Sum(nil)) != it.ContentHash {
+				t.Errorf("%s: %s does not match its manifest hash", ws, p)
+			}
+		}
+		if !sawExcluded {
+			t.Errorf("%s: no excluded output shown as .txt", ws)
+		}
+		logs, err := r.List(t.Context(), ws, "metadata", false)
+		if err != nil || len(logs) < 2 {
+			t.Errorf("%s: metadata %v %v", ws, logs, err)
+		}
 	}
 }

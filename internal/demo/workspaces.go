@@ -15,6 +15,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/airlock-go/airlock/internal/workspace"
 )
 
 // Output levels of the job runner.
@@ -55,32 +57,6 @@ var workspaces = []workspaceDef{
 	},
 }
 
-// manifest is metadata/manifest.json as the OpenSAFELY job runner writes it.
-type manifest struct {
-	Workspace string                    `json:"workspace"`
-	Repo      string                    `json:"repo"`
-	Outputs   map[string]manifestOutput `json:"outputs"`
-}
-
-type manifestOutput struct {
-	Level           string  `json:"level"`
-	JobID           string  `json:"job_id"`
-	JobRequest      string  `json:"job_request"`
-	Action          string  `json:"action"`
-	Repo            string  `json:"repo"`
-	Commit          string  `json:"commit"`
-	Size            int64   `json:"size"`
-	Timestamp       float64 `json:"timestamp"`
-	ContentHash     string  `json:"content_hash"`
-	Excluded        bool    `json:"excluded"`
-	Message         *string `json:"message"`
-	RowCount        *int    `json:"row_count"`
-	ColCount        *int    `json:"col_count"`
-	User            string  `json:"user"`
-	OutOfDateOutput bool    `json:"out_of_date_output"`
-	OutOfDateAction bool    `json:"out_of_date_action"`
-}
-
 // action is one job of the workspace and the outputs it wrote.
 type action struct {
 	Name       string
@@ -104,7 +80,7 @@ type output struct {
 
 // writeWorkspace writes the outputs, logs and manifest of one workspace.
 func writeWorkspace(root string, ws workspaceDef) error {
-	m := manifest{Workspace: ws.Name, Repo: ws.Repo, Outputs: map[string]manifestOutput{}}
+	m := workspace.Manifest{Workspace: ws.Name, Repo: ws.Repo, Outputs: map[string]workspace.Output{}}
 	var last time.Time
 	for _, a := range buildActions(ws) {
 		jobID := runnerID(ws.Name + "/job/" + a.Name)
@@ -124,7 +100,7 @@ func writeWorkspace(root string, ws workspaceDef) error {
 				return err
 			}
 			sum := sha256.Sum256(o.Data)
-			m.Outputs[o.Path] = manifestOutput{
+			m.Outputs[o.Path] = workspace.Output{
 				Level: o.Level, JobID: jobID, JobRequest: jobRequest, Action: a.Name,
 				Repo: ws.Repo, Commit: commit, Size: int64(len(o.Data)),
 				Timestamp:   float64(mtime.Unix()) + float64(mtime.Nanosecond())/1e9,

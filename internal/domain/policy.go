@@ -348,11 +348,8 @@ func CheckAddable(relpath string, ft FileType, st WorkspaceFileStatus, r *Reques
 
 // CheckUpdateFile refuses refreshing a file whose workspace copy changed.
 func (r *Request) CheckUpdateFile(u User, relpath string, st WorkspaceFileStatus) error {
-	if err := r.CheckEdit(u); err != nil {
+	if _, err := r.editableFile(u, relpath); err != nil {
 		return err
-	}
-	if _, ok := r.File(relpath); !ok {
-		return Errorf(ErrNotFound, "file %s is not on this request", relpath)
 	}
 	if !AllowedFileType(relpath) {
 		return Errorf(ErrInvalidInput, "cannot update file of type %s", FileExt(relpath))
@@ -369,12 +366,9 @@ func (r *Request) CheckUpdateFile(u User, relpath string, st WorkspaceFileStatus
 // CheckChangeProperties refuses moving a file to another group or changing
 // its type; released is whether the workspace file has been released.
 func (r *Request) CheckChangeProperties(u User, relpath, group string, ft FileType, released bool) error {
-	if err := r.CheckEdit(u); err != nil {
+	f, err := r.editableFile(u, relpath)
+	if err != nil {
 		return err
-	}
-	f, ok := r.File(relpath)
-	if !ok {
-		return Errorf(ErrNotFound, "file %s is not on this request", relpath)
 	}
 	if f.FileType == FileWithdrawn {
 		return Errorf(ErrPolicy, "%s has been withdrawn; add it again from the workspace", relpath)
@@ -393,17 +387,26 @@ func (r *Request) CheckChangeProperties(u User, relpath, group string, ft FileTy
 
 // CheckWithdrawFile refuses withdrawing a file from the request.
 func (r *Request) CheckWithdrawFile(u User, relpath string) error {
-	if err := r.CheckEdit(u); err != nil {
+	f, err := r.editableFile(u, relpath)
+	if err != nil {
 		return err
-	}
-	f, ok := r.File(relpath)
-	if !ok {
-		return Errorf(ErrNotFound, "file %s is not on this request", relpath)
 	}
 	if f.FileType == FileWithdrawn {
 		return Errorf(ErrPolicy, "%s has already been withdrawn", relpath)
 	}
 	return nil
+}
+
+// editableFile returns a file of the request that u may change.
+func (r *Request) editableFile(u User, relpath string) (*RequestFile, error) {
+	if err := r.CheckEdit(u); err != nil {
+		return nil, err
+	}
+	f, ok := r.File(relpath)
+	if !ok {
+		return nil, Errorf(ErrNotFound, "file %s is not on this request", relpath)
+	}
+	return f, nil
 }
 
 // ResolveGroupName turns a group name a user typed into the group to use:

@@ -100,11 +100,7 @@ func (s *Service) addFiles(ctx context.Context, u domain.User, workspace, group 
 		}
 		seen[f.Path] = true
 	}
-	// Copy the files first, outside any transaction: the copies are keyed
-	// by content, so copies an action ends up not using cost only space,
-	// and `airlock gc` takes them back.
 	var stagedFiles []staged
-	copied := false
 	return s.run(ctx, u.Username, s.loadCurrent(u, workspace), func(r *domain.Request) (func(*change) error, error) {
 		if r.Version > 0 {
 			if err := r.CheckEdit(u); err != nil {
@@ -134,13 +130,8 @@ func (s *Service) addFiles(ctx context.Context, u domain.User, workspace, group 
 			}
 			checked = append(checked, staged{file: wf, ft: f.FileType})
 		}
-		if !copied {
-			for i := range checked {
-				if checked[i].fileID, err = s.copyFile(ctx, workspace, checked[i].file); err != nil {
-					return nil, err
-				}
-			}
-			stagedFiles, copied = checked, true
+		if err := s.copyOnce(ctx, workspace, &stagedFiles, checked); err != nil {
+			return nil, err
 		}
 		return func(c *change) error {
 			if err := c.ensureGroup(name); err != nil {
@@ -192,13 +183,8 @@ func (s *Service) UpdateFiles(ctx context.Context, u domain.User, workspace stri
 			}
 			checked = append(checked, staged{file: wf})
 		}
-		if stagedFiles == nil {
-			for i := range checked {
-				if checked[i].fileID, err = s.copyFile(ctx, workspace, checked[i].file); err != nil {
-					return nil, err
-				}
-			}
-			stagedFiles = checked
+		if err := s.copyOnce(ctx, workspace, &stagedFiles, checked); err != nil {
+			return nil, err
 		}
 		return func(c *change) error {
 			for _, st := range stagedFiles {
@@ -304,6 +290,25 @@ func (s *Service) workspaceFile(ctx context.Context, workspace, relpath string) 
 		return domain.WorkspaceFile{}, domain.Errorf(domain.ErrInvalidInput, "%s is not an output of workspace %s that can be released", relpath, workspace)
 	}
 	return wf, nil
+}
+
+// copyOnce copies the checked files into the request store into *done,
+// unless an earlier attempt of the action already did. The copies happen
+// outside any transaction: they are keyed by content, so copies an action
+// ends up not using cost only space, and `airlock gc` takes them back.
+func (s *Service) copyOnce(ctx context.Context, workspace string, done *[]staged, checked []staged) error {
+	if *done != nil {
+		return nil
+	}
+	for i := range checked {
+		id, err := s.copyFile(ctx, workspace, checked[i].file)
+		if err != nil {
+			return err
+		}
+		checked[i].fileID = id
+	}
+	*done = checked
+	return nil
 }
 
 // copyFile copies a workspace file into the request store. The copy must

@@ -70,11 +70,8 @@ type BulkResult struct {
 func (s *Service) RequestChangesOnGroup(ctx context.Context, u domain.User, id, group string) (*domain.Request, BulkResult, error) {
 	var res BulkResult
 	r, err := s.update(ctx, u, id, func(r *domain.Request) (func(*change) error, error) {
-		if err := r.CheckCurrentlyReview(u); err != nil {
+		if err := checkGroupReview(r, u, group); err != nil {
 			return nil, err
-		}
-		if _, ok := r.Group(group); !ok {
-			return nil, domain.Errorf(domain.ErrNotFound, "no group %q on this request", group)
 		}
 		paths, unchanged := r.GroupChangesToRequest(u.Username, group)
 		res = BulkResult{Changed: len(paths), Unchanged: unchanged}
@@ -96,11 +93,8 @@ func (s *Service) RequestChangesOnGroup(ctx context.Context, u domain.User, id, 
 func (s *Service) ResetVotesOnGroup(ctx context.Context, u domain.User, id, group string) (*domain.Request, BulkResult, error) {
 	var res BulkResult
 	r, err := s.update(ctx, u, id, func(r *domain.Request) (func(*change) error, error) {
-		if err := r.CheckCurrentlyReview(u); err != nil {
+		if err := checkGroupReview(r, u, group); err != nil {
 			return nil, err
-		}
-		if _, ok := r.Group(group); !ok {
-			return nil, domain.Errorf(domain.ErrNotFound, "no group %q on this request", group)
 		}
 		if r.HasSubmittedReview(u.Username) {
 			return nil, domain.Errorf(domain.ErrPolicy, "cannot reset votes after submitting your review")
@@ -118,6 +112,17 @@ func (s *Service) ResetVotesOnGroup(ctx context.Context, u domain.User, id, grou
 		}, nil
 	})
 	return r, res, err
+}
+
+// checkGroupReview refuses a group-wide review action.
+func checkGroupReview(r *domain.Request, u domain.User, group string) error {
+	if err := r.CheckCurrentlyReview(u); err != nil {
+		return err
+	}
+	if _, ok := r.Group(group); !ok {
+		return domain.Errorf(domain.ErrNotFound, "no group %q on this request", group)
+	}
+	return nil
 }
 
 // SubmitReview submits the reviewer's review for this turn: the first

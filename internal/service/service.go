@@ -130,14 +130,7 @@ type plan func(r *domain.Request) (write func(c *change) error, err error)
 // starts again from the load. It returns the request as it now is.
 func (s *Service) update(ctx context.Context, u domain.User, id string, p plan) (*domain.Request, error) {
 	return s.run(ctx, u.Username, func(ctx context.Context) (*domain.Request, error) {
-		r, err := s.request(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		if err := r.CheckView(u); err != nil {
-			return nil, err
-		}
-		return r, nil
+		return s.GetRequest(ctx, u, id)
 	}, p, nil)
 }
 
