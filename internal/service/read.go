@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/airlock-go/airlock/internal/domain"
 	"github.com/airlock-go/airlock/internal/store"
@@ -25,14 +26,25 @@ func (s *Service) PutUser(ctx context.Context, raw []byte) (domain.User, error) 
 
 // User returns a cached user.
 func (s *Service) User(ctx context.Context, username string) (domain.User, error) {
+	u, _, err := s.CachedUser(ctx, username)
+	return u, err
+}
+
+// CachedUser returns a cached user and when their document was last
+// fetched.
+func (s *Service) CachedUser(ctx context.Context, username string) (domain.User, time.Time, error) {
 	rec, err := s.store.GetUser(ctx, username)
 	if errors.Is(err, store.ErrNotFound) {
-		return domain.User{}, domain.Errorf(domain.ErrNotFound, "no user %s is known to airlock", username)
+		return domain.User{}, time.Time{}, domain.Errorf(domain.ErrNotFound, "no user %s is known to airlock", username)
 	}
 	if err != nil {
-		return domain.User{}, fmt.Errorf("service: get user %s: %w", username, err)
+		return domain.User{}, time.Time{}, fmt.Errorf("service: get user %s: %w", username, err)
 	}
-	return domain.ParseUser(rec.APIData)
+	u, err := domain.ParseUser(rec.APIData)
+	if err != nil {
+		return domain.User{}, time.Time{}, fmt.Errorf("service: cached user %s: %w", username, err)
+	}
+	return u, rec.LastRefresh, nil
 }
 
 // GetRequest returns a request the user may see.
