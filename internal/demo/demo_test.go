@@ -357,7 +357,7 @@ func TestDemoThroughTheWorkspaceReader(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := workspace.NewReader(s.WorkspaceDir)
-	names, err := r.Workspaces()
+	names, err := r.Workspaces(t.Context())
 	if err != nil || len(names) != 3 {
 		t.Fatalf("workspaces %v %v", names, err)
 	}

@@ -35,6 +35,14 @@ type WorkspaceFile struct {
 	OutOfDateAction bool
 }
 
+// WorkspaceEntry is a file or folder of a workspace's valid tree, as a
+// file browser lists it.
+type WorkspaceEntry struct {
+	WorkspaceFile
+	Name string
+	Dir  bool
+}
+
 // FileStatus computes the status of a workspace file for a user whose
 // current request is current (nil if none); released holds the content
 // hashes of every released file of the workspace.

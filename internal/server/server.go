@@ -29,10 +29,19 @@ type Config struct {
 	ReadDirs  []string
 	WriteDirs []string
 	Logger    *slog.Logger
+	// Mount adds the application's routes (the API, the pages).
+	Mount func(mux *http.ServeMux)
+	// Stats reads the workflow's figures for /metrics.
+	Stats func(context.Context) (Stats, error)
 }
 
-// Handler returns the server's routes.
+// Handler returns the server's routes: health, readiness and metrics, and
+// whatever Mount adds, each request logged with an id and measured.
 func Handler(cfg Config) http.Handler {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	m := newMetrics(cfg.Stats)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -48,7 +57,11 @@ func Handler(cfg Config) http.Handler {
 		}
 		fmt.Fprintln(w, "ready")
 	})
-	return mux
+	mux.Handle("GET /metrics", m.handler())
+	if cfg.Mount != nil {
+		cfg.Mount(mux)
+	}
+	return observe(mux, cfg.Logger, m)
 }
 
 func ready(ctx context.Context, cfg Config) error {

@@ -226,3 +226,42 @@ func (s *Service) ReferencedFiles(ctx context.Context, workspace string) (map[st
 	}
 	return ids, nil
 }
+
+// WorkflowStats are the figures operators watch.
+type WorkflowStats struct {
+	RequestsByStatus map[domain.Status]int
+	// UploadBacklog counts released output files not yet uploaded, and
+	// UploadFailing those of them whose uploads keep failing.
+	UploadBacklog, UploadFailing int
+}
+
+// Stats counts requests by status and the files waiting to be uploaded.
+func (s *Service) Stats(ctx context.Context) (WorkflowStats, error) {
+	all, err := s.store.ListRequests(ctx, store.RequestFilter{})
+	if err != nil {
+		return WorkflowStats{}, fmt.Errorf("service: stats: %w", err)
+	}
+	st := WorkflowStats{RequestsByStatus: map[domain.Status]int{}}
+	for _, status := range domain.Statuses() {
+		st.RequestsByStatus[status] = 0
+	}
+	for _, r := range all {
+		st.RequestsByStatus[r.Status]++
+		if r.Status != domain.StatusApproved {
+			continue
+		}
+		full, err := s.request(ctx, r.ID)
+		if err != nil {
+			return WorkflowStats{}, err
+		}
+		for _, f := range full.OutputFiles() {
+			if f.ReleasedAt != nil && !f.Uploaded {
+				st.UploadBacklog++
+				if f.UploadFailing() {
+					st.UploadFailing++
+				}
+			}
+		}
+	}
+	return st, nil
+}

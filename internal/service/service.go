@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"os"
 	"strconv"
 	"time"
 
@@ -30,6 +31,14 @@ type Workspaces interface {
 	File(ctx context.Context, workspace, relpath string) (domain.WorkspaceFile, error)
 	// OpenFile opens a file of the valid tree for reading.
 	OpenFile(ctx context.Context, workspace, relpath string) (io.ReadCloser, error)
+	// Workspaces lists the workspaces that can be browsed, by name.
+	Workspaces(ctx context.Context) ([]string, error)
+	// Stat returns the file or folder at relpath ("" is the root), Valid
+	// false when it is not in the valid tree.
+	Stat(ctx context.Context, workspace, relpath string) (domain.WorkspaceEntry, error)
+	// List returns the entries of a folder of the valid tree; outputs of
+	// out-of-date actions only when showOutOfDate.
+	List(ctx context.Context, workspace, dir string, showOutOfDate bool) ([]domain.WorkspaceEntry, error)
 }
 
 // Blobs keeps the request copies of workspace files, by content.
@@ -39,6 +48,8 @@ type Blobs interface {
 	// hash to wantHash it stores nothing and returns an error wrapping
 	// blobstore.ErrHashMismatch.
 	Put(ctx context.Context, workspace string, src io.Reader, wantHash string) (string, int64, error)
+	// Open opens the stored copy with this sha256.
+	Open(workspace, sha string) (*os.File, error)
 }
 
 // Notifier delivers notifications of status changes. It must not block

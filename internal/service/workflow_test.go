@@ -576,3 +576,20 @@ func TestNotificationsForEveryTransition(t *testing.T) {
 		}
 	}
 }
+
+func TestStats(t *testing.T) {
+	e := testkit.NewEnv(t)
+	e.Pending(e.Colleague)
+	r := e.RequestIn(e.Author, domain.StatusApproved)
+	for range 6 {
+		e.R(e.Svc.RecordUploadAttempt(e.Ctx, r.ID, "out/a.csv"))
+	}
+	st, err := e.Svc.Stats(e.Ctx)
+	e.OK(err)
+	if st.RequestsByStatus[domain.StatusPending] != 1 || st.RequestsByStatus[domain.StatusApproved] != 1 || st.RequestsByStatus[domain.StatusRejected] != 0 {
+		t.Errorf("by status %v", st.RequestsByStatus)
+	}
+	if st.UploadBacklog != 2 || st.UploadFailing != 1 {
+		t.Errorf("backlog %d failing %d, want 2 and 1", st.UploadBacklog, st.UploadFailing)
+	}
+}

@@ -11,6 +11,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
+	"path"
 	"sort"
 	"strings"
 	"sync"
@@ -129,6 +132,102 @@ func (f *Files) Put(_ context.Context, workspace string, src io.Reader, want str
 	defer f.mu.Unlock()
 	f.blobs[got] = b
 	return got, int64(len(b)), nil
+}
+
+// Open implements service.Blobs: the stored copy as an open file whose
+// name is already gone, so nothing is left behind.
+func (f *Files) Open(workspace, sha string) (*os.File, error) {
+	b, ok := f.Blob(sha)
+	if !ok {
+		return nil, fmt.Errorf("testkit: no copy %s: %w", sha, fs.ErrNotExist)
+	}
+	tmp, err := os.CreateTemp("", "airlock-blob-*")
+	if err != nil {
+		return nil, err
+	}
+	os.Remove(tmp.Name())
+	if _, err := tmp.Write(b); err != nil {
+		tmp.Close()
+		return nil, err
+	}
+	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
+		tmp.Close()
+		return nil, err
+	}
+	return tmp, nil
+}
+
+// Workspaces implements service.Workspaces.
+func (f *Files) Workspaces(context.Context) ([]string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []string
+	for ws := range f.files {
+		out = append(out, ws)
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// Stat implements service.Workspaces.
+func (f *Files) Stat(ctx context.Context, workspace, relpath string) (domain.WorkspaceEntry, error) {
+	name := path.Base(relpath)
+	if relpath == "" || f.isDir(workspace, relpath) {
+		return domain.WorkspaceEntry{WorkspaceFile: domain.WorkspaceFile{Relpath: relpath, Valid: true}, Name: name, Dir: true}, nil
+	}
+	wf, err := f.File(ctx, workspace, relpath)
+	return domain.WorkspaceEntry{WorkspaceFile: wf, Name: name}, err
+}
+
+func (f *Files) isDir(workspace, relpath string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for p := range f.files[workspace] {
+		if strings.HasPrefix(p, relpath+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// List implements service.Workspaces: the folder's direct children,
+// folders first, then by name.
+func (f *Files) List(_ context.Context, workspace, dir string, _ bool) ([]domain.WorkspaceEntry, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	ws, ok := f.files[workspace]
+	if !ok {
+		return nil, domain.Errorf(domain.ErrNotFound, "no workspace %s", workspace)
+	}
+	prefix := dir + "/"
+	if dir == "" {
+		prefix = ""
+	}
+	seen := map[string]bool{}
+	var out []domain.WorkspaceEntry
+	for p, fl := range ws {
+		rest, ok := strings.CutPrefix(p, prefix)
+		if !ok {
+			continue
+		}
+		name, _, isDir := strings.Cut(rest, "/")
+		if seen[name] {
+			continue
+		}
+		seen[name] = true
+		if isDir {
+			out = append(out, domain.WorkspaceEntry{WorkspaceFile: domain.WorkspaceFile{Relpath: prefix + name, Valid: true}, Name: name, Dir: true})
+		} else {
+			out = append(out, domain.WorkspaceEntry{WorkspaceFile: fl.meta, Name: name})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Dir != out[j].Dir {
+			return out[i].Dir
+		}
+		return out[i].Name < out[j].Name
+	})
+	return out, nil
 }
 
 // Blob returns the stored copy with this hash.

@@ -62,7 +62,7 @@ func NewReader(dir string) *Reader {
 }
 
 // Workspaces lists the workspaces that have a manifest, by name.
-func (r *Reader) Workspaces() ([]string, error) {
+func (r *Reader) Workspaces(ctx context.Context) ([]string, error) {
 	des, err := os.ReadDir(r.dir)
 	if err != nil {
 		return nil, fmt.Errorf("workspace: list %s: %w", r.dir, err)
@@ -142,11 +142,7 @@ func (r *Reader) entry(name string) *entry {
 }
 
 // Item is a file or folder of a workspace, as the file browser shows it.
-type Item struct {
-	domain.WorkspaceFile
-	Name string
-	Dir  bool
-}
+type Item = domain.WorkspaceEntry
 
 // File looks a path up in a workspace: Valid false when it is not in the
 // valid tree (out-of-date action outputs included). Folders are not files.

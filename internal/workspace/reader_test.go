@@ -212,7 +212,7 @@ func TestBrokenManifests(t *testing.T) {
 			t.Errorf("%s: got %v, want %q", tt.ws, err, tt.want)
 		}
 	}
-	got, err := r.Workspaces()
+	got, err := r.Workspaces(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,123 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"slices"
+
+	"github.com/airlock-go/airlock/internal/domain"
+)
+
+// WorkspaceSummary is a workspace as a user sees it in a list.
+type WorkspaceSummary struct {
+	Name string
+	Info domain.WorkspaceInfo
+	// CurrentRequest is the id of the user's active request, if any.
+	CurrentRequest string
+}
+
+// VisibleWorkspaces lists the workspaces the user may see, by name:
+// their roles and copiloted workspaces, or every workspace for output
+// checkers and read-only support staff.
+func (s *Service) VisibleWorkspaces(ctx context.Context, u domain.User) ([]WorkspaceSummary, error) {
+	var names []string
+	if u.OutputChecker || u.ReadonlyAccess {
+		all, err := s.workspaces.Workspaces(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("service: list workspaces: %w", err)
+		}
+		names = all
+	}
+	for _, m := range []map[string]domain.WorkspaceInfo{u.Workspaces, u.CopilotedWorkspaces} {
+		for name := range m {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	names = slices.Compact(names)
+	out := make([]WorkspaceSummary, 0, len(names))
+	for _, name := range names {
+		ws := WorkspaceSummary{Name: name, Info: u.WorkspaceInfo(name)}
+		if u.HasRole(name) {
+			r, err := s.CurrentRequest(ctx, u, name)
+			if err != nil {
+				return nil, err
+			}
+			if r != nil {
+				ws.CurrentRequest = r.ID
+			}
+		}
+		out = append(out, ws)
+	}
+	return out, nil
+}
+
+// BrowseEntry is an entry of a workspace with its status for the viewer
+// (files only).
+type BrowseEntry struct {
+	domain.WorkspaceEntry
+	Status domain.WorkspaceFileStatus
+}
+
+// BrowseWorkspace returns what is at a path of a workspace for the user:
+// a file with its status, or a folder with its entries. Paths outside the
+// valid tree are not found.
+func (s *Service) BrowseWorkspace(ctx context.Context, u domain.User, workspace, relpath string, showOutOfDate bool) (BrowseEntry, []BrowseEntry, error) {
+	if err := u.CheckViewWorkspace(workspace); err != nil {
+		return BrowseEntry{}, nil, err
+	}
+	entry, err := s.workspaces.Stat(ctx, workspace, relpath)
+	if err != nil {
+		return BrowseEntry{}, nil, wrapStoreErr("service: browse", err)
+	}
+	if !entry.Valid {
+		return BrowseEntry{}, nil, domain.Errorf(domain.ErrNotFound, "no file or folder %q in workspace %s", relpath, workspace)
+	}
+	status, err := s.FileStatuses(ctx, u, workspace)
+	if err != nil {
+		return BrowseEntry{}, nil, err
+	}
+	if !entry.Dir {
+		return BrowseEntry{WorkspaceEntry: entry, Status: status(entry.WorkspaceFile)}, nil, nil
+	}
+	items, err := s.workspaces.List(ctx, workspace, entry.Relpath, showOutOfDate)
+	if err != nil {
+		return BrowseEntry{}, nil, wrapStoreErr("service: browse", err)
+	}
+	children := make([]BrowseEntry, len(items))
+	for i, it := range items {
+		children[i] = BrowseEntry{WorkspaceEntry: it}
+		if !it.Dir {
+			children[i].Status = status(it.WorkspaceFile)
+		}
+	}
+	return BrowseEntry{WorkspaceEntry: entry}, children, nil
+}
+
+// DownloadRequestFile opens the stored copy of a request file for an
+// output checker who is not the request's author, and audits the
+// download.
+func (s *Service) DownloadRequestFile(ctx context.Context, u domain.User, id, relpath string) (*os.File, domain.RequestFile, error) {
+	r, err := s.GetRequest(ctx, u, id)
+	if err != nil {
+		return nil, domain.RequestFile{}, err
+	}
+	f, ok := r.File(relpath)
+	if !ok {
+		return nil, domain.RequestFile{}, domain.Errorf(domain.ErrNotFound, "file %s is not on this request", relpath)
+	}
+	if err := s.RecordRequestFileView(ctx, u, id, relpath, true); err != nil {
+		return nil, domain.RequestFile{}, err
+	}
+	fh, err := s.blobs.Open(r.Workspace, f.FileID)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, domain.RequestFile{}, fmt.Errorf("service: the stored copy of %s in request %s is missing: %w", relpath, id, err)
+	}
+	if err != nil {
+		return nil, domain.RequestFile{}, fmt.Errorf("service: open copy of %s: %w", relpath, err)
+	}
+	return fh, *f, nil
+}
