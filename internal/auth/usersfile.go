@@ -1,5 +1,7 @@
-// Package auth knows who people are: the users file of development and
-// demo deployments (and, later, job-server logins and API tokens).
+// Package auth knows who people are: where users come from (the users
+// file of development and demo deployments, or job-server), logging in
+// with throttling of failed attempts, keeping cached user documents fresh,
+// and the API tokens of the JSON API.
 package auth
 
 import (

@@ -1,0 +1,347 @@
+// Package jobservertest is an in-process fake of the job-server API that
+// airlock talks to (API.md §1), for tests. It serves on a local port,
+// checks the headers of every call, records the calls, and can fail,
+// slow down or go away on demand.
+//
+// It answers POST /releases/authenticate and /releases/authorise. The
+// release, upload and event calls (/releases/workspace/<ws>,
+// /releases/release/<request id>, /airlock/events/) are not faked yet and
+// answer 404; they belong in routes, next to the others.
+package jobservertest
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// APIPath is the path the API is served under: URL ends with it.
+const APIPath = "/api/v2"
+
+// maxRecordedBody bounds the body a call may send.
+const maxRecordedBody = 64 << 20
+
+// Call is one call the server received, whether it was accepted or not.
+type Call struct {
+	Method  string
+	Path    string // relative to URL(), such as "/releases/authenticate"
+	Body    []byte
+	Headers http.Header
+}
+
+// Server is a fake job-server. Its methods are safe for concurrent use.
+type Server struct {
+	t        testing.TB
+	apiToken string
+	mux      *http.ServeMux
+	addr     string // host:port, kept across Down and Up
+
+	mu      sync.Mutex
+	srv     *httptest.Server // nil while down
+	stop    chan struct{}    // closed by Down, to cut delays short
+	users   map[string]*user // by username
+	calls   []Call
+	answers []answer // canned answers for the next calls
+	delay   time.Duration
+}
+
+type user struct {
+	username string
+	email    string
+	tokens   map[string]bool // unused single-use tokens
+	details  []byte
+}
+
+type answer struct {
+	status int
+	body   []byte
+}
+
+// New starts a fake job-server that accepts calls carrying
+// "Authorization: <apiToken>" (which must not be empty) and a JSON
+// Content-Type; other calls get 401. It stops when the test ends.
+func New(t testing.TB, apiToken string) *Server {
+	t.Helper()
+	if apiToken == "" {
+		t.Fatal("jobservertest: New needs an API token")
+	}
+	s := &Server{t: t, apiToken: apiToken, users: map[string]*user{}, stop: make(chan struct{})}
+	s.mux = http.NewServeMux()
+	s.routes()
+	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
+	s.addr = s.srv.Listener.Addr().String()
+	t.Cleanup(s.Down)
+	return s
+}
+
+// routes registers the handler of each faked call, under APIPath. Any
+// other path answers 404.
+func (s *Server) routes() {
+	s.mux.HandleFunc("POST "+APIPath+"/releases/authenticate", s.authenticate)
+	s.mux.HandleFunc("POST "+APIPath+"/releases/authorise", s.authorise)
+}
+
+// URL is the API's base URL, what AIRLOCK_API_ENDPOINT would be (no
+// trailing slash). It stays the same across Down and Up.
+func (s *Server) URL() string { return "http://" + s.addr + APIPath }
+
+// AddUser registers a user, or updates one: Authenticate then accepts
+// their username, or their email (in any case) when not empty, with
+// token, once. details is the user document that authenticate and
+// authorise answer, sent as it is (so it may be made malformed on
+// purpose); nil gets a minimal document naming the user. Registering a
+// user again adds the token and replaces a non-nil details.
+func (s *Server) AddUser(username, email, token string, details []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u, ok := s.users[username]
+	if !ok {
+		u = &user{username: username, tokens: map[string]bool{}}
+		s.users[username] = u
+	}
+	if email != "" {
+		u.email = email
+	}
+	if token != "" {
+		u.tokens[token] = true
+	}
+	switch {
+	case details != nil:
+		u.details = bytes.Clone(details)
+	case u.details == nil:
+		u.details, _ = json.Marshal(map[string]any{
+			"username": username, "fullname": username, "output_checker": false,
+			"workspaces": map[string]any{}, "copiloted_workspaces": map[string]any{},
+		})
+	}
+}
+
+// SetDetails replaces the document of a registered user, as if their
+// permissions changed on job-server.
+func (s *Server) SetDetails(username string, details []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u, ok := s.users[username]
+	if !ok {
+		s.t.Fatalf("jobservertest: SetDetails: no user %q", username)
+	}
+	u.details = bytes.Clone(details)
+}
+
+// FailNext makes the next n calls (that pass the header checks) answer
+// status with a JSON {"detail": ...} body.
+func (s *Server) FailNext(status, n int) {
+	s.RespondNext(status, []byte(`{"detail": "jobservertest: injected failure"}`), n)
+}
+
+// RespondNext makes the next n calls (that pass the header checks) answer
+// status with body, whatever they ask.
+func (s *Server) RespondNext(status int, body []byte, n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for range n {
+		s.answers = append(s.answers, answer{status: status, body: bytes.Clone(body)})
+	}
+}
+
+// Delay makes every call wait d before it is answered (0: no wait).
+func (s *Server) Delay(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.delay = d
+}
+
+// Down stops the server: its port refuses connections and connections in
+// progress are cut. It does nothing if the server is down already.
+func (s *Server) Down() {
+	s.mu.Lock()
+	srv := s.srv
+	if srv != nil {
+		s.srv = nil
+		close(s.stop)
+	}
+	s.mu.Unlock()
+	if srv != nil {
+		srv.CloseClientConnections()
+		srv.Close()
+	}
+}
+
+// Up restarts a stopped server on the same address. It does nothing if
+// the server is up.
+func (s *Server) Up() {
+	s.t.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.srv != nil {
+		return
+	}
+	ln, err := net.Listen("tcp", s.addr)
+	if err != nil {
+		s.t.Fatalf("jobservertest: listen again on %s: %v", s.addr, err)
+	}
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
+	srv.Listener.Close()
+	srv.Listener = ln
+	srv.Start()
+	s.srv = srv
+	s.stop = make(chan struct{})
+}
+
+// Calls returns the calls received so far, oldest first.
+func (s *Server) Calls() []Call {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Call, len(s.calls))
+	for i, c := range s.calls {
+		out[i] = Call{Method: c.Method, Path: c.Path, Body: bytes.Clone(c.Body), Headers: c.Headers.Clone()}
+	}
+	return out
+}
+
+// serve records the call, waits any delay, checks the headers, answers a
+// canned answer if one is queued and otherwise routes the call.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxRecordedBody+1))
+	if err != nil {
+		return // the client went away
+	}
+	s.mu.Lock()
+	s.calls = append(s.calls, Call{
+		Method: r.Method, Path: strings.TrimPrefix(r.URL.Path, APIPath), Body: body, Headers: r.Header.Clone(),
+	})
+	delay, stop := s.delay, s.stop
+	s.mu.Unlock()
+
+	if delay > 0 {
+		timer := time.NewTimer(delay)
+		defer timer.Stop()
+		select {
+		case <-timer.C:
+		case <-r.Context().Done():
+			panic(http.ErrAbortHandler)
+		case <-stop:
+			panic(http.ErrAbortHandler) // cut the connection: no answer at all
+		}
+	}
+	if len(body) > maxRecordedBody {
+		writeJSON(w, http.StatusRequestEntityTooLarge, detail("body too large"))
+		return
+	}
+	if r.Header.Get("Authorization") != s.apiToken || s.apiToken == "" {
+		writeJSON(w, http.StatusUnauthorized, detail("Invalid token."))
+		return
+	}
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		writeJSON(w, http.StatusUnauthorized, detail("jobservertest: Content-Type must be application/json"))
+		return
+	}
+	s.mu.Lock()
+	var canned *answer
+	if len(s.answers) > 0 {
+		canned = &s.answers[0]
+		s.answers = s.answers[1:]
+	}
+	s.mu.Unlock()
+	if canned != nil {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(canned.status)
+		w.Write(canned.body)
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	s.mux.ServeHTTP(w, r)
+}
+
+// authenticate: {"user": username or email, "token": single-use token}.
+func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		User  string `json:"user"`
+		Token string `json:"token"`
+	}
+	if !readJSON(w, r, &in) {
+		return
+	}
+	s.mu.Lock()
+	var doc []byte
+	if u := s.lookup(in.User); u != nil && in.Token != "" && u.tokens[in.Token] {
+		delete(u.tokens, in.Token) // single use
+		doc = u.details
+	}
+	s.mu.Unlock()
+	if doc == nil {
+		writeJSON(w, http.StatusForbidden, detail("Invalid user or token"))
+		return
+	}
+	writeRaw(w, http.StatusOK, doc)
+}
+
+// lookup finds a user by username, else by email; s.mu is held.
+func (s *Server) lookup(name string) *user {
+	if u, ok := s.users[name]; ok {
+		return u
+	}
+	for _, u := range s.users {
+		if u.email != "" && strings.EqualFold(u.email, name) {
+			return u
+		}
+	}
+	return nil
+}
+
+// authorise: {"user": username}.
+func (s *Server) authorise(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		User string `json:"user"`
+	}
+	if !readJSON(w, r, &in) {
+		return
+	}
+	s.mu.Lock()
+	var doc []byte
+	if u, ok := s.users[in.User]; ok {
+		doc = u.details
+	}
+	s.mu.Unlock()
+	if doc == nil {
+		writeJSON(w, http.StatusForbidden, detail("Invalid user"))
+		return
+	}
+	writeRaw(w, http.StatusOK, doc)
+}
+
+func readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		writeJSON(w, http.StatusBadRequest, detail(fmt.Sprintf("bad JSON body: %v", err)))
+		return false
+	}
+	return true
+}
+
+func detail(msg string) map[string]string { return map[string]string{"detail": msg} }
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	writeRaw(w, status, b)
+}
+
+func writeRaw(w http.ResponseWriter, status int, body []byte) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	w.Write(body)
+}
