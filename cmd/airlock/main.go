@@ -12,6 +12,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/airlock-go/airlock/internal/server"
 	"github.com/alecthomas/kong"
 )
 
@@ -26,6 +27,7 @@ type cli struct {
 	Audit        auditCmd        `cmd:"" help:"Print or verify the audit log."`
 	Request      requestCmd      `cmd:"" help:"Administer release requests."`
 	Statemachine statemachineCmd `cmd:"" help:"Print the request state diagram (Mermaid) generated from the transition table."`
+	Client       clientCmd       `cmd:"" help:"Use a running airlock server through its JSON API."`
 }
 
 // env is what every command runs with.
@@ -67,7 +69,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	defer stop()
 	e := &env{
 		ctx:    ctx,
-		log:    slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: c.LogLevel})),
+		log:    slog.New(server.LogHandler{Handler: slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: c.LogLevel})}),
 		stdin:  stdin,
 		stdout: stdout,
 	}

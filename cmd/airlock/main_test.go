@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"io"
 	"net/http"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 
 	_ "modernc.org/sqlite"
 
+	"github.com/airlock-go/airlock/internal/auth"
 	"github.com/airlock-go/airlock/internal/domain"
 	"github.com/airlock-go/airlock/internal/service"
 	"github.com/airlock-go/airlock/internal/store/sqlite"
@@ -221,6 +223,7 @@ func TestDemoServes(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Errorf("readyz %d %s", resp.StatusCode, body)
 	}
+	apiEndToEnd(t, "http://"+addr, dir)
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatalf("demo: %v", err)
@@ -234,5 +237,62 @@ func TestDemoServes(t *testing.T) {
 	code, _, stderr := airlock(t, "", "request", "change-status", "01NOPE", "--user", "checker1", "--status", "REJECTED", "--yes", "--work-dir", filepath.Join(dir, "workdir"))
 	if code != 1 || !strings.Contains(stderr, "no release request") {
 		t.Errorf("demo users not loaded: %q", stderr)
+	}
+}
+
+// apiEndToEnd drives the demo's JSON API as a researcher would: log in,
+// browse, add a file of a real workspace, write context, submit.
+func apiEndToEnd(t *testing.T, base, dir string) {
+	t.Helper()
+	users, err := auth.LoadUsersFile(filepath.Join(dir, "users.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var token string
+	for _, u := range users {
+		if u.User.Username == "researcher" {
+			token = u.Token
+		}
+	}
+	do := func(method, path, bearer, body string) (int, map[string]any) {
+		t.Helper()
+		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		if bearer != "" {
+			req.Header.Set("Authorization", "Bearer "+bearer)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		raw, _ := io.ReadAll(resp.Body)
+		json.Unmarshal(raw, &out)
+		return resp.StatusCode, out
+	}
+	status, tok := do("POST", "/api/v1/auth/token", "", `{"user": "researcher", "token": "`+token+`"}`)
+	if status != 201 {
+		t.Fatalf("login: %d %v", status, tok)
+	}
+	bearer := tok["token"].(string)
+	status, folder := do("GET", "/api/v1/workspaces/diabetes-outcomes/files/output/tables", bearer, "")
+	if status != 200 || len(folder["children"].([]any)) == 0 {
+		t.Fatalf("browse: %d %v", status, folder)
+	}
+	status, req := do("POST", "/api/v1/workspaces/diabetes-outcomes/request/files", bearer,
+		`{"group": "tables", "files": [{"path": "output/tables/counts_by_region.csv", "filetype": "OUTPUT"}]}`)
+	if status != 200 || req["status"] != "PENDING" {
+		t.Fatalf("add: %d %v", status, req)
+	}
+	id := req["id"].(string)
+	if status, g := do("PUT", "/api/v1/requests/"+id+"/groups/tables", bearer, `{"context": "Counts by region", "controls": "Rounded to 5"}`); status != 200 {
+		t.Fatalf("context: %d %v", status, g)
+	}
+	if status, r := do("POST", "/api/v1/requests/"+id+"/submit", bearer, ""); status != 200 || r["status"] != "SUBMITTED" {
+		t.Fatalf("submit: %d %v", status, r)
+	}
+	if status, _ := do("GET", "/metrics", "", ""); status != 200 {
+		t.Errorf("metrics: %d", status)
 	}
 }

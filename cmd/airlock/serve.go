@@ -1,8 +1,10 @@
 package main
 
 import (
+	"context"
 	"fmt"
 
+	"github.com/airlock-go/airlock/internal/api"
 	"github.com/airlock-go/airlock/internal/auth"
 	"github.com/airlock-go/airlock/internal/blobstore"
 	"github.com/airlock-go/airlock/internal/config"
@@ -40,6 +42,7 @@ func serve(e *env, cfg *config.Server, ready chan<- string) error {
 		return err
 	}
 	defer st.Close()
+	var provider auth.Provider
 	if cfg.DevUsersFile != "" {
 		users, err := auth.LoadUsersFile(cfg.DevUsersFile)
 		if err != nil {
@@ -51,10 +54,30 @@ func serve(e *env, cfg *config.Server, ready chan<- string) error {
 			}
 		}
 		e.log.Info("users loaded from users file", "users", len(users), "file", cfg.DevUsersFile)
+		provider = auth.NewDevProvider(users)
+	} else {
+		provider = auth.NewJobServer(cfg.APIEndpoint, cfg.APIToken, nil)
 	}
+	logins := auth.NewLogin(provider, svc, auth.LoginOptions{Logger: e.log})
+	jsonAPI := api.New(api.Config{Service: svc, Logins: logins, Tokens: auth.NewTokens(st, nil), Logger: e.log})
 	scfg := server.Config{
 		Listen: cfg.Listen, DB: st, Logger: e.log,
 		ReadDirs: []string{cfg.WorkspaceDir}, WriteDirs: []string{cfg.RequestDir},
+		Mount: jsonAPI.Register,
+		Stats: func(ctx context.Context) (server.Stats, error) { return workflowStats(ctx, svc) },
 	}
 	return server.Run(e.ctx, scfg, server.Handler(scfg), ready)
+}
+
+// workflowStats reads the figures /metrics reports.
+func workflowStats(ctx context.Context, svc *service.Service) (server.Stats, error) {
+	st, err := svc.Stats(ctx)
+	if err != nil {
+		return server.Stats{}, err
+	}
+	out := server.Stats{RequestsByStatus: map[string]int{}, UploadBacklog: st.UploadBacklog, UploadFailing: st.UploadFailing}
+	for status, n := range st.RequestsByStatus {
+		out.RequestsByStatus[string(status)] = n
+	}
+	return out, nil
 }

@@ -25,12 +25,13 @@ func get(t *testing.T, h http.Handler, path string, hdr map[string]string) *http
 func TestMetricsAndRequestIDs(t *testing.T) {
 	var logs strings.Builder
 	cfg := Config{
-		DB: pinger{}, Logger: slog.New(slog.NewTextHandler(&logs, nil)),
+		DB: pinger{}, Logger: slog.New(LogHandler{slog.NewTextHandler(&logs, nil)}),
 		Mount: func(mux *http.ServeMux) {
 			mux.HandleFunc("GET /api/v1/things/{id}", func(w http.ResponseWriter, r *http.Request) {
 				if RequestID(r.Context()) == "" {
 					t.Error("no request id in the handler's context")
 				}
+				slog.New(LogHandler{slog.NewTextHandler(&logs, nil)}).InfoContext(r.Context(), "inside the handler")
 				w.WriteHeader(http.StatusTeapot)
 			})
 		},
@@ -62,7 +63,7 @@ func TestMetricsAndRequestIDs(t *testing.T) {
 			t.Errorf("metrics lack %s", want)
 		}
 	}
-	if !strings.Contains(logs.String(), "request_id=abc-123") || !strings.Contains(logs.String(), "status=418") {
+	if !strings.Contains(logs.String(), `msg="inside the handler" request_id=abc-123`) || !strings.Contains(logs.String(), "status=418 duration=") {
 		t.Errorf("log lines: %s", logs.String())
 	}
 }

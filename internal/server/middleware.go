@@ -73,8 +73,27 @@ func observe(next http.Handler, log *slog.Logger, m *metrics) http.Handler {
 		if sw.status >= 500 {
 			level = slog.LevelError
 		}
-		log.LogAttrs(r.Context(), level, "http request",
-			slog.String("request_id", id), slog.String("method", r.Method), slog.String("route", route),
+		log.LogAttrs(r.Context(), level, "http request", slog.String("method", r.Method), slog.String("route", route),
 			slog.String("path", r.URL.Path), slog.Int("status", sw.status), slog.Duration("duration", elapsed))
 	})
 }
+
+// LogHandler adds the request id of the context to every log record made
+// with one, so that all the lines of one HTTP request can be found.
+type LogHandler struct{ slog.Handler }
+
+// Handle implements slog.Handler.
+func (h LogHandler) Handle(ctx context.Context, r slog.Record) error {
+	if id := RequestID(ctx); id != "" {
+		r.AddAttrs(slog.String("request_id", id))
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+// WithAttrs implements slog.Handler.
+func (h LogHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return LogHandler{h.Handler.WithAttrs(attrs)}
+}
+
+// WithGroup implements slog.Handler.
+func (h LogHandler) WithGroup(name string) slog.Handler { return LogHandler{h.Handler.WithGroup(name)} }

@@ -157,6 +157,9 @@ func (s *Service) addFiles(ctx context.Context, u domain.User, workspace, group 
 // workspace copies changed, keeping their group and type. Their votes are
 // reset: updated files need two fresh reviews.
 func (s *Service) UpdateFiles(ctx context.Context, u domain.User, workspace string, paths []string) (*domain.Request, error) {
+	if err := u.CheckActionWorkspace(workspace); err != nil {
+		return nil, err
+	}
 	if len(paths) == 0 {
 		return nil, domain.Errorf(domain.ErrInvalidInput, "no files to update")
 	}

@@ -1,0 +1,79 @@
+package api
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/airlock-go/airlock/internal/domain"
+)
+
+// apiError is an answer that is not a success: its status, its code and
+// a message for a person.
+type apiError struct {
+	Status     int
+	Code       string
+	Message    string
+	RetryAfter time.Duration
+}
+
+func (e *apiError) Error() string { return e.Message }
+
+// errorf builds an apiError.
+func errorf(status int, code, msg string) *apiError {
+	return &apiError{Status: status, Code: code, Message: msg}
+}
+
+var (
+	errUnauthenticated = errorf(http.StatusUnauthorized, "unauthenticated", "log in first: send Authorization: Bearer <token> with a valid token")
+	errTooLarge        = errorf(http.StatusRequestEntityTooLarge, "too_large", "the request body is larger than 1 MiB")
+)
+
+// writeError answers with the error document. Refusals of the rules keep
+// their message; anything else is a fault of the server, logged and
+// answered with a 500 that reveals nothing.
+func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	e := a.classify(err)
+	if e.Status >= 500 {
+		a.log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	if e.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int((e.RetryAfter+time.Second-1)/time.Second)))
+	}
+	writeJSON(w, e.Status, map[string]any{"error": map[string]string{"code": e.Code, "message": e.Message}})
+}
+
+// classify maps an error to its answer.
+func (a *API) classify(err error) *apiError {
+	var ae *apiError
+	if errors.As(err, &ae) {
+		return ae
+	}
+	msg := domain.Message(err)
+	switch {
+	case errors.Is(err, domain.ErrInvalidInput):
+		return errorf(http.StatusBadRequest, "invalid_input", msg)
+	case errors.Is(err, domain.ErrPermissionDenied):
+		return errorf(http.StatusForbidden, "permission_denied", msg)
+	case errors.Is(err, domain.ErrNotFound):
+		return errorf(http.StatusNotFound, "not_found", msg)
+	case errors.Is(err, domain.ErrInvalidTransition):
+		return errorf(http.StatusConflict, "invalid_transition", msg)
+	case errors.Is(err, domain.ErrPolicy):
+		return errorf(http.StatusConflict, "policy", msg)
+	}
+	return errorf(http.StatusInternalServerError, "internal", "something went wrong on the server; it has been logged")
+}
+
+// logLevel is the level a request's log line gets from its status.
+func logLevel(status int) slog.Level {
+	switch {
+	case status >= 500:
+		return slog.LevelError
+	case status >= 400:
+		return slog.LevelInfo
+	}
+	return slog.LevelDebug
+}

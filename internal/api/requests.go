@@ -1,0 +1,249 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"mime"
+	"net/http"
+	"path"
+	"strconv"
+	"time"
+
+	"github.com/airlock-go/airlock/internal/domain"
+	"github.com/airlock-go/airlock/internal/service"
+)
+
+func (a *API) listRequests(w http.ResponseWriter, r *http.Request, u domain.User) error {
+	q := r.URL.Query()
+	f := service.RequestFilter{Workspace: q.Get("workspace"), Author: q.Get("author")}
+	for _, s := range q["status"] {
+		st, err := domain.ParseStatus(s)
+		if err != nil {
+			return err
+		}
+		f.Statuses = append(f.Statuses, st)
+	}
+	if v := q.Get("review"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return domain.Errorf(domain.ErrInvalidInput, "review must be true or false, not %q", v)
+		}
+		f.Reviewable = b
+	}
+	list, err := a.svc.ListRequests(r.Context(), u, f)
+	if err != nil {
+		return err
+	}
+	out := requestsAnswer{Requests: make([]requestDoc, 0, len(list))}
+	for i := range list {
+		out.Requests = append(out.Requests, requestSummary(&list[i]))
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (a *API) getRequest(w http.ResponseWriter, r *http.Request, u domain.User) error {
+	req, err := a.svc.GetRequest(r.Context(), u, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, requestDocument(req, u))
+	return nil
+}
+
+func (a *API) editGroup(w http.ResponseWriter, r *http.Request, u domain.User) error {
+	var body groupBody
+	if err := decode(w, r, &body); err != nil {
+		return err
+	}
+	if body.Context == nil || body.Controls == nil {
+		return domain.Errorf(domain.ErrInvalidInput, "send both context and controls")
+	}
+	group := r.PathValue("group")
+	req, _, err := a.svc.EditGroup(r.Context(), u, r.PathValue("id"), group, *body.Context, *body.Controls)
+	if err != nil {
+		return err
+	}
+	g, _ := req.Group(group)
+	writeJSON(w, http.StatusOK, groupDocument(req, *g, u))
+	return nil
+}
+
+func (a *API) createComment(w http.ResponseWriter, r *http.Request, u domain.User) error {
+	var body commentBody
+	if err := decode(w, r, &body); err != nil {
+		return err
+	}
+	var vis domain.Visibility
+	if body.Visibility != "" {
+		var err error
+		if vis, err = domain.ParseVisibility(body.Visibility); err != nil {
+			return err
+		}
+	}
+	c, err := a.svc.CreateComment(r.Context(), u, r.PathValue("id"), r.PathValue("group"), body.Text, vis)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, commentDocument(c))
+	return nil
+}
+
+func commentID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("cid"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, domain.Errorf(domain.ErrNotFound, "no comment %q", r.PathValue("cid"))
+	}
+	return id, nil
+}
+
+func (a *API) deleteComment(w http.ResponseWriter, r *http.Request, u domain.User) error {
+	id, err := commentID(r)
+	if err != nil {
+		return err
+	}
+	if err := a.svc.DeleteComment(r.Context(), u, r.PathValue("id"), r.PathValue("group"), id); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (a *API) publishComment(w http.ResponseWriter, r *http.Request, u domain.User) error {
+	id, err := commentID(r)
+	if err != nil {
+		return err
+	}
+	c, err := a.svc.PublishComment(r.Context(), u, r.PathValue("id"), r.PathValue("group"), id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, commentDocument(c))
+	return nil
+}
+
+// bulk runs a group-wide vote action.
+func (a *API) bulk(w http.ResponseWriter, r *http.Request, u domain.User,
+	fn func(context.Context, domain.User, string, string) (*domain.Request, service.BulkResult, error)) error {
+	req, res, err := fn(r.Context(), u, r.PathValue("id"), r.PathValue("group"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, bulkAnswer{Changed: res.Changed, Unchanged: res.Unchanged, Request: requestDocument(req, u)})
+	return nil
+}
+
+func (a *API) requestChangesOnGroup(w http.ResponseWriter, r *http.Request, u domain.User) error {
+	return a.bulk(w, r, u, a.svc.RequestChangesOnGroup)
+}
+
+func (a *API) resetVotesOnGroup(w http.ResponseWriter, r *http.Request, u domain.User) error {
+	return a.bulk(w, r, u, a.svc.ResetVotesOnGroup)
+}
+
+func (a *API) withdrawFiles(w http.ResponseWriter, r *http.Request, u domain.User) error {
+	var body pathsBody
+	if err := decode(w, r, &body); err != nil {
+		return err
+	}
+	req, err := a.svc.WithdrawFiles(r.Context(), u, r.PathValue("id"), body.Paths)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, requestDocument(req, u))
+	return nil
+}
+
+func (a *API) changeProperties(w http.ResponseWriter, r *http.Request, u domain.User) error {
+	var body propertiesBody
+	if err := decode(w, r, &body); err != nil {
+		return err
+	}
+	ft, err := domain.ParseFileType(body.FileType)
+	if err != nil {
+		return err
+	}
+	req, err := a.svc.ChangeFileProperties(r.Context(), u, r.PathValue("id"), body.Paths, body.Group, ft)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, requestDocument(req, u))
+	return nil
+}
+
+func (a *API) vote(w http.ResponseWriter, r *http.Request, u domain.User) error {
+	var body voteBody
+	if err := decode(w, r, &body); err != nil {
+		return err
+	}
+	v, err := domain.ParseVote(body.Vote)
+	if err != nil {
+		return err
+	}
+	p := r.PathValue("path")
+	req, err := a.svc.Vote(r.Context(), u, r.PathValue("id"), p, v)
+	if err != nil {
+		return err
+	}
+	f, _ := req.File(p)
+	writeJSON(w, http.StatusOK, fileDocument(req, *f, u))
+	return nil
+}
+
+func (a *API) resetVote(w http.ResponseWriter, r *http.Request, u domain.User) error {
+	if _, err := a.svc.ResetVote(r.Context(), u, r.PathValue("id"), r.PathValue("path")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// transition answers a status change with the request document.
+func (a *API) transition(fn func(context.Context, domain.User, string) (*domain.Request, error), status int) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request, u domain.User) error {
+		req, err := fn(r.Context(), u, r.PathValue("id"))
+		if err != nil {
+			return err
+		}
+		writeJSON(w, status, requestDocument(req, u))
+		return nil
+	}
+}
+
+// content sends the stored bytes of a request file, as a download.
+func (a *API) content(w http.ResponseWriter, r *http.Request, u domain.User) error {
+	fh, f, err := a.svc.DownloadRequestFile(r.Context(), u, r.PathValue("id"), r.PathValue("path"))
+	if err != nil {
+		return err
+	}
+	defer fh.Close()
+	ctype := mime.TypeByExtension(path.Ext(f.Relpath))
+	if ctype == "" {
+		ctype = "application/octet-stream"
+	}
+	w.Header().Set("Content-Type", ctype)
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Content-Security-Policy", "sandbox; default-src 'none'")
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": path.Base(f.Relpath)}))
+	w.Header().Set("ETag", fmt.Sprintf("%q", f.FileID))
+	http.ServeContent(w, r, "", timeOf(f.Timestamp), fh)
+	return nil
+}
+
+func (a *API) requestAudit(w http.ResponseWriter, r *http.Request, u domain.User) error {
+	events, err := a.svc.RequestEvents(r.Context(), u, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	out := eventsAnswer{Events: make([]eventDoc, 0, len(events))}
+	for _, e := range events {
+		out.Events = append(out.Events, eventDocument(e))
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// timeOf turns a manifest timestamp (seconds) into a time.
+func timeOf(seconds float64) time.Time {
+	return time.Unix(0, int64(seconds*1e9)).UTC()
+}
