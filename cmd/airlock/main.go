@@ -27,6 +27,7 @@ type cli struct {
 	Audit        auditCmd        `cmd:"" help:"Print or verify the audit log."`
 	Request      requestCmd      `cmd:"" help:"Administer release requests."`
 	Statemachine statemachineCmd `cmd:"" help:"Print the request state diagram (Mermaid) generated from the transition table."`
+	Client       clientCmd       `cmd:"" help:"Use a running airlock server through its JSON API."`
 }
 
 // env is what every command runs with.
