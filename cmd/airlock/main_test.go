@@ -224,6 +224,7 @@ func TestDemoServes(t *testing.T) {
 		t.Errorf("readyz %d %s", resp.StatusCode, body)
 	}
 	apiEndToEnd(t, "http://"+addr, dir)
+	clientEndToEnd(t, "http://"+addr, dir)
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatalf("demo: %v", err)
@@ -295,4 +296,49 @@ func apiEndToEnd(t *testing.T, base, dir string) {
 	if status, _ := do("GET", "/metrics", "", ""); status != 200 {
 		t.Errorf("metrics: %d", status)
 	}
+}
+
+// clientEndToEnd drives the demo with `airlock client` as a pipeline
+// would: an output checker logs in, finds the researcher's submitted
+// request, votes and submits a review.
+func clientEndToEnd(t *testing.T, base, dir string) {
+	t.Helper()
+	t.Setenv("AIRLOCK_CLIENT_CONFIG", filepath.Join(t.TempDir(), "client.json"))
+	users, err := auth.LoadUsersFile(filepath.Join(dir, "users.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokens := map[string]string{}
+	for _, u := range users {
+		tokens[u.User.Username] = u.Token
+	}
+	client := func(stdin string, args ...string) string {
+		t.Helper()
+		code, out, errOut := airlock(t, stdin, append([]string{"client"}, args...)...)
+		if code != 0 {
+			t.Fatalf("airlock client %v: exit %d\n%s%s", args, code, out, errOut)
+		}
+		return out
+	}
+	client(tokens["checker1"]+"\n", "login", base, "--user", "checker1")
+	out := client("", "requests", "--review")
+	id := ""
+	for _, line := range strings.Split(out, "\n") {
+		if strings.Contains(line, "SUBMITTED") {
+			id = strings.Fields(line)[0]
+		}
+	}
+	if id == "" {
+		t.Fatalf("no submitted request to review:\n%s", out)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(client("", "--json", "show", id)), &doc); err != nil || doc["id"] != id {
+		t.Fatalf("show --json: %v %v", err, doc)
+	}
+	client("", "vote", id, "output/tables/counts_by_region.csv", "approve")
+	client("", "review", id)
+	if out := client("", "show", id); !strings.Contains(out, "PARTIALLY_REVIEWED") && !strings.Contains(out, "ONE REVIEW SUBMITTED") {
+		t.Errorf("after review:\n%s", out)
+	}
+	client("", "logout")
 }
