@@ -63,6 +63,8 @@ func (a *API) classify(err error) *apiError {
 		return errorf(http.StatusConflict, "invalid_transition", msg)
 	case errors.Is(err, domain.ErrPolicy):
 		return errorf(http.StatusConflict, "policy", msg)
+	case errors.Is(err, domain.ErrUnavailable):
+		return errorf(http.StatusServiceUnavailable, "unavailable", msg)
 	}
 	return errorf(http.StatusInternalServerError, "internal", "something went wrong on the server; it has been logged")
 }

@@ -23,6 +23,9 @@ var (
 	// ErrPolicy: a rule is not met yet (incomplete group, unreviewed files,
 	// missing comment, duplicate file).
 	ErrPolicy = errors.New("policy")
+	// ErrUnavailable: a system airlock relies on (job-server) failed or
+	// cannot be reached; trying again later may work.
+	ErrUnavailable = errors.New("unavailable")
 )
 
 // Error is a refusal with a message written for a person.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/airlock-go/airlock/internal/domain"
 	"github.com/airlock-go/airlock/internal/service"
@@ -41,8 +42,9 @@ func TestWholeLifecycle(t *testing.T) {
 		t.Errorf("released before uploads: %v", err)
 	}
 	for _, f := range r.OutputFiles() {
-		e.R(e.Svc.RecordUploadAttempt(e.Ctx, r.ID, f.Relpath))
-		e.R(e.Svc.RecordUpload(e.Ctx, r.ID, f.Relpath))
+		_, _, err := e.Svc.RecordUploadAttempt(e.Ctx, r.ID, f.Relpath, time.Minute)
+		e.OK(err)
+		e.OK(e.Svc.RecordUpload(e.Ctx, r.ID, f.Relpath))
 	}
 	r = e.R(e.Svc.MarkReleased(e.Ctx, r.ID))
 	if r.Status != domain.StatusReleased {

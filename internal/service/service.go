@@ -52,6 +52,13 @@ type Blobs interface {
 	Open(workspace, sha string) (*os.File, error)
 }
 
+// Releaser creates a release outside airlock (on job-server, or in the
+// release folder) before the request's files are marked released. It
+// must be safe to call again for the same request.
+type Releaser interface {
+	CreateRelease(ctx context.Context, r *domain.Request, files []domain.RequestFile, user string) error
+}
+
 // Notifier delivers notifications of status changes. It must not block
 // for long, and its failures are its own: they never undo an action.
 type Notifier interface {
@@ -63,6 +70,7 @@ type Config struct {
 	Store      store.Store
 	Workspaces Workspaces
 	Blobs      Blobs
+	Releaser   Releaser         // default: none, files are only marked released
 	Notifier   Notifier         // default: log each notification
 	Logger     *slog.Logger     // default: slog.Default()
 	Now        func() time.Time // default: time.Now
@@ -73,6 +81,7 @@ type Service struct {
 	store      store.Store
 	workspaces Workspaces
 	blobs      Blobs
+	releaser   Releaser
 	notifier   Notifier
 	log        *slog.Logger
 	now        func() time.Time
@@ -84,6 +93,7 @@ func New(cfg Config) *Service {
 		store:      cfg.Store,
 		workspaces: cfg.Workspaces,
 		blobs:      cfg.Blobs,
+		releaser:   cfg.Releaser,
 		notifier:   cfg.Notifier,
 		log:        cfg.Logger,
 		now:        cfg.Now,
@@ -214,6 +224,9 @@ func (s *Service) request(ctx context.Context, id string) (*domain.Request, erro
 
 // wrapStoreErr keeps refusals as they are and gives other errors context.
 func wrapStoreErr(op string, err error) error {
+	if err == nil {
+		return nil
+	}
 	var de *domain.Error
 	if errors.As(err, &de) {
 		return err

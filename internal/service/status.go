@@ -2,9 +2,12 @@ package service
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"time"
 
 	"github.com/airlock-go/airlock/internal/domain"
+	"github.com/airlock-go/airlock/internal/store"
 )
 
 // Submit sends the request for review, or back for review after a return.
@@ -121,6 +124,14 @@ func (s *Service) Release(ctx context.Context, u domain.User, id string) (*domai
 				return nil, domain.Errorf(domain.ErrPolicy, "%s is not a file type that can be released", f.Relpath)
 			}
 		}
+		// The release is created outside first (job-server, or the release
+		// folder); then the files are marked released; then the status
+		// changes: a failure at any step leaves a state a retry completes.
+		if s.releaser != nil {
+			if err := s.releaser.CreateRelease(ctx, r, outputs, u.Username); err != nil {
+				return nil, err
+			}
+		}
 		return func(c *change) error {
 			for _, f := range outputs {
 				if f.ReleasedAt != nil {
@@ -141,54 +152,142 @@ func (s *Service) Release(ctx context.Context, u domain.User, id string) (*domai
 	})
 }
 
-// releasedFile finds a released output file of an APPROVED request, for
-// the uploader.
-func releasedFile(r *domain.Request, relpath string) (*domain.RequestFile, error) {
+// uploadFile loads a released output file of an APPROVED request (and
+// the request's header) for the uploader, without the rest of the request.
+func (s *Service) uploadFile(ctx context.Context, id, relpath string) (*domain.Request, domain.RequestFile, error) {
+	r, f, err := s.store.GetRequestFile(ctx, id, relpath)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, f, domain.Errorf(domain.ErrNotFound, "%s is not a file of request %s", relpath, id)
+	}
+	if err != nil {
+		return nil, f, fmt.Errorf("service: load %s of %s: %w", relpath, id, err)
+	}
 	if r.Status != domain.StatusApproved {
-		return nil, domain.Errorf(domain.ErrInvalidTransition, "request %s is %s, not APPROVED", r.ID, r.Status)
+		return nil, f, domain.Errorf(domain.ErrInvalidTransition, "request %s is %s, not APPROVED", id, r.Status)
 	}
-	f, ok := r.File(relpath)
-	if !ok || f.FileType != domain.FileOutput || f.ReleasedAt == nil {
-		return nil, domain.Errorf(domain.ErrNotFound, "%s is not a released file of request %s", relpath, r.ID)
+	if f.FileType != domain.FileOutput || f.ReleasedAt == nil {
+		return nil, f, domain.Errorf(domain.ErrNotFound, "%s is not a released file of request %s", relpath, id)
 	}
-	return f, nil
+	return r, f, nil
+}
+
+// uploadTx runs the uploader's bookkeeping of one file in a transaction
+// guarded by the file's own state (released, not yet uploaded) rather than
+// the request's version: uploads of a request's files go on in parallel
+// and change nothing a person decides on.
+func (s *Service) uploadTx(ctx context.Context, r *domain.Request, fn func(c *change) error) error {
+	c := &change{ctx: ctx, r: r, user: domain.SystemUser().Username, now: s.clock()}
+	err := s.store.Tx(ctx, func(tx store.Tx) error {
+		c.tx = tx
+		return fn(c)
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return domain.Errorf(domain.ErrInvalidTransition, "the file was uploaded or changed meanwhile")
+	}
+	return wrapStoreErr("service: upload bookkeeping", err)
 }
 
 // RecordUploadAttempt counts an attempt to upload a released file; the
-// uploader calls it before each try.
-func (s *Service) RecordUploadAttempt(ctx context.Context, id, relpath string) (*domain.Request, error) {
-	return s.update(ctx, domain.SystemUser(), id, func(r *domain.Request) (func(*change) error, error) {
-		if _, err := releasedFile(r, relpath); err != nil {
-			return nil, err
-		}
-		return func(c *change) error {
-			if err := c.tx.RecordUploadAttempt(c.ctx, c.r.ID, relpath, c.now); err != nil {
-				return fmt.Errorf("record upload attempt of %s: %w", relpath, err)
-			}
-			return nil
-		}, nil
+// uploader calls it before each try. Should the attempt fail, the next is
+// due after the retry delay, doubled for each earlier failure, up to an
+// hour. It returns the request's header and the file.
+func (s *Service) RecordUploadAttempt(ctx context.Context, id, relpath string, retryDelay time.Duration) (*domain.Request, domain.RequestFile, error) {
+	r, f, err := s.uploadFile(ctx, id, relpath)
+	if err != nil {
+		return nil, f, err
+	}
+	if f.Uploaded {
+		return nil, f, domain.Errorf(domain.ErrPolicy, "%s of %s is uploaded already", relpath, id)
+	}
+	err = s.uploadTx(ctx, r, func(c *change) error {
+		next := domain.NextUploadAttempt(c.now, f.UploadAttempts+1, retryDelay)
+		return c.tx.RecordUploadAttempt(c.ctx, id, relpath, c.now, next)
 	})
+	if err != nil {
+		return nil, f, err
+	}
+	f.UploadAttempts++
+	return r, f, nil
 }
 
 // RecordUpload marks a released file uploaded, in the name of whoever
 // released it. Recording an upload twice changes nothing.
-func (s *Service) RecordUpload(ctx context.Context, id, relpath string) (*domain.Request, error) {
-	return s.update(ctx, domain.SystemUser(), id, func(r *domain.Request) (func(*change) error, error) {
-		f, err := releasedFile(r, relpath)
-		if err != nil {
-			return nil, err
+func (s *Service) RecordUpload(ctx context.Context, id, relpath string) error {
+	r, f, err := s.uploadFile(ctx, id, relpath)
+	if err != nil || f.Uploaded {
+		return err
+	}
+	return s.uploadTx(ctx, r, func(c *change) error {
+		if err := c.tx.SetFileUploaded(c.ctx, id, relpath, c.now); err != nil {
+			return err
 		}
-		if f.Uploaded {
-			return nil, nil
-		}
-		return func(c *change) error {
-			if err := c.tx.SetFileUploaded(c.ctx, c.r.ID, relpath, c.now); err != nil {
-				return fmt.Errorf("record upload of %s: %w", relpath, err)
-			}
-			return c.auditAs(f.ReleasedBy, domain.EventRequestFileUpload, relpath, map[string]string{"group": f.Group})
-		}, nil
+		return c.auditAs(f.ReleasedBy, domain.EventRequestFileUpload, relpath, map[string]string{"group": f.Group})
 	})
 }
+
+// ClaimUpload leases to owner the next released file due for upload,
+// for lease; ok false when nothing is due.
+func (s *Service) ClaimUpload(ctx context.Context, owner string, lease time.Duration) (store.UploadClaim, bool, error) {
+	now := s.clock()
+	c, err := s.store.ClaimUpload(ctx, owner, now, now.Add(lease))
+	if errors.Is(err, store.ErrNotFound) {
+		return store.UploadClaim{}, false, nil
+	}
+	if err != nil {
+		return store.UploadClaim{}, false, fmt.Errorf("service: claim upload: %w", err)
+	}
+	return c, true, nil
+}
+
+// DropUploadLease gives up owner's lease on a file.
+func (s *Service) DropUploadLease(ctx context.Context, c store.UploadClaim, owner string) error {
+	if err := s.store.DropUploadLease(ctx, c.RequestID, c.Relpath, owner); err != nil {
+		return fmt.Errorf("service: drop upload lease: %w", err)
+	}
+	return nil
+}
+
+// FinishReleases moves to RELEASED every APPROVED request whose released
+// files are all uploaded, and returns how many it moved.
+func (s *Service) FinishReleases(ctx context.Context) (int, error) {
+	approved, err := s.store.ListRequests(ctx, store.RequestFilter{Statuses: []domain.Status{domain.StatusApproved}})
+	if err != nil {
+		return 0, fmt.Errorf("service: finish releases: %w", err)
+	}
+	n := 0
+	for _, h := range approved {
+		r, err := s.request(ctx, h.ID)
+		if err != nil {
+			return n, err
+		}
+		if !allUploaded(r) {
+			continue
+		}
+		if _, err := s.MarkReleased(ctx, r.ID); err != nil {
+			if errors.Is(err, domain.ErrInvalidTransition) {
+				continue // another uploader got there first
+			}
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+func allUploaded(r *domain.Request) bool {
+	some := false
+	for _, f := range r.OutputFiles() {
+		if f.ReleasedAt == nil {
+			continue
+		}
+		if !f.Uploaded {
+			return false
+		}
+		some = true
+	}
+	return some
+}
+
 
 // MarkReleased moves an APPROVED request whose released files are all
 // uploaded to RELEASED, in the name of the checker who released the most

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/airlock-go/airlock/internal/domain"
 	"github.com/airlock-go/airlock/internal/service"
@@ -582,7 +583,8 @@ func TestStats(t *testing.T) {
 	e.Pending(e.Colleague)
 	r := e.RequestIn(e.Author, domain.StatusApproved)
 	for range 6 {
-		e.R(e.Svc.RecordUploadAttempt(e.Ctx, r.ID, "out/a.csv"))
+		_, _, err := e.Svc.RecordUploadAttempt(e.Ctx, r.ID, "out/a.csv", time.Minute)
+		e.OK(err)
 	}
 	st, err := e.Svc.Stats(e.Ctx)
 	e.OK(err)

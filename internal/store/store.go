@@ -25,6 +25,10 @@ type Store interface {
 	// GetRequest loads a request with its groups, files, votes, submitted
 	// reviews and comments. ErrNotFound if there is none.
 	GetRequest(ctx context.Context, id string) (*domain.Request, error)
+	// GetRequestFile loads a request's header (as ListRequests gives it)
+	// and one of its files (without votes). ErrNotFound if either is
+	// missing.
+	GetRequestFile(ctx context.Context, id, relpath string) (*domain.Request, domain.RequestFile, error)
 	// ActiveRequestID returns the id of the author's request for the
 	// workspace that is not yet final. ErrNotFound if there is none.
 	ActiveRequestID(ctx context.Context, workspace, author string) (string, error)
@@ -59,6 +63,15 @@ type Store interface {
 	TouchToken(ctx context.Context, hash string, usedAt, expiresAt time.Time) error
 	// RevokeToken marks a token revoked. ErrNotFound if there is none.
 	RevokeToken(ctx context.Context, hash string, at time.Time) error
+
+	// ClaimUpload leases to owner, until until, the next file due for
+	// upload: a released output file of an APPROVED request, not uploaded,
+	// whose next attempt is due at now and which no other owner holds (or
+	// whose lease has run out). ErrNotFound when there is none.
+	ClaimUpload(ctx context.Context, owner string, now, until time.Time) (UploadClaim, error)
+	// DropUploadLease ends owner's lease on a file; nothing happens if the
+	// lease is no longer theirs.
+	DropUploadLease(ctx context.Context, id, relpath, owner string) error
 
 	// Tx runs fn in one write transaction: everything fn writes commits
 	// together, or nothing does if fn returns an error.
@@ -107,10 +120,13 @@ type Tx interface {
 	SetFileProperties(ctx context.Context, id, relpath, group string, ft domain.FileType) error
 	// SetFileReleased marks a file released, if it was not already.
 	SetFileReleased(ctx context.Context, id, relpath string, at time.Time, by string) error
-	// SetFileUploaded marks a file uploaded.
+	// SetFileUploaded marks a released file uploaded and ends any lease on
+	// it. ErrNotFound when the file is not released or already uploaded.
 	SetFileUploaded(ctx context.Context, id, relpath string, at time.Time) error
-	// RecordUploadAttempt counts an upload attempt of a file.
-	RecordUploadAttempt(ctx context.Context, id, relpath string, at time.Time) error
+	// RecordUploadAttempt counts an upload attempt of a released file made
+	// at at, and says when the next may be made if this one fails.
+	// ErrNotFound when the file is not released or already uploaded.
+	RecordUploadAttempt(ctx context.Context, id, relpath string, at, next time.Time) error
 
 	// PutReview sets a reviewer's vote on a file, replacing any earlier one
 	// (CreatedAt of the first vote is kept).
@@ -165,4 +181,10 @@ type Token struct {
 	LastUsedAt time.Time
 	ExpiresAt  time.Time
 	RevokedAt  *time.Time
+}
+
+// UploadClaim names a file leased for upload.
+type UploadClaim struct {
+	RequestID string
+	Relpath   string
 }

@@ -185,7 +185,7 @@ func (e *Env) RequestIn(author domain.User, st domain.Status) *domain.Request {
 	case domain.StatusReleased:
 		r := e.Approved(author)
 		for _, f := range r.OutputFiles() {
-			e.R(e.Svc.RecordUpload(e.Ctx, r.ID, f.Relpath))
+			e.OK(e.Svc.RecordUpload(e.Ctx, r.ID, f.Relpath))
 		}
 		return e.R(e.Svc.MarkReleased(e.Ctx, r.ID))
 	}

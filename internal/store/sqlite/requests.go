@@ -181,6 +181,67 @@ const (
 		WHERE f.request_id = ?`
 )
 
+// scanFile reads one row of requestFilesSQL's columns.
+func scanFile(row interface{ Scan(...any) error }) (domain.RequestFile, error) {
+	var (
+		f                             domain.RequestFile
+		fileType                      string
+		rowCount, colCount            sql.NullInt64
+		releasedAt, releasedBy        sql.NullString
+		uploadedAt, uploadAttemptedAt sql.NullString
+	)
+	if err := row.Scan(&f.Relpath, &f.Group, &f.FileID, &fileType, &f.Timestamp, &f.Size, &f.JobID,
+		&f.Commit, &f.Repo, &rowCount, &colCount, &releasedAt, &releasedBy,
+		&f.Uploaded, &uploadedAt, &f.UploadAttempts, &uploadAttemptedAt); err != nil {
+		return f, err
+	}
+	var err error
+	f.FileType = domain.FileType(fileType)
+	f.RowCount, f.ColCount = intPtr(rowCount), intPtr(colCount)
+	f.ReleasedBy = releasedBy.String
+	if f.ReleasedAt, err = parseTimePtr(releasedAt); err != nil {
+		return f, err
+	}
+	if f.UploadedAt, err = parseTimePtr(uploadedAt); err != nil {
+		return f, err
+	}
+	if f.UploadAttemptedAt, err = parseTimePtr(uploadAttemptedAt); err != nil {
+		return f, err
+	}
+	f.Reviews = map[string]domain.Review{}
+	return f, nil
+}
+
+const requestFileSQL = `
+		SELECT f.relpath, g.name, f.file_id, f.filetype, f.timestamp, f.size, f.job_id,
+			f.commit_sha, f.repo, f.row_count, f.col_count, f.released_at, f.released_by,
+			f.uploaded, f.uploaded_at, f.upload_attempts, f.upload_attempted_at
+		FROM request_files f JOIN file_groups g ON g.id = f.group_id
+		WHERE f.request_id = ? AND f.relpath = ?`
+
+// GetRequestFile loads a request's header (no groups, files or comments)
+// and one of its files, without its votes.
+func (s *Store) GetRequestFile(ctx context.Context, id, relpath string) (*domain.Request, domain.RequestFile, error) {
+	var r domain.Request
+	var f domain.RequestFile
+	err := s.readTx(ctx, func(q *sql.Tx) error {
+		var err error
+		r, err = scanRequest(q.StmtContext(ctx, s.st.getRequest).QueryRowContext(ctx, id))
+		if err != nil {
+			return err
+		}
+		f, err = scanFile(q.StmtContext(ctx, s.st.requestFile).QueryRowContext(ctx, id, relpath))
+		return err
+	})
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, f, store.ErrNotFound
+	}
+	if err != nil {
+		return nil, f, fmt.Errorf("sqlite: get file %s of request %s: %w", relpath, id, err)
+	}
+	return &r, f, nil
+}
+
 // loadFiles runs requestFilesSQL (files) and requestFileReviewsSQL
 // (reviews).
 func loadFiles(ctx context.Context, files, reviews *sql.Stmt, id string) ([]domain.RequestFile, error) {
@@ -192,31 +253,10 @@ func loadFiles(ctx context.Context, files, reviews *sql.Stmt, id string) ([]doma
 	var out []domain.RequestFile
 	index := map[string]int{}
 	for rows.Next() {
-		var (
-			f                             domain.RequestFile
-			fileType                      string
-			rowCount, colCount            sql.NullInt64
-			releasedAt, releasedBy        sql.NullString
-			uploadedAt, uploadAttemptedAt sql.NullString
-		)
-		if err := rows.Scan(&f.Relpath, &f.Group, &f.FileID, &fileType, &f.Timestamp, &f.Size, &f.JobID,
-			&f.Commit, &f.Repo, &rowCount, &colCount, &releasedAt, &releasedBy,
-			&f.Uploaded, &uploadedAt, &f.UploadAttempts, &uploadAttemptedAt); err != nil {
+		f, err := scanFile(rows)
+		if err != nil {
 			return nil, fmt.Errorf("files: %w", err)
 		}
-		f.FileType = domain.FileType(fileType)
-		f.RowCount, f.ColCount = intPtr(rowCount), intPtr(colCount)
-		f.ReleasedBy = releasedBy.String
-		if f.ReleasedAt, err = parseTimePtr(releasedAt); err != nil {
-			return nil, fmt.Errorf("files: %w", err)
-		}
-		if f.UploadedAt, err = parseTimePtr(uploadedAt); err != nil {
-			return nil, fmt.Errorf("files: %w", err)
-		}
-		if f.UploadAttemptedAt, err = parseTimePtr(uploadAttemptedAt); err != nil {
-			return nil, fmt.Errorf("files: %w", err)
-		}
-		f.Reviews = map[string]domain.Review{}
 		index[f.Relpath] = len(out)
 		out = append(out, f)
 	}

@@ -20,13 +20,13 @@ type statements struct {
 	getRequest, requestSubmittedReviews, requestGroups, requestFiles, requestFileReviews,
 	requestComments *sql.Stmt
 	// Other reads.
-	activeRequestID, releasedFileIDs, fileIDs, auditHead, allEvents *sql.Stmt
+	activeRequestID, releasedFileIDs, fileIDs, auditHead, allEvents, requestFile *sql.Stmt
 
 	// Writes of a request (tx).
 	guardRequest, requestVersion, createRequest, setStatus, setReviewTurn, addSubmittedReview,
 	createGroup, updateGroup, groupID,
 	insertFile, deleteFile, setFileProperties, fileExists, setFileReleased, setFileUploaded,
-	recordUploadAttempt,
+	recordUploadAttempt, claimUpload, dropUploadLease,
 	putReview, deleteReview,
 	insertComment, deleteComment, setCommentVisibility *sql.Stmt
 	// The audit log (tx).
@@ -55,6 +55,7 @@ func (st *statements) all() []namedStmt {
 		{"active request", &st.activeRequestID, activeRequestIDSQL},
 		{"released files", &st.releasedFileIDs, releasedFileIDsSQL},
 		{"files", &st.fileIDs, fileIDsSQL},
+		{"request file", &st.requestFile, requestFileSQL},
 		{"audit head", &st.auditHead, auditHeadSQL},
 		{"all events", &st.allEvents, allEventsSQL},
 
@@ -74,6 +75,8 @@ func (st *statements) all() []namedStmt {
 		{"set file released", &st.setFileReleased, setFileReleasedSQL},
 		{"set file uploaded", &st.setFileUploaded, setFileUploadedSQL},
 		{"record upload attempt", &st.recordUploadAttempt, recordUploadAttemptSQL},
+		{"claim upload", &st.claimUpload, claimUploadSQL},
+		{"drop upload lease", &st.dropUploadLease, dropUploadLeaseSQL},
 		{"put review", &st.putReview, putReviewSQL},
 		{"delete review", &st.deleteReview, deleteReviewSQL},
 		{"insert comment", &st.insertComment, insertCommentSQL},

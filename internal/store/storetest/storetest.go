@@ -49,6 +49,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"EventsFilter", testEventsFilter},
 		{"HideTurnEvents", testHideTurnEvents},
 		{"ReleasedFileIDs", testReleasedFileIDs},
+		{"UploadClaims", testUploadClaims},
 		{"ListRequests", testListRequests},
 		{"Users", testUsers},
 		{"Tokens", testTokens},
@@ -640,17 +641,15 @@ func testFileMarks(t *testing.T, s store.Store) {
 	mustGuarded(t, s, "r1", func(ctx context.Context, tx store.Tx) error {
 		return tx.InsertFile(ctx, "r1", file("a.csv", "default"))
 	})
-	mustGuarded(t, s, "r1", func(ctx context.Context, tx store.Tx) error {
-		if err := tx.RecordUploadAttempt(ctx, "r1", "a.csv", at(1)); err != nil {
-			return err
-		}
-		return tx.RecordUploadAttempt(ctx, "r1", "a.csv", at(2))
-	})
+	// Nothing can be attempted or uploaded before the file is released.
+	wantErr(t, "upload attempt before release", guarded(t, s, "r1", func(ctx context.Context, tx store.Tx) error {
+		return tx.RecordUploadAttempt(ctx, "r1", "a.csv", at(1), at(2))
+	}), store.ErrNotFound)
+	wantErr(t, "upload before release", guarded(t, s, "r1", func(ctx context.Context, tx store.Tx) error {
+		return tx.SetFileUploaded(ctx, "r1", "a.csv", at(1))
+	}), store.ErrNotFound)
 	f, _ := get(t, s, "r1").File("a.csv")
-	if f.UploadAttempts != 2 || f.UploadAttemptedAt == nil || !f.UploadAttemptedAt.Equal(at(2)) {
-		t.Errorf("after two attempts: %d attempts, last %v; want 2, %v", f.UploadAttempts, f.UploadAttemptedAt, at(2))
-	}
-	if f.ReleasedAt != nil || f.ReleasedBy != "" || f.Uploaded || f.UploadedAt != nil {
+	if f.ReleasedAt != nil || f.ReleasedBy != "" || f.Uploaded || f.UploadedAt != nil || f.UploadAttempts != 0 {
 		t.Errorf("file marked before release: %+v", f)
 	}
 	mustGuarded(t, s, "r1", func(ctx context.Context, tx store.Tx) error {
@@ -665,22 +664,39 @@ func testFileMarks(t *testing.T, s store.Store) {
 		t.Errorf("released %v by %q, want %v by checker1", f.ReleasedAt, f.ReleasedBy, at(3))
 	}
 	mustGuarded(t, s, "r1", func(ctx context.Context, tx store.Tx) error {
-		return tx.SetFileUploaded(ctx, "r1", "a.csv", at(5))
+		if err := tx.RecordUploadAttempt(ctx, "r1", "a.csv", at(4), at(5)); err != nil {
+			return err
+		}
+		return tx.RecordUploadAttempt(ctx, "r1", "a.csv", at(5), at(6))
 	})
 	f, _ = get(t, s, "r1").File("a.csv")
-	if !f.Uploaded || f.UploadedAt == nil || !f.UploadedAt.Equal(at(5)) {
-		t.Errorf("uploaded %v at %v, want true at %v", f.Uploaded, f.UploadedAt, at(5))
+	if f.UploadAttempts != 2 || f.UploadAttemptedAt == nil || !f.UploadAttemptedAt.Equal(at(5)) {
+		t.Errorf("after two attempts: %d attempts, last %v; want 2, %v", f.UploadAttempts, f.UploadAttemptedAt, at(5))
+	}
+	mustGuarded(t, s, "r1", func(ctx context.Context, tx store.Tx) error {
+		return tx.SetFileUploaded(ctx, "r1", "a.csv", at(6))
+	})
+	r, rf, err := s.GetRequestFile(t.Context(), "r1", "a.csv")
+	if err != nil || r.ID != "r1" || !rf.Uploaded || rf.UploadedAt == nil || !rf.UploadedAt.Equal(at(6)) || rf.UploadAttempts != 2 || rf.Group != "default" {
+		t.Errorf("GetRequestFile after upload: %+v %+v %v", r, rf, err)
+	}
+	if _, _, err := s.GetRequestFile(t.Context(), "r1", "no.csv"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("GetRequestFile of a missing file: %v", err)
 	}
 	for name, fn := range map[string]func(ctx context.Context, tx store.Tx) error{
-		"SetFileReleased": func(ctx context.Context, tx store.Tx) error {
+		"SetFileUploaded twice": func(ctx context.Context, tx store.Tx) error { return tx.SetFileUploaded(ctx, "r1", "a.csv", at(7)) },
+		"attempt after upload": func(ctx context.Context, tx store.Tx) error {
+			return tx.RecordUploadAttempt(ctx, "r1", "a.csv", at(7), at(8))
+		},
+		"SetFileReleased of a missing file": func(ctx context.Context, tx store.Tx) error {
 			return tx.SetFileReleased(ctx, "r1", "no.csv", at(6), "x")
 		},
-		"SetFileUploaded": func(ctx context.Context, tx store.Tx) error { return tx.SetFileUploaded(ctx, "r1", "no.csv", at(6)) },
-		"RecordUploadAttempt": func(ctx context.Context, tx store.Tx) error {
-			return tx.RecordUploadAttempt(ctx, "r1", "no.csv", at(6))
+		"SetFileUploaded of a missing file": func(ctx context.Context, tx store.Tx) error { return tx.SetFileUploaded(ctx, "r1", "no.csv", at(6)) },
+		"RecordUploadAttempt of a missing file": func(ctx context.Context, tx store.Tx) error {
+			return tx.RecordUploadAttempt(ctx, "r1", "no.csv", at(6), at(6+1))
 		},
 	} {
-		wantErr(t, name+" of a missing file", guarded(t, s, "r1", fn), store.ErrNotFound)
+		wantErr(t, name, guarded(t, s, "r1", fn), store.ErrNotFound)
 	}
 }
 
@@ -1424,5 +1440,81 @@ func testConcurrentWriters(t *testing.T, s store.Store) {
 func testPing(t *testing.T, s store.Store) {
 	if err := s.Ping(t.Context()); err != nil {
 		t.Errorf("Ping: %v", err)
+	}
+}
+
+// testUploadClaims: only released, not uploaded output files of APPROVED
+// requests are claimed, each by one owner at a time, due ones first;
+// leases run out; an upload ends the lease.
+func testUploadClaims(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	if _, err := s.ClaimUpload(ctx, "w1", at(0), at(10)); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("claim with nothing to do: %v", err)
+	}
+	setup := func(id string, status domain.Status, files ...domain.RequestFile) {
+		create(t, s, newRequest(id, "ws", "author-"+id, 0))
+		mustGuarded(t, s, id, func(ctx context.Context, tx store.Tx) error {
+			for _, f := range files {
+				if err := tx.InsertFile(ctx, id, f); err != nil {
+					return err
+				}
+				if f.FileType == domain.FileOutput {
+					if err := tx.SetFileReleased(ctx, id, f.Relpath, at(1), "checker"); err != nil {
+						return err
+					}
+				}
+			}
+			return tx.SetStatus(ctx, id, status, nil)
+		})
+	}
+	supporting := file("s.txt", "default")
+	supporting.FileType = domain.FileSupporting
+	setup("pending", domain.StatusReviewed, file("p.csv", "default"))
+	setup("approved", domain.StatusApproved, file("a.csv", "default"), file("b.csv", "default"), supporting)
+	got := map[string]bool{}
+	for _, owner := range []string{"w1", "w2"} {
+		c, err := s.ClaimUpload(ctx, owner, at(2), at(10))
+		if err != nil {
+			t.Fatalf("claim by %s: %v", owner, err)
+		}
+		if c.RequestID != "approved" || got[c.Relpath] {
+			t.Fatalf("claim by %s: %+v (already claimed: %v)", owner, c, got)
+		}
+		got[c.Relpath] = true
+	}
+	if _, err := s.ClaimUpload(ctx, "w3", at(3), at(10)); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("a third claim while both files are leased: %v", err)
+	}
+	// w1's lease on a.csv ends early; an attempt on b.csv failed and is due later.
+	if err := s.DropUploadLease(ctx, "approved", "a.csv", "w2"); err != nil {
+		t.Fatal(err)
+	}
+	mustGuarded(t, s, "approved", func(ctx context.Context, tx store.Tx) error {
+		return tx.RecordUploadAttempt(ctx, "approved", "b.csv", at(3), at(20))
+	})
+	// The lease on a.csv was not w2's to drop, and is still held until at(10).
+	if _, err := s.ClaimUpload(ctx, "w3", at(4), at(30)); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("claimed while leases hold: %v", err)
+	}
+	c, err := s.ClaimUpload(ctx, "w3", at(11), at(30))
+	if err != nil || c.Relpath != "a.csv" {
+		t.Fatalf("after the lease ran out: %+v %v (b.csv is not due until at(20))", c, err)
+	}
+	if err := s.DropUploadLease(ctx, "approved", "a.csv", "w3"); err != nil {
+		t.Fatal(err)
+	}
+	mustGuarded(t, s, "approved", func(ctx context.Context, tx store.Tx) error {
+		return tx.SetFileUploaded(ctx, "approved", "a.csv", at(12))
+	})
+	c, err = s.ClaimUpload(ctx, "w4", at(21), at(40))
+	if err != nil || c.Relpath != "b.csv" {
+		t.Fatalf("the failed file once due: %+v %v", c, err)
+	}
+	if _, err := s.ClaimUpload(ctx, "w5", at(22), at(40)); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("an uploaded or supporting file was claimed: %v", err)
+	}
+	f, _ := get(t, s, "approved").File("b.csv")
+	if f.UploadAttempts != 1 || f.UploadAttemptedAt == nil || !f.UploadAttemptedAt.Equal(at(3)) {
+		t.Errorf("attempts recorded: %+v", f)
 	}
 }

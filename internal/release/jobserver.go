@@ -1,0 +1,125 @@
+package release
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/airlock-go/airlock/internal/domain"
+)
+
+// JobServer releases files to job-server (API.md §1).
+type JobServer struct {
+	endpoint, token string
+	copies          Copies
+	client          *http.Client
+}
+
+// NewJobServer sends releases to job-server at endpoint with the API
+// token. A nil client gets one with a generous timeout that does not
+// follow redirects.
+func NewJobServer(endpoint, token string, copies Copies, client *http.Client) *JobServer {
+	if client == nil {
+		client = &http.Client{
+			Timeout:       30 * time.Minute,
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		}
+	}
+	return &JobServer{endpoint: endpoint, token: token, copies: copies, client: client}
+}
+
+// CreateRelease posts the file list to /releases/workspace/<workspace>.
+func (j *JobServer) CreateRelease(ctx context.Context, r *domain.Request, files []domain.RequestFile, user string) error {
+	body, err := fileList(j.copies, r, files)
+	if err != nil {
+		return fmt.Errorf("release: describe files of %s: %w", r.ID, err)
+	}
+	raw, err := json.Marshal(body)
+	if err != nil {
+		return fmt.Errorf("release: encode file list: %w", err)
+	}
+	req, err := http.NewRequestWithContext(ctx, "POST", j.endpoint+"/releases/workspace/"+url.PathEscape(r.Workspace), bytes.NewReader(raw))
+	if err != nil {
+		return fmt.Errorf("release: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("OS-User", user)
+	resp, err := j.do(req)
+	if err != nil {
+		return domain.Errorf(domain.ErrUnavailable, "job-server cannot be reached to create the release; nothing was released, try again later")
+	}
+	defer resp.Body.Close()
+	switch {
+	case resp.StatusCode == http.StatusCreated:
+		return nil
+	case resp.StatusCode == http.StatusForbidden:
+		return domain.Errorf(domain.ErrPermissionDenied, "job-server refused the release: permission denied")
+	}
+	return domain.Errorf(domain.ErrUnavailable, "job-server could not create the release (it answered %d: %s); nothing was released, try again later or contact tech support",
+		resp.StatusCode, detail(resp.Body))
+}
+
+// Upload posts one file's bytes to /releases/release/<request id>.
+func (j *JobServer) Upload(ctx context.Context, r *domain.Request, f domain.RequestFile, user string, content io.Reader) error {
+	req, err := http.NewRequestWithContext(ctx, "POST", j.endpoint+"/releases/release/"+url.PathEscape(r.ID), content)
+	if err != nil {
+		return fmt.Errorf("release: %w", err)
+	}
+	req.ContentLength = f.Size
+	req.Header.Set("Content-Type", "application/octet-stream")
+	req.Header.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": f.Relpath}))
+	req.Header.Set("OS-User", user)
+	resp, err := j.do(req)
+	if err != nil {
+		return fmt.Errorf("release: upload %s of %s: %w", f.Relpath, r.ID, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusCreated {
+		io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
+		return nil
+	}
+	d := detail(resp.Body)
+	if alreadyUploaded(d) {
+		return nil
+	}
+	return fmt.Errorf("release: upload %s of %s: job-server answered %d: %s", f.Relpath, r.ID, resp.StatusCode, d)
+}
+
+// alreadyUploaded reports whether job-server's refusal says it has this
+// very version of the file already.
+func alreadyUploaded(detail string) bool {
+	d := strings.ToLower(detail)
+	return strings.Contains(d, "already been uploaded") && !strings.Contains(d, "different version")
+}
+
+func (j *JobServer) do(req *http.Request) (*http.Response, error) {
+	req.Header.Set("Authorization", j.token)
+	req.Header.Set("Accept", "application/json")
+	return j.client.Do(req)
+}
+
+// detail reads job-server's explanation from an error answer.
+func detail(body io.Reader) string {
+	raw, _ := io.ReadAll(io.LimitReader(body, 1<<16))
+	var d struct {
+		Detail string `json:"detail"`
+	}
+	if json.Unmarshal(raw, &d) == nil && d.Detail != "" {
+		return truncate(d.Detail)
+	}
+	return truncate(strings.TrimSpace(string(raw)))
+}
+
+func truncate(s string) string {
+	if len(s) > 200 {
+		return s[:200] + "…"
+	}
+	return s
+}

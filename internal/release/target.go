@@ -1,0 +1,69 @@
+// Package release sends released files out of airlock: to job-server, or
+// to a release folder when there is no job-server, and runs the uploader
+// that does it, file by file, exactly once each, surviving crashes.
+package release
+
+import (
+	"context"
+	"io"
+	"os"
+
+	"github.com/airlock-go/airlock/internal/domain"
+)
+
+// Target is where released files go. Both calls must be safe to repeat:
+// a retry after any failure (or crash) completes the release.
+type Target interface {
+	// CreateRelease announces a release of files before they are marked
+	// released.
+	CreateRelease(ctx context.Context, r *domain.Request, files []domain.RequestFile, user string) error
+	// Upload sends one released file's stored bytes. A file the target
+	// already has with the same bytes counts as uploaded.
+	Upload(ctx context.Context, r *domain.Request, f domain.RequestFile, user string, content io.Reader) error
+}
+
+// Copies opens the stored copies of request files.
+type Copies interface {
+	Open(workspace, sha string) (*os.File, error)
+}
+
+// fileEntry is one file of a release, as job-server's release API and the
+// release folder's manifest describe it.
+type fileEntry struct {
+	Name     string         `json:"name"`
+	URL      string         `json:"url"`
+	Size     int64          `json:"size"`
+	SHA256   string         `json:"sha256"`
+	Date     string         `json:"date"`
+	Metadata map[string]any `json:"metadata"`
+	Review   any            `json:"review"`
+}
+
+// releaseBody is the file list of a release (spec §4).
+type releaseBody struct {
+	Files    []fileEntry    `json:"files"`
+	Metadata map[string]any `json:"metadata"`
+	Review   any            `json:"review"`
+}
+
+// fileList describes the files of a release from their stored copies.
+func fileList(copies Copies, r *domain.Request, files []domain.RequestFile) (releaseBody, error) {
+	meta := map[string]any{"tool": "airlock", "airlock_id": r.ID}
+	body := releaseBody{Files: []fileEntry{}, Metadata: meta}
+	for _, f := range files {
+		fh, err := copies.Open(r.Workspace, f.FileID)
+		if err != nil {
+			return releaseBody{}, err
+		}
+		fi, err := fh.Stat()
+		fh.Close()
+		if err != nil {
+			return releaseBody{}, err
+		}
+		body.Files = append(body.Files, fileEntry{
+			Name: f.Relpath, URL: f.Relpath, Size: fi.Size(), SHA256: f.FileID,
+			Date: fi.ModTime().UTC().Format("2006-01-02T15:04:05Z"), Metadata: meta,
+		})
+	}
+	return body, nil
+}

@@ -1,0 +1,16 @@
+-- Uploads: when a failed upload may be tried again, and which uploader
+-- holds a file (until when), so that several uploaders never upload the
+-- same file at once and a crashed one's file is picked up again.
+
+-- +goose Up
+ALTER TABLE request_files ADD COLUMN upload_next_at TEXT;
+ALTER TABLE request_files ADD COLUMN upload_lease_owner TEXT;
+ALTER TABLE request_files ADD COLUMN upload_lease_until TEXT;
+CREATE INDEX request_files_upload_queue ON request_files (upload_next_at)
+    WHERE released_at IS NOT NULL AND uploaded = 0;
+
+-- +goose Down
+DROP INDEX request_files_upload_queue;
+ALTER TABLE request_files DROP COLUMN upload_lease_until;
+ALTER TABLE request_files DROP COLUMN upload_lease_owner;
+ALTER TABLE request_files DROP COLUMN upload_next_at;

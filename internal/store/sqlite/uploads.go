@@ -1,0 +1,60 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/airlock-go/airlock/internal/store"
+)
+
+// claimUploadSQL leases the next file due in one statement, under the
+// write lock of an IMMEDIATE transaction, so two uploaders (threads or
+// processes) never get the same file.
+const claimUploadSQL = `
+		UPDATE request_files SET upload_lease_owner = ?, upload_lease_until = ?
+		WHERE id = (
+			SELECT f.id FROM request_files f JOIN requests r ON r.id = f.request_id
+			WHERE r.status = 'APPROVED' AND f.filetype = 'OUTPUT'
+				AND f.released_at IS NOT NULL AND f.uploaded = 0
+				AND (f.upload_next_at IS NULL OR f.upload_next_at <= ?)
+				AND (f.upload_lease_until IS NULL OR f.upload_lease_until <= ?)
+			ORDER BY f.upload_next_at IS NOT NULL, f.upload_next_at, f.released_at, f.id
+			LIMIT 1)
+		RETURNING request_id, relpath`
+
+// ClaimUpload leases the next file due for upload to owner.
+func (s *Store) ClaimUpload(ctx context.Context, owner string, now, until time.Time) (store.UploadClaim, error) {
+	var c store.UploadClaim
+	err := s.Tx(ctx, func(stx store.Tx) error {
+		t := stx.(*tx)
+		row := t.stmt(ctx, s.st.claimUpload).QueryRowContext(ctx, owner, formatTime(until), formatTime(now), formatTime(now))
+		return row.Scan(&c.RequestID, &c.Relpath)
+	})
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.UploadClaim{}, store.ErrNotFound
+	}
+	if err != nil {
+		return store.UploadClaim{}, fmt.Errorf("sqlite: claim upload: %w", err)
+	}
+	return c, nil
+}
+
+const dropUploadLeaseSQL = `
+		UPDATE request_files SET upload_lease_owner = NULL, upload_lease_until = NULL
+		WHERE request_id = ? AND relpath = ? AND upload_lease_owner = ?`
+
+// DropUploadLease ends owner's lease on a file.
+func (s *Store) DropUploadLease(ctx context.Context, id, relpath, owner string) error {
+	err := s.Tx(ctx, func(stx store.Tx) error {
+		t := stx.(*tx)
+		_, err := t.stmt(ctx, s.st.dropUploadLease).ExecContext(ctx, id, relpath, owner)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("sqlite: drop upload lease of %s/%s: %w", id, relpath, err)
+	}
+	return nil
+}
