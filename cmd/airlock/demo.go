@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"text/tabwriter"
+	"time"
 
 	"github.com/airlock-go/airlock/internal/config"
 	"github.com/airlock-go/airlock/internal/demo"
@@ -35,6 +36,8 @@ func (c *demoCmd) run(e *env, ready chan<- string) error {
 		APIEndpoint:      "https://jobs.opensafely.org/api/v2",
 		UploadDelay:      1,
 		UploadRetryDelay: 60,
+		UploadWorkers:    4,
+		UploadLease:      10 * time.Minute,
 	}
 	addr := make(chan string, 1)
 	done := make(chan error, 1)

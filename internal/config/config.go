@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // Database locates the server's own state.
@@ -54,6 +55,9 @@ type Server struct {
 	UploadDelay      float64 `name:"upload-delay" env:"AIRLOCK_UPLOAD_DELAY" default:"1" help:"Seconds between uploader polls."`
 	UploadRetryDelay float64 `name:"upload-retry-delay" env:"AIRLOCK_UPLOAD_RETRY_DELAY" default:"60" help:"Seconds before a failed upload is retried."`
 	WebhookURL       string  `name:"webhook-url" env:"AIRLOCK_WEBHOOK_URL" help:"Every notification is also POSTed here as JSON."`
+
+	UploadWorkers int           `name:"upload-workers" env:"AIRLOCK_UPLOAD_WORKERS" default:"4" help:"Files uploaded at once."`
+	UploadLease   time.Duration `name:"upload-lease" env:"AIRLOCK_UPLOAD_LEASE" default:"10m" help:"How long an uploader holds a file; a crashed uploader's files are taken up again after it."`
 }
 
 // Validate checks every setting, naming the first bad one, and fills in
@@ -95,6 +99,12 @@ func (s *Server) Validate() error {
 	}
 	if s.UploadDelay <= 0 {
 		return fmt.Errorf("AIRLOCK_UPLOAD_DELAY (--upload-delay): must be a positive number of seconds, not %v", s.UploadDelay)
+	}
+	if s.UploadWorkers < 1 || s.UploadWorkers > 64 {
+		return fmt.Errorf("AIRLOCK_UPLOAD_WORKERS (--upload-workers): must be between 1 and 64, not %d", s.UploadWorkers)
+	}
+	if s.UploadLease < time.Second {
+		return fmt.Errorf("AIRLOCK_UPLOAD_LEASE (--upload-lease): must be at least a second, not %v", s.UploadLease)
 	}
 	if s.UploadRetryDelay <= 0 {
 		return fmt.Errorf("AIRLOCK_UPLOAD_RETRY_DELAY (--upload-retry-delay): must be a positive number of seconds, not %v", s.UploadRetryDelay)

@@ -29,7 +29,7 @@ type metrics struct {
 	latency  *prometheus.HistogramVec
 }
 
-func newMetrics(stats func(context.Context) (Stats, error)) *metrics {
+func newMetrics(stats func(context.Context) (Stats, error), more ...prometheus.Collector) *metrics {
 	m := &metrics{
 		registry: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -42,6 +42,7 @@ func newMetrics(stats func(context.Context) (Stats, error)) *metrics {
 	}
 	m.registry.MustRegister(m.requests, m.latency,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.registry.MustRegister(more...)
 	if stats != nil {
 		m.registry.MustRegister(&workflowCollector{stats: stats})
 	}

@@ -13,6 +13,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Pinger is anything whose health can be checked, like the database.
@@ -33,6 +35,9 @@ type Config struct {
 	Mount func(mux *http.ServeMux)
 	// Stats reads the workflow's figures for /metrics.
 	Stats func(context.Context) (Stats, error)
+	// Collectors are more metrics to serve (the uploader's, the
+	// notifications').
+	Collectors []prometheus.Collector
 }
 
 // Handler returns the server's routes: health, readiness and metrics, and
@@ -41,7 +46,7 @@ func Handler(cfg Config) http.Handler {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	m := newMetrics(cfg.Stats)
+	m := newMetrics(cfg.Stats, cfg.Collectors...)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")

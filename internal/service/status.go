@@ -288,7 +288,6 @@ func allUploaded(r *domain.Request) bool {
 	return some
 }
 
-
 // MarkReleased moves an APPROVED request whose released files are all
 // uploaded to RELEASED, in the name of the checker who released the most
 // recently uploaded file.

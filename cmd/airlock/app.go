@@ -1,0 +1,87 @@
+package main
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/airlock-go/airlock/internal/auth"
+	"github.com/airlock-go/airlock/internal/blobstore"
+	"github.com/airlock-go/airlock/internal/config"
+	"github.com/airlock-go/airlock/internal/release"
+	"github.com/airlock-go/airlock/internal/server"
+	"github.com/airlock-go/airlock/internal/service"
+	"github.com/airlock-go/airlock/internal/store/sqlite"
+	"github.com/airlock-go/airlock/internal/workspace"
+)
+
+// app is everything `serve` and `worker` run on: the database, the
+// workspaces, the request copies, the service, the release target, the
+// uploader and the logins.
+type app struct {
+	cfg      *config.Server
+	store    *sqlite.Store
+	blobs    *blobstore.Store
+	reader   *workspace.Reader
+	svc      *service.Service
+	uploader *release.Uploader
+	logins   *auth.Login
+}
+
+// openApp checks the settings and opens what they name.
+func openApp(e *env, cfg *config.Server) (*app, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if err := server.MkdirAll(cfg.WorkDir, cfg.RequestDir, cfg.ReleaseDir); err != nil {
+		return nil, err
+	}
+	a := &app{cfg: cfg, reader: workspace.NewReader(cfg.WorkspaceDir)}
+	var err error
+	if a.blobs, err = blobstore.New(cfg.RequestDir); err != nil {
+		return nil, err
+	}
+	var target release.Target = release.NewFolder(cfg.ReleaseDir, a.blobs)
+	if cfg.APIToken != "" {
+		target = release.NewJobServer(cfg.APIEndpoint, cfg.APIToken, a.blobs, nil)
+	}
+	a.svc, a.store, err = openService(e, cfg.Database, service.Config{Workspaces: a.reader, Blobs: a.blobs, Releaser: target})
+	if err != nil {
+		a.blobs.Close()
+		return nil, err
+	}
+	a.uploader = release.NewUploader(release.UploaderConfig{
+		Service: a.svc, Target: target, Copies: a.blobs, Logger: e.log,
+		Poll:       seconds(cfg.UploadDelay),
+		RetryDelay: seconds(cfg.UploadRetryDelay),
+		Lease:      cfg.UploadLease,
+		Workers:    cfg.UploadWorkers,
+	})
+	var provider auth.Provider
+	if cfg.DevUsersFile != "" {
+		users, err := auth.LoadUsersFile(cfg.DevUsersFile)
+		if err != nil {
+			a.Close()
+			return nil, fmt.Errorf("AIRLOCK_DEV_USERS_FILE (--dev-users-file): %w", err)
+		}
+		for _, u := range users {
+			if _, err := a.svc.PutUser(e.ctx, u.Details); err != nil {
+				a.Close()
+				return nil, fmt.Errorf("load users file: %w", err)
+			}
+		}
+		e.log.Info("users loaded from users file", "users", len(users), "file", cfg.DevUsersFile)
+		provider = auth.NewDevProvider(users)
+	} else {
+		provider = auth.NewJobServer(cfg.APIEndpoint, cfg.APIToken, nil)
+	}
+	a.logins = auth.NewLogin(provider, a.svc, auth.LoginOptions{Logger: e.log})
+	return a, nil
+}
+
+// Close releases the database and the request copies.
+func (a *app) Close() {
+	a.store.Close()
+	a.blobs.Close()
+}
+
+func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
