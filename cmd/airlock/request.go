@@ -12,6 +12,10 @@ import (
 
 type requestCmd struct {
 	ChangeStatus changeStatusCmd `cmd:"" name:"change-status" help:"Set a stuck request to REJECTED or WITHDRAWN, bypassing the workflow."`
+
+	Create                requestCreateCmd        `cmd:"" name:"create" help:"Create or top up a user's release request from workspace folders, as the daily job does."`
+	CreateRegular         requestCreateRegularCmd `cmd:"" name:"create-regular" help:"Create the release requests listed in regular_release_requests.json (the daily job)."`
+	ValidateRegularConfig validateRegularCmd      `cmd:"" name:"validate-regular-config" help:"Check regular_release_requests.json and report on each entry."`
 }
 
 type changeStatusCmd struct {
