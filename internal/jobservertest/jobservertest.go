@@ -3,10 +3,19 @@
 // checks the headers of every call, records the calls, and can fail,
 // slow down or go away on demand.
 //
-// It answers POST /releases/authenticate and /releases/authorise. The
-// release, upload and event calls (/releases/workspace/<ws>,
-// /releases/release/<request id>, /airlock/events/) are not faked yet and
-// answer 404; they belong in routes, next to the others.
+// It answers every call airlock makes, each known by a route name (which
+// FailNextOn and RespondNextOn take):
+//
+//	route            call
+//	authenticate     POST /releases/authenticate
+//	authorise        POST /releases/authorise
+//	release-create   POST /releases/workspace/<workspace>   (releases.go)
+//	upload           POST /releases/release/<request id>    (releases.go)
+//	events           POST /airlock/events/                  (releases.go)
+//
+// Every call must carry "Authorization: <API token>" and a JSON
+// Content-Type, except uploads, which carry application/octet-stream;
+// other calls get 401. Any other path answers 404.
 package jobservertest
 
 import (
@@ -30,10 +39,20 @@ const APIPath = "/api/v2"
 // maxRecordedBody bounds the body a call may send.
 const maxRecordedBody = 64 << 20
 
+// The route names, for FailNextOn and RespondNextOn, and Call.Route.
+const (
+	RouteAuthenticate  = "authenticate"
+	RouteAuthorise     = "authorise"
+	RouteReleaseCreate = "release-create"
+	RouteUpload        = "upload"
+	RouteEvents        = "events"
+)
+
 // Call is one call the server received, whether it was accepted or not.
 type Call struct {
 	Method  string
 	Path    string // relative to URL(), such as "/releases/authenticate"
+	Route   string // such as RouteAuthenticate; "" for a path the fake does not know
 	Body    []byte
 	Headers http.Header
 }
@@ -43,15 +62,25 @@ type Server struct {
 	t        testing.TB
 	apiToken string
 	mux      *http.ServeMux
-	addr     string // host:port, kept across Down and Up
+	routeOf  map[string]string // mux pattern → route name
+	addr     string            // host:port, kept across Down and Up
 
 	mu      sync.Mutex
 	srv     *httptest.Server // nil while down
 	stop    chan struct{}    // closed by Down, to cut delays short
 	users   map[string]*user // by username
 	calls   []Call
-	answers []answer // canned answers for the next calls
+	answers []answer            // canned answers for the next calls
+	routed  map[string][]answer // canned answers for the next calls of a route
 	delay   time.Duration
+
+	// releases.go
+	releases   map[string]*release // by request id (the airlock_id)
+	releaseSeq int
+	conflicts  []string
+	events     []Event
+	stall      time.Duration // uploads wait this long before they are handled
+	dropAfter  int           // the next uploads to store then cut without an answer
 }
 
 type user struct {
@@ -74,8 +103,12 @@ func New(t testing.TB, apiToken string) *Server {
 	if apiToken == "" {
 		t.Fatal("jobservertest: New needs an API token")
 	}
-	s := &Server{t: t, apiToken: apiToken, users: map[string]*user{}, stop: make(chan struct{})}
+	s := &Server{
+		t: t, apiToken: apiToken, users: map[string]*user{}, stop: make(chan struct{}),
+		routed: map[string][]answer{}, releases: map[string]*release{},
+	}
 	s.mux = http.NewServeMux()
+	s.routeOf = map[string]string{}
 	s.routes()
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	s.addr = s.srv.Listener.Addr().String()
@@ -83,11 +116,35 @@ func New(t testing.TB, apiToken string) *Server {
 	return s
 }
 
-// routes registers the handler of each faked call, under APIPath. Any
-// other path answers 404.
+// routes registers the handler of each faked call, under APIPath, with
+// its route name. Any other path answers 404.
 func (s *Server) routes() {
-	s.mux.HandleFunc("POST "+APIPath+"/releases/authenticate", s.authenticate)
-	s.mux.HandleFunc("POST "+APIPath+"/releases/authorise", s.authorise)
+	s.handle(RouteAuthenticate, "/releases/authenticate", s.authenticate)
+	s.handle(RouteAuthorise, "/releases/authorise", s.authorise)
+	s.handle(RouteReleaseCreate, "/releases/workspace/{workspace}", s.createRelease)
+	s.handle(RouteUpload, "/releases/release/{request}", s.upload)
+	s.handle(RouteEvents, "/airlock/events/{$}", s.event)
+}
+
+func (s *Server) handle(route, path string, h http.HandlerFunc) {
+	pattern := "POST " + APIPath + path
+	s.mux.HandleFunc(pattern, h)
+	s.routeOf[pattern] = route
+}
+
+func (s *Server) knownRoute(route string) bool {
+	for _, known := range s.routeOf {
+		if known == route {
+			return true
+		}
+	}
+	return false
+}
+
+// route names the route of r, "" when the fake does not know it.
+func (s *Server) route(r *http.Request) string {
+	_, pattern := s.mux.Handler(r)
+	return s.routeOf[pattern]
 }
 
 // URL is the API's base URL, what AIRLOCK_API_ENDPOINT would be (no
@@ -137,10 +194,36 @@ func (s *Server) SetDetails(username string, details []byte) {
 	u.details = bytes.Clone(details)
 }
 
+// injectedFailure is the body of the answers of FailNext and FailNextOn.
+const injectedFailure = `{"detail": "jobservertest: injected failure"}`
+
 // FailNext makes the next n calls (that pass the header checks) answer
 // status with a JSON {"detail": ...} body.
 func (s *Server) FailNext(status, n int) {
-	s.RespondNext(status, []byte(`{"detail": "jobservertest: injected failure"}`), n)
+	s.RespondNext(status, []byte(injectedFailure), n)
+}
+
+// FailNextOn makes the next n calls of route (such as RouteUpload) that
+// pass the header checks answer status with a JSON {"detail": ...} body.
+// Calls of other routes are not affected. The failures of a route are
+// used up before those of FailNext.
+func (s *Server) FailNextOn(route string, status, n int) {
+	s.t.Helper()
+	s.RespondNextOn(route, status, []byte(injectedFailure), n)
+}
+
+// RespondNextOn makes the next n calls of route that pass the header
+// checks answer status with body, whatever they ask.
+func (s *Server) RespondNextOn(route string, status int, body []byte, n int) {
+	s.t.Helper()
+	if !s.knownRoute(route) {
+		s.t.Fatalf("jobservertest: no route %q", route)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for range n {
+		s.routed[route] = append(s.routed[route], answer{status: status, body: bytes.Clone(body)})
+	}
 }
 
 // RespondNext makes the next n calls (that pass the header checks) answer
@@ -203,7 +286,7 @@ func (s *Server) Calls() []Call {
 	defer s.mu.Unlock()
 	out := make([]Call, len(s.calls))
 	for i, c := range s.calls {
-		out[i] = Call{Method: c.Method, Path: c.Path, Body: bytes.Clone(c.Body), Headers: c.Headers.Clone()}
+		out[i] = Call{Method: c.Method, Path: c.Path, Route: c.Route, Body: bytes.Clone(c.Body), Headers: c.Headers.Clone()}
 	}
 	return out
 }
@@ -215,24 +298,15 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return // the client went away
 	}
+	route := s.route(r)
 	s.mu.Lock()
 	s.calls = append(s.calls, Call{
-		Method: r.Method, Path: strings.TrimPrefix(r.URL.Path, APIPath), Body: body, Headers: r.Header.Clone(),
+		Method: r.Method, Path: strings.TrimPrefix(r.URL.Path, APIPath), Route: route, Body: body, Headers: r.Header.Clone(),
 	})
 	delay, stop := s.delay, s.stop
 	s.mu.Unlock()
 
-	if delay > 0 {
-		timer := time.NewTimer(delay)
-		defer timer.Stop()
-		select {
-		case <-timer.C:
-		case <-r.Context().Done():
-			panic(http.ErrAbortHandler)
-		case <-stop:
-			panic(http.ErrAbortHandler) // cut the connection: no answer at all
-		}
-	}
+	wait(r, delay, stop)
 	if len(body) > maxRecordedBody {
 		writeJSON(w, http.StatusRequestEntityTooLarge, detail("body too large"))
 		return
@@ -241,13 +315,20 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusUnauthorized, detail("Invalid token."))
 		return
 	}
-	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
-		writeJSON(w, http.StatusUnauthorized, detail("jobservertest: Content-Type must be application/json"))
+	wantType := "application/json"
+	if route == RouteUpload {
+		wantType = "application/octet-stream"
+	}
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != wantType {
+		writeJSON(w, http.StatusUnauthorized, detail("jobservertest: Content-Type must be "+wantType))
 		return
 	}
 	s.mu.Lock()
 	var canned *answer
-	if len(s.answers) > 0 {
+	if q := s.routed[route]; len(q) > 0 && route != "" {
+		canned = &q[0]
+		s.routed[route] = q[1:]
+	} else if len(s.answers) > 0 {
 		canned = &s.answers[0]
 		s.answers = s.answers[1:]
 	}
@@ -260,6 +341,23 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	s.mux.ServeHTTP(w, r)
+}
+
+// wait waits d, or cuts the connection (no answer at all) if the client
+// goes away or the server goes down first.
+func wait(r *http.Request, d time.Duration, stop <-chan struct{}) {
+	if d <= 0 {
+		return
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+	case <-r.Context().Done():
+		panic(http.ErrAbortHandler)
+	case <-stop:
+		panic(http.ErrAbortHandler)
+	}
 }
 
 // authenticate: {"user": username or email, "token": single-use token}.

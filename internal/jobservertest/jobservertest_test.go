@@ -69,8 +69,8 @@ func TestAuthenticateAndAuthorise(t *testing.T) {
 		{"wrong API token", authz, `{"user": "bob"}`, map[string]string{"Authorization": "Bearer " + apiToken}, 401, "Invalid token"},
 		{"not JSON", authz, `{"user": "bob"}`, map[string]string{"Content-Type": "text/plain"}, 401, "Content-Type"},
 		{"JSON with charset", authz, `{"user": "bob"}`, map[string]string{"Content-Type": "application/json; charset=utf-8"}, 200, "bob"},
-		{"not faked yet", s.URL() + "/releases/workspace/ws1", `{}`, nil, 404, ""},
-		{"not faked yet either", s.URL() + "/airlock/events/", `{}`, nil, 404, ""},
+		{"unknown path", s.URL() + "/releases/nonsense", `{}`, nil, 404, ""},
+		{"under the events path", s.URL() + "/airlock/events/more", `{}`, nil, 404, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
