@@ -21,7 +21,7 @@ type cli struct {
 	LogLevel slog.Level `name:"log-level" env:"AIRLOCK_LOG_LEVEL" default:"info" help:"Logging level: debug, info, warn or error."`
 
 	Serve        serveCmd        `cmd:"" help:"Run the airlock server (with the uploader)."`
-	Worker       workerCmd       `cmd:"" help:"Run the background work alone: the uploader."`
+	Worker       workerCmd       `cmd:"" help:"Run the background work alone: the uploader and the daily regular requests."`
 	Demo         demoCmd         `cmd:"" help:"Create example workspaces and users, then serve them."`
 	Migrate      migrateCmd      `cmd:"" help:"Apply pending database migrations."`
 	GC           gcCmd           `cmd:"" name:"gc" help:"Delete request-file copies that no request references."`
