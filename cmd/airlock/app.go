@@ -1,17 +1,21 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/airlock-go/airlock/internal/auth"
 	"github.com/airlock-go/airlock/internal/blobstore"
 	"github.com/airlock-go/airlock/internal/config"
+	"github.com/airlock-go/airlock/internal/notify"
 	"github.com/airlock-go/airlock/internal/release"
 	"github.com/airlock-go/airlock/internal/server"
 	"github.com/airlock-go/airlock/internal/service"
 	"github.com/airlock-go/airlock/internal/store/sqlite"
 	"github.com/airlock-go/airlock/internal/workspace"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // app is everything `serve` and `worker` run on: the database, the
@@ -24,6 +28,7 @@ type app struct {
 	reader   *workspace.Reader
 	svc      *service.Service
 	uploader *release.Uploader
+	notifier *notify.Dispatcher
 	logins   *auth.Login
 }
 
@@ -44,7 +49,18 @@ func openApp(e *env, cfg *config.Server) (*app, error) {
 	if cfg.APIToken != "" {
 		target = release.NewJobServer(cfg.APIEndpoint, cfg.APIToken, a.blobs, nil)
 	}
-	a.svc, a.store, err = openService(e, cfg.Database, service.Config{Workspaces: a.reader, Blobs: a.blobs, Releaser: target})
+	sinks, err := notify.SinksFor(notify.Settings{
+		APIEndpoint: cfg.APIEndpoint, APIToken: cfg.APIToken, WebhookURL: cfg.WebhookURL,
+		Org: cfg.OutputCheckingOrg, Repo: cfg.OutputCheckingRepo, Logger: e.log,
+	})
+	if err != nil {
+		a.blobs.Close()
+		return nil, err
+	}
+	a.notifier = notify.NewDispatcher(notify.Config{Sinks: sinks, Logger: e.log})
+	a.svc, a.store, err = openService(e, cfg.Database, service.Config{
+		Workspaces: a.reader, Blobs: a.blobs, Releaser: target, Notifier: a.notifier,
+	})
 	if err != nil {
 		a.blobs.Close()
 		return nil, err
@@ -76,6 +92,21 @@ func openApp(e *env, cfg *config.Server) (*app, error) {
 	}
 	a.logins = auth.NewLogin(provider, a.svc, auth.LoginOptions{Logger: e.log})
 	return a, nil
+}
+
+// runBackground runs the notifier and the uploader until ctx ends, and
+// waits for them to stop.
+func (a *app) runBackground(ctx context.Context) {
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); a.notifier.Run(ctx) }()
+	go func() { defer wg.Done(); a.uploader.Run(ctx) }()
+	wg.Wait()
+}
+
+// collectors are the background work's metrics.
+func (a *app) collectors() []prometheus.Collector {
+	return append(a.uploader.Collectors(), a.notifier.Collectors()...)
 }
 
 // Close releases the database and the request copies.

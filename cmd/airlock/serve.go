@@ -33,14 +33,14 @@ func serve(e *env, cfg *config.Server, ready chan<- string) error {
 		ReadDirs: []string{cfg.WorkspaceDir}, WriteDirs: []string{cfg.RequestDir},
 		Mount:      jsonAPI.Register,
 		Stats:      func(ctx context.Context) (server.Stats, error) { return workflowStats(ctx, a.svc) },
-		Collectors: a.uploader.Collectors(),
+		Collectors: a.collectors(),
 	}
 	ctx, stop := context.WithCancel(e.ctx)
 	defer stop()
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		a.uploader.Run(ctx)
+		a.runBackground(ctx)
 	}()
 	err = server.Run(e.ctx, scfg, server.Handler(scfg), ready)
 	stop()

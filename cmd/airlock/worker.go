@@ -32,7 +32,7 @@ func (c *workerCmd) Run(e *env) error {
 		defer wg.Done()
 		creator.RunDaily(e.ctx, path, c.RegularAt, time.Now)
 	}()
-	a.uploader.Run(e.ctx)
+	a.runBackground(e.ctx)
 	wg.Wait()
 	e.log.Info("worker stopped")
 	return nil

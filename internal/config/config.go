@@ -56,6 +56,9 @@ type Server struct {
 	UploadRetryDelay float64 `name:"upload-retry-delay" env:"AIRLOCK_UPLOAD_RETRY_DELAY" default:"60" help:"Seconds before a failed upload is retried."`
 	WebhookURL       string  `name:"webhook-url" env:"AIRLOCK_WEBHOOK_URL" help:"Every notification is also POSTed here as JSON."`
 
+	OutputCheckingOrg  string `name:"output-checking-org" env:"AIRLOCK_OUTPUT_CHECKING_ORG" help:"GitHub organisation of the output-checking repository, sent with notifications (with --output-checking-repo)."`
+	OutputCheckingRepo string `name:"output-checking-repo" env:"AIRLOCK_OUTPUT_CHECKING_REPO" help:"Output-checking repository, sent with notifications (with --output-checking-org)."`
+
 	UploadWorkers int           `name:"upload-workers" env:"AIRLOCK_UPLOAD_WORKERS" default:"4" help:"Files uploaded at once."`
 	UploadLease   time.Duration `name:"upload-lease" env:"AIRLOCK_UPLOAD_LEASE" default:"10m" help:"How long an uploader holds a file; a crashed uploader's files are taken up again after it."`
 }
@@ -99,6 +102,9 @@ func (s *Server) Validate() error {
 	}
 	if s.UploadDelay <= 0 {
 		return fmt.Errorf("AIRLOCK_UPLOAD_DELAY (--upload-delay): must be a positive number of seconds, not %v", s.UploadDelay)
+	}
+	if (s.OutputCheckingOrg == "") != (s.OutputCheckingRepo == "") {
+		return errors.New("set both or neither of AIRLOCK_OUTPUT_CHECKING_ORG (--output-checking-org) and AIRLOCK_OUTPUT_CHECKING_REPO (--output-checking-repo)")
 	}
 	if s.UploadWorkers < 1 || s.UploadWorkers > 64 {
 		return fmt.Errorf("AIRLOCK_UPLOAD_WORKERS (--upload-workers): must be between 1 and 64, not %d", s.UploadWorkers)

@@ -1,0 +1,204 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/airlock-go/airlock/internal/blobstore"
+	"github.com/airlock-go/airlock/internal/domain"
+	"github.com/airlock-go/airlock/internal/jobservertest"
+	"github.com/airlock-go/airlock/internal/release"
+	"github.com/airlock-go/airlock/internal/service"
+	"github.com/airlock-go/airlock/internal/store/sqlite"
+	"github.com/airlock-go/airlock/internal/testkit"
+	"github.com/airlock-go/airlock/internal/workspace"
+)
+
+// lockedWriter lets two processes' outputs share one buffer.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+// buildAirlock compiles the binary for tests that run it as a process.
+func buildAirlock(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "airlock")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// approvedRequest writes a workspace of n random files and takes a
+// request of all of them to APPROVED through the service, releasing to
+// the fake job-server. It returns the request id and each file's bytes.
+func approvedRequest(t *testing.T, work, wsDir string, js *jobservertest.Server, n int) (string, map[string][]byte) {
+	t.Helper()
+	ctx := context.Background()
+	w := testkit.NewDiskWorkspace(t, wsDir, "ws")
+	content := map[string][]byte{}
+	var files []service.AddFile
+	for i := range n {
+		b := make([]byte, 64<<10)
+		rand.Read(b)
+		p := fmt.Sprintf("output/f%02d.csv", i)
+		w.Output(p, string(b), nil)
+		content[p] = b
+		files = append(files, service.AddFile{Path: p, FileType: domain.FileOutput})
+	}
+	w.Save()
+	st, err := sqlite.Open(ctx, filepath.Join(work, "airlock.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	blobs, err := blobstore.New(filepath.Join(work, "requests"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer blobs.Close()
+	svc := service.New(service.Config{
+		Store: st, Workspaces: workspace.NewReader(wsDir), Blobs: blobs, Logger: discardLogger(),
+		Releaser: release.NewJobServer(js.URL(), "api-secret", blobs, nil),
+	})
+	author := testkit.NewUser("researcher", testkit.Researcher, "ws")
+	c1, c2 := testkit.NewUser("c1", testkit.Checker), testkit.NewUser("c2", testkit.Checker)
+	must := func(_ any, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, u := range []domain.User{author, c1, c2} {
+		must(svc.PutUser(ctx, testkit.UserJSON(u)))
+	}
+	r, err := svc.AddFiles(ctx, author, "ws", "g", files)
+	must(r, err)
+	_, _, err = svc.EditGroup(ctx, author, r.ID, "g", "ctx", "ctl")
+	must(nil, err)
+	must(svc.Submit(ctx, author, r.ID))
+	for _, c := range []domain.User{c1, c2} {
+		for _, f := range files {
+			must(svc.Vote(ctx, c, r.ID, f.Path, domain.VoteApproved))
+		}
+		must(svc.SubmitReview(ctx, c, r.ID))
+	}
+	must(svc.Release(ctx, c1, r.ID))
+	return r.ID, content
+}
+
+// status reads a request's status from the database on disk.
+func status(t *testing.T, work, id string) domain.Status {
+	t.Helper()
+	st, err := sqlite.Open(context.Background(), filepath.Join(work, "airlock.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	r, err := st.GetRequest(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r.Status
+}
+
+// TestUploaderSurvivesKill9 kills the worker with SIGKILL in the middle
+// of uploads to a job-server that fails, stalls and drops answers after
+// storing, then starts it again: every file ends uploaded once with the
+// bytes that were reviewed, and the request reaches RELEASED.
+func TestUploaderSurvivesKill9(t *testing.T) {
+	bin := buildAirlock(t)
+	js := jobservertest.New(t, "api-secret")
+	work := t.TempDir()
+	wsDir := filepath.Join(work, "workspaces")
+	const n = 40
+	id, content := approvedRequest(t, work, wsDir, js, n)
+	// After approval a job rewrites the files: uploads must use the stored copies.
+	for p := range content {
+		os.WriteFile(filepath.Join(wsDir, "ws", filepath.FromSlash(p)), []byte("changed after review"), 0o644)
+	}
+	js.StallUploads(40 * time.Millisecond)
+	js.FailNextOn("upload", 500, 6)
+	js.DropAfterStore(4)
+
+	var logs strings.Builder
+	defer func() {
+		if t.Failed() {
+			t.Logf("worker logs:\n%s", logs.String())
+		}
+	}()
+	start := func() *exec.Cmd {
+		cmd := exec.Command(bin, "worker")
+		cmd.Env = append(os.Environ(),
+			"AIRLOCK_WORK_DIR="+work, "AIRLOCK_WORKSPACE_DIR="+wsDir,
+			"AIRLOCK_API_TOKEN=api-secret", "AIRLOCK_API_ENDPOINT="+js.URL(),
+			"AIRLOCK_UPLOAD_DELAY=0.05", "AIRLOCK_UPLOAD_RETRY_DELAY=0.1", "AIRLOCK_UPLOAD_LEASE=1s",
+			"AIRLOCK_LOG_LEVEL=warn")
+		cmd.Stderr = &lockedWriter{w: &logs}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		return cmd
+	}
+	first := start()
+	deadline := time.Now().Add(60 * time.Second)
+	for len(js.Uploaded(id)) < n/4 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if got := len(js.Uploaded(id)); got == 0 || got == n {
+		first.Process.Kill()
+		t.Fatalf("%d of %d files uploaded when the worker was to be killed", got, n)
+	}
+	first.Process.Kill() // SIGKILL: no clean-up of any kind
+	first.Wait()
+
+	second := start()
+	for status(t, work, id) != domain.StatusReleased && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	second.Process.Signal(os.Interrupt) // a clean stop sends what is queued
+	second.Wait()
+	released := false
+	for _, ev := range js.Events() {
+		released = released || (ev.EventType == "request_released" && ev.Request == id && ev.User == "c1")
+	}
+	if !released {
+		t.Errorf("job-server was not told of the release: %+v", js.Events())
+	}
+	if got := status(t, work, id); got != domain.StatusReleased {
+		t.Fatalf("request %s after the restart, %d of %d files uploaded", got, len(js.Uploaded(id)), n)
+	}
+	uploaded := js.Uploaded(id)
+	for p, want := range content {
+		if string(uploaded[p]) != string(want) {
+			t.Errorf("%s: uploaded %d bytes that are not the reviewed copy", p, len(uploaded[p]))
+		}
+		if c := js.UploadCount(id, p); c != 1 {
+			t.Errorf("%s stored %d times", p, c)
+		}
+	}
+	if c := js.Conflicts(); len(c) != 0 {
+		t.Errorf("uploads with different bytes: %v", c)
+	}
+	code, out, errOut := airlock(t, "", "audit", "verify", "--work-dir", work)
+	if code != 0 {
+		t.Errorf("audit chain after the crash: %s %s", out, errOut)
+	}
+}
