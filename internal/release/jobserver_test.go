@@ -1,0 +1,84 @@
+package release_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/airlock-go/airlock/internal/domain"
+	"github.com/airlock-go/airlock/internal/jobservertest"
+	"github.com/airlock-go/airlock/internal/release"
+	"github.com/airlock-go/airlock/internal/testkit"
+)
+
+func TestReleaseToJobServer(t *testing.T) {
+	e := testkit.NewEnv(t)
+	js := jobservertest.New(t, "api-secret")
+	target := release.NewJobServer(js.URL(), "api-secret", e.Files, nil)
+	withReleaser(e, target)
+	r := e.Reviewed(e.Author, domain.VoteApproved)
+
+	// job-server refusing the release: nothing is marked released.
+	js.FailNextOn("release-create", http.StatusForbidden, 1)
+	_, err := e.Svc.Release(e.Ctx, e.C1, r.ID)
+	if !errors.Is(err, domain.ErrPermissionDenied) {
+		t.Fatalf("refused release: %v", err)
+	}
+	js.FailNextOn("release-create", http.StatusBadGateway, 1)
+	_, err = e.Svc.Release(e.Ctx, e.C1, r.ID)
+	if !errors.Is(err, domain.ErrUnavailable) {
+		t.Fatalf("failing job-server: %v", err)
+	}
+	if got := e.Get(r.ID); got.Status != domain.StatusReviewed || got.Files[0].ReleasedAt != nil {
+		t.Fatalf("a failed release changed the request: %s", got.Status)
+	}
+
+	r = e.R(e.Svc.Release(e.Ctx, e.C1, r.ID))
+	if js.ReleaseID(r.ID) == "" {
+		t.Fatal("no release created on job-server")
+	}
+	u := release.NewUploader(release.UploaderConfig{Service: e.Svc, Target: target, Copies: e.Files, Logger: quiet})
+	js.DropAfterStore(1) // stored, but the answer is lost: the retry is told it is already there
+	drain(t, u, "w1")
+	e.Clock.Advance(2 * time.Minute)
+	drain(t, u, "w1")
+	r = e.Get(r.ID)
+	if r.Status != domain.StatusReleased {
+		t.Fatalf("status %s; uploaded %v", r.Status, js.Uploaded(r.ID))
+	}
+	for _, f := range r.OutputFiles() {
+		blob, _ := e.Files.Blob(f.FileID)
+		if got := js.Uploaded(r.ID)[f.Relpath]; !bytes.Equal(got, blob) {
+			t.Errorf("%s: job-server has other bytes", f.Relpath)
+		}
+	}
+	calls := js.Calls()
+	for _, c := range calls {
+		if c.Route == "upload" && c.Headers.Get("OS-User") != "c1" {
+			t.Errorf("upload as %q, want the releasing checker", c.Headers.Get("OS-User"))
+		}
+	}
+}
+
+func TestJobServerUploadAnswers(t *testing.T) {
+	e := testkit.NewEnv(t)
+	js := jobservertest.New(t, "api-secret")
+	target := release.NewJobServer(js.URL(), "api-secret", e.Files, nil)
+	withReleaser(e, target)
+	r := e.RequestIn(e.Author, domain.StatusApproved)
+	f := r.OutputFiles()[0]
+	blob, _ := e.Files.Blob(f.FileID)
+	ctx := context.Background()
+	if err := target.Upload(ctx, r, f, "c1", bytes.NewReader(blob)); err != nil {
+		t.Fatalf("first upload: %v", err)
+	}
+	if err := target.Upload(ctx, r, f, "c1", bytes.NewReader(blob)); err != nil {
+		t.Errorf("uploading the same bytes again must count as done: %v", err)
+	}
+	if err := target.Upload(ctx, r, f, "c1", bytes.NewReader([]byte("other bytes"))); err == nil {
+		t.Error("other bytes under the same name were accepted")
+	}
+}
