@@ -64,6 +64,20 @@ type Store interface {
 	// RevokeToken marks a token revoked. ErrNotFound if there is none.
 	RevokeToken(ctx context.Context, hash string, at time.Time) error
 
+	// SessionFind returns the data of the web session with this token,
+	// found false when there is none or it has expired (its expiry is at
+	// or before the current time).
+	SessionFind(ctx context.Context, token string) (data []byte, found bool, err error)
+	// SessionCommit stores a web session's data and expiry, replacing what
+	// the token had.
+	SessionCommit(ctx context.Context, token string, data []byte, expiry time.Time) error
+	// SessionDelete removes a web session; nothing happens when there is
+	// none.
+	SessionDelete(ctx context.Context, token string) error
+	// SessionDeleteExpired removes every web session whose expiry is at or
+	// before now.
+	SessionDeleteExpired(ctx context.Context, now time.Time) error
+
 	// ClaimUpload leases to owner, until until, the next file due for
 	// upload: a released output file of an APPROVED request, not uploaded,
 	// whose next attempt is due at now and which no other owner holds (or

@@ -34,6 +34,8 @@ type statements struct {
 
 	// Users and tokens.
 	putUser, getUser, createToken, getToken, touchToken, revokeToken *sql.Stmt
+	// Web sessions.
+	sessionFind, sessionCommit, sessionDelete, sessionDeleteExpired *sql.Stmt
 }
 
 // namedStmt is one entry of statements: where it goes and its SQL.
@@ -92,6 +94,11 @@ func (st *statements) all() []namedStmt {
 		{"get token", &st.getToken, getTokenSQL},
 		{"touch token", &st.touchToken, touchTokenSQL},
 		{"revoke token", &st.revokeToken, revokeTokenSQL},
+
+		{"find session", &st.sessionFind, sessionFindSQL},
+		{"commit session", &st.sessionCommit, sessionCommitSQL},
+		{"delete session", &st.sessionDelete, sessionDeleteSQL},
+		{"delete expired sessions", &st.sessionDeleteExpired, sessionDeleteExpiredSQL},
 	}
 }
 

@@ -53,6 +53,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ListRequests", testListRequests},
 		{"Users", testUsers},
 		{"Tokens", testTokens},
+		{"Sessions", testSessions},
 		{"ConcurrentWriters", testConcurrentWriters},
 		{"Ping", testPing},
 	}
@@ -1516,5 +1517,89 @@ func testUploadClaims(t *testing.T, s store.Store) {
 	f, _ := get(t, s, "approved").File("b.csv")
 	if f.UploadAttempts != 1 || f.UploadAttemptedAt == nil || !f.UploadAttemptedAt.Equal(at(3)) {
 		t.Errorf("attempts recorded: %+v", f)
+	}
+}
+
+func testSessions(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	if _, found, err := s.SessionFind(ctx, "nosuch"); err != nil || found {
+		t.Errorf("SessionFind of an unknown token: found %v, error %v; want not found, no error", found, err)
+	}
+	if err := s.SessionDelete(ctx, "nosuch"); err != nil {
+		t.Errorf("SessionDelete of an unknown token: %v", err)
+	}
+
+	// Data round-trips byte for byte, including bytes that are not text.
+	data := []byte{0, 1, 2, 0xff, 'a', 0}
+	if err := s.SessionCommit(ctx, "t1", data, now.Add(time.Hour)); err != nil {
+		t.Fatalf("SessionCommit: %v", err)
+	}
+	got, found, err := s.SessionFind(ctx, "t1")
+	if err != nil || !found || !slices.Equal(got, data) {
+		t.Errorf("SessionFind = %v, %v, %v; want %v", got, found, err, data)
+	}
+
+	// Committing again replaces the data and the expiry.
+	if err := s.SessionCommit(ctx, "t1", []byte("second"), now.Add(2*time.Hour)); err != nil {
+		t.Fatalf("SessionCommit again: %v", err)
+	}
+	if got, found, _ := s.SessionFind(ctx, "t1"); !found || string(got) != "second" {
+		t.Errorf("after a second commit: %q, %v; want \"second\"", got, found)
+	}
+
+	// Empty data is kept as a session.
+	if err := s.SessionCommit(ctx, "empty", nil, now.Add(time.Hour)); err != nil {
+		t.Fatalf("SessionCommit of no data: %v", err)
+	}
+	if got, found, err := s.SessionFind(ctx, "empty"); err != nil || !found || len(got) != 0 {
+		t.Errorf("SessionFind of empty data = %q, %v, %v", got, found, err)
+	}
+
+	// An expired session is not found, though it is still stored.
+	if err := s.SessionCommit(ctx, "old", []byte("old"), now.Add(-time.Second)); err != nil {
+		t.Fatalf("SessionCommit of an expired session: %v", err)
+	}
+	if _, found, err := s.SessionFind(ctx, "old"); err != nil || found {
+		t.Errorf("SessionFind of an expired session: found %v, error %v", found, err)
+	}
+	// Renewing it brings it back.
+	if err := s.SessionCommit(ctx, "old", []byte("renewed"), now.Add(time.Hour)); err != nil {
+		t.Fatalf("SessionCommit renewing: %v", err)
+	}
+	if got, found, _ := s.SessionFind(ctx, "old"); !found || string(got) != "renewed" {
+		t.Errorf("renewed session: %q, %v", got, found)
+	}
+
+	// Delete removes one session only.
+	if err := s.SessionDelete(ctx, "t1"); err != nil {
+		t.Fatalf("SessionDelete: %v", err)
+	}
+	if _, found, _ := s.SessionFind(ctx, "t1"); found {
+		t.Errorf("deleted session still found")
+	}
+	if _, found, _ := s.SessionFind(ctx, "old"); !found {
+		t.Errorf("SessionDelete removed another session")
+	}
+
+	// DeleteExpired removes what expired at or before the time given, and
+	// nothing else. Sessions are committed with expiries relative to a
+	// time in the future, so that they are live for SessionFind.
+	later := now.Add(24 * time.Hour)
+	for name, exp := range map[string]time.Time{
+		"x-before": later.Add(-time.Minute), "x-at": later, "x-after": later.Add(time.Microsecond),
+	} {
+		if err := s.SessionCommit(ctx, name, []byte(name), exp); err != nil {
+			t.Fatalf("SessionCommit %s: %v", name, err)
+		}
+	}
+	if err := s.SessionDeleteExpired(ctx, later); err != nil {
+		t.Fatalf("SessionDeleteExpired: %v", err)
+	}
+	for name, want := range map[string]bool{"x-before": false, "x-at": false, "x-after": true, "old": false, "empty": false} {
+		// "old" and "empty" expire within the hour: before later.
+		if _, found, err := s.SessionFind(ctx, name); err != nil || found != want {
+			t.Errorf("after SessionDeleteExpired: %s found %v (error %v), want %v", name, found, err, want)
+		}
 	}
 }
