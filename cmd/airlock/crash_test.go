@@ -4,12 +4,9 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,18 +19,6 @@ import (
 	"github.com/airlock-go/airlock/internal/testkit"
 	"github.com/airlock-go/airlock/internal/workspace"
 )
-
-// lockedWriter lets two processes' outputs share one buffer.
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
-}
 
 // buildAirlock compiles the binary for tests that run it as a process.
 func buildAirlock(t *testing.T) string {
@@ -107,16 +92,7 @@ func approvedRequest(t *testing.T, work, wsDir string, js *jobservertest.Server,
 // status reads a request's status from the database on disk.
 func status(t *testing.T, work, id string) domain.Status {
 	t.Helper()
-	st, err := sqlite.Open(context.Background(), filepath.Join(work, "airlock.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	r, err := st.GetRequest(context.Background(), id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r.Status
+	return storedRequest(t, work, id).Status
 }
 
 // TestUploaderSurvivesKill9 kills the worker with SIGKILL in the middle
@@ -138,7 +114,7 @@ func TestUploaderSurvivesKill9(t *testing.T) {
 	js.FailNextOn("upload", 500, 6)
 	js.DropAfterStore(4)
 
-	var logs strings.Builder
+	var logs testkit.SyncBuffer
 	defer func() {
 		if t.Failed() {
 			t.Logf("worker logs:\n%s", logs.String())
@@ -151,7 +127,7 @@ func TestUploaderSurvivesKill9(t *testing.T) {
 			"AIRLOCK_API_TOKEN=api-secret", "AIRLOCK_API_ENDPOINT="+js.URL(),
 			"AIRLOCK_UPLOAD_DELAY=0.05", "AIRLOCK_UPLOAD_RETRY_DELAY=0.1", "AIRLOCK_UPLOAD_LEASE=1s",
 			"AIRLOCK_LOG_LEVEL=warn")
-		cmd.Stderr = &lockedWriter{w: &logs}
+		cmd.Stderr = &logs
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/airlock-go/airlock/internal/domain"
 	"github.com/airlock-go/airlock/internal/jobservertest"
+	"github.com/airlock-go/airlock/internal/testkit"
 )
 
 const apiToken = "secret-api-token"
@@ -29,26 +30,8 @@ var _ interface {
 	Notify(context.Context, domain.Notification)
 } = (*Dispatcher)(nil)
 
-// syncBuffer is a log destination safe for the dispatcher's goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-func newLogger() (*slog.Logger, *syncBuffer) {
-	var buf syncBuffer
+func newLogger() (*slog.Logger, *testkit.SyncBuffer) {
+	var buf testkit.SyncBuffer
 	return slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug})), &buf
 }
 
@@ -56,7 +39,7 @@ func newLogger() (*slog.Logger, *syncBuffer) {
 type harness struct {
 	d    *Dispatcher
 	reg  *prometheus.Registry
-	logs *syncBuffer
+	logs *testkit.SyncBuffer
 	stop func() // ends Run and waits for it
 }
 

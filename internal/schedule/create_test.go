@@ -1,13 +1,11 @@
 package schedule_test
 
 import (
-	"bytes"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/airlock-go/airlock/internal/auth"
@@ -23,31 +21,13 @@ import (
 // auth.Login is what the server hands the daily job.
 var _ schedule.UserSource = (*auth.Login)(nil)
 
-// syncBuffer is a log sink safe for concurrent writers.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // fixture is an Env whose service reads a real workspace on disk and keeps
 // real request-file copies, with a Creator on it.
 type fixture struct {
 	*testkit.Env
 	W    *testkit.DiskWorkspace
 	C    *schedule.Creator
-	Logs *syncBuffer
+	Logs *testkit.SyncBuffer
 }
 
 // by is the manifest user of an output.
@@ -79,7 +59,7 @@ func newFixture(t *testing.T) *fixture {
 	}
 	t.Cleanup(func() { blobs.Close() })
 	reader := workspace.NewReader(wsDir)
-	logs := &syncBuffer{}
+	logs := &testkit.SyncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	e.Svc = service.New(service.Config{
 		Store: e.Store, Workspaces: reader, Blobs: blobs, Notifier: e.Notes, Now: e.Clock.Now, Logger: log,
