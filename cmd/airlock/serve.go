@@ -2,12 +2,16 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"net/http"
+	"time"
 
 	"github.com/airlock-go/airlock/internal/api"
 	"github.com/airlock-go/airlock/internal/auth"
 	"github.com/airlock-go/airlock/internal/config"
 	"github.com/airlock-go/airlock/internal/server"
 	"github.com/airlock-go/airlock/internal/service"
+	"github.com/airlock-go/airlock/internal/web"
 )
 
 type serveCmd struct {
@@ -28,10 +32,17 @@ func serve(e *env, cfg *config.Server, ready chan<- string) error {
 	}
 	defer a.Close()
 	jsonAPI := api.New(api.Config{Service: a.svc, Logins: a.logins, Tokens: auth.NewTokens(a.store, nil), Logger: e.log})
+	pages, err := newPages(e, cfg, a)
+	if err != nil {
+		return err
+	}
 	scfg := server.Config{
 		Listen: cfg.Listen, DB: a.store, Logger: e.log,
 		ReadDirs: []string{cfg.WorkspaceDir}, WriteDirs: []string{cfg.RequestDir},
-		Mount:      jsonAPI.Register,
+		Mount: func(mux *http.ServeMux) {
+			jsonAPI.Register(mux)
+			pages.Register(mux)
+		},
 		Stats:      func(ctx context.Context) (server.Stats, error) { return workflowStats(ctx, a.svc) },
 		Collectors: a.collectors(),
 	}
@@ -40,12 +51,32 @@ func serve(e *env, cfg *config.Server, ready chan<- string) error {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
+		cleaned := make(chan struct{})
+		go func() { defer close(cleaned); pages.RunSessionCleanup(ctx, time.Hour) }()
 		a.runBackground(ctx)
+		<-cleaned
 	}()
 	err = server.Run(e.ctx, scfg, server.Handler(scfg), ready)
 	stop()
 	<-done
 	return err
+}
+
+// newPages builds the web pages; with a users file, its users are offered
+// in the header's "switch user" menu.
+func newPages(e *env, cfg *config.Server, a *app) (*web.Handler, error) {
+	var devUsers []auth.DevUser
+	if cfg.DevUsersFile != "" {
+		var err error
+		if devUsers, err = auth.LoadUsersFile(cfg.DevUsersFile); err != nil {
+			return nil, fmt.Errorf("AIRLOCK_DEV_USERS_FILE (--dev-users-file): %w", err)
+		}
+	}
+	pages, err := web.New(web.Config{Service: a.svc, Logins: a.logins, DevUsers: devUsers, Store: a.store, Logger: e.log})
+	if err != nil {
+		return nil, err
+	}
+	return pages, nil
 }
 
 // workflowStats reads the figures /metrics reports.

@@ -1,0 +1,105 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/airlock-go/airlock/internal/domain"
+)
+
+// pageError is an error page a handler chooses itself: its status and
+// the message shown.
+type pageError struct {
+	Status  int
+	Message string
+}
+
+func (e *pageError) Error() string { return e.Message }
+
+// errorPage builds an error a handler returns to answer with a given
+// status and message.
+func errorPage(status int, message string) error {
+	return &pageError{Status: status, Message: message}
+}
+
+// statusOf maps an error to the status of its page, as the JSON API does
+// (internal/api/errors.go): the kinds of refusal of package domain keep
+// their meaning, and anything else is the server's fault.
+func statusOf(err error) int {
+	var pe *pageError
+	switch {
+	case errors.As(err, &pe):
+		return pe.Status
+	case errors.Is(err, domain.ErrInvalidInput):
+		return http.StatusBadRequest
+	case errors.Is(err, domain.ErrPermissionDenied):
+		return http.StatusForbidden
+	case errors.Is(err, domain.ErrNotFound):
+		return http.StatusNotFound
+	case errors.Is(err, domain.ErrInvalidTransition), errors.Is(err, domain.ErrPolicy):
+		return http.StatusConflict
+	case errors.Is(err, domain.ErrUnavailable):
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}
+
+// errorView is what the error page shows.
+type errorView struct {
+	Status  int
+	Title   string
+	Message string
+}
+
+// errorTitles are the error pages' headings.
+var errorTitles = map[int]string{
+	http.StatusBadRequest:          "That request could not be understood",
+	http.StatusForbidden:           "You do not have permission to do that",
+	http.StatusNotFound:            "Page not found",
+	http.StatusConflict:            "That cannot be done now",
+	http.StatusTooManyRequests:     "Too many attempts",
+	http.StatusServiceUnavailable:  "A service airlock relies on is unavailable",
+	http.StatusInternalServerError: "Something went wrong",
+}
+
+// fail answers with the error page for err. Refusals show their message;
+// anything else is logged and answered with a 500 page that reveals
+// nothing. htmx requests get the page's content only.
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	status := statusOf(err)
+	v := errorView{Status: status, Title: errorTitles[status]}
+	if v.Title == "" {
+		v.Title = http.StatusText(status)
+	}
+	var pe *pageError
+	switch {
+	case errors.As(err, &pe):
+		v.Message = pe.Message
+	case status >= 500 && status != http.StatusServiceUnavailable:
+		h.log.ErrorContext(r.Context(), "page failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		v.Message = "The error has been logged. Please try again, or tell the people who run airlock if it goes on."
+	default:
+		v.Message = domain.Message(err)
+	}
+	var rerr error
+	if isHTMX(r) {
+		rerr = h.renderFragment(w, r, status, "error", "content", v)
+	} else {
+		rerr = h.render(w, r, status, "error", v)
+	}
+	if rerr != nil {
+		h.log.ErrorContext(r.Context(), "rendering the error page failed", "err", rerr)
+		http.Error(w, http.StatusText(status), status)
+	}
+}
+
+// notFound answers paths no page has.
+func (h *Handler) notFound(w http.ResponseWriter, r *http.Request, _ domain.User) error {
+	return errorPage(http.StatusNotFound, "There is no page at "+r.URL.Path+".")
+}
+
+// crossOriginDenied answers a form post from another site (CSRF).
+func (h *Handler) crossOriginDenied(w http.ResponseWriter, r *http.Request) {
+	h.fail(w, r, errorPage(http.StatusForbidden,
+		"The form was sent from another site, so it was refused. Go back to airlock's page and try again."))
+}

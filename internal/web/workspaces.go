@@ -1,0 +1,98 @@
+package web
+
+import (
+	"cmp"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/airlock-go/airlock/internal/domain"
+	"github.com/airlock-go/airlock/internal/service"
+)
+
+// workspacesView is "Workspaces & Requests": the user's role workspaces
+// grouped by project, each with the requests the user made for it.
+type workspacesView struct {
+	Projects []projectGroup
+}
+
+type projectGroup struct {
+	Name       string
+	Orgs       []string
+	Ongoing    bool
+	Workspaces []workspaceItem
+}
+
+type workspaceItem struct {
+	Name     string
+	Archived bool
+	Active   bool            // project ongoing and workspace not archived
+	Current  *domain.Request // the user's request still being worked on, if any
+	Requests []domain.Request
+}
+
+// workspaces lists the user's role workspaces by project: ongoing
+// projects first, then by name; within a project, workspaces that are not
+// archived first, then by name. Each lists the user's own requests for
+// it, newest first.
+func (h *Handler) workspaces(w http.ResponseWriter, r *http.Request, u domain.User) error {
+	reqs, err := h.svc.ListRequests(r.Context(), u, service.RequestFilter{Author: u.Username})
+	if err != nil {
+		return err
+	}
+	return h.render(w, r, http.StatusOK, "workspaces", workspacesView{Projects: groupWorkspaces(u, reqs)})
+}
+
+// groupWorkspaces groups u's role workspaces by project, with their
+// requests from reqs (newest first, as given).
+func groupWorkspaces(u domain.User, reqs []domain.Request) []projectGroup {
+	byWorkspace := map[string][]domain.Request{}
+	for _, rq := range reqs {
+		byWorkspace[rq.Workspace] = append(byWorkspace[rq.Workspace], rq)
+	}
+	byProject := map[string]*projectGroup{}
+	for name, info := range u.Workspaces {
+		pd := info.ProjectDetails
+		g := byProject[pd.Name]
+		if g == nil {
+			g = &projectGroup{Name: pd.Name, Orgs: pd.Orgs, Ongoing: pd.Ongoing}
+			byProject[pd.Name] = g
+		}
+		item := workspaceItem{Name: name, Archived: info.Archived, Active: info.Active(), Requests: byWorkspace[name]}
+		for i := range item.Requests {
+			if !item.Requests[i].Status.IsFinal() {
+				item.Current = &item.Requests[i]
+				break
+			}
+		}
+		g.Workspaces = append(g.Workspaces, item)
+	}
+	var out []projectGroup
+	for _, g := range byProject {
+		slices.SortFunc(g.Workspaces, func(a, b workspaceItem) int {
+			if a.Archived != b.Archived {
+				return boolOrder(!a.Archived, !b.Archived)
+			}
+			return cmp.Or(cmp.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)), cmp.Compare(a.Name, b.Name))
+		})
+		out = append(out, *g)
+	}
+	slices.SortFunc(out, func(a, b projectGroup) int {
+		if a.Ongoing != b.Ongoing {
+			return boolOrder(a.Ongoing, b.Ongoing)
+		}
+		return cmp.Or(cmp.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)), cmp.Compare(a.Name, b.Name))
+	})
+	return out
+}
+
+// boolOrder puts true before false.
+func boolOrder(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return -1
+	}
+	return 1
+}
