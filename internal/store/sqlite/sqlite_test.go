@@ -151,11 +151,10 @@ func TestActiveStatuses(t *testing.T) {
 	}
 }
 
-// TestActiveRequestUsesIndex checks that the one-active-request lookup is
-// answered from the partial index.
-func TestActiveRequestUsesIndex(t *testing.T) {
-	s := openTemp(t).(*Store)
-	rows, err := s.db.QueryContext(t.Context(), `EXPLAIN QUERY PLAN `+activeRequestIDSQL, "ws", "a")
+// queryPlan returns the details of SQLite's plan for a query.
+func queryPlan(t *testing.T, s *Store, query string, args ...any) []string {
+	t.Helper()
+	rows, err := s.db.QueryContext(t.Context(), `EXPLAIN QUERY PLAN `+query, args...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -169,8 +168,26 @@ func TestActiveRequestUsesIndex(t *testing.T) {
 		}
 		plan = append(plan, detail)
 	}
+	return plan
+}
+
+// TestActiveRequestUsesIndex checks that the one-active-request lookup is
+// answered from the partial index.
+func TestActiveRequestUsesIndex(t *testing.T) {
+	plan := queryPlan(t, openTemp(t).(*Store), activeRequestIDSQL, "ws", "a")
 	if !slices.ContainsFunc(plan, func(d string) bool { return strings.Contains(d, "requests_one_active") }) {
 		t.Errorf("query plan does not use requests_one_active: %v", plan)
+	}
+}
+
+// TestClaimUploadWalksTheQueue checks that a claim reads the index of
+// waiting files in order, with no sort: its cost does not grow with the
+// files already uploaded.
+func TestClaimUploadWalksTheQueue(t *testing.T) {
+	plan := queryPlan(t, openTemp(t).(*Store), claimUploadSQL, "w", "t", "t", "t")
+	joined := strings.Join(plan, "; ")
+	if !strings.Contains(joined, "request_files_upload_queue") || strings.Contains(joined, "TEMP B-TREE") {
+		t.Errorf("claim plan: %s", joined)
 	}
 }
 

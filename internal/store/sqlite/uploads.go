@@ -16,12 +16,13 @@ import (
 const claimUploadSQL = `
 		UPDATE request_files SET upload_lease_owner = ?, upload_lease_until = ?
 		WHERE id = (
-			SELECT f.id FROM request_files f JOIN requests r ON r.id = f.request_id
-			WHERE r.status = 'APPROVED' AND f.filetype = 'OUTPUT'
-				AND f.released_at IS NOT NULL AND f.uploaded = 0
+			SELECT f.id FROM request_files f INDEXED BY request_files_upload_queue
+			JOIN requests r ON r.id = f.request_id
+			WHERE f.released_at IS NOT NULL AND f.uploaded = 0
 				AND (f.upload_next_at IS NULL OR f.upload_next_at <= ?)
 				AND (f.upload_lease_until IS NULL OR f.upload_lease_until <= ?)
-			ORDER BY f.upload_next_at IS NOT NULL, f.upload_next_at, f.released_at, f.id
+				AND f.filetype = 'OUTPUT' AND r.status = 'APPROVED'
+			ORDER BY f.upload_next_at, f.id
 			LIMIT 1)
 		RETURNING request_id, relpath`
 

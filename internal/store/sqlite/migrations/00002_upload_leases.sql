@@ -6,7 +6,10 @@
 ALTER TABLE request_files ADD COLUMN upload_next_at TEXT;
 ALTER TABLE request_files ADD COLUMN upload_lease_owner TEXT;
 ALTER TABLE request_files ADD COLUMN upload_lease_until TEXT;
-CREATE INDEX request_files_upload_queue ON request_files (upload_next_at)
+-- The files waiting for upload, in the order they are due (NULL, never
+-- tried, first): a claim reads this index from the front and stops at
+-- the first file free to take, however many files requests hold.
+CREATE INDEX request_files_upload_queue ON request_files (upload_next_at, id)
     WHERE released_at IS NOT NULL AND uploaded = 0;
 
 -- +goose Down
