@@ -30,6 +30,7 @@ func (h *Handler) routes() []route {
 		{"POST /logout/{$}", false, h.logoutSubmit},
 		{"POST /switch-user/{$}", false, h.switchUser},
 		{"GET /workspaces/{$}", false, h.workspaces},
+		{"GET /ui-components/{$}", false, h.uiComponents},
 	}
 }
 

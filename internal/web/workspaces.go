@@ -18,7 +18,7 @@ type workspacesView struct {
 
 type projectGroup struct {
 	Name       string
-	Orgs       []string
+	Orgs       []string // of all its workspaces, sorted
 	Ongoing    bool
 	Workspaces []workspaceItem
 }
@@ -55,9 +55,11 @@ func groupWorkspaces(u domain.User, reqs []domain.Request) []projectGroup {
 		pd := info.ProjectDetails
 		g := byProject[pd.Name]
 		if g == nil {
-			g = &projectGroup{Name: pd.Name, Orgs: pd.Orgs, Ongoing: pd.Ongoing}
+			g = &projectGroup{Name: pd.Name, Ongoing: pd.Ongoing}
 			byProject[pd.Name] = g
 		}
+		g.Orgs = append(g.Orgs, pd.Orgs...)
+		g.Ongoing = g.Ongoing || pd.Ongoing // the same in every workspace, normally
 		item := workspaceItem{Name: name, Archived: info.Archived, Active: info.Active(), Requests: byWorkspace[name]}
 		for i := range item.Requests {
 			if !item.Requests[i].Status.IsFinal() {
@@ -69,6 +71,8 @@ func groupWorkspaces(u domain.User, reqs []domain.Request) []projectGroup {
 	}
 	var out []projectGroup
 	for _, g := range byProject {
+		slices.Sort(g.Orgs)
+		g.Orgs = slices.Compact(g.Orgs)
 		slices.SortFunc(g.Workspaces, func(a, b workspaceItem) int {
 			if a.Archived != b.Archived {
 				return boolOrder(!a.Archived, !b.Archived)
