@@ -49,10 +49,7 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request, _ domain.U
 		}
 		return h.render(w, r, status, "login", loginView{User: user, Next: next, Error: msg})
 	}
-	if err := h.logIn(w, r, u, next); err != nil {
-		return err
-	}
-	return nil
+	return h.logIn(w, r, u, next)
 }
 
 // logIn starts u's session and sends them on to next.

@@ -31,6 +31,7 @@ func (h *Handler) routes() []route {
 		{"POST /switch-user/{$}", false, h.switchUser},
 		{"GET /workspaces/{$}", false, h.workspaces},
 		{"GET /ui-components/{$}", false, h.uiComponents},
+		{"GET /docs/{path...}", true, h.docs},
 	}
 }
 

@@ -46,9 +46,12 @@ func TestAnonymousVisitorsAreSentToLogin(t *testing.T) {
 	if a.StatusCode != http.StatusUnauthorized || !strings.HasPrefix(a.Header.Get("HX-Redirect"), "/login/?next=") {
 		t.Errorf("anonymous htmx GET: %d, HX-Redirect %q", a.StatusCode, a.Header.Get("HX-Redirect"))
 	}
-	// The login page and static files need no login.
+	// The login page, the docs and static files need no login.
 	if a := c.get("/login/"); a.StatusCode != http.StatusOK {
 		t.Errorf("GET /login/: %d", a.StatusCode)
+	}
+	if a := c.get("/docs/how-to/access-airlock/"); a.StatusCode == http.StatusFound {
+		t.Errorf("GET /docs/...: sent to login")
 	}
 	css, _ := h.pages.static.url("style.css")
 	if a := c.get(css); a.StatusCode != http.StatusOK {
