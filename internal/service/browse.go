@@ -121,3 +121,48 @@ func (s *Service) DownloadRequestFile(ctx context.Context, u domain.User, id, re
 	}
 	return fh, *f, nil
 }
+
+// ViewWorkspaceFile opens a file of a workspace for a user who may see the
+// workspace, and audits the view. Workspace files are only ever viewed,
+// never downloaded.
+func (s *Service) ViewWorkspaceFile(ctx context.Context, u domain.User, workspace, relpath string) (File, domain.WorkspaceEntry, error) {
+	if err := u.CheckViewWorkspace(workspace); err != nil {
+		return nil, domain.WorkspaceEntry{}, err
+	}
+	entry, err := s.workspaces.Stat(ctx, workspace, relpath)
+	if err != nil {
+		return nil, domain.WorkspaceEntry{}, wrapStoreErr("service: view", err)
+	}
+	if !entry.Valid || entry.Dir {
+		return nil, domain.WorkspaceEntry{}, domain.Errorf(domain.ErrNotFound, "no file %q in workspace %s", relpath, workspace)
+	}
+	if err := s.RecordWorkspaceFileView(ctx, u, workspace, entry.Relpath); err != nil {
+		return nil, domain.WorkspaceEntry{}, err
+	}
+	f, err := s.workspaces.OpenFile(ctx, workspace, entry.Relpath)
+	if err != nil {
+		return nil, domain.WorkspaceEntry{}, wrapStoreErr("service: view", err)
+	}
+	return f, entry, nil
+}
+
+// ViewRequestFile opens the stored copy of a request file for anyone who
+// may see the request, and audits the view.
+func (s *Service) ViewRequestFile(ctx context.Context, u domain.User, id, relpath string) (*os.File, domain.RequestFile, error) {
+	r, err := s.GetRequest(ctx, u, id)
+	if err != nil {
+		return nil, domain.RequestFile{}, err
+	}
+	f, ok := r.File(relpath)
+	if !ok {
+		return nil, domain.RequestFile{}, domain.Errorf(domain.ErrNotFound, "file %s is not on this request", relpath)
+	}
+	if err := s.RecordRequestFileView(ctx, u, id, relpath, false); err != nil {
+		return nil, domain.RequestFile{}, err
+	}
+	fh, err := s.blobs.Open(r.Workspace, f.FileID)
+	if err != nil {
+		return nil, domain.RequestFile{}, fmt.Errorf("service: open copy of %s: %w", relpath, err)
+	}
+	return fh, *f, nil
+}

@@ -120,3 +120,36 @@ func mustFile(t *testing.T, r *workspace.Reader, p string) domain.WorkspaceFile 
 	}
 	return f
 }
+
+func TestViewingFilesIsAudited(t *testing.T) {
+	e, _, _, _ := diskEnv(t)
+	f, entry, err := e.Svc.ViewWorkspaceFile(e.Ctx, e.Copilot, testkit.Workspace, "output/a.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(f)
+	f.Close()
+	if string(b) != "region,n\nNorth,10\n" || entry.Size != 18 {
+		t.Errorf("viewed %q %+v", b, entry)
+	}
+	for _, p := range []string{"output/highly_sensitive/patients.csv", "output", "../x.csv"} {
+		if _, _, err := e.Svc.ViewWorkspaceFile(e.Ctx, e.Author, testkit.Workspace, p); err == nil {
+			t.Errorf("viewed %s", p)
+		}
+	}
+	if _, _, err := e.Svc.ViewWorkspaceFile(e.Ctx, e.Outsider, testkit.Workspace, "output/a.csv"); !errors.Is(err, domain.ErrPermissionDenied) {
+		t.Errorf("outsider viewed a file: %v", err)
+	}
+	r := e.R(e.Svc.AddFiles(e.Ctx, e.Author, testkit.Workspace, "g", outputs("output/a.csv")))
+	fh, rf, err := e.Svc.ViewRequestFile(e.Ctx, e.Author, r.ID, "output/a.csv")
+	if err != nil || rf.Relpath != "output/a.csv" {
+		t.Fatalf("author views own request file: %v", err)
+	}
+	fh.Close()
+	views, err := e.Svc.AuditLog(e.Ctx, service.AuditFilter{Workspace: testkit.Workspace, ExcludeTypes: []domain.EventType{
+		domain.EventRequestCreate, domain.EventRequestFileAdd}})
+	e.OK(err)
+	if len(views) != 2 || views[0].Type != domain.EventRequestFileView || views[1].Type != domain.EventWorkspaceFileView {
+		t.Errorf("audit %+v", views)
+	}
+}

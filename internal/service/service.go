@@ -30,7 +30,7 @@ type Workspaces interface {
 	// malformed path one wrapping domain.ErrInvalidInput.
 	File(ctx context.Context, workspace, relpath string) (domain.WorkspaceFile, error)
 	// OpenFile opens a file of the valid tree for reading.
-	OpenFile(ctx context.Context, workspace, relpath string) (io.ReadCloser, error)
+	OpenFile(ctx context.Context, workspace, relpath string) (File, error)
 	// Workspaces lists the workspaces that can be browsed, by name.
 	Workspaces(ctx context.Context) ([]string, error)
 	// Stat returns the file or folder at relpath ("" is the root), Valid
@@ -39,6 +39,15 @@ type Workspaces interface {
 	// List returns the entries of a folder of the valid tree; outputs of
 	// out-of-date actions only when showOutOfDate.
 	List(ctx context.Context, workspace, dir string, showOutOfDate bool) ([]domain.WorkspaceEntry, error)
+}
+
+// File is an open file a viewer can read anywhere in. It is an alias of
+// an unnamed interface, so that readers (which do not import this package)
+// can return it.
+type File = interface {
+	io.Reader
+	io.ReaderAt
+	io.Closer
 }
 
 // Blobs keeps the request copies of workspace files, by content.

@@ -21,6 +21,7 @@ import (
 
 	"github.com/airlock-go/airlock/internal/blobstore"
 	"github.com/airlock-go/airlock/internal/domain"
+	"github.com/airlock-go/airlock/internal/service"
 )
 
 // Files is an in-memory set of workspaces whose files a test writes, and
@@ -107,15 +108,19 @@ func (f *Files) File(_ context.Context, workspace, relpath string) (domain.Works
 }
 
 // OpenFile implements service.Workspaces.
-func (f *Files) OpenFile(_ context.Context, workspace, relpath string) (io.ReadCloser, error) {
+func (f *Files) OpenFile(_ context.Context, workspace, relpath string) (service.File, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	fl, ok := f.files[workspace][relpath]
 	if !ok {
 		return nil, domain.Errorf(domain.ErrNotFound, "no file %s in workspace %s", relpath, workspace)
 	}
-	return io.NopCloser(bytes.NewReader(fl.content)), nil
+	return nopCloser{bytes.NewReader(fl.content)}, nil
 }
+
+type nopCloser struct{ *bytes.Reader }
+
+func (nopCloser) Close() error { return nil }
 
 // Put implements service.Blobs.
 func (f *Files) Put(_ context.Context, workspace string, src io.Reader, want string) (string, int64, error) {

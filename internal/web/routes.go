@@ -22,6 +22,17 @@ type route struct {
 // routes lists every page. Patterns end in {$} (or a {path...} wildcard)
 // so that a page never answers for paths below it by accident.
 func (h *Handler) routes() []route {
+	var all []route
+	all = append(all, h.baseRoutes()...)
+	all = append(all, h.workspaceRoutes()...)
+	all = append(all, h.requestRoutes()...)
+	all = append(all, h.reviewRoutes()...)
+	return all
+}
+
+// baseRoutes are the pages of the foundation: login, the workspaces
+// index, the component gallery and the user guide.
+func (h *Handler) baseRoutes() []route {
 	return []route{
 		{"GET /{$}", false, h.home},
 		{"GET /login/{$}", true, h.loginForm},

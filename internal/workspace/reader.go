@@ -336,8 +336,12 @@ func (r *Reader) Open(ctx context.Context, workspace, relpath string) (*os.File,
 }
 
 // OpenFile implements the service's workspace reader: it opens a file of
-// the valid tree.
-func (r *Reader) OpenFile(ctx context.Context, workspace, relpath string) (io.ReadCloser, error) {
+// the valid tree, for reading from anywhere in it.
+func (r *Reader) OpenFile(ctx context.Context, workspace, relpath string) (interface {
+	io.Reader
+	io.ReaderAt
+	io.Closer
+}, error) {
 	f, _, err := r.Open(ctx, workspace, relpath)
 	if err != nil {
 		return nil, err

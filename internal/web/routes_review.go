@@ -1,0 +1,6 @@
+package web
+
+// reviewRoutes are the review pages.
+func (h *Handler) reviewRoutes() []route {
+	return nil
+}
