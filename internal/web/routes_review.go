@@ -2,5 +2,7 @@ package web
 
 // reviewRoutes are the review pages.
 func (h *Handler) reviewRoutes() []route {
-	return nil
+	return []route{
+		{"GET /requests/output_checker", false, h.reviews},
+	}
 }
