@@ -58,10 +58,14 @@ func TestRequestPagesRender(t *testing.T) {
 	if a.StatusCode != http.StatusOK || !strings.HasPrefix(a.Header.Get("Content-Disposition"), "attachment") {
 		t.Errorf("download: %d %q", a.StatusCode, a.Header.Get("Content-Disposition"))
 	}
+	c = h.client(srv) // (clients of one server share their http.Client: log in again)
+	c.login(h.Author.Username)
 	if a := c.get("/requests/content/" + r.ID + "/g/out/a.csv?download"); a.StatusCode != http.StatusForbidden {
-		t.Errorf("author download: %d", a.StatusCode)
+		t.Errorf("author download: %d %v %.300s", a.StatusCode, a.Header, a.body)
 	}
 	// Upload progress is a redirect unless APPROVED.
+	cc = h.client(srv)
+	cc.login(h.C1.Username)
 	if a := cc.get("/requests/"+r.ID+"/uploaded-files-count", "HX-Request", "true"); a.Header.Get("HX-Redirect") != base {
 		t.Errorf("uploaded count while submitted: %d %q", a.StatusCode, a.Header.Get("HX-Redirect"))
 	}
