@@ -133,3 +133,13 @@
   document.addEventListener("DOMContentLoaded", function () { syncAllMasters(); });
   document.addEventListener("htmx:afterSwap", function (ev) { syncAllMasters(ev.target); });
 })();
+
+// Workspace pages: a <dialog data-open-on-load> that htmx swaps in (the
+// folder page's multi-select answer) opens as a modal.
+document.addEventListener("htmx:afterSwap", function (ev) {
+  var t = ev.target;
+  if (!(t instanceof Element)) return;
+  t.querySelectorAll("dialog[data-open-on-load]").forEach(function (d) {
+    if (!d.open && typeof d.showModal === "function") d.showModal();
+  });
+});
