@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# pages.sh: requests per second of airlock's request overview page under
+# load, against a hello-world handler measured in the same run (see
+# bench/pages/main.go for what is measured).
+#
+# Usage (from anywhere in the repository):
+#
+#   bench/pages.sh [CONNECTIONS] [DURATION]
+#
+#   CONNECTIONS  concurrent connections (default 64)
+#   DURATION     how long each server is loaded, a Go duration (default 20s)
+#   FILES        output files of the benchmark's request (default 5)
+#
+# It prints the requests/s, errors and latency percentiles of both and
+# the ratio airlock/hello (goal: at least 0.25).
+set -euo pipefail
+
+conns=${1:-64}
+dur=${2:-20s}
+files=${FILES:-5}
+repo=$(cd "$(dirname "$0")/.." && pwd)
+work=$(mktemp -d "${TMPDIR:-/tmp}/pages.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+(cd "$repo" && go build -o "$work/pages" ./bench/pages)
+"$work/pages" -c "$conns" -d "$dur" -files "$files"
