@@ -35,6 +35,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
@@ -51,6 +52,9 @@ import (
 	"github.com/airlock-go/airlock/internal/workspace"
 )
 
+// cpuProfile, if set, is where the CPU profile of the airlock load goes.
+var cpuProfile string
+
 const (
 	wsName   = "bench"
 	group    = "tables"
@@ -64,6 +68,7 @@ func main() {
 	conns := flag.Int("c", 64, "concurrent connections")
 	dur := flag.Duration("d", 20*time.Second, "how long to load each server")
 	files := flag.Int("files", 5, "output files of the request")
+	flag.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the airlock load to this file")
 	flag.Parse()
 	if *conns <= 0 || *dur <= 0 || *files <= 0 {
 		fmt.Fprintln(os.Stderr, "-c, -d and -files must be positive")
@@ -130,7 +135,20 @@ func run(conns int, dur time.Duration, nfiles int) error {
 
 	h := load("http://"+hello.Addr+"/", "", conns, dur)
 	h.print("hello world")
+	if cpuProfile != "" {
+		f, err := os.Create(cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+	}
 	a := load(base+page, cookie, conns, dur)
+	if cpuProfile != "" {
+		pprof.StopCPUProfile()
+	}
 	a.print("airlock " + page)
 	ratio := a.rps() / h.rps()
 	verdict := "meets"
