@@ -59,4 +59,6 @@ func TestBrowserDocs(t *testing.T) {
 	if got := b.text(`.docs-menu a[aria-current="page"]`); !strings.Contains(got, "output checkers") {
 		t.Errorf("current menu item %q", got)
 	}
+	b.open("/docs/operators")
+	b.screenshot("docs-operators")
 }
