@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"net/http"
 	"net/url"
 	"slices"
@@ -185,8 +186,8 @@ func (h *Handler) requestOverview(w http.ResponseWriter, r *http.Request, u doma
 // those of group when group is set.
 func reqEventRows(events []domain.Event, group string) []reqEventRow {
 	var out []reqEventRow
-	for i := len(events) - 1; i >= 0; i-- {
-		e := events[i]
+	slices.SortStableFunc(events, func(a, b domain.Event) int { return cmp.Or(b.CreatedAt.Compare(a.CreatedAt), cmp.Compare(b.ID, a.ID)) })
+	for _, e := range events {
 		if e.Type.ReadOnly() || e.Hidden {
 			continue
 		}
