@@ -101,22 +101,22 @@ type reqDirView struct {
 }
 
 type reqFileView struct {
-	F                *domain.RequestFile
-	Group            string
-	Decision         domain.Decision
-	DecisionLabel    string
-	IsOutput         bool
-	ContentURL       string
-	DownloadURL      string
-	CanDownload      bool
-	Votes            []requestAction // Approve, Request changes
-	VoteShown        bool
-	Withdraw         requestAction
-	ShowWithdraw     bool
-	Properties       requestAction
-	PropertiesURL    string
-	GroupNames       []string
-	FileTypes        []domain.FileType
+	F             *domain.RequestFile
+	Group         string
+	Decision      domain.Decision
+	DecisionLabel string
+	IsOutput      bool
+	ContentURL    string
+	DownloadURL   string
+	CanDownload   bool
+	Votes         []requestAction // Approve, Request changes
+	VoteShown     bool
+	Withdraw      requestAction
+	ShowWithdraw  bool
+	Properties    requestAction
+	PropertiesURL string
+	GroupNames    []string
+	FileTypes     []domain.FileType
 }
 
 func reqReason(err error) string {
