@@ -63,6 +63,7 @@ func TestBrowserWorkspaceOutOfDateOnDisk(t *testing.T) {
 		t.Errorf("banner %q", s)
 	}
 	b.screenshot("workspace-disk-ood-file")
+	b.screenshotViewport("workspace-disk-ood-file-viewport")
 	b.clickToLoad("#toggle-ood")
 	if n := eval[int](b, `document.querySelectorAll(".browser-tree a[href='/workspaces/view/ws/output/old.csv']").length`); n != 0 {
 		t.Errorf("hidden again, but still in the tree")
