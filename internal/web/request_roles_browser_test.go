@@ -1,0 +1,130 @@
+package web
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/airlock-go/airlock/internal/domain"
+	"github.com/airlock-go/airlock/internal/service"
+	"github.com/airlock-go/airlock/internal/testkit"
+)
+
+// buttons lists the request's action buttons: "label" when enabled,
+// "label (disabled: reason)" when not.
+func (b *browser) buttons() []string {
+	b.t.Helper()
+	return eval[[]string](b, `Array.from(document.querySelectorAll(".req-actions button")).map(function (x) {
+		if (!x.disabled) return x.textContent.trim();
+		var r = x.closest(".disabled-action").querySelector(".disabled-reason");
+		return x.textContent.trim() + " (disabled: " + r.textContent.trim() + ")";
+	})`)
+}
+
+// TestBrowserRequestButtons checks which buttons each role sees, enabled
+// or disabled with the reason, on a PENDING and a SUBMITTED request.
+func TestBrowserRequestButtons(t *testing.T) {
+	h := newHarness(t)
+	mine := h.Pending(h.CheckerAuthor, "out/x.csv")
+	h.Files.Write(testkit.Workspace, "out/dir/one.csv", "a\n1\n")
+	h.Files.Write(testkit.Workspace, "out/dir/two.csv", "a\n2\n")
+	_ = mine
+	r := h.Submitted(h.Author)
+	base := "/requests/view/" + r.ID + "/"
+
+	check := func(b *browser, want []string) {
+		t.Helper()
+		got := b.buttons()
+		if len(got) != len(want) {
+			t.Errorf("buttons: got %q, want %q", got, want)
+			return
+		}
+		for i := range want {
+			if !strings.HasPrefix(got[i], want[i]) {
+				t.Errorf("button %d: got %q, want %q…", i, got[i], want[i])
+			}
+		}
+	}
+
+	author := newBrowser(t, h)
+	author.login("author")
+	author.open(base)
+	check(author, []string{"Withdraw this request", "Submit for review (disabled: "})
+	author.screenshot("request-buttons-author-submitted")
+	author.open(base + "g/")
+	if n := eval[int](author, `document.querySelectorAll("#req-context").length`); n != 0 {
+		t.Errorf("author can edit context while submitted")
+	}
+	author.screenshot("request-group-author-submitted")
+	f := r.OutputFiles()[0]
+	author.open(base + "g/" + f.Relpath)
+	author.screenshot("request-file-author-submitted")
+	if n := eval[int](author, `document.querySelectorAll("a[download]").length`); n != 0 {
+		t.Errorf("the author is offered a download")
+	}
+	if !strings.Contains(author.text(".browser-content-header"), "Withdraw from request") {
+		t.Errorf("no withdraw button for the author")
+	}
+
+	c1 := newBrowser(t, h)
+	c1.login("c1")
+	c1.open(base)
+	check(c1, []string{"Submit review (disabled: ", "Reject request (disabled: ", "Return request", "Release files (disabled: "})
+	c1.open(base + "g/" + f.Relpath)
+	if n := eval[int](c1, `document.querySelectorAll("a[download]").length`); n != 1 {
+		t.Errorf("checker has %d download links", n)
+	}
+	if n := eval[int](c1, `document.querySelectorAll("iframe.content-frame[sandbox='']").length`); n != 1 {
+		t.Errorf("no sandboxed iframe without scripts")
+	}
+	c1.screenshot("request-file-checker-submitted")
+
+	// The checker-author: author buttons on their own request, reviewer
+	// buttons on others'.
+	ca := newBrowser(t, h)
+	ca.login("checkerauthor")
+	ca.open("/requests/view/" + mine.ID + "/")
+	check(ca, []string{"Withdraw this request", "Submit for review"})
+	ca.click(`[data-dialog-open="submit-dialog"]`)
+	if got := eval[bool](ca, `document.getElementById("submit-dialog").open`); !got {
+		t.Errorf("submit dialog did not open")
+	}
+	ca.open(base)
+	check(ca, []string{"Submit review (disabled: ", "Reject request (disabled: ", "Return request", "Release files (disabled: "})
+	ca.screenshot("request-buttons-checkerauthor")
+	// Folder page with multi-select withdraw.
+	h.R(h.Svc.AddFiles(h.Ctx, h.CheckerAuthor, testkit.Workspace, "g", addFiles("out/dir/one.csv", "out/dir/two.csv")))
+	ca.open("/requests/view/" + mine.ID + "/g/out/dir/")
+	ca.screenshot("request-folder-author")
+	ca.click(`input[data-select-all="selected"]`)
+	ca.post(`form[action^="/requests/multiselect/"] button[type="submit"]`)
+	got := h.Get(mine.ID)
+	for _, p := range []string{"out/dir/one.csv", "out/dir/two.csv"} {
+		if f, ok := got.File(p); ok && f.FileType != domain.FileWithdrawn { // (PENDING: removed)
+			t.Errorf("%s not withdrawn", p)
+		}
+	}
+
+	// A copilot sees the request but has no buttons.
+	cp := newBrowser(t, h)
+	cp.login("copilot")
+	cp.open(base)
+	check(cp, nil)
+	cp.screenshot("request-buttons-copilot")
+	cp.open("/requests/workspace/" + testkit.Workspace)
+	cp.screenshot("request-workspace-list")
+	if n := eval[int](cp, `document.querySelectorAll("tbody tr").length`); n != 2 {
+		t.Errorf("workspace requests: %d rows", n)
+	}
+	cp.open("/requests/workspace/" + testkit.Workspace + "?status=SUBMITTED")
+	if n := eval[int](cp, `document.querySelectorAll("tbody tr").length`); n != 1 {
+		t.Errorf("filtered workspace requests: %d rows", n)
+	}
+}
+
+func addFiles(paths ...string) []service.AddFile {
+	var out []service.AddFile
+	for _, p := range paths {
+		out = append(out, service.AddFile{Path: p, FileType: domain.FileOutput})
+	}
+	return out
+}
