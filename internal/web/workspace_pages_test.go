@@ -192,3 +192,30 @@ func TestWorkspaceToggleOutOfDate(t *testing.T) {
 		t.Errorf("toggle to elsewhere: %q", a.Header.Get("Location"))
 	}
 }
+
+func TestWorkspaceFileButtonStates(t *testing.T) {
+	h := newHarness(t)
+	wsFiles(h)
+	// A released file: enabled, supporting only.
+	releaseRequest(h, h.Author, addRequest(h, h.Author, "ws", "output/released.csv"))
+	srv := h.server()
+	c := h.client(srv)
+	c.login("author")
+	a := c.get("/workspaces/view/ws/output/released.csv")
+	if !strings.Contains(a.body, `id="workspace-file-action"`) || !strings.Contains(a.body, "only as a supporting file") ||
+		!strings.Contains(a.body, `name="filetype_0" value="SUPPORTING"`) {
+		t.Errorf("released file page\n%s", a.body)
+	}
+	// A request under review: disabled with the reason.
+	h.Files.Write("ws", "output/new.csv", "region,count\nEast,30\n")
+	r := h.R(h.Svc.AddFiles(h.Ctx, h.Author, "ws", "tables", []service.AddFile{{Path: "output/new.csv", FileType: domain.FileOutput}}))
+	for _, g := range r.Groups {
+		_, _, err := h.Svc.EditGroup(h.Ctx, h.Author, r.ID, g.Name, "Counts", "Rounded")
+		h.OK(err)
+	}
+	h.R(h.Svc.Submit(h.Ctx, h.Author, r.ID))
+	a = c.get("/workspaces/view/ws/output/summary.csv")
+	if !strings.Contains(a.body, "disabled-reason") || !strings.Contains(a.body, "cannot be changed until it is returned") {
+		t.Errorf("under review file page\n%s", a.body)
+	}
+}
