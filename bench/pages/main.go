@@ -16,7 +16,7 @@
 // the output says so. Load generator and servers share the machine's
 // CPUs, alike for both.
 //
-//	go run ./bench/pages [-c 64] [-d 20s] [-files 5]
+//	go run ./bench/pages [-c 64] [-d 20s] [-files 5] [-page /workspaces/] [-cpuprofile F]
 package main
 
 import (
@@ -55,6 +55,9 @@ import (
 // cpuProfile, if set, is where the CPU profile of the airlock load goes.
 var cpuProfile string
 
+// pagePath, if set, is the page loaded instead of the request overview.
+var pagePath string
+
 const (
 	wsName   = "bench"
 	group    = "tables"
@@ -69,6 +72,7 @@ func main() {
 	dur := flag.Duration("d", 20*time.Second, "how long to load each server")
 	files := flag.Int("files", 5, "output files of the request")
 	flag.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the airlock load to this file")
+	flag.StringVar(&pagePath, "page", "", "load this page instead of the request overview (a path such as /workspaces/)")
 	flag.Parse()
 	if *conns <= 0 || *dur <= 0 || *files <= 0 {
 		fmt.Fprintln(os.Stderr, "-c, -d and -files must be positive")
@@ -115,12 +119,15 @@ func run(conns int, dur time.Duration, nfiles int) error {
 		return err
 	}
 	page := "/requests/view/" + id + "/"
+	if pagePath != "" {
+		page = pagePath
+	}
 	status, size, err := probe(base+page, cookie)
 	if err != nil {
 		return err
 	}
 	note := ""
-	if status == http.StatusNotFound {
+	if status == http.StatusNotFound && pagePath == "" {
 		note = " (the request overview " + page + " is not served yet: loading /workspaces/ instead)"
 		page = "/workspaces/"
 		if status, size, err = probe(base+page, cookie); err != nil {
