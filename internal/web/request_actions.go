@@ -106,12 +106,12 @@ func (h *Handler) postMultiselect(w http.ResponseWriter, r *http.Request, u doma
 	}
 	id := r.PathValue("id")
 	paths := r.PostForm["selected"]
-	switch r.PostFormValue("reqAction") {
+	switch r.PostFormValue("action") {
 	case "update_files":
 		return h.postChangeProperties(w, r, u)
 	case "withdraw_files":
 	default:
-		return errorPage(http.StatusBadRequest, "Unknown reqAction.")
+		return errorPage(http.StatusBadRequest, "Unknown action.")
 	}
 	if len(paths) == 0 {
 		return h.reqDone(w, r, id, "", "", domain.Errorf(domain.ErrInvalidInput, "select at least one file"))

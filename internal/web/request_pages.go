@@ -54,7 +54,7 @@ type reqGroupSummary struct {
 	Incomplete bool
 }
 
-// requestAction is a request button: enabled, or disabled with the reqReason.
+// requestAction is a request button: enabled, or disabled with the reason.
 type requestAction struct {
 	Label, URL, Reason, Confirm, Dialog, Class string
 	Enabled                                    bool
@@ -235,7 +235,7 @@ func (h *Handler) loadRequestView(r *http.Request, u domain.User, id string) (*r
 }
 
 // reqActions are the request's buttons for u: each shown when u's
-// role could ever use it, disabled with the reqReason when it cannot now.
+// role could ever use it, disabled with the reason when it cannot now.
 func reqActions(rq *domain.Request, u domain.User) []requestAction {
 	id := url.PathEscape(rq.ID)
 	var out []requestAction
