@@ -44,8 +44,7 @@ type reqTreeGroup struct {
 type reqTreeFile struct {
 	Relpath, URL string
 	Current      bool
-	Type         string
-	Decision     domain.Decision
+	Class        string // tree node classes of spec §6.2
 }
 
 type reqGroupSummary struct {
@@ -221,8 +220,18 @@ func (h *Handler) loadRequestView(r *http.Request, u domain.User, id string) (*r
 	for _, g := range rq.Groups {
 		tg := reqTreeGroup{Name: g.Name, URL: reqGroupURL(rq.ID, g.Name)}
 		for _, f := range rq.GroupFiles(g.Name) {
-			tg.Files = append(tg.Files, reqTreeFile{Relpath: f.Relpath, URL: reqFileURL(rq.ID, g.Name, f.Relpath),
-				Type: string(f.FileType), Decision: rq.DecisionFor(f, u)})
+			class := strings.ToLower(string(f.FileType))
+			if f.FileType == domain.FileOutput {
+				class += " request_" + strings.ToLower(string(rq.DecisionFor(f, u)))
+				if v.Reviewer {
+					vote := "incomplete" // not voted
+					if rv, ok := f.Reviews[u.Username]; ok {
+						vote = strings.ToLower(string(rv.Vote))
+					}
+					class += " user_" + vote
+				}
+			}
+			tg.Files = append(tg.Files, reqTreeFile{Relpath: f.Relpath, URL: reqFileURL(rq.ID, g.Name, f.Relpath), Class: class})
 		}
 		if len(tg.Files) == 0 && rq.IsEmpty(g.Name) && !v.IsAuthor {
 			continue
