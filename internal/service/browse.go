@@ -101,6 +101,18 @@ func (s *Service) BrowseWorkspace(ctx context.Context, u domain.User, workspace,
 // output checker who is not the request's author, and audits the
 // download.
 func (s *Service) DownloadRequestFile(ctx context.Context, u domain.User, id, relpath string) (*os.File, domain.RequestFile, error) {
+	return s.openRequestFile(ctx, u, id, relpath, true)
+}
+
+// ViewRequestFile opens the stored copy of a request file for anyone who
+// may see the request, and audits the view.
+func (s *Service) ViewRequestFile(ctx context.Context, u domain.User, id, relpath string) (*os.File, domain.RequestFile, error) {
+	return s.openRequestFile(ctx, u, id, relpath, false)
+}
+
+// openRequestFile audits a view or download of a request file (refused
+// when the user may not) and opens its stored copy.
+func (s *Service) openRequestFile(ctx context.Context, u domain.User, id, relpath string, download bool) (*os.File, domain.RequestFile, error) {
 	r, err := s.GetRequest(ctx, u, id)
 	if err != nil {
 		return nil, domain.RequestFile{}, err
@@ -109,7 +121,7 @@ func (s *Service) DownloadRequestFile(ctx context.Context, u domain.User, id, re
 	if !ok {
 		return nil, domain.RequestFile{}, domain.Errorf(domain.ErrNotFound, "file %s is not on this request", relpath)
 	}
-	if err := s.RecordRequestFileView(ctx, u, id, relpath, true); err != nil {
+	if err := s.RecordRequestFileView(ctx, u, id, relpath, download); err != nil {
 		return nil, domain.RequestFile{}, err
 	}
 	fh, err := s.blobs.Open(r.Workspace, f.FileID)
@@ -146,23 +158,3 @@ func (s *Service) ViewWorkspaceFile(ctx context.Context, u domain.User, workspac
 	return f, entry, nil
 }
 
-// ViewRequestFile opens the stored copy of a request file for anyone who
-// may see the request, and audits the view.
-func (s *Service) ViewRequestFile(ctx context.Context, u domain.User, id, relpath string) (*os.File, domain.RequestFile, error) {
-	r, err := s.GetRequest(ctx, u, id)
-	if err != nil {
-		return nil, domain.RequestFile{}, err
-	}
-	f, ok := r.File(relpath)
-	if !ok {
-		return nil, domain.RequestFile{}, domain.Errorf(domain.ErrNotFound, "file %s is not on this request", relpath)
-	}
-	if err := s.RecordRequestFileView(ctx, u, id, relpath, false); err != nil {
-		return nil, domain.RequestFile{}, err
-	}
-	fh, err := s.blobs.Open(r.Workspace, f.FileID)
-	if err != nil {
-		return nil, domain.RequestFile{}, fmt.Errorf("service: open copy of %s: %w", relpath, err)
-	}
-	return fh, *f, nil
-}
