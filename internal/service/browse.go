@@ -157,4 +157,3 @@ func (s *Service) ViewWorkspaceFile(ctx context.Context, u domain.User, workspac
 	}
 	return f, entry, nil
 }
-
