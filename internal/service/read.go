@@ -90,7 +90,16 @@ func (s *Service) RequestEvents(ctx context.Context, u domain.User, id string) (
 	if err != nil {
 		return nil, err
 	}
-	events, err := s.store.Events(ctx, store.EventFilter{Request: id})
+	return s.VisibleEvents(ctx, u, r)
+}
+
+// VisibleEvents returns the audit events of a request already loaded for
+// the user (by GetRequest) that the user may see, newest first.
+func (s *Service) VisibleEvents(ctx context.Context, u domain.User, r *domain.Request) ([]domain.Event, error) {
+	if err := r.CheckView(u); err != nil {
+		return nil, err
+	}
+	events, err := s.store.Events(ctx, store.EventFilter{Request: r.ID})
 	if err != nil {
 		return nil, fmt.Errorf("service: request events: %w", err)
 	}

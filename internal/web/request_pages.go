@@ -173,7 +173,7 @@ func (h *Handler) requestOverview(w http.ResponseWriter, r *http.Request, u doma
 		v.Groups = append(v.Groups, reqGroupSummary{Name: g.Name, URL: reqGroupURL(rq.ID, g.Name),
 			Files: len(rq.GroupFiles(g.Name)), Incomplete: rq.IsIncomplete(g.Name)})
 	}
-	events, err := h.svc.RequestEvents(r.Context(), u, rq.ID)
+	events, err := h.svc.VisibleEvents(r.Context(), u, rq)
 	if err != nil {
 		return err
 	}
@@ -451,7 +451,7 @@ func (h *Handler) requestGroupPage(w http.ResponseWriter, r *http.Request, u dom
 		gv.ResetVotes = reqAction("Reset votes", "/requests/reset-votes/"+id+"/"+gs, cur)
 		gv.ResetVotes.Confirm = "Reset all your votes on the files of " + g.Name + "?"
 	}
-	events, err := h.svc.RequestEvents(r.Context(), u, rq.ID)
+	events, err := h.svc.VisibleEvents(r.Context(), u, rq)
 	if err != nil {
 		return err
 	}

@@ -100,6 +100,9 @@ func dsn(path string) string {
 	return path + "?" + q.Encode()
 }
 
+// maxConns bounds the connections to the database file.
+const maxConns = 32
+
 func openDB(ctx context.Context, path string) (*sql.DB, error) {
 	if path == "" {
 		return nil, errors.New("sqlite: open: no database path")
@@ -112,9 +115,11 @@ func openDB(ctx context.Context, path string) (*sql.DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	// Readers run concurrently under WAL; keep a few connections warm so
-	// that the pragmas are not re-run on every request.
-	db.SetMaxIdleConns(8)
+	// Readers run concurrently under WAL. The pool is bounded and every
+	// connection kept, so that connections (with their pragmas and their
+	// prepared statements) are made once, not per request under load.
+	db.SetMaxOpenConns(maxConns)
+	db.SetMaxIdleConns(maxConns)
 	if err := pingFirst(ctx, db); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
