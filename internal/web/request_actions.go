@@ -190,7 +190,7 @@ func (h *Handler) postStatus(w http.ResponseWriter, r *http.Request, u domain.Us
 		msg = "Request has been returned to the researcher"
 	case "release":
 		_, err = h.svc.Release(ctx, u, id)
-		msg = "Files have been released and will be uploaded to jobs.opensafely.org"
+		msg = "Files have been released and will be uploaded"
 	default:
 		return errorPage(http.StatusNotFound, "There is no page at "+r.URL.Path+".")
 	}
