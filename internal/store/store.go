@@ -11,6 +11,12 @@ import (
 	"github.com/airlock-go/airlock/internal/domain"
 )
 
+// Stamp identifies one state of a request; see Store.RequestStamp.
+type Stamp struct {
+	Version   int64
+	LastEvent int64
+}
+
 var (
 	// ErrNotFound: no such row.
 	ErrNotFound = errors.New("store: not found")
@@ -25,6 +31,11 @@ type Store interface {
 	// GetRequest loads a request with its groups, files, votes, submitted
 	// reviews and comments. ErrNotFound if there is none.
 	GetRequest(ctx context.Context, id string) (*domain.Request, error)
+	// RequestStamp says cheaply whether a request changed: its version and
+	// the id of its newest audit event. Every change to a request, upload
+	// bookkeeping included, increases one of them. ErrNotFound if there is
+	// no such request.
+	RequestStamp(ctx context.Context, id string) (Stamp, error)
 	// GetRequestFile loads a request's header (as ListRequests gives it)
 	// and one of its files (without votes). ErrNotFound if either is
 	// missing.
@@ -138,7 +149,9 @@ type Tx interface {
 	// it. ErrNotFound when the file is not released or already uploaded.
 	SetFileUploaded(ctx context.Context, id, relpath string, at time.Time) error
 	// RecordUploadAttempt counts an upload attempt of a released file made
-	// at at, and says when the next may be made if this one fails.
+	// at at, and says when the next may be made if this one fails. Like
+	// SetFileUploaded, it increases the request's version (without a guard:
+	// uploads of a request's files run side by side).
 	// ErrNotFound when the file is not released or already uploaded.
 	RecordUploadAttempt(ctx context.Context, id, relpath string, at, next time.Time) error
 

@@ -49,6 +49,23 @@ func scanRequest(sc interface{ Scan(...any) error }) (domain.Request, error) {
 
 const getRequestSQL = `SELECT ` + requestColumns + ` FROM requests r WHERE r.id = ?`
 
+const requestStampSQL = `
+		SELECT version, COALESCE((SELECT MAX(id) FROM audit_log WHERE request = requests.id), 0)
+		FROM requests WHERE id = ?`
+
+// RequestStamp returns the request's version and newest audit event id.
+func (s *Store) RequestStamp(ctx context.Context, id string) (store.Stamp, error) {
+	var st store.Stamp
+	err := s.st.requestStamp.QueryRowContext(ctx, id).Scan(&st.Version, &st.LastEvent)
+	if errors.Is(err, sql.ErrNoRows) {
+		return st, store.ErrNotFound
+	}
+	if err != nil {
+		return st, fmt.Errorf("sqlite: stamp of request %s: %w", id, err)
+	}
+	return st, nil
+}
+
 // GetRequest loads a request with everything on it, from one snapshot.
 func (s *Store) GetRequest(ctx context.Context, id string) (*domain.Request, error) {
 	var r domain.Request

@@ -20,10 +20,10 @@ type statements struct {
 	getRequest, requestSubmittedReviews, requestGroups, requestFiles, requestFileReviews,
 	requestComments *sql.Stmt
 	// Other reads.
-	activeRequestID, releasedFileIDs, fileIDs, auditHead, allEvents, requestFile *sql.Stmt
+	requestStamp, activeRequestID, releasedFileIDs, fileIDs, auditHead, allEvents, requestFile *sql.Stmt
 
 	// Writes of a request (tx).
-	guardRequest, requestVersion, createRequest, setStatus, setReviewTurn, addSubmittedReview,
+	guardRequest, requestVersion, touchRequest, createRequest, setStatus, setReviewTurn, addSubmittedReview,
 	createGroup, updateGroup, groupID,
 	insertFile, deleteFile, setFileProperties, fileExists, setFileReleased, setFileUploaded,
 	recordUploadAttempt, claimUpload, dropUploadLease,
@@ -54,6 +54,7 @@ func (st *statements) all() []namedStmt {
 		{"files", &st.requestFiles, requestFilesSQL},
 		{"file reviews", &st.requestFileReviews, requestFileReviewsSQL},
 		{"comments", &st.requestComments, requestCommentsSQL},
+		{"request stamp", &st.requestStamp, requestStampSQL},
 		{"active request", &st.activeRequestID, activeRequestIDSQL},
 		{"released files", &st.releasedFileIDs, releasedFileIDsSQL},
 		{"files", &st.fileIDs, fileIDsSQL},
@@ -63,6 +64,7 @@ func (st *statements) all() []namedStmt {
 
 		{"guard request", &st.guardRequest, guardRequestSQL},
 		{"request version", &st.requestVersion, requestVersionSQL},
+		{"touch request", &st.touchRequest, touchRequestSQL},
 		{"create request", &st.createRequest, createRequestSQL},
 		{"set status", &st.setStatus, setStatusSQL},
 		{"set review turn", &st.setReviewTurn, setReviewTurnSQL},

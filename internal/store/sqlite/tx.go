@@ -33,6 +33,8 @@ const (
 		UPDATE requests SET version = version + 1, updated_at = ?
 		WHERE id = ? AND version = ?`
 	requestVersionSQL = `SELECT version FROM requests WHERE id = ?`
+	// touchRequestSQL records an unguarded change (upload bookkeeping).
+	touchRequestSQL = `UPDATE requests SET version = version + 1 WHERE id = ?`
 )
 
 // GuardRequest moves the request from version to version+1.
@@ -246,6 +248,9 @@ const setFileUploadedSQL = `
 // SetFileUploaded marks a file uploaded.
 func (t *tx) SetFileUploaded(ctx context.Context, id, relpath string, at time.Time) error {
 	err := execOne(ctx, t.stmt(ctx, t.st.setFileUploaded), formatTime(at), id, relpath)
+	if err == nil {
+		err = execOne(ctx, t.stmt(ctx, t.st.touchRequest), id)
+	}
 	if err != nil {
 		return fmt.Errorf("sqlite: set file %s/%s uploaded: %w", id, relpath, err)
 	}
@@ -259,6 +264,9 @@ const recordUploadAttemptSQL = `
 // RecordUploadAttempt counts an upload attempt and when the next is due.
 func (t *tx) RecordUploadAttempt(ctx context.Context, id, relpath string, at, next time.Time) error {
 	err := execOne(ctx, t.stmt(ctx, t.st.recordUploadAttempt), formatTime(at), formatTime(next), id, relpath)
+	if err == nil {
+		err = execOne(ctx, t.stmt(ctx, t.st.touchRequest), id)
+	}
 	if err != nil {
 		return fmt.Errorf("sqlite: record upload attempt of %s/%s: %w", id, relpath, err)
 	}

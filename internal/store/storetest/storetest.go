@@ -50,6 +50,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"HideTurnEvents", testHideTurnEvents},
 		{"ReleasedFileIDs", testReleasedFileIDs},
 		{"UploadClaims", testUploadClaims},
+		{"RequestStamp", testRequestStamp},
 		{"ListRequests", testListRequests},
 		{"Users", testUsers},
 		{"Tokens", testTokens},
@@ -1601,5 +1602,75 @@ func testSessions(t *testing.T, s store.Store) {
 		if _, found, err := s.SessionFind(ctx, name); err != nil || found != want {
 			t.Errorf("after SessionDeleteExpired: %s found %v (error %v), want %v", name, found, err, want)
 		}
+	}
+}
+
+// testRequestStamp: every change to a request moves its stamp (guarded
+// writes, events about it, upload bookkeeping); changes to other requests
+// do not.
+func testRequestStamp(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	if _, err := s.RequestStamp(ctx, "nope"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("stamp of a missing request: %v, want ErrNotFound", err)
+	}
+	create(t, s, newRequest("r1", "ws", "alice", 0))
+	create(t, s, newRequest("r2", "ws", "bob", 0))
+	stamp := func() store.Stamp {
+		t.Helper()
+		st, err := s.RequestStamp(ctx, "r1")
+		if err != nil {
+			t.Fatalf("stamp: %v", err)
+		}
+		return st
+	}
+	event := func(request string) domain.Event {
+		return domain.Event{Type: domain.EventRequestFileView, User: "alice", Workspace: "ws", Request: request, CreatedAt: at(1), Extra: map[string]string{}}
+	}
+	prev := stamp()
+	if prev.Version != get(t, s, "r1").Version {
+		t.Fatalf("stamp version %d, request version %d", prev.Version, get(t, s, "r1").Version)
+	}
+	steps := []struct {
+		name    string
+		changes bool
+		fn      func(ctx context.Context, tx store.Tx) error
+	}{
+		{"event of another request", false, func(ctx context.Context, tx store.Tx) error {
+			_, err := tx.AppendEvent(ctx, event("r2"))
+			return err
+		}},
+		{"guarded change of another request", false, func(ctx context.Context, tx store.Tx) error {
+			return tx.GuardRequest(ctx, "r2", get(t, s, "r2").Version)
+		}},
+		{"event of the request", true, func(ctx context.Context, tx store.Tx) error {
+			_, err := tx.AppendEvent(ctx, event("r1"))
+			return err
+		}},
+		{"guarded change", true, func(ctx context.Context, tx store.Tx) error {
+			if err := tx.GuardRequest(ctx, "r1", get(t, s, "r1").Version); err != nil {
+				return err
+			}
+			if err := tx.InsertFile(ctx, "r1", file("a.csv", "default")); err != nil {
+				return err
+			}
+			return tx.SetFileReleased(ctx, "r1", "a.csv", at(2), "checker")
+		}},
+		{"upload attempt", true, func(ctx context.Context, tx store.Tx) error {
+			return tx.RecordUploadAttempt(ctx, "r1", "a.csv", at(3), at(4))
+		}},
+		{"uploaded", true, func(ctx context.Context, tx store.Tx) error {
+			return tx.SetFileUploaded(ctx, "r1", "a.csv", at(5))
+		}},
+	}
+	for _, step := range steps {
+		mustTx(t, s, step.fn)
+		now := stamp()
+		if changed := now != prev; changed != step.changes {
+			t.Errorf("%s: stamp %+v -> %+v, changed %v, want %v", step.name, prev, now, changed, step.changes)
+		}
+		if now.Version < prev.Version || now.LastEvent < prev.LastEvent {
+			t.Errorf("%s: stamp went back: %+v -> %+v", step.name, prev, now)
+		}
+		prev = now
 	}
 }
