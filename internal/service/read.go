@@ -49,14 +49,26 @@ func (s *Service) CachedUser(ctx context.Context, username string) (domain.User,
 
 // GetRequest returns a request the user may see.
 func (s *Service) GetRequest(ctx context.Context, u domain.User, id string) (*domain.Request, error) {
-	r, err := s.request(ctx, id)
+	r, _, err := s.GetRequestStamped(ctx, u, id)
+	return r, err
+}
+
+// GetRequestStamped is GetRequest that also says which state of the
+// request it returns, for callers that cache what they make of it (a
+// page, say): the same stamp means the same request and audit events.
+func (s *Service) GetRequestStamped(ctx context.Context, u domain.User, id string) (*domain.Request, store.Stamp, error) {
+	st, err := s.stamp(ctx, id)
 	if err != nil {
-		return nil, err
+		return nil, st, err
+	}
+	r, err := s.readRequest(ctx, id, st)
+	if err != nil {
+		return nil, st, err
 	}
 	if err := r.CheckView(u); err != nil {
-		return nil, err
+		return nil, st, err
 	}
-	return r, nil
+	return r, st, nil
 }
 
 // RequestFilter selects requests to list.
@@ -96,14 +108,31 @@ func (s *Service) RequestEvents(ctx context.Context, u domain.User, id string) (
 // VisibleEvents returns the audit events of a request already loaded for
 // the user (by GetRequest) that the user may see, newest first.
 func (s *Service) VisibleEvents(ctx context.Context, u domain.User, r *domain.Request) ([]domain.Event, error) {
+	st, err := s.stamp(ctx, r.ID)
+	if err != nil {
+		return nil, err
+	}
+	return s.VisibleEventsAt(ctx, u, r, st)
+}
+
+// VisibleEventsAt is VisibleEvents of the request at the stamp
+// GetRequestStamped gave. The events' Extra maps are shared with a cache:
+// callers must not change them.
+func (s *Service) VisibleEventsAt(ctx context.Context, u domain.User, r *domain.Request, st store.Stamp) ([]domain.Event, error) {
 	if err := r.CheckView(u); err != nil {
 		return nil, err
 	}
-	events, err := s.store.Events(ctx, store.EventFilter{Request: r.ID})
+	events, err := s.readEvents(ctx, r.ID, st)
 	if err != nil {
-		return nil, fmt.Errorf("service: request events: %w", err)
+		return nil, err
 	}
-	return slices.DeleteFunc(events, func(e domain.Event) bool { return !r.EventVisible(u, e) }), nil
+	var out []domain.Event
+	for _, e := range events {
+		if r.EventVisible(u, e) {
+			out = append(out, e)
+		}
+	}
+	return out, nil
 }
 
 // AuditFilter selects events for operators.

@@ -94,6 +94,7 @@ type Service struct {
 	notifier   Notifier
 	log        *slog.Logger
 	now        func() time.Time
+	cache      *requestCache // of reads
 }
 
 // New builds a Service.
@@ -106,6 +107,7 @@ func New(cfg Config) *Service {
 		notifier:   cfg.Notifier,
 		log:        cfg.Logger,
 		now:        cfg.Now,
+		cache:      newRequestCache(requestCacheSize),
 	}
 	if s.log == nil {
 		s.log = slog.Default()

@@ -1,0 +1,70 @@
+package domain
+
+import (
+	"reflect"
+	"testing"
+	"time"
+)
+
+// TestCloneIsDeep fills every field of a request (checked by reflection,
+// so a field added later without a copy fails here), clones it, changes
+// the clone everywhere, and expects the original unchanged.
+func TestCloneIsDeep(t *testing.T) {
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	n := 3
+	r := &Request{
+		ID: "r", Workspace: "ws", Project: "p", Organisations: []string{"o"}, Author: "a",
+		CreatedAt: now, LastSubmittedAt: &now, Status: StatusSubmitted, ReviewTurn: 1,
+		SubmittedReviews: map[string]time.Time{"c": now}, TurnReviewers: []string{"c"}, Version: 2,
+		Groups: []Group{{Name: "g", Context: "x", Controls: "y", CreatedAt: now, UpdatedAt: now}},
+		Files: []RequestFile{{
+			Relpath: "a.csv", Group: "g", FileID: "id", FileType: FileOutput, Timestamp: 1, Size: 2,
+			JobID: "j", Commit: "c", Repo: "r", RowCount: &n, ColCount: &n,
+			Reviews:    map[string]Review{"c": {Reviewer: "c", Vote: VoteApproved}},
+			ReleasedAt: &now, ReleasedBy: "c", Uploaded: true, UploadedAt: &now, UploadAttempts: 1, UploadAttemptedAt: &now,
+		}},
+		Comments: []Comment{{ID: 1, Group: "g", Text: "t"}},
+	}
+	for _, v := range []reflect.Value{reflect.ValueOf(*r), reflect.ValueOf(r.Files[0])} {
+		for i := range v.NumField() {
+			if v.Field(i).IsZero() {
+				t.Fatalf("test request leaves %s.%s zero: fill it so Clone is checked on it", v.Type().Name(), v.Type().Field(i).Name)
+			}
+		}
+	}
+	c := r.Clone()
+	if !reflect.DeepEqual(c, r) {
+		t.Fatalf("clone differs from the original")
+	}
+	c.Organisations[0] = "changed"
+	*c.LastSubmittedAt = now.Add(time.Hour)
+	c.SubmittedReviews["x"] = now
+	c.TurnReviewers[0] = "changed"
+	c.Groups[0].Context = "changed"
+	c.Comments[0].Text = "changed"
+	f := &c.Files[0]
+	*f.RowCount, *f.ColCount = 9, 9
+	f.Reviews["x"] = Review{}
+	*f.ReleasedAt = now.Add(time.Hour)
+	*f.UploadedAt = now.Add(time.Hour)
+	*f.UploadAttemptedAt = now.Add(time.Hour)
+	f.Relpath = "changed"
+
+	if r.Organisations[0] != "o" || !r.LastSubmittedAt.Equal(now) || len(r.SubmittedReviews) != 1 ||
+		r.TurnReviewers[0] != "c" || r.Groups[0].Context != "x" || r.Comments[0].Text != "t" {
+		t.Errorf("changing the clone changed the request: %+v", r)
+	}
+	g := r.Files[0]
+	if *g.RowCount != 3 || *g.ColCount != 3 || len(g.Reviews) != 1 || !g.ReleasedAt.Equal(now) ||
+		!g.UploadedAt.Equal(now) || !g.UploadAttemptedAt.Equal(now) || g.Relpath != "a.csv" {
+		t.Errorf("changing the clone changed the request's file: %+v", g)
+	}
+
+	events := []Event{{ID: 1, Extra: map[string]string{"k": "v"}}}
+	ce := CloneEvents(events)
+	ce[0].Extra["k"] = "changed"
+	ce[0].ID = 2
+	if events[0].Extra["k"] != "v" || events[0].ID != 1 {
+		t.Errorf("changing cloned events changed the events: %+v", events)
+	}
+}

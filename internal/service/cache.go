@@ -1,0 +1,147 @@
+package service
+
+import (
+	"container/list"
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/airlock-go/airlock/internal/domain"
+	"github.com/airlock-go/airlock/internal/store"
+)
+
+// requestCacheSize is how many requests the read cache keeps (least
+// recently used go first).
+const requestCacheSize = 256
+
+// requestCache keeps recently read requests and their audit events with
+// the stamp they were read at. A read asks the store for the request's
+// stamp (one small query) and loads the request again only when the
+// stamp moved, so it never serves a stale request: every change to a
+// request moves its stamp (store.Store.RequestStamp), on this node or
+// any other sharing the database. Writes never read through it.
+type requestCache struct {
+	mu      sync.Mutex
+	max     int
+	entries map[string]*list.Element // of *cached
+	lru     list.List                // front: most recently used
+}
+
+// cached is what the cache holds for one request at one stamp. req and
+// events are never changed once cached: readers get copies.
+type cached struct {
+	id     string
+	stamp  store.Stamp
+	req    *domain.Request // nil until loaded at this stamp
+	events []domain.Event  // nil until loaded at this stamp
+}
+
+func newRequestCache(max int) *requestCache {
+	return &requestCache{max: max, entries: map[string]*list.Element{}}
+}
+
+// get returns what is cached for id at stamp.
+func (c *requestCache) get(id string, stamp store.Stamp) cached {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	el, ok := c.entries[id]
+	if !ok {
+		return cached{}
+	}
+	e := el.Value.(*cached)
+	if e.stamp != stamp {
+		return cached{}
+	}
+	c.lru.MoveToFront(el)
+	return *e
+}
+
+// put records the request or the events (whichever is non-nil) of id at
+// stamp, replacing anything cached at another stamp.
+func (c *requestCache) put(id string, stamp store.Stamp, req *domain.Request, events []domain.Event) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	el, ok := c.entries[id]
+	if !ok {
+		el = c.lru.PushFront(&cached{id: id, stamp: stamp})
+		c.entries[id] = el
+		for c.lru.Len() > c.max {
+			old := c.lru.Back()
+			c.lru.Remove(old)
+			delete(c.entries, old.Value.(*cached).id)
+		}
+	}
+	e := el.Value.(*cached)
+	if e.stamp != stamp {
+		if stampBefore(stamp, e.stamp) {
+			return // a slower reader: keep the newer state
+		}
+		*e = cached{id: id, stamp: stamp}
+	}
+	c.lru.MoveToFront(el)
+	if req != nil {
+		e.req = req
+	}
+	if events != nil {
+		e.events = events
+	}
+}
+
+// stampBefore says whether a is an older state than b.
+func stampBefore(a, b store.Stamp) bool {
+	return a.Version < b.Version || (a.Version == b.Version && a.LastEvent < b.LastEvent)
+}
+
+// stamp reads the request's current stamp.
+func (s *Service) stamp(ctx context.Context, id string) (store.Stamp, error) {
+	st, err := s.store.RequestStamp(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return st, domain.Errorf(domain.ErrNotFound, "no release request %s", id)
+	}
+	if err != nil {
+		return st, fmt.Errorf("service: stamp of request %s: %w", id, err)
+	}
+	return st, nil
+}
+
+// readRequest returns the request as it is at stamp, from the cache or
+// the store, as a copy the caller may change. The stamp is read before
+// the request, so what is loaded is at least as new as the stamp says.
+func (s *Service) readRequest(ctx context.Context, id string, stamp store.Stamp) (*domain.Request, error) {
+	if e := s.cache.get(id, stamp); e.req != nil {
+		return e.req.Clone(), nil
+	}
+	r, err := s.request(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	s.cache.put(id, stamp, r.Clone(), nil)
+	return r, nil
+}
+
+// readEvents returns every audit event of the request as it is at stamp,
+// from the cache or the store. The events' Extra maps are shared: callers
+// must not change them.
+func (s *Service) readEvents(ctx context.Context, id string, stamp store.Stamp) ([]domain.Event, error) {
+	if e := s.cache.get(id, stamp); e.events != nil {
+		return e.events, nil
+	}
+	events, err := s.store.Events(ctx, store.EventFilter{Request: id})
+	if err != nil {
+		return nil, fmt.Errorf("service: request events: %w", err)
+	}
+	var newest int64
+	for _, e := range events {
+		newest = max(newest, e.ID)
+	}
+	if newest == stamp.LastEvent {
+		// Only events read at exactly that stamp are cached (an event may
+		// have been added since the stamp was read).
+		if events == nil {
+			events = []domain.Event{}
+		}
+		s.cache.put(id, stamp, nil, events)
+	}
+	return events, nil
+}
