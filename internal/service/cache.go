@@ -5,7 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"sync"
+	"time"
 
 	"github.com/airlock-go/airlock/internal/domain"
 	"github.com/airlock-go/airlock/internal/store"
@@ -144,4 +146,50 @@ func (s *Service) readEvents(ctx context.Context, id string, stamp store.Stamp) 
 		s.cache.put(id, stamp, nil, events)
 	}
 	return events, nil
+}
+
+// userCacheTTL is how long a user read from the database is used without
+// reading it again. Users change when their job-server document is
+// fetched again (every 15 minutes at most, see internal/auth); this node
+// sees its own changes at once (PutUser writes through), another node's
+// within the TTL.
+const userCacheTTL = 5 * time.Second
+
+// userCache keeps users recently read from the database.
+type userCache struct {
+	mu    sync.Mutex
+	users map[string]cachedUser
+}
+
+type cachedUser struct {
+	user        domain.User
+	lastRefresh time.Time
+	readAt      time.Time
+}
+
+func (c *userCache) get(username string, now time.Time) (cachedUser, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.users[username]
+	if !ok || now.Sub(e.readAt) >= userCacheTTL || now.Before(e.readAt) {
+		return cachedUser{}, false
+	}
+	return e, true
+}
+
+func (c *userCache) put(e cachedUser) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.users == nil || len(c.users) >= 10000 {
+		c.users = map[string]cachedUser{} // bounded: start again
+	}
+	c.users[e.user.Username] = e
+}
+
+// cloneUser copies u's maps, so that a cached user is never changed
+// through a copy handed out.
+func cloneUser(u domain.User) domain.User {
+	u.Workspaces = maps.Clone(u.Workspaces)
+	u.CopilotedWorkspaces = maps.Clone(u.CopilotedWorkspaces)
+	return u
 }

@@ -18,9 +18,11 @@ func (s *Service) PutUser(ctx context.Context, raw []byte) (domain.User, error) 
 	if err != nil {
 		return domain.User{}, err
 	}
-	if err := s.store.PutUser(ctx, store.UserRecord{Username: u.Username, APIData: raw, LastRefresh: s.clock()}); err != nil {
+	now := s.clock()
+	if err := s.store.PutUser(ctx, store.UserRecord{Username: u.Username, APIData: raw, LastRefresh: now}); err != nil {
 		return domain.User{}, fmt.Errorf("service: put user %s: %w", u.Username, err)
 	}
+	s.users.put(cachedUser{user: cloneUser(u), lastRefresh: now, readAt: time.Now()})
 	return u, nil
 }
 
@@ -33,6 +35,10 @@ func (s *Service) User(ctx context.Context, username string) (domain.User, error
 // CachedUser returns a cached user and when their document was last
 // fetched.
 func (s *Service) CachedUser(ctx context.Context, username string) (domain.User, time.Time, error) {
+	if e, ok := s.users.get(username, time.Now()); ok {
+		return cloneUser(e.user), e.lastRefresh, nil
+	}
+	readAt := time.Now()
 	rec, err := s.store.GetUser(ctx, username)
 	if errors.Is(err, store.ErrNotFound) {
 		return domain.User{}, time.Time{}, domain.Errorf(domain.ErrNotFound, "no user %s is known to airlock", username)
@@ -44,6 +50,7 @@ func (s *Service) CachedUser(ctx context.Context, username string) (domain.User,
 	if err != nil {
 		return domain.User{}, time.Time{}, fmt.Errorf("service: cached user %s: %w", username, err)
 	}
+	s.users.put(cachedUser{user: cloneUser(u), lastRefresh: rec.LastRefresh, readAt: readAt})
 	return u, rec.LastRefresh, nil
 }
 

@@ -95,6 +95,7 @@ type Service struct {
 	log        *slog.Logger
 	now        func() time.Time
 	cache      *requestCache // of reads
+	users      userCache
 }
 
 // New builds a Service.

@@ -96,9 +96,21 @@ func (h *Handler) renderFragment(w http.ResponseWriter, r *http.Request, status 
 }
 
 func (h *Handler) execute(w http.ResponseWriter, r *http.Request, status int, page, name string, data any) error {
+	body, _, err := h.renderBytes(r, page, name, data)
+	if err != nil {
+		return err
+	}
+	h.writePage(w, r, status, body)
+	return nil
+}
+
+// renderBytes renders template name of page with data, and says whether
+// it showed flash messages (taken from the session; put back if the
+// template fails).
+func (h *Handler) renderBytes(r *http.Request, page, name string, data any) ([]byte, bool, error) {
 	t, ok := h.pages[page]
 	if !ok {
-		return fmt.Errorf("web: no page template %q", page)
+		return nil, false, fmt.Errorf("web: no page template %q", page)
 	}
 	v := h.newView(r, data, name == "layout")
 	var buf bytes.Buffer
@@ -109,16 +121,19 @@ func (h *Handler) execute(w http.ResponseWriter, r *http.Request, status int, pa
 				h.flash(r, f.Kind, f.Message)
 			}
 		}
-		return fmt.Errorf("web: render %s/%s: %w", page, name, err)
+		return nil, false, fmt.Errorf("web: render %s/%s: %w", page, name, err)
 	}
+	return buf.Bytes(), len(v.Flashes) > 0, nil
+}
+
+// writePage sends a rendered page.
+func (h *Handler) writePage(w http.ResponseWriter, r *http.Request, status int, body []byte) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
-	_, err := w.Write(buf.Bytes())
-	if err != nil {
+	if _, err := w.Write(body); err != nil {
 		h.log.DebugContext(r.Context(), "writing a page failed", "err", err)
 	}
-	return nil
 }
 
 // newView fills what the layout shows around a page's data.

@@ -11,13 +11,15 @@ import (
 	"github.com/airlock-go/airlock/internal/domain"
 	"github.com/airlock-go/airlock/internal/render"
 	"github.com/airlock-go/airlock/internal/service"
+	"github.com/airlock-go/airlock/internal/store"
 )
 
 // requestView is the request browser: the overview, a group, a folder or
 // a file of one request, with the tree of groups and files on the left.
 type requestView struct {
 	R        *domain.Request
-	Base     string // /requests/view/<id>/
+	stamp    store.Stamp // which state of the request R is
+	Base     string      // /requests/view/<id>/
 	IsAuthor bool
 	Reviewer bool // may review this request (checker, not the author)
 	Tree     []reqTreeGroup
@@ -146,10 +148,48 @@ func (h *Handler) requestsIndex(w http.ResponseWriter, r *http.Request, _ domain
 
 // requestOverview is /requests/view/<id>/.
 func (h *Handler) requestOverview(w http.ResponseWriter, r *http.Request, u domain.User) error {
-	v, err := h.loadRequestView(r, u, r.PathValue("id"))
+	return h.requestPage(w, r, u, h.buildOverview)
+}
+
+// requestPath is a group, folder or file page of the request browser.
+func (h *Handler) requestPath(w http.ResponseWriter, r *http.Request, u domain.User) error {
+	return h.requestPage(w, r, u, h.buildPath)
+}
+
+// requestPage serves a page of the request browser: from the page cache
+// while the request, its events, the viewer and the URL are as they were
+// when it was rendered, else built by build and kept.
+func (h *Handler) requestPage(w http.ResponseWriter, r *http.Request, u domain.User, build func(r *http.Request, u domain.User, v *requestView) error) error {
+	ctx := r.Context()
+	rq, st, err := h.svc.GetRequestStamped(ctx, u, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
+	cacheable := !h.hasFlashes(ctx)
+	key := pageKey(r.URL.RequestURI(), st, u)
+	if cacheable {
+		if body, ok := h.rendered.get(key); ok {
+			h.writePage(w, r, http.StatusOK, body)
+			return nil
+		}
+	}
+	v := h.requestViewOf(rq, st, u)
+	if err := build(r, u, v); err != nil {
+		return err
+	}
+	body, flashed, err := h.renderBytes(r, "request-view", "layout", v)
+	if err != nil {
+		return err
+	}
+	if cacheable && !flashed {
+		h.rendered.put(key, body)
+	}
+	h.writePage(w, r, http.StatusOK, body)
+	return nil
+}
+
+// buildOverview fills the request's overview page.
+func (h *Handler) buildOverview(r *http.Request, u domain.User, v *requestView) error {
 	v.Kind = "overview"
 	rq := v.R
 	for _, f := range rq.Files {
@@ -173,12 +213,12 @@ func (h *Handler) requestOverview(w http.ResponseWriter, r *http.Request, u doma
 		v.Groups = append(v.Groups, reqGroupSummary{Name: g.Name, URL: reqGroupURL(rq.ID, g.Name),
 			Files: len(rq.GroupFiles(g.Name)), Incomplete: rq.IsIncomplete(g.Name)})
 	}
-	events, err := h.svc.VisibleEvents(r.Context(), u, rq)
+	events, err := h.svc.VisibleEventsAt(r.Context(), u, rq, v.stamp)
 	if err != nil {
 		return err
 	}
 	v.Events = reqEventRows(events, "")
-	return h.render(w, r, http.StatusOK, "request-view", v)
+	return nil
 }
 
 // reqEventRows are the visible, non-read-only events, newest first; only
@@ -210,13 +250,9 @@ func reqEventRows(events []domain.Event, group string) []reqEventRow {
 	return out
 }
 
-// loadRequestView builds what every request browser page shows.
-func (h *Handler) loadRequestView(r *http.Request, u domain.User, id string) (*requestView, error) {
-	rq, err := h.svc.GetRequest(r.Context(), u, id)
-	if err != nil {
-		return nil, err
-	}
-	v := &requestView{R: rq, Base: requestBase(rq.ID), IsAuthor: rq.Author == u.Username, Reviewer: rq.CanReview(u)}
+// requestViewOf builds what every request browser page shows.
+func (h *Handler) requestViewOf(rq *domain.Request, st store.Stamp, u domain.User) *requestView {
+	v := &requestView{R: rq, stamp: st, Base: requestBase(rq.ID), IsAuthor: rq.Author == u.Username, Reviewer: rq.CanReview(u)}
 	for _, g := range rq.Groups {
 		tg := reqTreeGroup{Name: g.Name, URL: reqGroupURL(rq.ID, g.Name)}
 		for _, f := range rq.GroupFiles(g.Name) {
@@ -240,7 +276,7 @@ func (h *Handler) loadRequestView(r *http.Request, u domain.User, id string) (*r
 	}
 	v.Actions = reqActions(rq, u)
 	v.Banner = reqBanner(rq, u)
-	return v, nil
+	return v
 }
 
 // reqActions are the request's buttons for u: each shown when u's
@@ -318,13 +354,9 @@ func reqBanner(rq *domain.Request, u domain.User) []string {
 	return out
 }
 
-// requestPath is /requests/view/<id>/<group>/<path...>: the group page
+// buildPath fills /requests/view/<id>/<group>/<path...>: the group page
 // (no path), a folder (path ending in /) or a file.
-func (h *Handler) requestPath(w http.ResponseWriter, r *http.Request, u domain.User) error {
-	v, err := h.loadRequestView(r, u, r.PathValue("id"))
-	if err != nil {
-		return err
-	}
+func (h *Handler) buildPath(r *http.Request, u domain.User, v *requestView) error {
 	rq := v.R
 	g, ok := rq.Group(r.PathValue("group"))
 	if !ok {
@@ -336,9 +368,9 @@ func (h *Handler) requestPath(w http.ResponseWriter, r *http.Request, u domain.U
 	p := r.PathValue("path")
 	switch {
 	case p == "":
-		return h.requestGroupPage(w, r, u, v, g)
+		return h.buildGroup(r, u, v, g)
 	case strings.HasSuffix(p, "/"):
-		return h.requestDirPage(w, r, u, v, g, strings.TrimSuffix(p, "/"))
+		return h.buildDir(u, v, g, strings.TrimSuffix(p, "/"))
 	}
 	f, ok := rq.File(p)
 	if !ok || f.Group != g.Name {
@@ -349,7 +381,7 @@ func (h *Handler) requestPath(w http.ResponseWriter, r *http.Request, u domain.U
 			}
 		}
 		if inDir {
-			return h.requestDirPage(w, r, u, v, g, p)
+			return h.buildDir(u, v, g, p)
 		}
 		return errorPage(http.StatusNotFound, "There is no file "+p+" in group "+g.Name+".")
 	}
@@ -394,7 +426,7 @@ func (h *Handler) requestPath(w http.ResponseWriter, r *http.Request, u domain.U
 		fv.PropertiesURL = "/requests/change-properties/" + id
 	}
 	v.File = fv
-	return h.render(w, r, http.StatusOK, "request-view", v)
+	return nil
 }
 
 func reqGroupNames(rq *domain.Request) []string {
@@ -417,8 +449,8 @@ func reqDecisionLabel(d domain.Decision) string {
 	return "Incomplete"
 }
 
-// requestGroupPage is one group: context and controls, comments, activity.
-func (h *Handler) requestGroupPage(w http.ResponseWriter, r *http.Request, u domain.User, v *requestView, g *domain.Group) error {
+// buildGroup is one group: context and controls, comments, activity.
+func (h *Handler) buildGroup(r *http.Request, u domain.User, v *requestView, g *domain.Group) error {
 	rq := v.R
 	v.Kind = "group"
 	id, gs := url.PathEscape(rq.ID), url.PathEscape(g.Name)
@@ -451,13 +483,13 @@ func (h *Handler) requestGroupPage(w http.ResponseWriter, r *http.Request, u dom
 		gv.ResetVotes = reqAction("Reset votes", "/requests/reset-votes/"+id+"/"+gs, cur)
 		gv.ResetVotes.Confirm = "Reset all your votes on the files of " + g.Name + "?"
 	}
-	events, err := h.svc.VisibleEvents(r.Context(), u, rq)
+	events, err := h.svc.VisibleEventsAt(r.Context(), u, rq, v.stamp)
 	if err != nil {
 		return err
 	}
 	gv.Events = reqEventRows(events, g.Name)
 	v.Group = gv
-	return h.render(w, r, http.StatusOK, "request-view", v)
+	return nil
 }
 
 // reqCommentWarning says who will see a new comment, by phase.
@@ -473,8 +505,8 @@ func reqCommentWarning(rq *domain.Request, u domain.User) string {
 	return ""
 }
 
-// requestDirPage is a folder of a group, with multi-select withdraw.
-func (h *Handler) requestDirPage(w http.ResponseWriter, r *http.Request, u domain.User, v *requestView, g *domain.Group, dir string) error {
+// buildDir is a folder of a group, with multi-select withdraw.
+func (h *Handler) buildDir(u domain.User, v *requestView, g *domain.Group, dir string) error {
 	rq := v.R
 	v.Kind = "dir"
 	dv := &reqDirView{Path: dir, Group: g.Name, ActionURL: "/requests/multiselect/" + url.PathEscape(rq.ID)}
@@ -496,7 +528,7 @@ func (h *Handler) requestDirPage(w http.ResponseWriter, r *http.Request, u domai
 		dv.Parent = reqGroupURL(rq.ID, g.Name)
 	}
 	v.Dir = dv
-	return h.render(w, r, http.StatusOK, "request-view", v)
+	return nil
 }
 
 // requestContent serves a request file's content for the iframe, or with

@@ -3,7 +3,7 @@ package web
 import (
 	"bytes"
 	"context"
-	"encoding/gob"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -37,15 +37,11 @@ const (
 	sessionRenewed = "renewed" // int64: when the expiry was last moved on (Unix seconds)
 )
 
-func init() {
-	gob.Register([]Flash(nil))
-}
-
 // newSessionManager keeps sessions in st.
 func newSessionManager(st SessionStore) *scs.SessionManager {
 	sm := scs.New()
 	sm.Store = sessionStore{st: st}
-	sm.Codec = sortedCodec{}
+	sm.Codec = sessionCodec{}
 	sm.IdleTimeout = idleTimeout
 	sm.Lifetime = lifetime
 	// The database holds sha256(token), so that reading it gives no one a
@@ -216,6 +212,11 @@ func (h *Handler) flash(r *http.Request, kind, message string) {
 	h.sessions.Put(ctx, sessionFlashes, append(list, Flash{Kind: kind, Message: message}))
 }
 
+// hasFlashes says whether messages are waiting to be shown.
+func (h *Handler) hasFlashes(ctx context.Context) bool {
+	return hasSession(ctx) && h.sessions.Exists(ctx, sessionFlashes)
+}
+
 // popFlashes takes the messages waiting to be shown.
 func (h *Handler) popFlashes(ctx context.Context) []Flash {
 	if !hasSession(ctx) || !h.sessions.Exists(ctx, sessionFlashes) {
@@ -300,41 +301,71 @@ func (s sessionStore) Commit(token string, b []byte, expiry time.Time) error {
 
 func (s sessionStore) Delete(token string) error { return s.DeleteCtx(context.Background(), token) }
 
-// sortedCodec encodes session data with gob, like scs's default codec,
-// but in key order: the same data always gives the same bytes, which is
-// what lets sessionStore skip writes that change nothing. Values must be
-// gob's basic types or registered with gob.Register.
-type sortedCodec struct{}
+// sessionCodec encodes session data as JSON in key order: the same data
+// always gives the same bytes, which is what lets sessionStore skip
+// writes that change nothing. Each value says its type, so that values
+// come back as they went in; the types are those the pages keep (string,
+// int64, bool, []Flash), and any other is refused when it is put.
+type sessionCodec struct{}
 
 type encodedSession struct {
-	Deadline time.Time
-	Keys     []string
-	Values   []any
+	Deadline time.Time      `json:"deadline"`
+	Values   []sessionValue `json:"values"`
 }
 
-func (sortedCodec) Encode(deadline time.Time, values map[string]any) ([]byte, error) {
-	e := encodedSession{Deadline: deadline, Keys: slices.Sorted(maps.Keys(values))}
-	for _, k := range e.Keys {
-		e.Values = append(e.Values, values[k])
+type sessionValue struct {
+	Key     string  `json:"k"`
+	String  *string `json:"s,omitempty"`
+	Int     *int64  `json:"i,omitempty"`
+	Bool    *bool   `json:"b,omitempty"`
+	Flashes []Flash `json:"f,omitempty"`
+	IsFlash bool    `json:"fl,omitempty"` // Flashes is set (it may be empty)
+}
+
+func (sessionCodec) Encode(deadline time.Time, values map[string]any) ([]byte, error) {
+	e := encodedSession{Deadline: deadline, Values: make([]sessionValue, 0, len(values))}
+	for _, k := range slices.Sorted(maps.Keys(values)) {
+		sv := sessionValue{Key: k}
+		switch v := values[k].(type) {
+		case string:
+			sv.String = &v
+		case int64:
+			sv.Int = &v
+		case bool:
+			sv.Bool = &v
+		case []Flash:
+			sv.Flashes, sv.IsFlash = v, true
+		default:
+			return nil, fmt.Errorf("web: encode session: value %q is a %T, which sessions do not keep", k, v)
+		}
+		e.Values = append(e.Values, sv)
 	}
-	var buf bytes.Buffer
-	if err := gob.NewEncoder(&buf).Encode(&e); err != nil {
+	b, err := json.Marshal(e)
+	if err != nil {
 		return nil, fmt.Errorf("web: encode session: %w", err)
 	}
-	return buf.Bytes(), nil
+	return b, nil
 }
 
-func (sortedCodec) Decode(b []byte) (time.Time, map[string]any, error) {
+func (sessionCodec) Decode(b []byte) (time.Time, map[string]any, error) {
 	var e encodedSession
-	if err := gob.NewDecoder(bytes.NewReader(b)).Decode(&e); err != nil {
+	if err := json.Unmarshal(b, &e); err != nil {
 		return time.Time{}, nil, fmt.Errorf("web: decode session: %w", err)
 	}
-	if len(e.Keys) != len(e.Values) {
-		return time.Time{}, nil, errors.New("web: decode session: keys and values do not match")
-	}
-	values := make(map[string]any, len(e.Keys))
-	for i, k := range e.Keys {
-		values[k] = e.Values[i]
+	values := make(map[string]any, len(e.Values))
+	for _, v := range e.Values {
+		switch {
+		case v.String != nil:
+			values[v.Key] = *v.String
+		case v.Int != nil:
+			values[v.Key] = *v.Int
+		case v.Bool != nil:
+			values[v.Key] = *v.Bool
+		case v.IsFlash:
+			values[v.Key] = v.Flashes
+		default:
+			return time.Time{}, nil, fmt.Errorf("web: decode session: value %q has no type", v.Key)
+		}
 	}
 	return e.Deadline, values, nil
 }

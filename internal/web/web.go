@@ -94,6 +94,7 @@ type Handler struct {
 	store         SessionStore
 	secureCookies bool
 	pages         map[string]*template.Template // by page name: templates/<name>.html with the layout
+	rendered      *pageCache                    // request pages already rendered
 	static        *staticFiles
 	csrf          *http.CrossOriginProtection
 	now           func() time.Time // the clock sessions are renewed by; tests change it
@@ -107,7 +108,7 @@ func New(cfg Config) (*Handler, error) {
 	}
 	h := &Handler{
 		svc: cfg.Service, logins: cfg.Logins, devUsers: cfg.DevUsers, log: cfg.Logger,
-		store: cfg.Store, secureCookies: cfg.SecureCookies, now: time.Now,
+		store: cfg.Store, secureCookies: cfg.SecureCookies, now: time.Now, rendered: newPageCache(),
 	}
 	var err error
 	if h.static, err = loadStatic(); err != nil {

@@ -396,28 +396,43 @@ func TestSessionCleanup(t *testing.T) {
 	}
 }
 
-func TestSortedCodecIsDeterministic(t *testing.T) {
+func TestSessionCodec(t *testing.T) {
 	values := map[string]any{"user": "alice", "renewed": int64(42), "flashes": []Flash{{"info", "x"}}, "a": true, "b": "c"}
 	deadline := time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC)
-	first, err := sortedCodec{}.Encode(deadline, values)
+	first, err := sessionCodec{}.Encode(deadline, values)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for range 20 {
-		again, _ := sortedCodec{}.Encode(deadline, values)
+		again, _ := sessionCodec{}.Encode(deadline, values)
 		if string(again) != string(first) {
 			t.Fatalf("the same session encodes to different bytes")
 		}
 	}
-	d, got, err := sortedCodec{}.Decode(first)
+	d, got, err := sessionCodec{}.Decode(first)
 	if err != nil || !d.Equal(deadline) || got["user"] != "alice" || got["renewed"] != int64(42) {
 		t.Errorf("decode: %v %v %v", d, got, err)
 	}
 	if f, ok := got["flashes"].([]Flash); !ok || len(f) != 1 || f[0].Message != "x" {
 		t.Errorf("flashes did not round-trip: %#v", got["flashes"])
 	}
-	if _, _, err := (sortedCodec{}).Decode([]byte("garbage")); err == nil {
-		t.Errorf("garbage decoded")
+	for _, bad := range []string{"garbage", `{"values":[{"k":"x"}]}`, ""} {
+		if _, _, err := (sessionCodec{}).Decode([]byte(bad)); err == nil {
+			t.Errorf("%q decoded", bad)
+		}
+	}
+	if _, err := (sessionCodec{}).Encode(deadline, map[string]any{"n": 3.5}); err == nil {
+		t.Errorf("a float was encoded; sessions keep only string, int64, bool and []Flash")
+	}
+	// An empty list of flashes stays a list of flashes.
+	b, err := sessionCodec{}.Encode(deadline, map[string]any{"flashes": []Flash{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, got, err := (sessionCodec{}).Decode(b); err != nil {
+		t.Errorf("empty flashes: %v", err)
+	} else if _, ok := got["flashes"].([]Flash); !ok {
+		t.Errorf("empty flashes: %#v %v", got, err)
 	}
 }
 
