@@ -1,0 +1,94 @@
+// Package pgtest gives tests a fresh PostgreSQL database of their own, on
+// the server that AIRLOCK_TEST_DATABASE_URL names (.ci/run starts one).
+//
+// Without AIRLOCK_TEST_DATABASE_URL a test that needs PostgreSQL is
+// skipped, except under CI=true, where a suite that cannot run is a
+// failure.
+package pgtest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"net/url"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// EnvURL is the variable naming the test server: a postgres:// URL whose
+// user may create databases.
+const EnvURL = "AIRLOCK_TEST_DATABASE_URL"
+
+// ServerURL returns the test server's URL, skipping the test when there
+// is none (failing it under CI=true).
+func ServerURL(t testing.TB) string {
+	t.Helper()
+	u := os.Getenv(EnvURL)
+	if u != "" {
+		return u
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("%s is not set, and CI=true: the PostgreSQL tests must run. "+
+			"Set it to a postgres:// URL whose user may create databases, or run .ci/run, "+
+			"which starts a throwaway cluster (.ci/postgres.sh).", EnvURL)
+	}
+	t.Skipf("%s is not set: PostgreSQL tests skipped (source .ci/postgres.sh and call airlock_pg_start to get one)", EnvURL)
+	return ""
+}
+
+// NewDatabase creates an empty database on the test server and returns
+// its URL; the database is dropped when the test ends.
+func NewDatabase(t testing.TB) string {
+	t.Helper()
+	server := ServerURL(t)
+	u, err := url.Parse(server)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		t.Fatalf("%s must be a postgres:// URL", EnvURL)
+	}
+	var b [6]byte
+	rand.Read(b[:])
+	name := "airlock_test_" + hex.EncodeToString(b[:])
+
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := admin(ctx, server, "CREATE DATABASE "+name); err != nil {
+		t.Fatalf("pgtest: create database %s (the user of %s must be allowed to create databases): %v", name, EnvURL, err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if err := admin(ctx, server, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
+			t.Errorf("pgtest: drop database %s: %v", name, err)
+		}
+	})
+	u.Path = "/" + name
+	return u.String()
+}
+
+// admin runs one statement on the server's own database, again while
+// another session holds the template database (CREATE DATABASE refuses to
+// copy it then: object_in_use).
+func admin(ctx context.Context, server, stmt string) error {
+	conn, err := pgx.Connect(ctx, server)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	for {
+		_, err = conn.Exec(ctx, stmt)
+		var pe *pgconn.PgError
+		if err == nil || !errors.As(err, &pe) || pe.Code != "55006" {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}

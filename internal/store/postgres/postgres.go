@@ -1,0 +1,324 @@
+// Package postgres is the PostgreSQL implementation of store.Store, on
+// github.com/jackc/pgx/v5 (pgxpool for queries; pgx's database/sql adapter
+// only for goose's migrations). Several airlock processes may share one
+// database: it behaves as the SQLite store does, proven by the same
+// conformance suite (package storetest).
+//
+// What SQLite gets from its single writer, this store gets from row locks,
+// in transactions at READ COMMITTED:
+//
+//   - GuardRequest is an UPDATE of the request's row guarded by its
+//     version: a second writer waits for the first to commit, then finds
+//     the version moved and gets store.ErrConflict.
+//   - AppendEvent locks the audit chain's head row (SELECT … FOR UPDATE)
+//     before it reads the last id and hash, so appends from any number of
+//     processes take turns and the chain never forks.
+//   - ClaimUpload picks the next file with FOR UPDATE SKIP LOCKED inside
+//     the UPDATE that leases it: two uploaders never get the same file.
+//   - One active request per author and workspace is a partial unique
+//     index; inserts use ON CONFLICT DO NOTHING and report store.ErrConflict.
+//
+// A unique violation is store.ErrConflict and a missing parent row
+// store.ErrNotFound, as on SQLite. A deadlock or serialization failure
+// inside Tx is reported as store.ErrConflict (the transaction was rolled
+// back; the service's guarded writes start again from their read), and
+// the single-statement methods outside Tx retry it themselves, where
+// SQLite would have waited for its lock. After a store error inside Tx the
+// PostgreSQL transaction is aborted: fn must return the error.
+//
+// Times are TIMESTAMPTZ: microsecond precision (finer digits are
+// truncated, as the SQLite store's text form does) and read back in UTC.
+// Statements are prepared once per connection and cached by pgx; the reads
+// of one request go to the server as one pipelined batch in a
+// REPEATABLE READ snapshot.
+//
+// What GetRequest returns: SubmittedReviews and every file's Reviews are
+// non-nil maps; Organisations, TurnReviewers, Groups, Files and Comments
+// are nil when empty.
+package postgres
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math/rand/v2"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+
+	"github.com/airlock-go/airlock/internal/store"
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// Store is a PostgreSQL database holding airlock's data. It is safe for
+// concurrent use, and several Stores (processes) may share a database.
+type Store struct {
+	pool *pgxpool.Pool
+}
+
+var _ store.Store = (*Store)(nil)
+
+// defaultMaxConns is the pool's size unless the URL sets pool_max_conns.
+const defaultMaxConns = 16
+
+// IsURL reports whether s is a PostgreSQL URL (postgres:// or
+// postgresql://).
+func IsURL(s string) bool {
+	return strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://")
+}
+
+// Redact returns the URL with its password, if any, replaced, for
+// messages and logs.
+func Redact(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return "(a PostgreSQL URL)"
+	}
+	return u.Redacted()
+}
+
+// Open connects to the PostgreSQL database at connURL (postgres://...),
+// applies any pending migrations, and returns the store.
+func Open(ctx context.Context, connURL string) (*Store, error) {
+	if _, err := migrate(ctx, connURL); err != nil {
+		return nil, fmt.Errorf("postgres: open %s: %w", Redact(connURL), err)
+	}
+	pool, err := openPool(ctx, connURL)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: open %s: %w", Redact(connURL), err)
+	}
+	return &Store{pool: pool}, nil
+}
+
+// Migrate applies the pending migrations to the database at connURL and
+// returns the names of the migration files it applied, in order (none when
+// the database was up to date).
+func Migrate(ctx context.Context, connURL string) ([]string, error) {
+	applied, err := migrate(ctx, connURL)
+	if err != nil {
+		return applied, fmt.Errorf("postgres: migrate %s: %w", Redact(connURL), err)
+	}
+	return applied, nil
+}
+
+// openPool connects a pool whose connections read times in UTC.
+func openPool(ctx context.Context, connURL string) (*pgxpool.Pool, error) {
+	if !IsURL(connURL) {
+		return nil, errors.New("need a postgres:// or postgresql:// URL")
+	}
+	cfg, err := pgxpool.ParseConfig(connURL)
+	if err != nil {
+		return nil, err
+	}
+	if !strings.Contains(connURL, "pool_max_conns=") {
+		cfg.MaxConns = defaultMaxConns
+	}
+	cfg.AfterConnect = func(_ context.Context, c *pgx.Conn) error {
+		c.TypeMap().RegisterType(&pgtype.Type{
+			Name: "timestamptz", OID: pgtype.TimestamptzOID,
+			Codec: &pgtype.TimestamptzCodec{ScanLocation: time.UTC},
+		})
+		return nil
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return pool, nil
+}
+
+// migrate applies the pending migrations under goose's PostgreSQL
+// advisory lock, so that nodes starting together migrate once.
+func migrate(ctx context.Context, connURL string) ([]string, error) {
+	if !IsURL(connURL) {
+		return nil, errors.New("need a postgres:// or postgresql:// URL")
+	}
+	cfg, err := pgx.ParseConfig(connURL)
+	if err != nil {
+		return nil, err
+	}
+	db := stdlib.OpenDB(*cfg)
+	defer db.Close()
+	fsys, err := fs.Sub(migrationFiles, "migrations")
+	if err != nil {
+		return nil, fmt.Errorf("migrations: %w", err)
+	}
+	// Another node holding the lock is waited for, checking every second
+	// for up to five minutes.
+	locker, err := lock.NewPostgresSessionLocker(lock.WithLockTimeout(1, 300))
+	if err != nil {
+		return nil, fmt.Errorf("migrations: %w", err)
+	}
+	p, err := goose.NewProvider(goose.DialectPostgres, db, fsys,
+		goose.WithDisableGlobalRegistry(true), goose.WithSessionLocker(locker))
+	if err != nil {
+		return nil, fmt.Errorf("migrations: %w", err)
+	}
+	results, err := p.Up(ctx)
+	var applied []string
+	for _, r := range results {
+		if r.Error == nil {
+			applied = append(applied, filepath.Base(r.Source.Path))
+		}
+	}
+	if err != nil {
+		return applied, fmt.Errorf("apply migrations: %w", err)
+	}
+	return applied, nil
+}
+
+// Close releases the connections.
+func (s *Store) Close() error {
+	s.pool.Close()
+	return nil
+}
+
+// Ping checks the database answers a query.
+func (s *Store) Ping(ctx context.Context) error {
+	var one int
+	if err := s.pool.QueryRow(ctx, "SELECT 1").Scan(&one); err != nil {
+		return fmt.Errorf("postgres: ping: %w", err)
+	}
+	return nil
+}
+
+// Tx runs fn in one write transaction (READ COMMITTED). It commits when fn
+// returns nil and rolls back otherwise (or when fn panics), returning fn's
+// error as it is.
+func (s *Store) Tx(ctx context.Context, fn func(store.Tx) error) (err error) {
+	pgTx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("postgres: begin: %w", classify(err))
+	}
+	committed := false
+	defer func() {
+		if committed {
+			return
+		}
+		rerr := pgTx.Rollback(context.WithoutCancel(ctx))
+		if rerr != nil && !errors.Is(rerr, pgx.ErrTxClosed) && err != nil {
+			err = errors.Join(err, fmt.Errorf("postgres: rollback: %w", rerr))
+		}
+	}()
+	if err := fn(&tx{tx: pgTx}); err != nil {
+		return err
+	}
+	if err := pgTx.Commit(ctx); err != nil {
+		return fmt.Errorf("postgres: commit: %w", classify(err))
+	}
+	committed = true
+	return nil
+}
+
+// snapshot sends the queries of b as one pipelined batch inside a
+// read-only REPEATABLE READ transaction, so that they see one snapshot,
+// and hands the results to read (which must read them in order).
+func (s *Store) snapshot(ctx context.Context, b *pgx.Batch, read func(pgx.BatchResults) error) error {
+	full := &pgx.Batch{}
+	full.Queue("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+	full.QueuedQueries = append(full.QueuedQueries, b.QueuedQueries...)
+	full.Queue("COMMIT")
+	br := s.pool.SendBatch(ctx, full)
+	if _, err := br.Exec(); err != nil {
+		br.Close()
+		return err
+	}
+	if err := read(br); err != nil {
+		br.Close()
+		return err
+	}
+	if _, err := br.Exec(); err != nil {
+		br.Close()
+		return err
+	}
+	return br.Close()
+}
+
+// SQLSTATE codes the store classifies.
+const (
+	codeUniqueViolation      = "23505"
+	codeForeignKeyViolation  = "23503"
+	codeSerializationFailure = "40001"
+	codeDeadlockDetected     = "40P01"
+)
+
+func pgCode(err error) string {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code
+	}
+	return ""
+}
+
+// retryable reports whether err is a deadlock or serialization failure:
+// the statement's transaction was rolled back and may simply run again.
+func retryable(err error) bool {
+	c := pgCode(err)
+	return c == codeSerializationFailure || c == codeDeadlockDetected
+}
+
+// classify gives a database error its store meaning: a uniqueness rule
+// refusing a write, or a transaction that lost a race (deadlock,
+// serialization failure), is store.ErrConflict; a missing parent row is
+// store.ErrNotFound.
+func classify(err error) error {
+	switch c := pgCode(err); {
+	case c == codeUniqueViolation || retryable(err):
+		return fmt.Errorf("%w (%w)", store.ErrConflict, err)
+	case c == codeForeignKeyViolation:
+		return fmt.Errorf("%w (%w)", store.ErrNotFound, err)
+	}
+	return err
+}
+
+// retry runs fn, a statement or transaction of its own, again when it
+// fails with a deadlock or serialization failure: the waiting SQLite
+// would have done on its lock.
+func retry(ctx context.Context, fn func() error) error {
+	const attempts = 10
+	for i := 1; ; i++ {
+		err := fn()
+		if err == nil || !retryable(err) || i == attempts {
+			return err
+		}
+		d := time.Duration(rand.IntN(i*2000)+500) * time.Microsecond
+		select {
+		case <-time.After(d):
+		case <-ctx.Done():
+			return err
+		}
+	}
+}
+
+// nullString is s, or NULL when s is empty.
+func nullString(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// derefString is *p, or "" when p is nil (NULL).
+func derefString(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}

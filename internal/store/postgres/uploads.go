@@ -1,0 +1,63 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/airlock-go/airlock/internal/store"
+)
+
+// claimUploadSQL leases the next file due in one statement. The subquery
+// walks the queue index (request_files_upload_queue) in order and locks
+// the file it picks, skipping files another claim has locked at this
+// moment; a file whose lease another claim has just committed fails the
+// re-check of the WHERE clause under the lock and is passed over. So two
+// uploaders, in any processes, never get the same file.
+const claimUploadSQL = `
+		UPDATE request_files SET upload_lease_owner = $1, upload_lease_until = $2
+		WHERE id = (
+			SELECT f.id FROM request_files f
+			JOIN requests r ON r.id = f.request_id
+			WHERE f.released_at IS NOT NULL AND NOT f.uploaded
+				AND (f.upload_next_at IS NULL OR f.upload_next_at <= $3)
+				AND (f.upload_lease_until IS NULL OR f.upload_lease_until <= $3)
+				AND f.filetype = 'OUTPUT' AND r.status = 'APPROVED'
+			ORDER BY f.upload_next_at NULLS FIRST, f.id
+			LIMIT 1
+			FOR UPDATE OF f SKIP LOCKED)
+		RETURNING request_id, relpath`
+
+// ClaimUpload leases the next file due for upload to owner.
+func (s *Store) ClaimUpload(ctx context.Context, owner string, now, until time.Time) (store.UploadClaim, error) {
+	var c store.UploadClaim
+	err := retry(ctx, func() error {
+		return s.pool.QueryRow(ctx, claimUploadSQL, owner, until, now).Scan(&c.RequestID, &c.Relpath)
+	})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return store.UploadClaim{}, store.ErrNotFound
+	}
+	if err != nil {
+		return store.UploadClaim{}, fmt.Errorf("postgres: claim upload: %w", classify(err))
+	}
+	return c, nil
+}
+
+const dropUploadLeaseSQL = `
+		UPDATE request_files SET upload_lease_owner = NULL, upload_lease_until = NULL
+		WHERE request_id = $1 AND relpath = $2 AND upload_lease_owner = $3`
+
+// DropUploadLease ends owner's lease on a file.
+func (s *Store) DropUploadLease(ctx context.Context, id, relpath, owner string) error {
+	err := retry(ctx, func() error {
+		_, err := s.pool.Exec(ctx, dropUploadLeaseSQL, id, relpath, owner)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("postgres: drop upload lease of %s/%s: %w", id, relpath, classify(err))
+	}
+	return nil
+}
