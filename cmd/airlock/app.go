@@ -13,7 +13,7 @@ import (
 	"github.com/airlock-go/airlock/internal/release"
 	"github.com/airlock-go/airlock/internal/server"
 	"github.com/airlock-go/airlock/internal/service"
-	"github.com/airlock-go/airlock/internal/store/sqlite"
+	"github.com/airlock-go/airlock/internal/store"
 	"github.com/airlock-go/airlock/internal/workspace"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -23,7 +23,7 @@ import (
 // uploader and the logins.
 type app struct {
 	cfg      *config.Server
-	store    *sqlite.Store
+	store    store.Store
 	blobs    *blobstore.Store
 	reader   *workspace.Reader
 	svc      *service.Service

@@ -2,11 +2,8 @@ package main
 
 import (
 	"fmt"
-	"path/filepath"
 
 	"github.com/airlock-go/airlock/internal/config"
-	"github.com/airlock-go/airlock/internal/server"
-	"github.com/airlock-go/airlock/internal/store/sqlite"
 )
 
 type migrateCmd struct {
@@ -14,19 +11,16 @@ type migrateCmd struct {
 }
 
 func (c *migrateCmd) Run(e *env) error {
-	path, err := c.SQLitePath()
+	loc, err := c.Locate()
 	if err != nil {
 		return err
 	}
-	if err := server.MkdirAll(filepath.Dir(path)); err != nil {
-		return err
-	}
-	applied, err := sqlite.Migrate(e.ctx, path)
+	applied, err := migrateStore(e.ctx, loc)
 	if err != nil {
 		return err
 	}
 	if len(applied) == 0 {
-		fmt.Fprintf(e.stdout, "%s is up to date\n", path)
+		fmt.Fprintf(e.stdout, "%s is up to date\n", loc)
 		return nil
 	}
 	for _, m := range applied {

@@ -19,26 +19,67 @@ type Database struct {
 	DatabaseURL string `name:"database-url" env:"AIRLOCK_DATABASE_URL" help:"sqlite:PATH or a postgres:// URL (default sqlite:$AIRLOCK_WORK_DIR/airlock.db)."`
 }
 
-// SQLitePath returns the SQLite database file the settings name.
-func (d *Database) SQLitePath() (string, error) {
+// Location is the database the settings name: a SQLite file or a
+// PostgreSQL server. Exactly one field is set.
+type Location struct {
+	SQLitePath  string // the SQLite database file
+	PostgresURL string // a postgres:// or postgresql:// URL
+}
+
+// String names the database for messages, without any password.
+func (l Location) String() string {
+	if l.SQLitePath != "" {
+		return l.SQLitePath
+	}
+	u, err := url.Parse(l.PostgresURL)
+	if err != nil {
+		return "the PostgreSQL database"
+	}
+	return u.Redacted()
+}
+
+// Locate returns the database the settings name.
+func (d *Database) Locate() (Location, error) {
 	if d.WorkDir == "" {
-		return "", errors.New("AIRLOCK_WORK_DIR (--work-dir) must not be empty")
+		return Location{}, errors.New("AIRLOCK_WORK_DIR (--work-dir) must not be empty")
 	}
-	u := d.DatabaseURL
-	if u == "" {
-		return filepath.Join(d.WorkDir, "airlock.db"), nil
+	if d.DatabaseURL == "" {
+		return Location{SQLitePath: filepath.Join(d.WorkDir, "airlock.db")}, nil
 	}
+	loc, err := ParseDatabaseURL(d.WorkDir, d.DatabaseURL)
+	if err != nil {
+		return Location{}, fmt.Errorf("AIRLOCK_DATABASE_URL (--database-url): %w", err)
+	}
+	return loc, nil
+}
+
+// ParseDatabaseURL reads sqlite:PATH (a relative PATH is taken relative to
+// dir) or a postgres:// or postgresql:// URL.
+func ParseDatabaseURL(dir, raw string) (Location, error) {
 	switch {
-	case strings.HasPrefix(u, "sqlite:"):
-		p := strings.TrimPrefix(strings.TrimPrefix(u, "sqlite:"), "//")
+	case strings.HasPrefix(raw, "sqlite:"):
+		p := strings.TrimPrefix(strings.TrimPrefix(raw, "sqlite:"), "//")
 		if p == "" {
-			return "", fmt.Errorf("AIRLOCK_DATABASE_URL (--database-url): %q names no file; use sqlite:PATH", u)
+			return Location{}, fmt.Errorf("%q names no file; use sqlite:PATH", raw)
 		}
-		return resolve(d.WorkDir, p), nil
-	case strings.HasPrefix(u, "postgres://"), strings.HasPrefix(u, "postgresql://"):
-		return "", errors.New("AIRLOCK_DATABASE_URL (--database-url): this version of airlock stores its data in SQLite only; use sqlite:PATH or leave it unset")
+		return Location{SQLitePath: resolve(dir, p)}, nil
+	case strings.HasPrefix(raw, "postgres://"), strings.HasPrefix(raw, "postgresql://"):
+		if _, err := url.Parse(raw); err != nil {
+			// url's message quotes the URL, password and all.
+			return Location{}, errors.New("the postgres:// URL does not parse (check for unescaped characters in the password)")
+		}
+		return Location{PostgresURL: raw}, nil
 	}
-	return "", fmt.Errorf("AIRLOCK_DATABASE_URL (--database-url): %q is neither sqlite:PATH nor a postgres:// URL", u)
+	return Location{}, fmt.Errorf("%q is neither sqlite:PATH nor a postgres:// URL", redactRaw(raw))
+}
+
+// redactRaw hides the password of anything that looks like a URL with
+// one.
+func redactRaw(raw string) string {
+	if u, err := url.Parse(raw); err == nil && u.User != nil {
+		return u.Redacted()
+	}
+	return raw
 }
 
 // Server is everything `airlock serve` needs.
@@ -69,7 +110,7 @@ func (s *Server) Validate() error {
 	if (s.DevUsersFile == "") == (s.APIToken == "") {
 		return errors.New("set exactly one of AIRLOCK_DEV_USERS_FILE (--dev-users-file) and AIRLOCK_API_TOKEN (--api-token)")
 	}
-	if _, err := s.SQLitePath(); err != nil {
+	if _, err := s.Locate(); err != nil {
 		return err
 	}
 	if s.WorkspaceDir == "" {

@@ -1,0 +1,63 @@
+package config
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestLocate(t *testing.T) {
+	work := filepath.Join(string(filepath.Separator), "srv", "work")
+	tests := []struct {
+		name, url string
+		want      Location
+		wantErr   string
+	}{
+		{"default", "", Location{SQLitePath: filepath.Join(work, "airlock.db")}, ""},
+		{"sqlite relative", "sqlite:db/a.db", Location{SQLitePath: filepath.Join(work, "db", "a.db")}, ""},
+		{"sqlite absolute", "sqlite:/data/a.db", Location{SQLitePath: "/data/a.db"}, ""},
+		{"sqlite slashes", "sqlite:///data/a.db", Location{SQLitePath: "/data/a.db"}, ""},
+		{"sqlite empty", "sqlite:", Location{}, "names no file"},
+		{"postgres", "postgres://u:pw@db:5432/airlock", Location{PostgresURL: "postgres://u:pw@db:5432/airlock"}, ""},
+		{"postgresql", "postgresql:///airlock?host=/run/pg", Location{PostgresURL: "postgresql:///airlock?host=/run/pg"}, ""},
+		{"bad postgres URL", "postgres://u:p%zz@db/airlock", Location{}, "does not parse"},
+		{"other scheme", "mysql://u:secret@db/airlock", Location{}, "neither sqlite:PATH nor a postgres:// URL"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := Database{WorkDir: work, DatabaseURL: tt.url}
+			got, err := d.Locate()
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !strings.Contains(err.Error(), "AIRLOCK_DATABASE_URL") {
+					t.Fatalf("Locate() error = %v, want one naming AIRLOCK_DATABASE_URL and saying %q", err, tt.wantErr)
+				}
+				if strings.Contains(err.Error(), "secret") || strings.Contains(err.Error(), "p%zz") {
+					t.Errorf("error shows the password: %v", err)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Fatalf("Locate() = %+v, %v; want %+v", got, err, tt.want)
+			}
+		})
+	}
+	if _, err := (&Database{}).Locate(); err == nil || !strings.Contains(err.Error(), "AIRLOCK_WORK_DIR") {
+		t.Errorf("empty work dir: %v", err)
+	}
+}
+
+func TestLocationString(t *testing.T) {
+	tests := []struct {
+		loc  Location
+		want string
+	}{
+		{Location{SQLitePath: "/a/b.db"}, "/a/b.db"},
+		{Location{PostgresURL: "postgres://u:pw@h/db"}, "postgres://u:xxxxx@h/db"},
+		{Location{PostgresURL: "postgres://h/db"}, "postgres://h/db"},
+	}
+	for _, tt := range tests {
+		if got := tt.loc.String(); got != tt.want {
+			t.Errorf("%+v.String() = %q, want %q", tt.loc, got, tt.want)
+		}
+	}
+}
