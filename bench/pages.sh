@@ -8,11 +8,13 @@
 #   bench/pages.sh [CONNECTIONS] [DURATION]
 #
 #   CONNECTIONS  concurrent connections (default 64)
-#   DURATION     how long each server is loaded, a Go duration (default 20s)
+#   DURATION     how long each server is loaded per round, a Go duration (default 20s)
+#   ROUNDS       rounds of hello then airlock, alternately (default 3)
 #   FILES        output files of the benchmark's request (default 5)
 #
 # It prints the requests/s, errors and latency percentiles of both and
-# the ratio airlock/hello (goal: at least 0.25).
+# the ratio airlock/hello of each round, and the median ratio (goal: at
+# least 0.25).
 set -euo pipefail
 
 conns=${1:-64}
@@ -23,4 +25,4 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/pages.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
 (cd "$repo" && go build -o "$work/pages" ./bench/pages)
-"$work/pages" -c "$conns" -d "$dur" -files "$files"
+"$work/pages" -c "$conns" -d "$dur" -rounds "${ROUNDS:-3}" -files "$files"
