@@ -20,7 +20,9 @@ import (
 
 var t0 = time.Date(2025, 6, 1, 12, 0, 0, 123456000, time.UTC)
 
-func at(n int) time.Time { return t0.Add(time.Duration(n)*time.Minute + time.Duration(n)*time.Microsecond) }
+func at(n int) time.Time {
+	return t0.Add(time.Duration(n)*time.Minute + time.Duration(n)*time.Microsecond)
+}
 
 func ptr[T any](v T) *T { return &v }
 
