@@ -89,21 +89,27 @@ const (
 	roundMultiple6                 // derived from midpoint 6 values: 0, 6, 12, …
 )
 
+// maxHeaderBytes is how much of a header cell is read for its words.
+const maxHeaderBytes = 256
+
 // columnInfo is what the header of one column says.
 type columnInfo struct {
-	name     string
+	name     string // for messages
+	match    string // for matching columns of two tables: normalised
 	role     role
 	rounding rounding
 }
 
 // describeColumn reads a header cell.
 func (ck *Checker) describeColumn(header string) columnInfo {
-	name := strings.TrimSpace(header)
+	// A header is a few words: read the first maxHeaderBytes of it, and
+	// name it in messages by its first 80.
+	name := strings.TrimSpace(header[:min(len(header), maxHeaderBytes)])
 	if !utf8.ValidString(name) {
 		name = strings.ToValidUTF8(name, "\uFFFD")
 	}
 	words := headerWords(name)
-	info := columnInfo{name: name}
+	info := columnInfo{name: shorten(name), match: normalise(name)}
 	switch {
 	case ck.cfg.Rules.MinMax.Enabled && ck.minMax.match(words):
 		info.role = roleMinMax

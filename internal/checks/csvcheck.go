@@ -121,8 +121,8 @@ func (ck *Checker) checkCSV(ctx context.Context, r io.Reader, o *options, out *r
 		if i == 0 {
 			h = strings.TrimPrefix(h, "\uFEFF")
 		}
-		names[i] = h
 		s.cols[i].columnInfo = ck.describeColumn(h)
+		names[i] = s.cols[i].match
 	}
 	if rules.Differencing.Enabled && o.released != nil {
 		comps, skipped, err := ck.prepareComparisons(ctx, names, o.released)

@@ -46,9 +46,10 @@ func (c *comparison) lookup(key []byte) []int64 {
 }
 
 // prepareComparisons reads the released tables that share columns with
-// the table being checked (header: its header), within the row budget.
+// the table being checked (names: its columns' normalised names), within
+// the row budget.
 // It returns the comparisons and the released tables too large to hold.
-func (ck *Checker) prepareComparisons(ctx context.Context, header []string, rel Released) ([]*comparison, []string, error) {
+func (ck *Checker) prepareComparisons(ctx context.Context, names []string, rel Released) ([]*comparison, []string, error) {
 	paths, err := rel.ReleasedFiles(ctx)
 	if err != nil {
 		return nil, nil, fmt.Errorf("listing released files: %w", err)
@@ -56,8 +57,8 @@ func (ck *Checker) prepareComparisons(ctx context.Context, header []string, rel 
 	paths = slices.Clone(paths)
 	slices.Sort(paths)
 	byName := map[string]int{}
-	for i := len(header) - 1; i >= 0; i-- {
-		byName[normalise(header[i])] = i
+	for i := len(names) - 1; i >= 0; i-- {
+		byName[names[i]] = i
 	}
 	budget := ck.cfg.Rules.Differencing.MaxReleasedRows
 	var comps []*comparison
@@ -94,7 +95,7 @@ func (ck *Checker) compareWith(ctx context.Context, rel Released, p string, byNa
 	var relKey, relCmp []int
 	for j := range cols {
 		col := &cols[j]
-		at, shared := byName[normalise(col.name)]
+		at, shared := byName[col.match]
 		switch {
 		case col.isKey():
 			if !shared {

@@ -76,7 +76,7 @@ func pngMetadata(r *bufio.Reader) *metadata {
 			keyword, value, read := pngText(r, string(typ), length)
 			rest -= read
 			if !(string(typ) == "tEXt" && isSoftwareTag(keyword, value, length)) {
-				m.add("a %s chunk %q (%s)", typ, keyword, byteCount(length))
+				m.add("a text chunk %q (%s, %s)", keyword, typ, byteCount(length))
 			}
 		case "eXIf":
 			m.add("EXIF data (%s)", byteCount(length))
@@ -138,19 +138,24 @@ func knownChunk(t string) bool {
 	return false
 }
 
-// countTrailing reads to the end, counting the bytes that are not zero
-// padding or white space.
+// countTrailing reads to the end and returns how many bytes there were,
+// or 0 when they are all zero padding or white space.
 func countTrailing(r io.Reader) int64 {
 	var buf [4096]byte
 	var n int64
+	padding := true
 	for {
 		got, err := r.Read(buf[:])
+		n += int64(got)
 		for _, c := range buf[:got] {
-			if c != 0 && !isCSSSpace(c) {
-				n++
+			if padding && c != 0 && !isCSSSpace(c) {
+				padding = false
 			}
 		}
 		if err != nil {
+			if padding {
+				return 0
+			}
 			return n
 		}
 	}
