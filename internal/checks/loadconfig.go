@@ -54,14 +54,16 @@ func checkSyntax(data []byte) error {
 	var v json.RawMessage
 	err := dec.Decode(&v)
 	if err == nil {
-		if _, extra := dec.Token(); extra == nil {
-			return fmt.Errorf("%s: more JSON after the settings object", position(data, dec.InputOffset()))
+		end := dec.InputOffset()
+		rest := bytes.TrimLeft(data[end:], " \t\r\n")
+		if len(rest) > 0 {
+			return fmt.Errorf("%s: more JSON after the settings object", position(data, int64(len(data)-len(rest))))
 		}
 		return nil
 	}
 	var syn *json.SyntaxError
 	if errors.As(err, &syn) {
-		return fmt.Errorf("%s: %s", position(data, syn.Offset), syn)
+		return fmt.Errorf("%s: %s", position(data, syn.Offset-1), syn)
 	}
 	if errors.Is(err, io.ErrUnexpectedEOF) {
 		return errors.New("the JSON ends too early")
@@ -69,10 +71,10 @@ func checkSyntax(data []byte) error {
 	return err
 }
 
-// position turns a byte offset into "line L, column C".
-func position(data []byte, offset int64) string {
-	offset = min(max(offset, 0), int64(len(data)))
-	before := data[:offset]
+// position turns the index of a byte into "line L, column C", from 1.
+func position(data []byte, index int64) string {
+	index = min(max(index, 0), int64(len(data)))
+	before := data[:index]
 	line := bytes.Count(before, []byte("\n")) + 1
 	col := len(before) - bytes.LastIndexByte(before, '\n')
 	return fmt.Sprintf("line %d, column %d", line, col)
