@@ -223,8 +223,17 @@ func (h *Handler) postComment(w http.ResponseWriter, r *http.Request, u domain.U
 	switch {
 	case strings.HasPrefix(r.URL.Path, "/requests/comment/create/"):
 		text := r.PostFormValue("comment")
-		if rel := r.PostFormValue("file_relpath"); rel != "" && strings.TrimSpace(text) != "" {
-			text = fmt.Sprintf("File: [%s](%s)\n\n%s", rel, reqFileURL(id, g, rel), text)
+		if rel := r.PostFormValue("file_relpath"); rel != "" {
+			rq, gerr := h.svc.GetRequest(ctx, u, id)
+			if gerr != nil {
+				return h.reqDone(w, r, id, "", "", gerr)
+			}
+			if f, ok := rq.File(rel); !ok || f.Group != g {
+				return errorPage(http.StatusBadRequest, "The comment is about a file that is not in group "+g+" of this request.")
+			}
+			if strings.TrimSpace(text) != "" {
+				text = fmt.Sprintf("File: [%s](%s)\n\n%s", rel, reqFileURL(id, g, rel), text)
+			}
 		}
 		vis := domain.VisibilityPublic
 		if v := r.PostFormValue("visibility"); v != "" {

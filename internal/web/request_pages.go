@@ -2,6 +2,7 @@ package web
 
 import (
 	"cmp"
+	"errors"
 	"net/http"
 	"net/url"
 	"slices"
@@ -30,7 +31,7 @@ type requestView struct {
 	// overview
 	OutputCount, SupportingCount, ReleasedCount, UploadedCount int
 	Groups                                                     []reqGroupSummary
-	Events                                                     []reqEventRow
+	Activity                                                   reqActivity
 
 	Group *reqGroupView
 	Dir   *reqDirView
@@ -77,7 +78,7 @@ type reqGroupView struct {
 	Visibilities            []domain.Visibility
 	CommentWarning          string
 	CommentURL              string
-	Events                  []reqEventRow
+	Activity                reqActivity
 	ReviewerButtons         bool
 	RequestChanges          requestAction
 	ResetVotes              requestAction
@@ -104,6 +105,7 @@ type reqDirView struct {
 type reqFileView struct {
 	F             *domain.RequestFile
 	Group         string
+	Details       *reqGroupView // for the "Context & Comments" dialog
 	Decision      domain.Decision
 	DecisionLabel string
 	IsOutput      bool
@@ -217,7 +219,7 @@ func (h *Handler) buildOverview(r *http.Request, u domain.User, v *requestView) 
 	if err != nil {
 		return err
 	}
-	v.Events = reqEventRows(events, "")
+	v.Activity = reqActivityOf(events, "", r.URL.Path, r.URL.Query())
 	return nil
 }
 
@@ -285,10 +287,10 @@ func reqActions(rq *domain.Request, u domain.User) []requestAction {
 	id := url.PathEscape(rq.ID)
 	var out []requestAction
 	if rq.Author == u.Username && !rq.Status.IsFinal() {
-		wd := reqAction("Withdraw this request", "/requests/withdraw/"+id, rq.CheckWithdraw(u))
+		wd := reqAction("Withdraw this request", "/requests/withdraw/"+id, statusReason(rq, domain.StatusWithdrawn, rq.CheckWithdraw(u)))
 		wd.Dialog, wd.Class = "withdraw-dialog", "button-danger"
 		out = append(out, wd)
-		sub := reqAction("Submit for review", "/requests/submit/"+id, rq.CheckSubmit(u))
+		sub := reqAction("Submit for review", "/requests/submit/"+id, statusReason(rq, domain.StatusSubmitted, rq.CheckSubmit(u)))
 		if rq.Status == domain.StatusPending {
 			sub.Dialog = "submit-dialog"
 		}
@@ -299,11 +301,11 @@ func reqActions(rq *domain.Request, u domain.User) []requestAction {
 		sr := reqAction("Submit review", "/requests/review/"+id, rq.CheckSubmitReview(u))
 		sr.Class = "button-primary"
 		out = append(out, sr)
-		rj := reqAction("Reject request", "/requests/reject/"+id, rq.CheckReject(u))
+		rj := reqAction("Reject request", "/requests/reject/"+id, statusReason(rq, domain.StatusRejected, rq.CheckReject(u)))
 		rj.Class = "button-danger"
 		rj.Confirm = "Reject this request? The files will not be released, and the request cannot be changed again."
 		out = append(out, rj)
-		rt := reqAction("Return request", "/requests/return/"+id, rq.CheckReturn(u))
+		rt := reqAction("Return request", "/requests/return/"+id, statusReason(rq, domain.StatusReturned, rq.CheckReturn(u)))
 		if rq.IsEarlyReturn() {
 			rt.Confirm = "Return this request early? Fewer than two reviews have been submitted: the votes and comments of this turn will be reset, and the author asked to make changes."
 		} else if rq.AllFilesApproved() {
@@ -312,12 +314,40 @@ func reqActions(rq *domain.Request, u domain.User) []requestAction {
 			rt.Confirm = "Return this request to its author for changes?"
 		}
 		out = append(out, rt)
-		rl := reqAction("Release files", "/requests/release/"+id, rq.CheckRelease(u))
+		rl := reqAction("Release files", "/requests/release/"+id, statusReason(rq, domain.StatusApproved, rq.CheckRelease(u)))
 		rl.Class = "button-primary"
 		rl.Confirm = "Release the approved files? They will be uploaded to jobs.opensafely.org."
 		out = append(out, rl)
 	}
 	return out
+}
+
+// notYet says, for people, when a request can move to a status; the
+// buttons show it instead of the rule's "cannot change status from X to
+// Y".
+var notYet = map[domain.Status]string{
+	domain.StatusWithdrawn: "This request can no longer be withdrawn.",
+	domain.StatusSubmitted: "The request is with the output checkers; you can submit it again if they return it to you.",
+	domain.StatusRejected:  "A request can be rejected once two independent reviews have been submitted.",
+	domain.StatusReturned:  "A request can be returned while it is under review.",
+	domain.StatusApproved:  "Files can be released once two independent reviews have been submitted and every output file is approved by both.",
+}
+
+// statusReason is err, put for people when it is only that the request's
+// status cannot move to to.
+func statusReason(rq *domain.Request, to domain.Status, err error) error {
+	if err == nil {
+		return nil
+	}
+	if _, ok := domain.FindTransition(rq.Status, to); !ok {
+		if msg, ok := notYet[to]; ok {
+			return domain.Errorf(domain.ErrInvalidTransition, "%s", msg)
+		}
+	}
+	if errors.Is(err, domain.ErrPolicy) && to == domain.StatusApproved && !rq.AllFilesApproved() {
+		return domain.Errorf(domain.ErrPolicy, "%s", "Every output file must be approved by both reviews before the files can be released.")
+	}
+	return err
 }
 
 // reqBanner says what the viewer has to do next (spec §6.4).
@@ -425,6 +455,7 @@ func (h *Handler) buildPath(r *http.Request, u domain.User, v *requestView) erro
 		fv.Properties = reqAction("Change file properties", "", rq.CheckEdit(u))
 		fv.PropertiesURL = "/requests/change-properties/" + id
 	}
+	fv.Details = reqGroupDetails(rq, u, g)
 	v.File = fv
 	return nil
 }
@@ -449,15 +480,13 @@ func reqDecisionLabel(d domain.Decision) string {
 	return "Incomplete"
 }
 
-// buildGroup is one group: context and controls, comments, activity.
-func (h *Handler) buildGroup(r *http.Request, u domain.User, v *requestView, g *domain.Group) error {
-	rq := v.R
-	v.Kind = "group"
+// reqGroupDetails is what the group page and a file's "Context &
+// Comments" dialog show of a group: its context and controls, the
+// comments u may see, and whether and how u may comment.
+func reqGroupDetails(rq *domain.Request, u domain.User, g *domain.Group) *reqGroupView {
 	id, gs := url.PathEscape(rq.ID), url.PathEscape(g.Name)
 	gv := &reqGroupView{Name: g.Name, Context: g.Context, Controls: g.Controls, EditURL: "/requests/edit/" + id + "/" + gs,
 		CommentURL: "/requests/comment/create/" + id + "/" + gs}
-	editErr := rq.CheckEditGroup(u, g.Name)
-	gv.Editable, gv.EditReason = editErr == nil, reqReason(editErr)
 	for _, c := range rq.VisibleComments(u, g.Name) {
 		own := c.Author == u.Username
 		row := reqCommentRow{ID: c.ID, Author: c.Author, Visibility: string(c.Visibility), Turn: c.ReviewTurn,
@@ -472,6 +501,17 @@ func (h *Handler) buildGroup(r *http.Request, u domain.User, v *requestView, g *
 	gv.CanComment, gv.CommentReason = cerr == nil, reqReason(cerr)
 	gv.Visibilities = rq.WritableVisibilities(u)
 	gv.CommentWarning = reqCommentWarning(rq, u)
+	return gv
+}
+
+// buildGroup is one group: context and controls, comments, activity.
+func (h *Handler) buildGroup(r *http.Request, u domain.User, v *requestView, g *domain.Group) error {
+	rq := v.R
+	v.Kind = "group"
+	id, gs := url.PathEscape(rq.ID), url.PathEscape(g.Name)
+	gv := reqGroupDetails(rq, u, g)
+	editErr := rq.CheckEditGroup(u, g.Name)
+	gv.Editable, gv.EditReason = editErr == nil, reqReason(editErr)
 	if rq.CanReview(u) {
 		gv.ReviewerButtons = true
 		cur := rq.CheckCurrentlyReview(u)
@@ -487,7 +527,7 @@ func (h *Handler) buildGroup(r *http.Request, u domain.User, v *requestView, g *
 	if err != nil {
 		return err
 	}
-	gv.Events = reqEventRows(events, g.Name)
+	gv.Activity = reqActivityOf(events, g.Name, r.URL.Path, r.URL.Query())
 	v.Group = gv
 	return nil
 }

@@ -82,3 +82,77 @@ func TestCommentMarkdownSanitised(t *testing.T) {
 		t.Errorf("markdown: %s", got)
 	}
 }
+
+// TestCommentFromFilePage: the file page's "Context & Comments" dialog
+// posts a comment tagged with the file; a file outside the group is
+// refused with a 400 and adds nothing.
+func TestCommentFromFilePage(t *testing.T) {
+	h := newHarness(t)
+	srv := h.server()
+	r := h.Submitted(h.Author)
+	c := h.client(srv)
+	c.login(h.C1.Username)
+	filePage := "/requests/view/" + r.ID + "/g/out/a.csv"
+	a := c.get(filePage)
+	for _, want := range []string{`data-dialog-open="context-dialog"`, `id="context-dialog"`, `name="file_relpath" value="out/a.csv"`} {
+		if !strings.Contains(a.body, want) {
+			t.Errorf("file page lacks %s", want)
+		}
+	}
+	a = c.post("/requests/comment/create/"+r.ID+"/g", url.Values{"comment": {"Round this."}, "visibility": {"PRIVATE"}, "file_relpath": {"out/a.csv"}, "next": {filePage}})
+	if a.StatusCode != http.StatusSeeOther || a.Header.Get("Location") != filePage {
+		t.Fatalf("comment: %d to %q", a.StatusCode, a.Header.Get("Location"))
+	}
+	got := h.Get(r.ID).Comments
+	if len(got) != 1 || !strings.HasPrefix(got[0].Text, "File: [out/a.csv](/requests/view/"+r.ID+"/g/out/a.csv)") || !strings.HasSuffix(got[0].Text, "Round this.") {
+		t.Fatalf("comments: %+v", got)
+	}
+	// The page shown after the redirect has the comment (not a cached
+	// page from before it).
+	if a := c.get(filePage); !strings.Contains(a.body, "Round this.") {
+		t.Errorf("the file page after commenting does not show the comment")
+	}
+	for _, bad := range []string{"out/nope.csv", "../etc/passwd"} {
+		a = c.post("/requests/comment/create/"+r.ID+"/g", url.Values{"comment": {"x"}, "file_relpath": {bad}})
+		if a.StatusCode != http.StatusBadRequest {
+			t.Errorf("comment on %s: %d, want 400", bad, a.StatusCode)
+		}
+	}
+	if n := len(h.Get(r.ID).Comments); n != 1 {
+		t.Errorf("refused comments were added: %d comments", n)
+	}
+}
+
+// TestRequestPageCacheFollowsChanges: pages served from the page cache
+// change as soon as the request does, for every viewer, and differ by
+// viewer.
+func TestRequestPageCacheFollowsChanges(t *testing.T) {
+	h := newHarness(t)
+	srv := h.server()
+	r := h.Submitted(h.Author)
+	overview := "/requests/view/" + r.ID + "/"
+	c1, c2 := h.client(srv), h.client(srv)
+	c1.login(h.C1.Username)
+	c1.get(overview) // shows (and so clears) the login's flash message
+	first := c1.get(overview).body
+	if again := c1.get(overview).body; again != first {
+		t.Fatalf("the same page twice differs")
+	}
+	c2srv := h.server() // another client jar, same handler and cache
+	c2 = h.client(c2srv)
+	c2.login(h.C2.Username)
+	c2.get(overview)
+	if other := c2.get(overview).body; other == first || !strings.Contains(other, "Logged in as <strong>c2</strong>") {
+		t.Errorf("c2 was shown c1's page")
+	}
+	// A vote by c1 through the service (not the pages) shows at once.
+	if _, err := h.Svc.Vote(h.Ctx, h.C1, r.ID, "out/a.csv", domain.VoteApproved); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(first, "Approved file") {
+		t.Fatalf("the overview shows an approval before any vote")
+	}
+	if after := c1.get(overview).body; !strings.Contains(after, "Approved file") {
+		t.Errorf("the overview's activity does not show the vote made since it was first shown")
+	}
+}
