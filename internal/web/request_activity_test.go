@@ -69,4 +69,3 @@ func TestActivityPagingAndSearch(t *testing.T) {
 		})
 	}
 }
-
