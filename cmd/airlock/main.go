@@ -24,6 +24,8 @@ type cli struct {
 	Worker       workerCmd       `cmd:"" help:"Run the background work alone: the uploader and the daily regular requests."`
 	Demo         demoCmd         `cmd:"" help:"Create example workspaces and users, then serve them."`
 	Migrate      migrateCmd      `cmd:"" help:"Apply pending database migrations."`
+	Backup       backupCmd       `cmd:"" help:"Copy the SQLite database, online, to a new file (PostgreSQL: says how to run pg_dump)."`
+	DB           dbCmd           `cmd:"" name:"db" help:"Database tools: copy SQLite into PostgreSQL."`
 	GC           gcCmd           `cmd:"" name:"gc" help:"Delete request-file copies that no request references."`
 	Audit        auditCmd        `cmd:"" help:"Print or verify the audit log."`
 	Request      requestCmd      `cmd:"" help:"Administer release requests."`
