@@ -17,6 +17,10 @@
 //     the UPDATE that leases it: two uploaders never get the same file.
 //   - One active request per author and workspace is a partial unique
 //     index; inserts use ON CONFLICT DO NOTHING and report store.ErrConflict.
+//   - Every transaction takes its row locks in one order: the request
+//     (GuardRequest, or the version bump of upload bookkeeping, which comes
+//     before its file's write), then its files, then the audit chain's
+//     head. So two transactions do not wait on each other in a cycle.
 //
 // A unique violation is store.ErrConflict and a missing parent row
 // store.ErrNotFound, as on SQLite. A deadlock or serialization failure
