@@ -17,10 +17,12 @@
 //     the UPDATE that leases it: two uploaders never get the same file.
 //   - One active request per author and workspace is a partial unique
 //     index; inserts use ON CONFLICT DO NOTHING and report store.ErrConflict.
-//   - Every transaction takes its row locks in one order: the request
-//     (GuardRequest, or the version bump of upload bookkeeping, which comes
-//     before its file's write), then its files, then the audit chain's
-//     head. So two transactions do not wait on each other in a cycle.
+//   - A transaction that changes a request locks the request's row first
+//     (GuardRequest, CreateRequest, or the version bump of upload
+//     bookkeeping, which comes before its file's write), and its files and
+//     the audit chain's head only after. Transactions on one request queue
+//     on its row, and ClaimUpload skips locked files instead of waiting, so
+//     no two transactions wait on each other in a cycle.
 //
 // A unique violation is store.ErrConflict and a missing parent row
 // store.ErrNotFound, as on SQLite. A deadlock or serialization failure
