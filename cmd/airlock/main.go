@@ -31,6 +31,7 @@ type cli struct {
 	Request      requestCmd      `cmd:"" help:"Administer release requests."`
 	Statemachine statemachineCmd `cmd:"" help:"Print the request state diagram (Mermaid) generated from the transition table."`
 	Client       clientCmd       `cmd:"" help:"Use a running airlock server through its JSON API."`
+	Check        checkCmd        `cmd:"" help:"Run the disclosure checks on files: exit status 0 when clean, 1 with findings, 2 on errors."`
 }
 
 // env is what every command runs with.
@@ -77,8 +78,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		stdout: stdout,
 	}
 	if err := kctx.Run(e); err != nil {
-		fmt.Fprintln(stderr, "Error:", err)
-		return 1
+		return exitStatus(stderr, err)
 	}
 	return 0
 }
