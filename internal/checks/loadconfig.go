@@ -191,9 +191,9 @@ func jsonFields(v reflect.Value) map[string]reflect.Value {
 
 // abbreviate shortens a JSON value for an error message.
 func abbreviate(data []byte) string {
-	s := string(bytes.TrimSpace(data))
+	s := []rune(string(bytes.TrimSpace(data)))
 	if len(s) > 40 {
-		s = s[:37] + "..."
+		return string(s[:37]) + "..."
 	}
-	return s
+	return string(s)
 }
