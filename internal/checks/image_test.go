@@ -232,6 +232,7 @@ func TestHostileInputs(t *testing.T) {
 		"unclosed tags":       bytes.Repeat([]byte("<a href='"), 20000),
 		"many attributes":     append([]byte("<img "), bytes.Repeat([]byte("a=b "), 100000)...),
 		"long attribute":      append([]byte("<img src=\""), bytes.Repeat([]byte("x"), 1<<20)...),
+		"long attributes":     []byte("<img " + strings.Repeat("a=\""+strings.Repeat("x", 70<<10)+"\" ", 300) + "><img " + strings.Repeat("b=\""+strings.Repeat("y", 70<<10)+"\" ", 300) + ">"),
 		"nested srcdoc":       []byte(strings.Repeat(`<iframe srcdoc="`, 200) + "<script>"),
 		"long quoted csv":     append([]byte("a\n\""), bytes.Repeat([]byte("x\n"), 100000)...),
 		"deep css":            []byte("<style>" + strings.Repeat("url(", 100000)),

@@ -6,9 +6,11 @@ import (
 )
 
 const (
-	maxNameBytes  = 64       // of an element or attribute name kept
-	maxValueBytes = 64 << 10 // of an attribute value kept
-	maxAttrs      = 256      // attributes kept per element
+	maxNameBytes     = 64        // of an element or attribute name kept
+	maxValueBytes    = 64 << 10  // of an attribute value kept
+	maxTagValueBytes = 256 << 10 // of all the values of a tag kept; beyond, maxURLBytes of each
+	maxAttrs         = 256       // attributes kept per element
+	keptBufferBytes  = 4 << 10   // value buffers larger than this are not kept for the next tag
 )
 
 // attr is one attribute of an element: its name in lower case and the
@@ -42,10 +44,11 @@ type markupScanner struct {
 	line int
 	eof  bool
 
-	name  []byte
-	tag   tag
-	vals  [][]byte // reused attribute value buffers
-	names map[string]string
+	name      []byte
+	tag       tag
+	vals      [][]byte // reused attribute value buffers
+	valueSize int      // bytes of the values of this tag kept so far
+	names     map[string]string
 }
 
 func newMarkupScanner(r *bufio.Reader, svg bool) *markupScanner {
@@ -223,6 +226,12 @@ func equalFoldASCII(b []byte, lower string) bool {
 func (s *markupScanner) startTag(first byte, pi bool) bool {
 	s.tag = tag{attrs: s.tag.attrs[:0], line: s.line, pi: pi}
 	s.name = s.name[:0]
+	s.valueSize = 0
+	for i, v := range s.vals {
+		if cap(v) > keptBufferBytes {
+			s.vals[i] = nil // a long value once does not hold memory for every tag after it
+		}
+	}
 	if first != 0 {
 		s.name = append(s.name, lower(first))
 	}
@@ -298,14 +307,22 @@ func (s *markupScanner) attributes() {
 }
 
 // value reads an attribute value, quoted or not, keeping its first
-// maxValueBytes bytes in a buffer reused by the next tag.
+// maxValueBytes bytes (maxURLBytes once the tag's values have taken
+// maxTagValueBytes) in a buffer reused by the next tag.
 func (s *markupScanner) value() []byte {
 	i := min(len(s.tag.attrs), maxAttrs) // slot maxAttrs is scratch for attributes not kept
 	for len(s.vals) <= i {
 		s.vals = append(s.vals, nil)
 	}
 	buf := s.vals[i][:0]
-	defer func() { s.vals[i] = buf }()
+	limit := maxValueBytes
+	if s.valueSize >= maxTagValueBytes {
+		limit = maxURLBytes
+	}
+	defer func() {
+		s.vals[i] = buf
+		s.valueSize += len(buf)
+	}()
 	c, ok := s.next()
 	for ok && isCSSSpace(c) {
 		c, ok = s.next()
@@ -333,7 +350,7 @@ func (s *markupScanner) value() []byte {
 			}
 			return buf
 		}
-		if len(buf) < maxValueBytes {
+		if len(buf) < limit {
 			buf = append(buf, c)
 		}
 	}
