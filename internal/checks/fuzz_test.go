@@ -52,3 +52,18 @@ func FuzzCheck(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseConfig: any file gives a valid configuration or an error,
+// never a panic.
+func FuzzParseConfig(f *testing.F) {
+	f.Add([]byte(`{"rules": {"small_count": {"threshold": 7, "severity": "blocking"}}, "columns": {"counts": ["n"]}}`))
+	f.Add([]byte(`{"max_cells": 1e3}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		cfg, err := ParseConfig(data)
+		if err == nil {
+			if err := cfg.Validate(); err != nil {
+				t.Fatalf("ParseConfig accepted an invalid configuration: %v", err)
+			}
+		}
+	})
+}
