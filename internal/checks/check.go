@@ -51,8 +51,9 @@ type options struct {
 }
 
 // Check runs every enabled rule that applies to a file, named name (only
-// its extension matters), reading its content once from r. Memory does
-// not grow with the size of the file. Findings come rule by rule in the
+// its extension matters), reading its content once from r, and only as
+// far as the rules need (a .txt file is only sniffed). Memory does not
+// grow with the size of the file. Findings come rule by rule in the
 // order of Rules. A file the rules cannot make sense of (a truncated
 // image, a table with a row over 4 MiB) is a finding or nothing, never an
 // error: the error is for reading r, listing or opening released files,
