@@ -34,15 +34,25 @@ type Env struct {
 // NewEnv builds an Env; the database lives in a temporary folder.
 func NewEnv(t testing.TB) *Env {
 	t.Helper()
-	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "airlock.db")
-	st, err := sqlite.Open(ctx, path)
+	st, err := sqlite.Open(context.Background(), path)
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
 	t.Cleanup(func() { st.Close() })
+	e := NewEnvOn(t, st)
+	e.DBPath = path
+	return e
+}
+
+// NewEnvOn builds an Env on st, an empty store of any kind (such as a
+// PostgreSQL database from pgtest), which the caller closes. DBPath is
+// left empty.
+func NewEnvOn(t testing.TB, st store.Store) *Env {
+	t.Helper()
+	ctx := context.Background()
 	e := &Env{
-		T: t, Ctx: ctx, Store: st, Files: NewFiles(), Clock: NewClock(), Notes: &Notifications{}, DBPath: path,
+		T: t, Ctx: ctx, Store: st, Files: NewFiles(), Clock: NewClock(), Notes: &Notifications{},
 		Author:        NewUser("author", Researcher, Workspace),
 		Colleague:     NewUser("colleague", Researcher, Workspace),
 		C1:            NewUser("c1", Checker),
