@@ -90,3 +90,11 @@ func AllowedFileType(relpath string) bool {
 	}
 	return false
 }
+
+// WorkspaceTreeInfo describes a workspace's valid tree as a whole.
+type WorkspaceTreeInfo struct {
+	// ManifestHash changes whenever the manifest does.
+	ManifestHash string
+	// OutOfDate counts the outputs of out-of-date actions, shown or not.
+	OutOfDate int
+}

@@ -65,6 +65,20 @@ type BrowseEntry struct {
 // BrowseWorkspace returns what is at a path of a workspace for the user:
 // a file with its status, or a folder with its entries. Paths outside the
 // valid tree are not found.
+// WorkspaceTree describes the current valid tree of a workspace the user
+// may see: pages send its manifest hash back to tell whether the tree
+// changed since they were loaded.
+func (s *Service) WorkspaceTree(ctx context.Context, u domain.User, workspace string) (domain.WorkspaceTreeInfo, error) {
+	if err := u.CheckViewWorkspace(workspace); err != nil {
+		return domain.WorkspaceTreeInfo{}, err
+	}
+	info, err := s.workspaces.TreeInfo(ctx, workspace)
+	if err != nil {
+		return info, wrapStoreErr("service: workspace tree", err)
+	}
+	return info, nil
+}
+
 func (s *Service) BrowseWorkspace(ctx context.Context, u domain.User, workspace, relpath string, showOutOfDate bool) (BrowseEntry, []BrowseEntry, error) {
 	if err := u.CheckViewWorkspace(workspace); err != nil {
 		return BrowseEntry{}, nil, err

@@ -39,6 +39,9 @@ type Workspaces interface {
 	// List returns the entries of a folder of the valid tree; outputs of
 	// out-of-date actions only when showOutOfDate.
 	List(ctx context.Context, workspace, dir string, showOutOfDate bool) ([]domain.WorkspaceEntry, error)
+	// TreeInfo describes the workspace's current valid tree: the hash of
+	// its manifest, and how many outputs are of out-of-date actions.
+	TreeInfo(ctx context.Context, workspace string) (domain.WorkspaceTreeInfo, error)
 }
 
 // File is an open file a viewer can read anywhere in. It is an alias of

@@ -12,8 +12,10 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -172,6 +174,23 @@ func (f *Files) Workspaces(context.Context) ([]string, error) {
 	}
 	sort.Strings(out)
 	return out, nil
+}
+
+// TreeInfo implements service.Workspaces: the hash is of every file's
+// path and the content hash the manifest claims for it; no output is
+// out of date.
+func (f *Files) TreeInfo(_ context.Context, workspace string) (domain.WorkspaceTreeInfo, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	files, ok := f.files[workspace]
+	if !ok {
+		return domain.WorkspaceTreeInfo{}, domain.Errorf(domain.ErrNotFound, "no workspace %s", workspace)
+	}
+	h := sha256.New()
+	for _, p := range slices.Sorted(maps.Keys(files)) {
+		fmt.Fprintf(h, "%s\x00%s\x00%s\x00", p, files[p].meta.ContentHash, files[p].lie)
+	}
+	return domain.WorkspaceTreeInfo{ManifestHash: hex.EncodeToString(h.Sum(nil))}, nil
 }
 
 // Stat implements service.Workspaces.

@@ -63,11 +63,13 @@ type workspaceBrowseView struct {
 	// file pages
 	ContentURL string
 	SelfURL    string // this page, escaped
-	SizeText   string
-	Modified   string
-	Button     actionButton
-	Add        *addDialog
-	StatusPill statusLabel
+	// ManifestHash names the tree shown, for partial navigation.
+	ManifestHash string
+	SizeText     string
+	Modified     string
+	Button       actionButton
+	Add          *addDialog
+	StatusPill   statusLabel
 }
 
 type statusLabel struct{ State, Label string }
@@ -94,6 +96,20 @@ func (h *Handler) workspaceBrowse(w http.ResponseWriter, r *http.Request, u doma
 	ws, p := r.PathValue("ws"), r.PathValue("path")
 	rel := strings.Trim(p, "/")
 	ctx := r.Context()
+	tree, err := h.svc.WorkspaceTree(ctx, u, ws)
+	if err != nil {
+		return err
+	}
+	hash := tree.ManifestHash
+	// Tree links fetch only the content pane (spec §6.2): htmx sends the
+	// hash of the tree the page shows (hx-headers on the browser); when
+	// the workspace's outputs changed since, the whole page is loaded
+	// again instead.
+	pane := isHTMX(r) && r.Header.Get("Manifest-Hash") != ""
+	if pane && r.Header.Get("Manifest-Hash") != hash {
+		h.redirect(w, r, r.URL.RequestURI())
+		return nil
+	}
 	show := h.sessions.GetBool(ctx, oodKey(ws))
 	entry, children, err := h.svc.BrowseWorkspace(ctx, u, ws, rel, show)
 	if errors.Is(err, domain.ErrNotFound) && rel != "" {
@@ -133,9 +149,12 @@ func (h *Handler) workspaceBrowse(w http.ResponseWriter, r *http.Request, u doma
 	v := workspaceBrowseView{
 		Workspace: ws, Info: u.WorkspaceInfo(ws), Current: current, Path: rel, ShowOOD: show,
 		IsDir: entry.Dir, Entry: entry, CanAct: u.CheckActionWorkspace(ws) == nil, SelfURL: r.URL.EscapedPath(),
+		ManifestHash: hash, OODCount: tree.OutOfDate,
 	}
-	if err := h.buildTree(r, u, &v, children); err != nil {
-		return err
+	if !pane {
+		if err := h.buildTree(r, u, &v, children); err != nil {
+			return err
+		}
 	}
 	if rel != "" {
 		parts := strings.Split(rel, "/")
@@ -164,6 +183,9 @@ func (h *Handler) workspaceBrowse(w http.ResponseWriter, r *http.Request, u doma
 			d := h.addDialogFor(u, ws, []service.BrowseEntry{entry}, current, v.Button.Update, r.URL.EscapedPath())
 			v.Add = &d
 		}
+	}
+	if pane {
+		return h.renderFragment(w, r, http.StatusOK, "workspace-browse", "workspace-pane-fragment", v)
 	}
 	return h.render(w, r, http.StatusOK, "workspace-browse", v)
 }
@@ -204,25 +226,7 @@ func (h *Handler) buildTree(r *http.Request, u domain.User, v *workspaceBrowseVi
 			kids = c
 		}
 		for _, c := range kids {
-			if c.OutOfDateAction && !c.Dir {
-				v.OODCount++
-			}
 			levels[i] = append(levels[i], nodeOf(c, d))
-		}
-	}
-	if !v.ShowOOD {
-		// Count what is hidden in the folders shown.
-		v.OODCount = 0
-		for _, d := range dirs {
-			_, all, err := h.svc.BrowseWorkspace(ctx, u, v.Workspace, d, true)
-			if err != nil {
-				return err
-			}
-			for _, c := range all {
-				if c.OutOfDateAction && !c.Dir {
-					v.OODCount++
-				}
-			}
 		}
 	}
 	// Nest the levels from the deepest up.

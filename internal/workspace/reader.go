@@ -130,6 +130,17 @@ func (r *Reader) Tree(ctx context.Context, name string) (*Tree, error) {
 	return t, nil
 }
 
+// TreeInfo returns the sha256 of the workspace's manifest and its count
+// of out-of-date outputs (Tree reads the manifest again when the file
+// changed).
+func (r *Reader) TreeInfo(ctx context.Context, name string) (domain.WorkspaceTreeInfo, error) {
+	t, err := r.Tree(ctx, name)
+	if err != nil {
+		return domain.WorkspaceTreeInfo{}, err
+	}
+	return domain.WorkspaceTreeInfo{ManifestHash: t.Hash, OutOfDate: t.OutOfDate}, nil
+}
+
 func (r *Reader) entry(name string) *entry {
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -143,3 +143,17 @@ document.addEventListener("htmx:afterSwap", function (ev) {
     if (!d.open && typeof d.showModal === "function") d.showModal();
   });
 });
+
+// Workspace browser: tree links load only the content pane (htmx, with
+// the URL pushed); afterwards the tree marks the page now shown.
+document.addEventListener("htmx:pushedIntoHistory", function () {
+  var tree = document.querySelector(".workspace-browser .tree");
+  if (!tree) return;
+  var here = window.location.pathname;
+  tree.querySelectorAll("a").forEach(function (a) {
+    var node = a.classList.contains("tree-node") ? a : a.closest(".tree-node");
+    var current = a.pathname === here;
+    if (current) a.setAttribute("aria-current", "page"); else a.removeAttribute("aria-current");
+    if (node) node.classList.toggle("selected", current);
+  });
+});
