@@ -8,6 +8,9 @@
 // whole HTTP response, including the caching headers. The lower-level
 // functions ([CSVPage], [CSVSummarize], [LogTail]) are for the JSON API.
 //
+// The CSV table marks the cells that disclosure checks flag, when the
+// caller passes the file's findings in [File.Findings].
+//
 // Every reader works from the file's io.ReaderAt through its own section
 // reader, so one File may be rendered by several requests at once, and no
 // viewer holds more than a bounded part of the file in memory.
@@ -18,6 +21,7 @@ import (
 	"path"
 	"time"
 
+	"github.com/airlock-go/airlock/internal/checks"
 	"github.com/airlock-go/airlock/internal/domain"
 )
 
@@ -37,6 +41,12 @@ type File struct {
 	// workspace file's "<mtime hex>-<size hex>". It is the base of the
 	// ETag. When empty the response is not cacheable.
 	CacheID string
+	// Findings are the disclosure-check findings of these bytes, as
+	// checks.Check returns them (nil when there are none or the checks
+	// have not run). The CSV table marks the cells they list on the page
+	// shown, with a legend above it; findings without Cells are not shown
+	// (the page around the viewer lists them). Other views ignore them.
+	Findings []checks.Finding
 }
 
 // section returns a fresh reader over the whole file.

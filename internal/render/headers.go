@@ -17,7 +17,9 @@ const (
 	// origin, even when they are opened outside the sandboxed iframe.
 	RawCSP = "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'; frame-ancestors 'self'"
 	// cacheControl lets browsers keep a rendering for a year: the ETag
-	// changes whenever the file, the renderer or the view changes.
+	// changes whenever the file, the renderer or the view changes. CSV
+	// table pages, whose marks may change for the same file, are sent
+	// with no-cache instead.
 	cacheControl = "max-age=31536000, immutable"
 )
 
@@ -60,12 +62,15 @@ func shortHash(s string) string {
 }
 
 // setCacheHeaders sets ETag, Cache-Control and Last-Modified. Without an
-// ETag the response must be revalidated.
-func setCacheHeaders(h http.Header, f File, tag string) {
-	if tag == "" {
+// ETag, or when revalidate is set (the output may change for the same
+// bytes), the response must be revalidated before each use.
+func setCacheHeaders(h http.Header, f File, tag string, revalidate bool) {
+	if tag != "" {
+		h.Set("ETag", tag)
+	}
+	if tag == "" || revalidate {
 		h.Set("Cache-Control", "no-cache")
 	} else {
-		h.Set("ETag", tag)
 		h.Set("Cache-Control", cacheControl)
 	}
 	if !f.ModTime.IsZero() {

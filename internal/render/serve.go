@@ -24,11 +24,17 @@ type document interface {
 //   - .png .jpg .jpeg: the image inlined in a page;
 //   - anything else: a "not a valid file type" notice.
 //
+// A CSV table page marks the cells of the page that f.Findings flag.
+//
 // Generated documents are complete HTML pages without scripts, sent with
-// DocumentCSP. Every response carries an ETag built from f.CacheID and
-// long-lived immutable caching; a matching If-None-Match gets 304 without
-// reading the file. HEAD is answered without rendering. Methods other
-// than GET and HEAD get 405.
+// DocumentCSP. Every response carries an ETag built from f.CacheID; a
+// matching If-None-Match gets 304 without reading the file. Responses are
+// cached for long and immutable, except CSV table pages: their marks
+// follow f.Findings, which may change for the same bytes (a differencing
+// finding appears once another file is released), so their ETag also
+// hashes the findings about cells and they are sent with no-cache, to be
+// revalidated on every view. HEAD is answered without rendering. Methods
+// other than GET and HEAD get 405.
 //
 // Serve returns an error, for the caller to log, when the file could not
 // be read (it then answers 500 without details, unless the document was
@@ -55,6 +61,9 @@ func Serve(w http.ResponseWriter, r *http.Request, f File) error {
 type view struct {
 	variant string                   // names the output for the ETag
 	build   func() (document, error) // reads the file and prepares the document
+	// revalidate is set when the output may change for the same bytes
+	// (the variant then names what it depends on besides them).
+	revalidate bool
 }
 
 // chooseView picks the document for the file and query.
@@ -62,18 +71,22 @@ func chooseView(f File, k kind, q url.Values) view {
 	switch k {
 	case kindCSV:
 		if isTrue(q.Get("summary")) {
-			return view{"csv-summary", func() (document, error) { return buildSummary(f, q) }}
+			return view{variant: "csv-summary", build: func() (document, error) { return buildSummary(f, q) }}
 		}
 		page := pageNumber(q.Get("page"))
-		return view{"csv-page-" + strconv.Itoa(page), func() (document, error) { return buildCSV(f, q, page) }}
+		variant := "csv-page-" + strconv.Itoa(page)
+		if h := findingsHash(f.Findings); h != "" {
+			variant += "-findings-" + h
+		}
+		return view{variant: variant, build: func() (document, error) { return buildCSV(f, q, page) }, revalidate: true}
 	case kindText:
-		return view{"text", func() (document, error) { return buildText(f, q) }}
+		return view{variant: "text", build: func() (document, error) { return buildText(f, q) }}
 	case kindLog:
-		return view{"log", func() (document, error) { return buildLog(f, q) }}
+		return view{variant: "log", build: func() (document, error) { return buildLog(f, q) }}
 	case kindImage:
-		return view{"image", func() (document, error) { return buildImage(f), nil }}
+		return view{variant: "image", build: func() (document, error) { return buildImage(f), nil }}
 	}
-	return view{"invalid", func() (document, error) {
+	return view{variant: "invalid", build: func() (document, error) {
 		return notice(f, fmt.Sprintf("%s is not a valid file type and cannot be displayed.", f.baseName()), false), nil
 	}}
 }
@@ -83,7 +96,7 @@ func serveDocument(w http.ResponseWriter, r *http.Request, f File, v view) error
 	h := w.Header()
 	tag := etag(f, v.variant, true)
 	setSecurityHeaders(h, DocumentCSP)
-	setCacheHeaders(h, f, tag)
+	setCacheHeaders(h, f, tag, v.revalidate)
 	if notModified(r, tag) {
 		writeNotModified(w)
 		return nil

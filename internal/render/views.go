@@ -96,6 +96,7 @@ type csvRow struct {
 	N     int
 	Cells []string
 	Pad   []struct{}
+	Marks map[int]*cellMark // flagged cells by column; nil when none
 }
 
 type csvData struct {
@@ -115,6 +116,7 @@ type csvData struct {
 	FirstURL   string
 	SummaryURL string
 	PlainURL   string
+	Flags      *flagLegend // nil when no finding is about cells
 }
 
 func buildCSV(f File, q url.Values, pageNum int) (document, error) {
@@ -142,8 +144,12 @@ func buildCSV(f File, q url.Values, pageNum int) (document, error) {
 		SummaryURL: link(q, "summary", "1", "page"),
 		PlainURL:   link(q, "plaintext", "true", "page", "summary"),
 	}
+	marks := markPage(f.Findings, t.FirstRow, t.Rows)
+	if marks != nil {
+		d.Flags = marks.legend
+	}
 	for i, r := range t.Rows {
-		d.Rows[i] = csvRow{N: t.FirstRow + i, Cells: r, Pad: make([]struct{}, width-len(r))}
+		d.Rows[i] = csvRow{N: t.FirstRow + i, Cells: r, Pad: make([]struct{}, width-len(r)), Marks: marks.row(i)}
 	}
 	if pageNum > 1 {
 		d.PrevURL = link(q, "page", fmt.Sprint(pageNum-1), "summary")
