@@ -42,6 +42,7 @@ const (
 	EventRequestFileUndecided      EventType = "REQUEST_FILE_UNDECIDED"
 	EventRequestFileRelease        EventType = "REQUEST_FILE_RELEASE"
 	EventRequestFileUpload         EventType = "REQUEST_FILE_UPLOAD"
+	EventRequestFileChecksOverride EventType = "REQUEST_FILE_CHECKS_OVERRIDE"
 )
 
 var eventLabels = map[EventType]string{
@@ -70,6 +71,7 @@ var eventLabels = map[EventType]string{
 	EventRequestFileUndecided:      "File with changes requested moved to undecided",
 	EventRequestFileRelease:        "File released",
 	EventRequestFileUpload:         "File uploaded",
+	EventRequestFileChecksOverride: "Overrode blocking disclosure checks",
 }
 
 // EventTypes lists every audit event type.

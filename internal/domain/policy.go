@@ -96,8 +96,48 @@ func (r *Request) CheckSubmit(u User) error {
 	if g := r.GroupsMissingPublicComment(); len(g) > 0 {
 		return Errorf(ErrPolicy, "please explain your changes in a public comment on %s", quoteList(g))
 	}
+	if b := r.BlockedFiles(); len(b) > 0 {
+		return Errorf(ErrPolicy, "disclosure checks found blocking problems in %s: withdraw the files, or override the checks with a written justification", quoteList(b))
+	}
 	return nil
 }
+
+// BlockedFiles lists the output files whose blocking disclosure findings
+// stop the request's submission.
+func (r *Request) BlockedFiles() []string {
+	var out []string
+	for _, f := range r.Files {
+		if f.Blocked() {
+			out = append(out, f.Relpath)
+		}
+	}
+	return out
+}
+
+// CheckOverrideChecks refuses the author's override of a file's blocking
+// disclosure findings.
+func (r *Request) CheckOverrideChecks(u User, relpath, justification string) error {
+	f, err := r.editableFile(u, relpath)
+	if err != nil {
+		return err
+	}
+	if f.FileType != FileOutput {
+		return Errorf(ErrPolicy, "only output files need their checks overridden: %s is %s", relpath, strings.ToLower(string(f.FileType)))
+	}
+	if len(f.BlockingChecks()) == 0 {
+		return Errorf(ErrPolicy, "the disclosure checks found nothing blocking in %s", relpath)
+	}
+	if f.Override != nil {
+		return Errorf(ErrPolicy, "the checks of %s are already overridden", relpath)
+	}
+	if n := len(strings.TrimSpace(justification)); n < minJustification {
+		return Errorf(ErrInvalidInput, "explain why %s is safe to release despite its checks (at least %d characters)", relpath, minJustification)
+	}
+	return nil
+}
+
+// minJustification is the shortest justification of an override.
+const minJustification = 10
 
 // CheckWithdraw refuses withdrawing the whole request.
 func (r *Request) CheckWithdraw(u User) error { return r.CheckStatus(StatusWithdrawn, u) }

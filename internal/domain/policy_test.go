@@ -3,6 +3,8 @@ package domain
 import (
 	"errors"
 	"testing"
+
+	"github.com/airlock-go/airlock/internal/checks"
 )
 
 func TestAllowedFileType(t *testing.T) {
@@ -121,12 +123,60 @@ func TestSubmitPolicies(t *testing.T) {
 			Groups: []Group{{Name: "g", Context: "c", Controls: "c"}, {Name: "empty"}},
 			Files:  []RequestFile{{Relpath: "a.csv", Group: "g", FileType: FileOutput}}}, nil},
 		{"under review", &Request{Workspace: "ws", Author: "author", Status: StatusSubmitted}, ErrInvalidTransition},
+		{"blocking finding", withChecks(FileOutput, checks.SeverityBlocking, nil), ErrPolicy},
+		{"blocking finding overridden", withChecks(FileOutput, checks.SeverityBlocking, &ChecksOverride{Justification: "fine"}), nil},
+		{"warning does not block", withChecks(FileOutput, checks.SeverityWarning, nil), nil},
+		{"blocking finding on a supporting file", withChecks(FileSupporting, checks.SeverityBlocking, nil), nil},
 	}
 	for _, tt := range tests {
 		err := tt.r.CheckSubmit(author)
 		if tt.want == nil && err != nil || tt.want != nil && !errors.Is(err, tt.want) {
 			t.Errorf("%s: got %v, want %v", tt.name, err, tt.want)
 		}
+	}
+}
+
+// withChecks is a PENDING request ready to submit but for a.csv's
+// finding of severity sev; a.csv is of type ft (with an output besides,
+// so that there is one).
+func withChecks(ft FileType, sev checks.Severity, o *ChecksOverride) *Request {
+	return &Request{Workspace: "ws", Author: "author", Status: StatusPending,
+		Groups: []Group{{Name: "g", Context: "c", Controls: "c"}},
+		Files: []RequestFile{
+			{Relpath: "a.csv", Group: "g", FileType: ft, Override: o,
+				Checks: []checks.Finding{{Rule: checks.RuleSmallCount, Severity: sev, Message: "small"}}},
+			{Relpath: "b.csv", Group: "g", FileType: FileOutput},
+		}}
+}
+
+func TestOverrideChecksPolicy(t *testing.T) {
+	author, other := userFor(actAuthor), userFor(actCollaborator)
+	long := "Counts are of hospitals, not people."
+	tests := []struct {
+		name          string
+		r             *Request
+		u             User
+		path, justify string
+		want          error
+	}{
+		{"allowed", withChecks(FileOutput, checks.SeverityBlocking, nil), author, "a.csv", long, nil},
+		{"not the author", withChecks(FileOutput, checks.SeverityBlocking, nil), other, "a.csv", long, ErrPermissionDenied},
+		{"nothing blocking", withChecks(FileOutput, checks.SeverityWarning, nil), author, "a.csv", long, ErrPolicy},
+		{"supporting file", withChecks(FileSupporting, checks.SeverityBlocking, nil), author, "a.csv", long, ErrPolicy},
+		{"already overridden", withChecks(FileOutput, checks.SeverityBlocking, &ChecksOverride{Justification: long}), author, "a.csv", long, ErrPolicy},
+		{"no justification", withChecks(FileOutput, checks.SeverityBlocking, nil), author, "a.csv", "   ok   ", ErrInvalidInput},
+		{"no such file", withChecks(FileOutput, checks.SeverityBlocking, nil), author, "z.csv", long, ErrNotFound},
+	}
+	for _, tt := range tests {
+		err := tt.r.CheckOverrideChecks(tt.u, tt.path, tt.justify)
+		if tt.want == nil && err != nil || tt.want != nil && !errors.Is(err, tt.want) {
+			t.Errorf("%s: got %v, want %v", tt.name, err, tt.want)
+		}
+	}
+	r := withChecks(FileOutput, checks.SeverityBlocking, nil)
+	r.Status = StatusSubmitted
+	if err := r.CheckOverrideChecks(author, "a.csv", long); err == nil {
+		t.Errorf("override allowed while the request is under review")
 	}
 }
 

@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/airlock-go/airlock/internal/checks"
 )
 
 // FileType says what a file on a request is for. Values are persisted.
@@ -107,6 +109,38 @@ type RequestFile struct {
 	UploadedAt        *time.Time
 	UploadAttempts    int
 	UploadAttemptedAt *time.Time
+
+	// Checks are the findings of the disclosure checks, run on the copy
+	// when it was added or updated. Never nil once stored.
+	Checks []checks.Finding
+	// Override, when set, is the author's written justification for
+	// submitting the file despite its blocking findings.
+	Override *ChecksOverride
+}
+
+// ChecksOverride is an author's justification for submitting a file
+// whose disclosure checks found blocking problems.
+type ChecksOverride struct {
+	Justification string    `json:"justification"`
+	By            string    `json:"by"`
+	At            time.Time `json:"at"`
+}
+
+// BlockingChecks returns the file's findings of blocking severity.
+func (f RequestFile) BlockingChecks() []checks.Finding {
+	var out []checks.Finding
+	for _, c := range f.Checks {
+		if c.Severity == checks.SeverityBlocking {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Blocked says whether the file stops its request's submission: an
+// output file with blocking findings that the author has not overridden.
+func (f RequestFile) Blocked() bool {
+	return f.FileType == FileOutput && f.Override == nil && len(f.BlockingChecks()) > 0
 }
 
 // Comment is a note on a file group.

@@ -11,6 +11,13 @@ import (
 	"github.com/airlock-go/airlock/internal/domain"
 )
 
+// ReleasedFile is a file released from a workspace.
+type ReleasedFile struct {
+	Relpath    string
+	FileID     string // sha256 of the released copy
+	ReleasedAt time.Time
+}
+
 // Stamp identifies one state of a request; see Store.RequestStamp.
 type Stamp struct {
 	Version   int64
@@ -49,6 +56,9 @@ type Store interface {
 	// ReleasedFileIDs returns the content hashes of every file of the
 	// workspace that has been released, from any request.
 	ReleasedFileIDs(ctx context.Context, workspace string) (map[string]bool, error)
+	// ReleasedFiles lists the files released from the workspace (from any
+	// request), oldest release first.
+	ReleasedFiles(ctx context.Context, workspace string) ([]ReleasedFile, error)
 	// FileIDs returns the content hashes of every file of every request of
 	// the workspace, whatever its status: the request copies still needed.
 	FileIDs(ctx context.Context, workspace string) (map[string]bool, error)
@@ -143,6 +153,10 @@ type Tx interface {
 	// SetFileProperties moves a file to another existing group and/or
 	// changes its type.
 	SetFileProperties(ctx context.Context, id, relpath, group string, ft domain.FileType) error
+	// SetChecksOverride records the author's override of the file's
+	// blocking disclosure findings (nil clears it). A file inserted again
+	// (updated) has none.
+	SetChecksOverride(ctx context.Context, id, relpath string, o *domain.ChecksOverride) error
 	// SetFileReleased marks a file released, if it was not already.
 	SetFileReleased(ctx context.Context, id, relpath string, at time.Time, by string) error
 	// SetFileUploaded marks a released file uploaded and ends any lease on

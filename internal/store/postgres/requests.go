@@ -59,7 +59,7 @@ const (
 
 	fileColumns = `f.relpath, g.name, f.file_id, f.filetype, f.timestamp, f.size, f.job_id,
 			f.commit_sha, f.repo, f.row_count, f.col_count, f.released_at, f.released_by,
-			f.uploaded, f.uploaded_at, f.upload_attempts, f.upload_attempted_at`
+			f.uploaded, f.uploaded_at, f.upload_attempts, f.upload_attempted_at, f.checks, f.checks_override`
 	requestFilesSQL = `
 		SELECT ` + fileColumns + `
 		FROM request_files f JOIN file_groups g ON g.id = f.group_id
@@ -203,10 +203,15 @@ func scanFile(row pgx.Row) (domain.RequestFile, error) {
 		releasedBy *string
 		rowCount   *int64
 		colCount   *int64
+		checksJSON string
+		override   *string
 	)
 	if err := row.Scan(&f.Relpath, &f.Group, &f.FileID, &fileType, &f.Timestamp, &f.Size, &f.JobID,
 		&f.Commit, &f.Repo, &rowCount, &colCount, &f.ReleasedAt, &releasedBy,
-		&f.Uploaded, &f.UploadedAt, &f.UploadAttempts, &f.UploadAttemptedAt); err != nil {
+		&f.Uploaded, &f.UploadedAt, &f.UploadAttempts, &f.UploadAttemptedAt, &checksJSON, &override); err != nil {
+		return f, err
+	}
+	if err := store.DecodeChecks(checksJSON, derefString(override), &f); err != nil {
 		return f, err
 	}
 	f.FileType = domain.FileType(fileType)
@@ -442,6 +447,35 @@ const (
 func (s *Store) ReleasedFileIDs(ctx context.Context, workspace string) (map[string]bool, error) {
 	out, err := s.hashSet(ctx, releasedFileIDsSQL, workspace)
 	if err != nil {
+		return nil, fmt.Errorf("postgres: released files of %s: %w", workspace, err)
+	}
+	return out, nil
+}
+
+const releasedFilesSQL = `
+		SELECT f.relpath, f.file_id, f.released_at
+		FROM request_files f JOIN requests r ON r.id = f.request_id
+		WHERE r.workspace = $1 AND f.released_at IS NOT NULL
+		ORDER BY f.released_at, f.relpath COLLATE "C"`
+
+// ReleasedFiles lists the files released from the workspace, oldest
+// release first.
+func (s *Store) ReleasedFiles(ctx context.Context, workspace string) ([]store.ReleasedFile, error) {
+	rows, err := s.pool.Query(ctx, releasedFilesSQL, workspace)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: released files of %s: %w", workspace, err)
+	}
+	defer rows.Close()
+	var out []store.ReleasedFile
+	for rows.Next() {
+		var f store.ReleasedFile
+		if err := rows.Scan(&f.Relpath, &f.FileID, &f.ReleasedAt); err != nil {
+			return nil, fmt.Errorf("postgres: released files of %s: %w", workspace, err)
+		}
+		f.ReleasedAt = f.ReleasedAt.UTC()
+		out = append(out, f)
+	}
+	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("postgres: released files of %s: %w", workspace, err)
 	}
 	return out, nil

@@ -193,9 +193,9 @@ const (
 	insertFileSQL = `
 		INSERT INTO request_files (request_id, group_id, relpath, file_id, filetype, timestamp,
 			size, job_id, commit_sha, repo, row_count, col_count, released_at, released_by,
-			uploaded, uploaded_at, upload_attempts, upload_attempted_at)
-		SELECT request_id, id, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16
-		FROM file_groups WHERE request_id = $17 AND name = $18
+			uploaded, uploaded_at, upload_attempts, upload_attempted_at, checks, checks_override)
+		SELECT request_id, id, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18
+		FROM file_groups WHERE request_id = $19 AND name = $20
 		ON CONFLICT DO NOTHING`
 	groupExistsSQL = `SELECT 1 FROM file_groups WHERE request_id = $1 AND name = $2`
 )
@@ -204,11 +204,16 @@ const (
 // group f.Group. ErrNotFound when there is no such group, ErrConflict when
 // the request has a file at that path.
 func (t *tx) InsertFile(ctx context.Context, id string, f domain.RequestFile) error {
-	err := t.execOne(ctx, insertFileSQL,
+	checksJSON, override, err := store.EncodeChecks(f)
+	if err != nil {
+		return fmt.Errorf("postgres: insert file %s/%s: %w", id, f.Relpath, err)
+	}
+	err = t.execOne(ctx, insertFileSQL,
 		f.Relpath, f.FileID, string(f.FileType), f.Timestamp,
 		f.Size, f.JobID, f.Commit, f.Repo, int64Ptr(f.RowCount), int64Ptr(f.ColCount),
 		f.ReleasedAt, nullString(f.ReleasedBy),
 		f.Uploaded, f.UploadedAt, f.UploadAttempts, f.UploadAttemptedAt,
+		checksJSON, nullString(override),
 		id, f.Group)
 	if errors.Is(err, errNoRow) {
 		// Nothing inserted: no such group, or the path is taken.
@@ -224,6 +229,25 @@ func (t *tx) InsertFile(ctx context.Context, id string, f domain.RequestFile) er
 	}
 	if err != nil {
 		return fmt.Errorf("postgres: insert file %s/%s: %w", id, f.Relpath, err)
+	}
+	return nil
+}
+
+const setChecksOverrideSQL = `
+		UPDATE request_files SET checks_override = $1 WHERE request_id = $2 AND relpath = $3`
+
+// SetChecksOverride records (or, with nil, clears) the author's override
+// of a file's blocking disclosure findings.
+func (t *tx) SetChecksOverride(ctx context.Context, id, relpath string, o *domain.ChecksOverride) error {
+	raw, err := store.EncodeOverride(o)
+	if err == nil {
+		err = t.execOne(ctx, setChecksOverrideSQL, nullString(raw), id, relpath)
+	}
+	if errors.Is(err, errNoRow) {
+		err = store.ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("postgres: override checks of %s/%s: %w", id, relpath, classify(err))
 	}
 	return nil
 }

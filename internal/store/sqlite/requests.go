@@ -189,7 +189,7 @@ const (
 	requestFilesSQL = `
 		SELECT f.relpath, g.name, f.file_id, f.filetype, f.timestamp, f.size, f.job_id,
 			f.commit_sha, f.repo, f.row_count, f.col_count, f.released_at, f.released_by,
-			f.uploaded, f.uploaded_at, f.upload_attempts, f.upload_attempted_at
+			f.uploaded, f.uploaded_at, f.upload_attempts, f.upload_attempted_at, f.checks, f.checks_override
 		FROM request_files f JOIN file_groups g ON g.id = f.group_id
 		WHERE f.request_id = ? ORDER BY f.relpath`
 	requestFileReviewsSQL = `
@@ -206,10 +206,15 @@ func scanFile(row interface{ Scan(...any) error }) (domain.RequestFile, error) {
 		rowCount, colCount            sql.NullInt64
 		releasedAt, releasedBy        sql.NullString
 		uploadedAt, uploadAttemptedAt sql.NullString
+		checksJSON                    string
+		override                      sql.NullString
 	)
 	if err := row.Scan(&f.Relpath, &f.Group, &f.FileID, &fileType, &f.Timestamp, &f.Size, &f.JobID,
 		&f.Commit, &f.Repo, &rowCount, &colCount, &releasedAt, &releasedBy,
-		&f.Uploaded, &uploadedAt, &f.UploadAttempts, &uploadAttemptedAt); err != nil {
+		&f.Uploaded, &uploadedAt, &f.UploadAttempts, &uploadAttemptedAt, &checksJSON, &override); err != nil {
+		return f, err
+	}
+	if err := store.DecodeChecks(checksJSON, override.String, &f); err != nil {
 		return f, err
 	}
 	var err error
@@ -232,7 +237,7 @@ func scanFile(row interface{ Scan(...any) error }) (domain.RequestFile, error) {
 const requestFileSQL = `
 		SELECT f.relpath, g.name, f.file_id, f.filetype, f.timestamp, f.size, f.job_id,
 			f.commit_sha, f.repo, f.row_count, f.col_count, f.released_at, f.released_by,
-			f.uploaded, f.uploaded_at, f.upload_attempts, f.upload_attempted_at
+			f.uploaded, f.uploaded_at, f.upload_attempts, f.upload_attempted_at, f.checks, f.checks_override
 		FROM request_files f JOIN file_groups g ON g.id = f.group_id
 		WHERE f.request_id = ? AND f.relpath = ?`
 
@@ -441,6 +446,38 @@ const fileIDsSQL = `
 func (s *Store) ReleasedFileIDs(ctx context.Context, workspace string) (map[string]bool, error) {
 	out, err := hashSet(ctx, s.st.releasedFileIDs, workspace)
 	if err != nil {
+		return nil, fmt.Errorf("sqlite: released files of %s: %w", workspace, err)
+	}
+	return out, nil
+}
+
+const releasedFilesSQL = `
+		SELECT f.relpath, f.file_id, f.released_at
+		FROM request_files f JOIN requests r ON r.id = f.request_id
+		WHERE r.workspace = ? AND f.released_at IS NOT NULL
+		ORDER BY f.released_at, f.relpath`
+
+// ReleasedFiles lists the files released from the workspace, oldest
+// release first.
+func (s *Store) ReleasedFiles(ctx context.Context, workspace string) ([]store.ReleasedFile, error) {
+	rows, err := s.st.releasedFiles.QueryContext(ctx, workspace)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: released files of %s: %w", workspace, err)
+	}
+	defer rows.Close()
+	var out []store.ReleasedFile
+	for rows.Next() {
+		var f store.ReleasedFile
+		var at string
+		if err := rows.Scan(&f.Relpath, &f.FileID, &at); err != nil {
+			return nil, fmt.Errorf("sqlite: released files of %s: %w", workspace, err)
+		}
+		if f.ReleasedAt, err = parseTime(at); err != nil {
+			return nil, fmt.Errorf("sqlite: released files of %s: %w", workspace, err)
+		}
+		out = append(out, f)
+	}
+	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("sqlite: released files of %s: %w", workspace, err)
 	}
 	return out, nil

@@ -20,12 +20,12 @@ type statements struct {
 	getRequest, requestSubmittedReviews, requestGroups, requestFiles, requestFileReviews,
 	requestComments *sql.Stmt
 	// Other reads.
-	requestStamp, activeRequestID, releasedFileIDs, fileIDs, auditHead, allEvents, requestFile *sql.Stmt
+	requestStamp, activeRequestID, releasedFileIDs, releasedFiles, fileIDs, auditHead, allEvents, requestFile *sql.Stmt
 
 	// Writes of a request (tx).
 	guardRequest, requestVersion, touchRequest, createRequest, setStatus, setReviewTurn, addSubmittedReview,
 	createGroup, updateGroup, groupID,
-	insertFile, deleteFile, setFileProperties, fileExists, setFileReleased, setFileUploaded,
+	insertFile, deleteFile, setFileProperties, setChecksOverride, fileExists, setFileReleased, setFileUploaded,
 	recordUploadAttempt, claimUpload, dropUploadLease,
 	putReview, deleteReview,
 	insertComment, deleteComment, setCommentVisibility *sql.Stmt
@@ -57,6 +57,7 @@ func (st *statements) all() []namedStmt {
 		{"request stamp", &st.requestStamp, requestStampSQL},
 		{"active request", &st.activeRequestID, activeRequestIDSQL},
 		{"released files", &st.releasedFileIDs, releasedFileIDsSQL},
+		{"released files with paths", &st.releasedFiles, releasedFilesSQL},
 		{"files", &st.fileIDs, fileIDsSQL},
 		{"request file", &st.requestFile, requestFileSQL},
 		{"audit head", &st.auditHead, auditHeadSQL},
@@ -74,6 +75,7 @@ func (st *statements) all() []namedStmt {
 		{"group id", &st.groupID, groupIDSQL},
 		{"insert file", &st.insertFile, insertFileSQL},
 		{"delete file", &st.deleteFile, deleteFileSQL},
+		{"set checks override", &st.setChecksOverride, setChecksOverrideSQL},
 		{"set file properties", &st.setFileProperties, setFilePropertiesSQL},
 		{"file exists", &st.fileExists, fileExistsSQL},
 		{"set file released", &st.setFileReleased, setFileReleasedSQL},

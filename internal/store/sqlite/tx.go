@@ -148,24 +148,45 @@ func (t *tx) UpdateGroup(ctx context.Context, id, group, groupContext, controls 
 const insertFileSQL = `
 		INSERT INTO request_files (request_id, group_id, relpath, file_id, filetype, timestamp,
 			size, job_id, commit_sha, repo, row_count, col_count, released_at, released_by,
-			uploaded, uploaded_at, upload_attempts, upload_attempted_at)
-		SELECT request_id, id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+			uploaded, uploaded_at, upload_attempts, upload_attempted_at, checks, checks_override)
+		SELECT request_id, id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
 		FROM file_groups WHERE request_id = ? AND name = ?`
 
 // InsertFile adds a file, with every recorded field but its votes, to the
 // group f.Group. ErrNotFound when there is no such group.
 func (t *tx) InsertFile(ctx context.Context, id string, f domain.RequestFile) error {
-	err := execOne(ctx, t.stmt(ctx, t.st.insertFile),
+	checksJSON, override, err := store.EncodeChecks(f)
+	if err != nil {
+		return fmt.Errorf("sqlite: insert file %s/%s: %w", id, f.Relpath, err)
+	}
+	err = execOne(ctx, t.stmt(ctx, t.st.insertFile),
 		f.Relpath, f.FileID, string(f.FileType), f.Timestamp,
 		f.Size, f.JobID, f.Commit, f.Repo, nullInt(f.RowCount), nullInt(f.ColCount),
 		formatTimePtr(f.ReleasedAt), nullString(f.ReleasedBy),
 		f.Uploaded, formatTimePtr(f.UploadedAt), f.UploadAttempts, formatTimePtr(f.UploadAttemptedAt),
+		checksJSON, nullString(override),
 		id, f.Group)
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			return fmt.Errorf("sqlite: insert file %s/%s: no group %q: %w", id, f.Relpath, f.Group, err)
 		}
 		return fmt.Errorf("sqlite: insert file %s/%s: %w", id, f.Relpath, insertErr(err))
+	}
+	return nil
+}
+
+const setChecksOverrideSQL = `
+		UPDATE request_files SET checks_override = ? WHERE request_id = ? AND relpath = ?`
+
+// SetChecksOverride records (or, with nil, clears) the author's override
+// of a file's blocking disclosure findings.
+func (t *tx) SetChecksOverride(ctx context.Context, id, relpath string, o *domain.ChecksOverride) error {
+	raw, err := store.EncodeOverride(o)
+	if err != nil {
+		return fmt.Errorf("sqlite: override checks of %s/%s: %w", id, relpath, err)
+	}
+	if err := execOne(ctx, t.stmt(ctx, t.st.setChecksOverride), nullString(raw), id, relpath); err != nil {
+		return fmt.Errorf("sqlite: override checks of %s/%s: %w", id, relpath, err)
 	}
 	return nil
 }

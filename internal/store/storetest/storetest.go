@@ -15,6 +15,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/airlock-go/airlock/internal/checks"
 	"github.com/airlock-go/airlock/internal/domain"
 	"github.com/airlock-go/airlock/internal/store"
 )
@@ -51,6 +52,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ReleasedFileIDs", testReleasedFileIDs},
 		{"UploadClaims", testUploadClaims},
 		{"RequestStamp", testRequestStamp},
+		{"ChecksOverride", testChecksOverride},
+		{"ReleasedFiles", testReleasedFiles},
 		{"ListRequests", testListRequests},
 		{"Users", testUsers},
 		{"Tokens", testTokens},
@@ -160,6 +163,7 @@ func file(relpath, group string) domain.RequestFile {
 		Commit:    "abc123",
 		Repo:      "https://github.com/example/repo",
 		Reviews:   map[string]domain.Review{},
+		Checks:    []checks.Finding{},
 	}
 }
 
@@ -189,12 +193,18 @@ func testRequestRoundTrip(t *testing.T, s store.Store) {
 		RowCount: ptr(0), ColCount: ptr(12),
 		ReleasedAt: ptr(at(10)), ReleasedBy: "carol", Uploaded: true, UploadedAt: ptr(at(11)),
 		UploadAttempts: 3, UploadAttemptedAt: ptr(at(11)),
+		Checks: []checks.Finding{
+			{Rule: checks.RuleSmallCount, Severity: checks.SeverityBlocking, Message: "2 counts <= 7 in 'n' ✓ \"quoted\"", Cells: [][2]int{{0, 1}, {4, 1}}},
+			{Rule: checks.RuleTypeMismatch, Severity: checks.SeverityInfo, Message: "no cells", Cells: [][2]int{}},
+		},
+		Override: &domain.ChecksOverride{Justification: "Counts of hospitals, not people.", By: "alice", At: at(12)},
 	}
+	// Files without findings come back with an empty list, never nil.
 	bare := domain.RequestFile{
-		Relpath: "output/b.txt", Group: "beta", FileID: "bb22", FileType: domain.FileSupporting,
+		Relpath: "output/b.txt", Group: "beta", FileID: "bb22", FileType: domain.FileSupporting, Checks: []checks.Finding{},
 	}
 	withdrawn := domain.RequestFile{
-		Relpath: "output/c.png", Group: "alpha", FileID: "cc33", FileType: domain.FileWithdrawn, RowCount: ptr(5),
+		Relpath: "output/c.png", Group: "alpha", FileID: "cc33", FileType: domain.FileWithdrawn, RowCount: ptr(5), Checks: []checks.Finding{},
 	}
 	var commentIDs []int64
 	mustTx(t, s, func(ctx context.Context, tx store.Tx) error {
@@ -1672,5 +1682,83 @@ func testRequestStamp(t *testing.T, s store.Store) {
 			t.Errorf("%s: stamp went back: %+v -> %+v", step.name, prev, now)
 		}
 		prev = now
+	}
+}
+
+// testChecksOverride: an override is recorded, cleared, and gone when the
+// file is inserted again (updated).
+func testChecksOverride(t *testing.T, s store.Store) {
+	create(t, s, newRequest("r1", "ws", "alice", 0))
+	f := file("a.csv", "default")
+	f.Checks = []checks.Finding{{Rule: checks.RuleUnrounded, Severity: checks.SeverityBlocking, Message: "not rounded", Cells: [][2]int{{2, 3}}}}
+	mustGuarded(t, s, "r1", func(ctx context.Context, tx store.Tx) error { return tx.InsertFile(ctx, "r1", f) })
+	o := &domain.ChecksOverride{Justification: "Rates, not counts.", By: "alice", At: at(5)}
+	mustGuarded(t, s, "r1", func(ctx context.Context, tx store.Tx) error { return tx.SetChecksOverride(ctx, "r1", "a.csv", o) })
+	got, _ := get(t, s, "r1").File("a.csv")
+	if diff := cmp.Diff(o, got.Override); diff != "" {
+		t.Errorf("override (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(f.Checks, got.Checks); diff != "" {
+		t.Errorf("checks (-want +got):\n%s", diff)
+	}
+	_, one, err := s.GetRequestFile(t.Context(), "r1", "a.csv")
+	if err != nil || one.Override == nil || len(one.Checks) != 1 {
+		t.Errorf("GetRequestFile: %v %+v %+v", err, one.Override, one.Checks)
+	}
+	err = guarded(t, s, "r1", func(ctx context.Context, tx store.Tx) error { return tx.SetChecksOverride(ctx, "r1", "nope.csv", o) })
+	wantErr(t, "override of a missing file", err, store.ErrNotFound)
+	mustGuarded(t, s, "r1", func(ctx context.Context, tx store.Tx) error { return tx.SetChecksOverride(ctx, "r1", "a.csv", nil) })
+	if got, _ := get(t, s, "r1").File("a.csv"); got.Override != nil {
+		t.Errorf("override not cleared: %+v", got.Override)
+	}
+	mustGuarded(t, s, "r1", func(ctx context.Context, tx store.Tx) error { return tx.SetChecksOverride(ctx, "r1", "a.csv", o) })
+	mustGuarded(t, s, "r1", func(ctx context.Context, tx store.Tx) error {
+		if err := tx.DeleteFile(ctx, "r1", "a.csv"); err != nil {
+			return err
+		}
+		f.Checks = []checks.Finding{}
+		return tx.InsertFile(ctx, "r1", f)
+	})
+	if got, _ := get(t, s, "r1").File("a.csv"); got.Override != nil || len(got.Checks) != 0 {
+		t.Errorf("the file inserted again kept its override or findings: %+v %+v", got.Override, got.Checks)
+	}
+}
+
+// testReleasedFiles: released files of a workspace, with their paths,
+// oldest release first; other workspaces and unreleased files not.
+func testReleasedFiles(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	create(t, s, newRequest("r1", "ws", "alice", 0))
+	create(t, s, newRequest("r2", "other", "alice", 1))
+	mustGuarded(t, s, "r1", func(ctx context.Context, tx store.Tx) error {
+		for _, p := range []string{"b.csv", "a.csv", "c.csv"} {
+			if err := tx.InsertFile(ctx, "r1", file(p, "default")); err != nil {
+				return err
+			}
+		}
+		if err := tx.SetFileReleased(ctx, "r1", "b.csv", at(1), "c"); err != nil {
+			return err
+		}
+		return tx.SetFileReleased(ctx, "r1", "a.csv", at(2), "c")
+	})
+	mustGuarded(t, s, "r2", func(ctx context.Context, tx store.Tx) error {
+		if err := tx.InsertFile(ctx, "r2", file("x.csv", "default")); err != nil {
+			return err
+		}
+		return tx.SetFileReleased(ctx, "r2", "x.csv", at(0), "c")
+	})
+	got, err := s.ReleasedFiles(ctx, "ws")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []store.ReleasedFile{
+		{Relpath: "b.csv", FileID: file("b.csv", "default").FileID, ReleasedAt: at(1)},
+		{Relpath: "a.csv", FileID: file("a.csv", "default").FileID, ReleasedAt: at(2)},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("ReleasedFiles (-want +got):\n%s", diff)
+	}
+	if got, err := s.ReleasedFiles(ctx, "none"); err != nil || len(got) != 0 {
+		t.Errorf("ReleasedFiles of an unknown workspace: %v %v", got, err)
 	}
 }
