@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/airlock-go/airlock/internal/blobstore"
+	"github.com/airlock-go/airlock/internal/checks"
 	"github.com/airlock-go/airlock/internal/domain"
 	"github.com/airlock-go/airlock/internal/store"
 )
@@ -24,6 +25,7 @@ type staged struct {
 	file   domain.WorkspaceFile
 	fileID string
 	ft     domain.FileType
+	checks []checks.Finding // of the copy; nil until checked
 }
 
 // CurrentRequest returns the user's active request for the workspace, or
@@ -310,6 +312,10 @@ func (s *Service) copyOnce(ctx context.Context, workspace string, done *[]staged
 		}
 		checked[i].fileID = id
 	}
+	// The disclosure checks read the copies (what would be released).
+	if err := s.checkStaged(ctx, workspace, checked); err != nil {
+		return err
+	}
 	*done = checked
 	return nil
 }
@@ -354,6 +360,7 @@ func (c *change) insertFile(st staged, group string, event domain.EventType) err
 	f := domain.RequestFile{
 		Relpath: wf.Relpath, Group: group, FileID: st.fileID, FileType: st.ft, Timestamp: wf.Timestamp,
 		Size: wf.Size, JobID: wf.JobID, Commit: wf.Commit, Repo: wf.Repo, RowCount: wf.RowCount, ColCount: wf.ColCount,
+		Checks: st.checks,
 	}
 	if err := c.tx.InsertFile(c.ctx, c.r.ID, f); err != nil {
 		return fmt.Errorf("add %s: %w", wf.Relpath, err)

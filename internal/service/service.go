@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/airlock-go/airlock/internal/checks"
 	"github.com/airlock-go/airlock/internal/domain"
 	"github.com/airlock-go/airlock/internal/store"
 	"github.com/oklog/ulid/v2"
@@ -86,6 +87,7 @@ type Config struct {
 	Notifier   Notifier         // default: log each notification
 	Logger     *slog.Logger     // default: slog.Default()
 	Now        func() time.Time // default: time.Now
+	Checks     *checks.Checker  // default: OpenSAFELY's published rules (checks.Default)
 }
 
 // Service runs every action on release requests.
@@ -99,6 +101,8 @@ type Service struct {
 	now        func() time.Time
 	cache      *requestCache // of reads
 	users      userCache
+	checker    *checks.Checker
+	wsChecks   workspaceChecks
 }
 
 // New builds a Service.
@@ -112,6 +116,14 @@ func New(cfg Config) *Service {
 		log:        cfg.Logger,
 		now:        cfg.Now,
 		cache:      newRequestCache(requestCacheSize),
+		checker:    cfg.Checks,
+	}
+	if s.checker == nil {
+		ck, err := checks.New(checks.Default())
+		if err != nil {
+			panic(fmt.Sprintf("service: the default disclosure checks are invalid: %v", err)) // a bug, caught by every test
+		}
+		s.checker = ck
 	}
 	if s.log == nil {
 		s.log = slog.Default()

@@ -1,0 +1,195 @@
+package service
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+
+	"github.com/airlock-go/airlock/internal/checks"
+	"github.com/airlock-go/airlock/internal/domain"
+)
+
+// checkCopy runs the disclosure checks on a request copy (the bytes that
+// would be released), comparing tables with the workspace's released
+// files. The findings are never nil.
+func (s *Service) checkCopy(ctx context.Context, workspace, relpath, fileID string, released *releasedCopies) ([]checks.Finding, error) {
+	f, err := s.blobs.Open(workspace, fileID)
+	if err != nil {
+		return nil, fmt.Errorf("service: check %s: %w", relpath, err)
+	}
+	defer f.Close()
+	found, err := s.checker.Check(ctx, relpath, f, checks.WithReleased(released))
+	if err != nil {
+		return nil, fmt.Errorf("service: check %s: %w", relpath, err)
+	}
+	if found == nil {
+		found = []checks.Finding{}
+	}
+	return found, nil
+}
+
+// releasedCopies gives the checks the files released from a workspace, as
+// their request copies: the newest release of each path.
+type releasedCopies struct {
+	s         *Service
+	workspace string
+	files     map[string]string // relpath → file id
+	order     []string
+}
+
+// released lists the workspace's released files for the checks.
+func (s *Service) released(ctx context.Context, workspace string) (*releasedCopies, error) {
+	list, err := s.store.ReleasedFiles(ctx, workspace)
+	if err != nil {
+		return nil, fmt.Errorf("service: released files of %s: %w", workspace, err)
+	}
+	rc := &releasedCopies{s: s, workspace: workspace, files: map[string]string{}}
+	for _, f := range list { // oldest first: a later release of a path wins
+		if _, ok := rc.files[f.Relpath]; !ok {
+			rc.order = append(rc.order, f.Relpath)
+		}
+		rc.files[f.Relpath] = f.FileID
+	}
+	return rc, nil
+}
+
+// key names the released set: the same key, the same files.
+func (rc *releasedCopies) key() string {
+	h := sha256.New()
+	for _, p := range rc.order {
+		fmt.Fprintf(h, "%s\x00%s\x00", p, rc.files[p])
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+func (rc *releasedCopies) ReleasedFiles(context.Context) ([]string, error) {
+	return append([]string(nil), rc.order...), nil
+}
+
+func (rc *releasedCopies) OpenReleased(_ context.Context, path string) (io.ReadCloser, error) {
+	id, ok := rc.files[path]
+	if !ok {
+		return nil, fmt.Errorf("service: %s was not released from %s", path, rc.workspace)
+	}
+	return rc.s.blobs.Open(rc.workspace, id)
+}
+
+// checkStaged runs the checks on staged copies that have not been checked
+// yet (an action retried after a conflict keeps its findings).
+func (s *Service) checkStaged(ctx context.Context, workspace string, files []staged) error {
+	var released *releasedCopies
+	for i := range files {
+		if files[i].checks != nil {
+			continue
+		}
+		if released == nil {
+			var err error
+			if released, err = s.released(ctx, workspace); err != nil {
+				return err
+			}
+		}
+		found, err := s.checkCopy(ctx, workspace, files[i].file.Relpath, files[i].fileID, released)
+		if err != nil {
+			return err
+		}
+		files[i].checks = found
+	}
+	return nil
+}
+
+// OverrideChecks records the author's written justification for
+// submitting a file despite its blocking disclosure findings. It is
+// audited with the justification and the rules overridden, and shown to
+// the output checkers.
+func (s *Service) OverrideChecks(ctx context.Context, u domain.User, id, relpath, justification string) (*domain.Request, error) {
+	justification = strings.TrimSpace(justification)
+	return s.update(ctx, u, id, func(r *domain.Request) (func(*change) error, error) {
+		if err := r.CheckOverrideChecks(u, relpath, justification); err != nil {
+			return nil, err
+		}
+		f, _ := r.File(relpath)
+		var rules []string
+		for _, c := range f.BlockingChecks() {
+			rules = append(rules, string(c.Rule))
+		}
+		return func(c *change) error {
+			o := &domain.ChecksOverride{Justification: justification, By: u.Username, At: c.now}
+			if err := c.tx.SetChecksOverride(c.ctx, c.r.ID, relpath, o); err != nil {
+				return fmt.Errorf("override checks of %s: %w", relpath, err)
+			}
+			return c.audit(domain.EventRequestFileChecksOverride, relpath, map[string]string{
+				"group": f.Group, "justification": justification, "rules": strings.Join(rules, ", "),
+			})
+		}, nil
+	})
+}
+
+// workspaceChecksSize is how many workspace files' findings are kept.
+const workspaceChecksSize = 4096
+
+// workspaceChecks keeps the findings of workspace files by content, the
+// configuration being fixed: the same bytes against the same released
+// files give the same findings.
+type workspaceChecks struct {
+	mu      sync.Mutex
+	results map[string][]checks.Finding // workspace, content hash, released set, path's extension
+}
+
+func (c *workspaceChecks) get(key string) ([]checks.Finding, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	f, ok := c.results[key]
+	return f, ok
+}
+
+func (c *workspaceChecks) put(key string, f []checks.Finding) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.results == nil || len(c.results) >= workspaceChecksSize {
+		c.results = map[string][]checks.Finding{} // bounded: start again
+	}
+	c.results[key] = f
+}
+
+// WorkspaceFileChecks runs the disclosure checks on a workspace file the
+// user may see, so that researchers see the findings before they add the
+// file. Findings are kept by content: a file is read again only when its
+// bytes or the workspace's released files change.
+func (s *Service) WorkspaceFileChecks(ctx context.Context, u domain.User, workspace, relpath string) ([]checks.Finding, error) {
+	if err := u.CheckViewWorkspace(workspace); err != nil {
+		return nil, err
+	}
+	wf, err := s.workspaceFile(ctx, workspace, relpath)
+	if err != nil {
+		return nil, err
+	}
+	released, err := s.released(ctx, workspace)
+	if err != nil {
+		return nil, err
+	}
+	ext := relpath[strings.LastIndex(relpath, ".")+1:]
+	key := workspace + "\x00" + wf.ContentHash + "\x00" + released.key() + "\x00" + strings.ToLower(ext)
+	if found, ok := s.wsChecks.get(key); ok {
+		return found, nil
+	}
+	f, err := s.workspaces.OpenFile(ctx, workspace, relpath)
+	if err != nil {
+		return nil, wrapStoreErr("service: check "+relpath, err)
+	}
+	defer f.Close()
+	found, err := s.checker.Check(ctx, relpath, f, checks.WithReleased(released))
+	if err != nil {
+		return nil, fmt.Errorf("service: check %s: %w", relpath, err)
+	}
+	if found == nil {
+		found = []checks.Finding{}
+	}
+	s.wsChecks.put(key, found)
+	return found, nil
+}
+
+var _ checks.Released = (*releasedCopies)(nil)
