@@ -58,8 +58,13 @@ func openApp(e *env, cfg *config.Server) (*app, error) {
 		return nil, err
 	}
 	a.notifier = notify.NewDispatcher(notify.Config{Sinks: sinks, Logger: e.log})
+	checker, err := cfg.Checker()
+	if err != nil {
+		a.blobs.Close()
+		return nil, err
+	}
 	a.svc, a.store, err = openService(e, cfg.Database, service.Config{
-		Workspaces: a.reader, Blobs: a.blobs, Releaser: target, Notifier: a.notifier,
+		Workspaces: a.reader, Blobs: a.blobs, Releaser: target, Notifier: a.notifier, Checks: checker,
 	})
 	if err != nil {
 		a.blobs.Close()

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -169,6 +170,10 @@ func TestStatemachineDiagramFollowsTheTable(t *testing.T) {
 func TestServeRefusesBadSettings(t *testing.T) {
 	dir := t.TempDir()
 	users := filepath.Join(dir, "users.json")
+	badChecks := filepath.Join(dir, "checks.json")
+	if err := os.WriteFile(badChecks, []byte(`{"rules": {"small_count": {"threshold": -1}}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name string
 		args []string
@@ -186,6 +191,8 @@ func TestServeRefusesBadSettings(t *testing.T) {
 		{"bad delay from env", []string{"--api-token", "t", "--workspace-dir", dir}, map[string]string{"AIRLOCK_UPLOAD_RETRY_DELAY": "soon"}, "AIRLOCK_UPLOAD_RETRY_DELAY"},
 		{"bad database", []string{"--api-token", "t", "--workspace-dir", dir, "--database-url", "mysql://x"}, nil, "AIRLOCK_DATABASE_URL"},
 		{"bad listen", []string{"--api-token", "t", "--workspace-dir", dir, "--listen", "nowhere"}, nil, "AIRLOCK_LISTEN"},
+		{"missing checks config", []string{"--api-token", "t", "--workspace-dir", dir, "--checks-config", filepath.Join(dir, "nope.json")}, nil, "AIRLOCK_CHECKS_CONFIG (--checks-config)"},
+		{"bad checks config", []string{"--api-token", "t", "--workspace-dir", dir}, map[string]string{"AIRLOCK_CHECKS_CONFIG": badChecks}, "small_count"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

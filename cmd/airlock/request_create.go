@@ -20,6 +20,7 @@ import (
 // workspaces and the request-file store.
 type creatorSettings struct {
 	config.Database `embed:""`
+	config.Checks   `embed:""`
 	WorkspaceDir    string `name:"workspace-dir" env:"AIRLOCK_WORKSPACE_DIR" help:"Folder holding one folder per workspace (required)."`
 	RequestDir      string `name:"request-dir" env:"AIRLOCK_REQUEST_DIR" help:"Where request-file copies live (default $AIRLOCK_WORK_DIR/requests)."`
 }
@@ -43,7 +44,12 @@ func (s *creatorSettings) open(e *env) (*schedule.Creator, func(), error) {
 		return nil, nil, err
 	}
 	reader := workspace.NewReader(wsDir)
-	svc, st, err := openService(e, s.Database, service.Config{Workspaces: reader, Blobs: blobs})
+	checker, err := s.Checker()
+	if err != nil {
+		blobs.Close()
+		return nil, nil, err
+	}
+	svc, st, err := openService(e, s.Database, service.Config{Workspaces: reader, Blobs: blobs, Checks: checker})
 	if err != nil {
 		blobs.Close()
 		return nil, nil, err

@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/airlock-go/airlock/internal/checks"
 )
 
 // Database locates the server's own state.
@@ -82,9 +84,32 @@ func redactRaw(raw string) string {
 	return raw
 }
 
+// Checks names the disclosure checks' configuration.
+type Checks struct {
+	ChecksConfig string `name:"checks-config" env:"AIRLOCK_CHECKS_CONFIG" help:"JSON file of the disclosure checks' rules (default: OpenSAFELY's published rules)."`
+}
+
+// Checker reads and validates the disclosure checks' configuration: the
+// file the setting names, else the defaults.
+func (c *Checks) Checker() (*checks.Checker, error) {
+	cfg := checks.Default()
+	if c.ChecksConfig != "" {
+		var err error
+		if cfg, err = checks.LoadConfig(c.ChecksConfig); err != nil {
+			return nil, fmt.Errorf("AIRLOCK_CHECKS_CONFIG (--checks-config): %w", err)
+		}
+	}
+	ck, err := checks.New(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("AIRLOCK_CHECKS_CONFIG (--checks-config): %w", err)
+	}
+	return ck, nil
+}
+
 // Server is everything `airlock serve` needs.
 type Server struct {
 	Database `embed:""`
+	Checks   `embed:""`
 
 	WorkspaceDir     string  `name:"workspace-dir" env:"AIRLOCK_WORKSPACE_DIR" help:"Folder holding one folder per workspace (required)."`
 	RequestDir       string  `name:"request-dir" env:"AIRLOCK_REQUEST_DIR" help:"Where request-file copies live (default $AIRLOCK_WORK_DIR/requests)."`
@@ -155,6 +180,9 @@ func (s *Server) Validate() error {
 	}
 	if s.UploadRetryDelay <= 0 {
 		return fmt.Errorf("AIRLOCK_UPLOAD_RETRY_DELAY (--upload-retry-delay): must be a positive number of seconds, not %v", s.UploadRetryDelay)
+	}
+	if _, err := s.Checker(); err != nil {
+		return err
 	}
 	return nil
 }
