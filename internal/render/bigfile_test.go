@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/airlock-go/airlock/internal/checks"
 )
 
 // openFile opens path as a File for Serve, closed at the end of the test.
@@ -143,26 +145,40 @@ func TestBigFilesBoundedMemory(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	rows := filepath.Join(t.TempDir(), "rows.csv")
+	if err := os.WriteFile(rows, []byte(genCSV(400_000)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// 100,000 flagged cells over the file, every fourth row: 125 of them
+	// on page 2.
+	flagged := checks.Finding{Rule: checks.RuleSmallCount, Severity: checks.SeverityWarning, Message: "small"}
+	for r := 0; r < 400_000; r += 4 {
+		flagged.Cells = append(flagged.Cells, [2]int{r, 2})
+	}
+
 	tests := []struct {
 		name, path, file, target string
 		want                     string
+		findings                 []checks.Finding
 	}{
-		{"single-line csv", single, "big.csv", "/", "the header row is too long to show"},
-		{"single-line csv page 2", single, "big.csv", "/?page=2", "the header row is too long to show"},
-		{"single-line csv summary", single, "big.csv", "/?summary=1", "No summary: the header row is too long to show"},
-		{"single-line text", single, "big.txt", "/", "File truncated"},
-		{"single-line log", single, "big.log", "/", "Log truncated"},
-		{"single-line image", single, "big.png", "/", "too large to show here"},
-		{"long row csv", long, "long.csv", "/", "row 3 is too long to show"},
-		{"long row csv page 2", long, "long.csv", "/?page=2", "row 3 is too long to show"},
-		{"long row summary", long, "long.csv", "/?summary=1", "No summary: row 3 is too long to show"},
-		{"many cells csv", commas, "commas.csv", "/", "row 1 has too many cells to show"},
-		{"many cells summary", commas, "commas.csv", "/?summary=1", "row 1 has too many cells to show"},
-		{"plain text streams", single, "big.txt", "/?plaintext=true", ""},
+		{"single-line csv", single, "big.csv", "/", "the header row is too long to show", nil},
+		{"single-line csv page 2", single, "big.csv", "/?page=2", "the header row is too long to show", nil},
+		{"single-line csv summary", single, "big.csv", "/?summary=1", "No summary: the header row is too long to show", nil},
+		{"single-line text", single, "big.txt", "/", "File truncated", nil},
+		{"single-line log", single, "big.log", "/", "Log truncated", nil},
+		{"single-line image", single, "big.png", "/", "too large to show here", nil},
+		{"long row csv", long, "long.csv", "/", "row 3 is too long to show", nil},
+		{"long row csv page 2", long, "long.csv", "/?page=2", "row 3 is too long to show", nil},
+		{"long row summary", long, "long.csv", "/?summary=1", "No summary: row 3 is too long to show", nil},
+		{"many cells csv", commas, "commas.csv", "/", "row 1 has too many cells to show", nil},
+		{"many cells summary", commas, "commas.csv", "/?summary=1", "row 1 has too many cells to show", nil},
+		{"plain text streams", single, "big.txt", "/?plaintext=true", "", nil},
+		{"csv with 100,000 flagged cells", rows, "rows.csv", "/?page=2", "125 cells on this page are flagged (100000 in the file)", []checks.Finding{flagged}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := openFile(t, tt.path, tt.file)
+			f.Findings = tt.findings
 			w := &discard{h: http.Header{}}
 			var err error
 			grew, took := peakHeap(func() {

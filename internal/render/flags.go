@@ -87,7 +87,7 @@ func ruleName(r checks.Rule) string {
 	if r == "" {
 		return "unnamed rule"
 	}
-	return string(r)
+	return validUTF8(string(r))
 }
 
 // cellMark is what a flagged cell shows.
@@ -160,7 +160,7 @@ func markPage(fs []checks.Finding, firstRow int, rows [][]string) *pageMarks {
 			ID:       fmt.Sprintf("flag-note-%d", i),
 			Rule:     ruleName(f.Rule),
 			Severity: sev,
-			Message:  f.Message,
+			Message:  validUTF8(f.Message),
 			rule:     ri,
 		}
 		n.single = &cellMark{
@@ -253,13 +253,52 @@ func (m *cellMark) with(lg *flagLegend, i int) *cellMark {
 }
 
 // countFile counts the distinct cells the findings list in the whole file,
-// in all and for each rule of the legend.
+// in all and for each rule of the legend. It sorts a copy of the cells:
+// packed into integers when they fit, as they do for any table the viewer
+// can show, else as structs.
 func (lg *flagLegend) countFile(fs []checks.Finding) {
-	type cell struct{ row, col, rule int }
+	const (
+		ruleBits = 8
+		colBits  = 20 // a row has at most MaxRecordCells cells
+		rowBits  = 64 - colBits - ruleBits
+	)
 	total := 0
 	for _, f := range fs {
 		total += len(f.Cells)
 	}
+	if len(lg.Rules) <= 1<<ruleBits {
+		keys := make([]uint64, 0, total)
+		packed := true
+	pack:
+		for i, f := range fs {
+			ri := uint64(lg.notes[i].rule)
+			for _, c := range f.Cells {
+				switch {
+				case c[0] < 0 || c[1] < 0:
+					continue
+				case c[0] >= 1<<rowBits || c[1] >= 1<<colBits:
+					packed = false
+					break pack
+				}
+				keys = append(keys, uint64(c[0])<<(colBits+ruleBits)|uint64(c[1])<<ruleBits|ri)
+			}
+		}
+		if packed {
+			slices.Sort(keys)
+			for i, k := range keys {
+				if i > 0 && keys[i-1] == k {
+					continue
+				}
+				lg.Rules[k&(1<<ruleBits-1)].InFile++
+				if i == 0 || keys[i-1]>>ruleBits != k>>ruleBits {
+					lg.InFile++
+				}
+			}
+			return
+		}
+	}
+
+	type cell struct{ row, col, rule int }
 	all := make([]cell, 0, total)
 	for i, f := range fs {
 		ri := lg.notes[i].rule

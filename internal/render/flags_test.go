@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"slices"
 	"strconv"
@@ -190,14 +191,14 @@ func legendOf(body string) string {
 func TestCSVMarkDetails(t *testing.T) {
 	fs := []checks.Finding{
 		{Rule: checks.RuleSmallCount, Severity: checks.SeverityWarning, Message: "3 is small", Cells: [][2]int{{0, 1}}},
-		{Rule: checks.RuleDifferencing, Severity: checks.SeverityBlocking, Message: "differs", Cells: [][2]int{{0, 1}, {0, 1}}},
 		{Rule: checks.RuleDifferencing, Severity: checks.SeverityInfo, Message: "differs from another", Cells: [][2]int{{0, 1}}},
+		{Rule: checks.RuleDifferencing, Severity: checks.SeverityBlocking, Message: "differs", Cells: [][2]int{{0, 1}, {0, 1}}},
 	}
 	body := serve(t, csvFile("g,n\nx,3\n", fs), http.MethodGet, "/").Body.String()
 	c := shownRows(t, body)[1][1]
 	want := shownCell{
 		class:       "flag-blocking", // the highest severity
-		title:       "small_count (warning): 3 is small\ndifferencing (blocking): differs\ndifferencing (info): differs from another",
+		title:       "small_count (warning): 3 is small\ndifferencing (info): differs from another\ndifferencing (blocking): differs",
 		describedBy: "flag-note-0 flag-note-1 flag-note-2",
 		text:        "3",
 	}
@@ -469,5 +470,78 @@ func TestFindingsHash(t *testing.T) {
 	}
 	if findingsHash(nil) != "" {
 		t.Errorf("hash of no findings is not empty")
+	}
+}
+
+// BenchmarkCSVMarks measures what findings add to a page: the marks of a
+// page of 500 rows when the findings list 110,000 cells, and the hash of
+// the findings that every request (a 304 too) computes for the ETag.
+func BenchmarkCSVMarks(b *testing.B) {
+	content := genCSV(100_000)
+	fs := bigFindings(100_000)
+	tb, err := CSVPage(strings.NewReader(content), 3, DefaultPageSize)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("markPage", func(b *testing.B) {
+		for b.Loop() {
+			markPage(fs, tb.FirstRow, tb.Rows)
+		}
+	})
+	b.Run("findingsHash", func(b *testing.B) {
+		for b.Loop() {
+			findingsHash(fs)
+		}
+	})
+	for _, tc := range []struct {
+		name string
+		fs   []checks.Finding
+	}{{"page/none", nil}, {"page/110000-cells", fs}} {
+		f := csvFile(content, tc.fs)
+		b.Run(tc.name, func(b *testing.B) {
+			for b.Loop() {
+				rec := httptest.NewRecorder()
+				if err := Serve(rec, httptest.NewRequest(http.MethodGet, "/?page=3", nil), f); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func TestCountFile(t *testing.T) {
+	cell := func(rule checks.Rule, cells ...[2]int) checks.Finding {
+		return checks.Finding{Rule: rule, Severity: checks.SeverityWarning, Message: "m", Cells: cells}
+	}
+	manyRules := make([]checks.Finding, 600)
+	for i := range manyRules {
+		manyRules[i] = cell(checks.Rule(fmt.Sprint("r", i%300)), [2]int{i % 2, 0})
+	}
+	tests := []struct {
+		name   string
+		fs     []checks.Finding
+		inFile int
+		rules  []int // InFile of each rule, in order
+	}{
+		{"one", []checks.Finding{cell("a", [2]int{0, 0})}, 1, []int{1}},
+		{"duplicates in a finding", []checks.Finding{cell("a", [2]int{0, 0}, [2]int{0, 0}, [2]int{1, 0})}, 2, []int{2}},
+		{"same rule twice", []checks.Finding{cell("a", [2]int{0, 0}, [2]int{2, 1}), cell("a", [2]int{2, 1}, [2]int{3, 1})}, 3, []int{3}},
+		{"two rules on a cell", []checks.Finding{cell("a", [2]int{0, 0}), cell("b", [2]int{0, 0}, [2]int{0, 1})}, 2, []int{1, 2}},
+		{"negative cells left out", []checks.Finding{cell("a", [2]int{-1, 0}, [2]int{0, -1}, [2]int{4, 4})}, 1, []int{1}},
+		{"huge column (not packed)", []checks.Finding{cell("a", [2]int{0, 0}, [2]int{0, 1 << 21}), cell("b", [2]int{0, 1 << 21}, [2]int{-1, 0})}, 2, []int{2, 1}},
+		{"huge row (not packed)", []checks.Finding{cell("a", [2]int{1 << 50, 0}, [2]int{1 << 50, 0}), cell("b", [2]int{1 << 50, 0})}, 1, []int{1, 1}},
+		{"300 rules (not packed)", manyRules, 2, slices.Repeat([]int{1}, 300)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			pm := markPage(tt.fs, 1, nil)
+			var rules []int
+			for _, r := range pm.legend.Rules {
+				rules = append(rules, r.InFile)
+			}
+			if pm.legend.InFile != tt.inFile || !slices.Equal(rules, tt.rules) {
+				t.Errorf("in file %d, by rule %v; want %d, %v", pm.legend.InFile, rules, tt.inFile, tt.rules)
+			}
+		})
 	}
 }

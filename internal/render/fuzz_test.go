@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/airlock-go/airlock/internal/checks"
 )
 
 // FuzzViewers checks that no input makes a viewer panic or emit invalid
@@ -17,6 +19,7 @@ func FuzzViewers(f *testing.F) {
 		"\x1b[31", "\x1b]0;t", "\x1b[38;5m", "x\n" + LogSummaryMarker, LogSummaryMarker,
 		"<script>alert(1)</script>,<img src=x onerror=alert(1)>\n1,2\n",
 		"n\n1e999\n-9223372036854775808\n9223372036854775808\n-inf\n<=7\n",
+		"\xff<script>\n\x01\x01,\x02\n\x00\x00\n",
 	} {
 		f.Add([]byte(s))
 	}
@@ -38,10 +41,18 @@ func FuzzViewers(f *testing.F) {
 		if !utf8.ValidString(v.Text()) || strings.ContainsRune(v.Text(), 0x1b) {
 			t.Errorf("LogTail text %q", v.Text())
 		}
+		// Findings made of the input: its bytes as the rule and message,
+		// and cells (some past the rows, some negative) from its bytes.
+		fd := checks.Finding{Rule: checks.Rule(data[:min(len(data), 12)]), Severity: checks.Severity(data[:min(len(data), 2)]), Message: string(data)}
+		for i := 0; i+1 < min(len(data), 64); i += 2 {
+			fd.Cells = append(fd.Cells, [2]int{int(int8(data[i])) % 8, int(int8(data[i+1])) % 5})
+		}
 		for _, name := range []string{"f.csv", "f.txt", "f.log"} {
 			for _, target := range []string{"/", "/?summary=1", "/?page=2"} {
 				rec := httptest.NewRecorder()
-				if err := Serve(rec, httptest.NewRequest(http.MethodGet, target, nil), testFile(name, data)); err != nil {
+				file := testFile(name, data)
+				file.Findings = []checks.Finding{fd, {Rule: checks.RuleSmallCount, Severity: checks.SeverityBlocking, Message: "m", Cells: fd.Cells}}
+				if err := Serve(rec, httptest.NewRequest(http.MethodGet, target, nil), file); err != nil {
 					t.Errorf("Serve %s: %v", name, err)
 				}
 				body := rec.Body.String()
