@@ -3,6 +3,7 @@ package api
 import (
 	"time"
 
+	"github.com/airlock-go/airlock/internal/checks"
 	"github.com/airlock-go/airlock/internal/domain"
 )
 
@@ -44,6 +45,17 @@ type fileDoc struct {
 	ReleasedAt    *string         `json:"released_at"`
 	UploadedAt    *string         `json:"uploaded_at"`
 	UploadFailing bool            `json:"upload_failing"`
+	// Checks are the disclosure checks' findings on the copy (issue 8);
+	// ChecksOverride the author's justification for submitting despite
+	// blocking ones, or null.
+	Checks         []checks.Finding `json:"checks"`
+	ChecksOverride *overrideDoc     `json:"checks_override"`
+}
+
+type overrideDoc struct {
+	Justification string `json:"justification"`
+	By            string `json:"by"`
+	At            string `json:"at"`
 }
 
 type commentDoc struct {
@@ -93,6 +105,10 @@ type entryDoc struct {
 	Status    *domain.WorkspaceFileStatus `json:"status,omitempty"`
 	// OutOfDate marks the output of an action that has changed since.
 	OutOfDate bool `json:"out_of_date,omitempty"`
+	// Checks are the disclosure checks' findings on a file (never on a
+	// folder); ChecksError says why a file could not be checked.
+	Checks      *[]checks.Finding `json:"checks,omitempty"`
+	ChecksError string            `json:"checks_error,omitempty"`
 }
 
 type dirDoc struct {
@@ -163,6 +179,13 @@ func fileDocument(r *domain.Request, f domain.RequestFile, u domain.User) fileDo
 		Path: f.Relpath, Group: f.Group, FileType: f.FileType, SHA256: f.FileID, Size: f.Size,
 		RowCount: f.RowCount, ColCount: f.ColCount, JobID: f.JobID, Decision: domain.DecisionIncomplete,
 		ReleasedAt: tsPtr(f.ReleasedAt), UploadedAt: tsPtr(f.UploadedAt), UploadFailing: f.UploadFailing(),
+		Checks: f.Checks,
+	}
+	if fd.Checks == nil {
+		fd.Checks = []checks.Finding{}
+	}
+	if o := f.Override; o != nil {
+		fd.ChecksOverride = &overrideDoc{Justification: o.Justification, By: o.By, At: ts(o.At)}
 	}
 	if f.FileType == domain.FileOutput {
 		fd.Decision = r.DecisionFor(f, u)

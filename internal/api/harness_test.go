@@ -26,7 +26,13 @@ type harness struct {
 
 func newHarness(t testing.TB) *harness {
 	t.Helper()
-	e := testkit.NewEnv(t)
+	return newHarnessOn(t, testkit.NewEnv(t))
+}
+
+// newHarnessOn serves the API over e (whose service a test may have
+// replaced).
+func newHarnessOn(t testing.TB, e *testkit.Env) *harness {
+	t.Helper()
 	var users []auth.DevUser
 	logins := map[string]string{}
 	for _, u := range e.Users() {

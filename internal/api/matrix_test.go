@@ -102,6 +102,10 @@ var matrix = []call{
 	{domain.StatusPending, "POST", "/api/v1/requests/%s/files/withdraw", map[string]any{"paths": []string{"out/b.csv"}}, authorOnly, forbidden},
 	{domain.StatusPending, "POST", "/api/v1/requests/%s/files/properties",
 		map[string]any{"paths": []string{"out/a.csv"}, "group": "other", "filetype": "OUTPUT"}, authorOnly, forbidden},
+	// Nothing blocks with the default rules, so the author's override is
+	// refused as not needed (409); the others may not.
+	{domain.StatusPending, "POST", "/api/v1/requests/%s/files/override-checks",
+		map[string]string{"path": "out/a.csv", "justification": "Counts of hospitals, not patients."}, map[string]int{author: notYet, checkerAuthor: notYet}, forbidden},
 	{domain.StatusSubmitted, "PUT", "/api/v1/requests/%s/votes/out/a.csv", map[string]string{"vote": "APPROVED"}, onlyCheck, forbidden},
 	{domain.StatusSubmitted, "DELETE", "/api/v1/requests/%s/votes/out/a.csv", nil, map[string]int{checker: none}, forbidden},
 	{domain.StatusPending, "POST", "/api/v1/requests/%s/submit", nil, authorOnly, forbidden},

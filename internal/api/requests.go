@@ -154,6 +154,22 @@ func (a *API) withdrawFiles(w http.ResponseWriter, r *http.Request, u domain.Use
 	return nil
 }
 
+func (a *API) overrideChecks(w http.ResponseWriter, r *http.Request, u domain.User) error {
+	var body overrideBody
+	if err := decode(w, r, &body); err != nil {
+		return err
+	}
+	if body.Path == "" {
+		return domain.Errorf(domain.ErrInvalidInput, "say which file: \"path\" is required")
+	}
+	req, err := a.svc.OverrideChecks(r.Context(), u, r.PathValue("id"), body.Path, body.Justification)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, requestDocument(req, u))
+	return nil
+}
+
 func (a *API) changeProperties(w http.ResponseWriter, r *http.Request, u domain.User) error {
 	var body propertiesBody
 	if err := decode(w, r, &body); err != nil {

@@ -34,6 +34,10 @@ type (
 	voteBody struct {
 		Vote string `json:"vote"`
 	}
+	overrideBody struct {
+		Path          string `json:"path"`
+		Justification string `json:"justification"`
+	}
 )
 
 // Answers that are not documents of docs.go.
@@ -92,6 +96,8 @@ func (a *API) routes() []route {
 			Status: http.StatusOK, Body: pathsBody{}, Answer: requestDoc{}, handle: a.withdrawFiles},
 		{Method: "POST", Path: "/requests/{id}/files/properties", Summary: "Move files to a group and/or change their type",
 			Status: http.StatusOK, Body: propertiesBody{}, Answer: requestDoc{}, handle: a.changeProperties},
+		{Method: "POST", Path: "/requests/{id}/files/override-checks", Summary: "Submit a file despite its blocking disclosure findings, with a written justification (author; audited, shown to reviewers)",
+			Status: http.StatusOK, Body: overrideBody{}, Answer: requestDoc{}, handle: a.overrideChecks},
 		{Method: "PUT", Path: "/requests/{id}/votes/{path...}", Summary: "Vote on an output file",
 			Status: http.StatusOK, Body: voteBody{}, Answer: fileDoc{}, handle: a.vote},
 		{Method: "DELETE", Path: "/requests/{id}/votes/{path...}", Summary: "Take back one's vote on a file",

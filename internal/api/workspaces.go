@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/airlock-go/airlock/internal/checks"
 	"github.com/airlock-go/airlock/internal/domain"
 	"github.com/airlock-go/airlock/internal/service"
 )
@@ -32,15 +33,57 @@ func (a *API) workspaceFiles(w http.ResponseWriter, r *http.Request, u domain.Us
 	if err != nil {
 		return err
 	}
+	ws := r.PathValue("ws")
 	if !entry.Dir {
-		writeJSON(w, http.StatusOK, entryDocument(entry))
+		doc := entryDocument(entry)
+		if err := a.addChecks(r, u, ws, []*entryDoc{&doc}); err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, doc)
 		return nil
 	}
 	d := dirDoc{Path: entry.Relpath, Kind: "dir", Children: make([]entryDoc, 0, len(children))}
+	var files []*entryDoc
 	for _, c := range children {
 		d.Children = append(d.Children, entryDocument(c))
 	}
+	for i := range d.Children {
+		if d.Children[i].Kind == "file" {
+			files = append(files, &d.Children[i])
+		}
+	}
+	if err := a.addChecks(r, u, ws, files); err != nil {
+		return err
+	}
 	writeJSON(w, http.StatusOK, d)
+	return nil
+}
+
+// addChecks fills the disclosure checks' findings of workspace files, or
+// the reason a file could not be checked.
+func (a *API) addChecks(r *http.Request, u domain.User, ws string, files []*entryDoc) error {
+	if len(files) == 0 {
+		return nil
+	}
+	paths := make([]string, len(files))
+	for i, f := range files {
+		paths[i] = f.Path
+	}
+	found, err := a.svc.WorkspaceFilesChecks(r.Context(), u, ws, paths)
+	if err != nil {
+		return err
+	}
+	for i, f := range files {
+		if found[i].Err != nil {
+			f.ChecksError = domain.Message(found[i].Err)
+			continue
+		}
+		list := found[i].Findings
+		if list == nil {
+			list = []checks.Finding{}
+		}
+		f.Checks = &list
+	}
 	return nil
 }
 
