@@ -13,6 +13,7 @@ import (
 	"errors"
 	"net/url"
 	"os"
+	"slices"
 	"testing"
 	"time"
 
@@ -62,7 +63,9 @@ func NewDatabase(t testing.TB) string {
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		if err := admin(ctx, server, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
+		// An autovacuum worker in the database makes FORCE fail for a
+		// user who is not a superuser (42501) until the worker is done.
+		if err := admin(ctx, server, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)", codeInsufficientPrivilege); err != nil {
 			t.Errorf("pgtest: drop database %s: %v", name, err)
 		}
 	})
@@ -70,10 +73,17 @@ func NewDatabase(t testing.TB) string {
 	return u.String()
 }
 
+// SQLSTATE codes admin may wait out.
+const (
+	codeObjectInUse           = "55006"
+	codeInsufficientPrivilege = "42501"
+)
+
 // admin runs one statement on the server's own database, again while
 // another session holds the template database (CREATE DATABASE refuses to
-// copy it then: object_in_use).
-func admin(ctx context.Context, server, stmt string) error {
+// copy it then: object_in_use), or while it fails with one of the codes
+// of also.
+func admin(ctx context.Context, server, stmt string, also ...string) error {
 	conn, err := pgx.Connect(ctx, server)
 	if err != nil {
 		return err
@@ -82,7 +92,7 @@ func admin(ctx context.Context, server, stmt string) error {
 	for {
 		_, err = conn.Exec(ctx, stmt)
 		var pe *pgconn.PgError
-		if err == nil || !errors.As(err, &pe) || pe.Code != "55006" {
+		if err == nil || !errors.As(err, &pe) || (pe.Code != codeObjectInUse && !slices.Contains(also, pe.Code)) {
 			return err
 		}
 		select {
