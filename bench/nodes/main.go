@@ -61,6 +61,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/airlock-go/airlock/internal/client"
 	"github.com/airlock-go/airlock/internal/workspace"
@@ -369,8 +370,19 @@ func createDatabase(ctx context.Context, server string) (string, func(), error) 
 	return u.String(), func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		if err := admin(ctx, server, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
-			fmt.Fprintf(os.Stderr, "nodes: drop database %s: %v\n", name, err)
+		// An autovacuum worker in the database makes FORCE fail for a user
+		// who is not a superuser (42501) until the worker is done.
+		for {
+			err := admin(ctx, server, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+			var pe *pgconn.PgError
+			if err == nil {
+				return
+			}
+			if !errors.As(err, &pe) || pe.Code != "42501" || ctx.Err() != nil {
+				fmt.Fprintf(os.Stderr, "nodes: drop database %s: %v\n", name, err)
+				return
+			}
+			time.Sleep(200 * time.Millisecond)
 		}
 	}, nil
 }
