@@ -117,6 +117,18 @@ func (r *Request) BlockedFiles() []string {
 // CheckOverrideChecks refuses the author's override of a file's blocking
 // disclosure findings.
 func (r *Request) CheckOverrideChecks(u User, relpath, justification string) error {
+	if err := r.CheckOverridable(u, relpath); err != nil {
+		return err
+	}
+	if n := len(strings.TrimSpace(justification)); n < minJustification {
+		return Errorf(ErrInvalidInput, "explain why %s is safe to release despite its checks (at least %d characters)", relpath, minJustification)
+	}
+	return nil
+}
+
+// CheckOverridable refuses an override of a file's checks for any reason
+// but its justification: whether the author may override them now.
+func (r *Request) CheckOverridable(u User, relpath string) error {
 	f, err := r.editableFile(u, relpath)
 	if err != nil {
 		return err
@@ -129,9 +141,6 @@ func (r *Request) CheckOverrideChecks(u User, relpath, justification string) err
 	}
 	if f.Override != nil {
 		return Errorf(ErrPolicy, "the checks of %s are already overridden", relpath)
-	}
-	if n := len(strings.TrimSpace(justification)); n < minJustification {
-		return Errorf(ErrInvalidInput, "explain why %s is safe to release despite its checks (at least %d characters)", relpath, minJustification)
 	}
 	return nil
 }

@@ -18,8 +18,10 @@ import (
 
 	"github.com/airlock-go/airlock/internal/api"
 	"github.com/airlock-go/airlock/internal/auth"
+	"github.com/airlock-go/airlock/internal/checks"
 	"github.com/airlock-go/airlock/internal/domain"
 	"github.com/airlock-go/airlock/internal/server"
+	"github.com/airlock-go/airlock/internal/service"
 	"github.com/airlock-go/airlock/internal/testkit"
 )
 
@@ -44,6 +46,12 @@ type harnessConfig struct {
 	noDev  bool // job-server mode: no switch-user menu
 	secure bool
 	wrap   func(Logins) Logins
+	checks *checks.Checker
+}
+
+// withChecks makes the service check files with ck.
+func withChecks(ck *checks.Checker) harnessOption {
+	return func(c *harnessConfig) { c.checks = ck }
 }
 
 // withUsers adds users to the Env's cast (and to the users file).
@@ -69,6 +77,9 @@ func newHarness(t testing.TB, opts ...harnessOption) *harness {
 		o(&c)
 	}
 	e := testkit.NewEnv(t)
+	if c.checks != nil {
+		e.Svc = service.New(service.Config{Store: e.Store, Workspaces: e.Files, Blobs: e.Files, Notifier: e.Notes, Now: e.Clock.Now, Checks: c.checks})
+	}
 	for _, u := range c.extra {
 		if _, err := e.Svc.PutUser(e.Ctx, testkit.UserJSON(u)); err != nil {
 			t.Fatalf("put user: %v", err)

@@ -72,6 +72,17 @@ func (h *Handler) postWithdrawFile(w http.ResponseWriter, r *http.Request, u dom
 	return h.reqDone(w, r, id, "", "The file "+p+" has been withdrawn from the request", err)
 }
 
+// postOverrideChecks records the author's justification for submitting
+// a file despite its blocking disclosure findings.
+func (h *Handler) postOverrideChecks(w http.ResponseWriter, r *http.Request, u domain.User) error {
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	id, p := r.PathValue("id"), r.PathValue("path")
+	_, err := h.svc.OverrideChecks(r.Context(), u, id, p, r.PostFormValue("justification"))
+	return h.reqDone(w, r, id, "", "The checks of "+p+" are overridden; your justification is shown to the output checkers", err)
+}
+
 // postChangeProperties moves selected files to a group and/or changes
 // their type.
 func (h *Handler) postChangeProperties(w http.ResponseWriter, r *http.Request, u domain.User) error {

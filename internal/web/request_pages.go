@@ -30,6 +30,8 @@ type requestView struct {
 
 	// overview
 	OutputCount, SupportingCount, ReleasedCount, UploadedCount int
+	WithFindings                                               int      // files the disclosure checks found something in
+	Blocked                                                    []string // output files whose findings stop submission
 	Groups                                                     []reqGroupSummary
 	Activity                                                   reqActivity
 
@@ -106,6 +108,7 @@ type reqFileView struct {
 	F             *domain.RequestFile
 	Group         string
 	Details       *reqGroupView // for the "Context & Comments" dialog
+	Checks        checksView
 	Decision      domain.Decision
 	DecisionLabel string
 	IsOutput      bool
@@ -207,7 +210,11 @@ func (h *Handler) buildOverview(r *http.Request, u domain.User, v *requestView) 
 		case domain.FileSupporting:
 			v.SupportingCount++
 		}
+		if f.FileType != domain.FileWithdrawn && len(f.Checks) > 0 {
+			v.WithFindings++
+		}
 	}
+	v.Blocked = rq.BlockedFiles()
 	for _, g := range rq.Groups {
 		if rq.IsEmpty(g.Name) {
 			continue
@@ -456,6 +463,12 @@ func (h *Handler) buildPath(r *http.Request, u domain.User, v *requestView) erro
 		fv.PropertiesURL = "/requests/change-properties/" + id
 	}
 	fv.Details = reqGroupDetails(rq, u, g)
+	fv.Checks = newChecksView(f.Checks)
+	fv.Checks.Override = f.Override
+	if v.IsAuthor && rq.CheckOverridable(u, f.Relpath) == nil {
+		fv.Checks.CanOverride = true
+		fv.Checks.OverrideURL = "/requests/override-checks/" + id + "/" + pathEscape(f.Relpath)
+	}
 	v.File = fv
 	return nil
 }
@@ -603,7 +616,7 @@ func (h *Handler) requestContent(w http.ResponseWriter, r *http.Request, u domai
 	if rf.Group != r.PathValue("group") {
 		return errorPage(http.StatusNotFound, "There is no file "+p+" in group "+r.PathValue("group")+".")
 	}
-	if err := render.Serve(w, r, render.File{Name: rf.Relpath, Content: f, Size: rf.Size, CacheID: rf.FileID}); err != nil {
+	if err := render.Serve(w, r, render.File{Name: rf.Relpath, Content: f, Size: rf.Size, CacheID: rf.FileID, Findings: rf.Checks}); err != nil {
 		h.log.ErrorContext(r.Context(), "serving a request file failed", "err", err)
 	}
 	return nil

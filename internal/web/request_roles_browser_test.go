@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/airlock-go/airlock/internal/domain"
 	"github.com/airlock-go/airlock/internal/service"
 	"github.com/airlock-go/airlock/internal/testkit"
@@ -73,9 +75,12 @@ func TestBrowserRequestButtons(t *testing.T) {
 	if n := eval[int](c1, `document.querySelectorAll("a[download]").length`); n != 1 {
 		t.Errorf("checker has %d download links", n)
 	}
-	if n := eval[int](c1, `document.querySelectorAll("iframe.content-frame[sandbox='']").length`); n != 1 {
+	if n := eval[int](c1, `document.querySelectorAll("iframe.content-frame[sandbox='allow-same-origin']").length`); n != 1 {
 		t.Errorf("no sandboxed iframe without scripts")
 	}
+	// The frame shows the file (a frame the browser refuses to fill would
+	// pass the check above).
+	run(c1, "wait for the file in the frame", chromedp.Poll[bool](`(() => { const f = document.querySelector("iframe.content-frame"); return !!(f && f.contentDocument && f.contentDocument.querySelector("table")); })()`))
 	c1.screenshot("request-file-checker-submitted")
 
 	// The checker-author: author buttons on their own request, reviewer

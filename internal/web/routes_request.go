@@ -13,6 +13,7 @@ func (h *Handler) requestRoutes() []route {
 		{"POST /requests/request_changes/{id}/{path...}", false, h.postVote},
 		{"POST /requests/reset_review/{id}/{path...}", false, h.postResetVote},
 		{"POST /requests/withdraw/{id}/{path...}", false, h.postWithdrawFile},
+		{"POST /requests/override-checks/{id}/{path...}", false, h.postOverrideChecks},
 		{"POST /requests/change-properties/{id}", false, h.postChangeProperties},
 		{"POST /requests/multiselect/{id}", false, h.postMultiselect},
 		{"POST /requests/release/{id}", false, h.postStatus},

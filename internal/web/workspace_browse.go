@@ -62,7 +62,8 @@ type workspaceBrowseView struct {
 	AnyCheckbox bool
 	// file pages
 	ContentURL string
-	SelfURL    string // this page, escaped
+	SelfURL    string     // this page, escaped
+	Checks     checksView // the disclosure checks' findings (file pages)
 	// ManifestHash names the tree shown, for partial navigation.
 	ManifestHash string
 	SizeText     string
@@ -175,6 +176,14 @@ func (h *Handler) workspaceBrowse(w http.ResponseWriter, r *http.Request, u doma
 		}
 		v.SelectAll = v.AnyCheckbox && len(v.Rows) < 200
 	} else {
+		if found, err := h.svc.WorkspaceFileChecks(ctx, u, ws, rel); err != nil {
+			if statusOf(err) >= 500 {
+				return err
+			}
+			v.Checks = checksView{Error: "The automatic checks do not apply: " + domain.Message(err)}
+		} else {
+			v.Checks = newChecksView(found)
+		}
 		v.StatusPill = pillOf(entry.Status)
 		v.SizeText, v.Modified = formatSize(entry.Size), formatStamp(entry.Timestamp)
 		v.ContentURL = "/workspaces/content/" + pathEscapeSeg(ws) + "/" + pathEscape(rel) + "?cache_id=" + cacheID(entry.WorkspaceFile)
@@ -319,8 +328,15 @@ func (h *Handler) workspaceContent(w http.ResponseWriter, r *http.Request, u dom
 	if c, ok := f.(interface{ Close() error }); ok {
 		defer c.Close()
 	}
+	// The flagged cells are marked in the table; a file the checks cannot
+	// read is shown without marks.
+	found, cerr := h.svc.WorkspaceFileChecks(r.Context(), u, ws, rel)
+	if cerr != nil {
+		found = nil
+	}
 	return render.Serve(w, r, render.File{
 		Name: entry.Relpath, Content: f, Size: entry.Size, ModTime: stampTime(entry.Timestamp), CacheID: cacheID(entry.WorkspaceFile),
+		Findings: found,
 	})
 }
 
