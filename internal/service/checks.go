@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"path"
 	"strings"
 	"sync"
 
@@ -160,19 +161,46 @@ func (c *workspaceChecks) put(key string, f []checks.Finding) {
 // file. Findings are kept by content: a file is read again only when its
 // bytes or the workspace's released files change.
 func (s *Service) WorkspaceFileChecks(ctx context.Context, u domain.User, workspace, relpath string) ([]checks.Finding, error) {
-	if err := u.CheckViewWorkspace(workspace); err != nil {
+	out, err := s.WorkspaceFilesChecks(ctx, u, workspace, []string{relpath})
+	if err != nil {
 		return nil, err
 	}
-	wf, err := s.workspaceFile(ctx, workspace, relpath)
-	if err != nil {
+	return out[0].Findings, out[0].Err
+}
+
+// FileChecks are the findings of one file, or why it could not be
+// checked.
+type FileChecks struct {
+	Findings []checks.Finding // never nil when Err is nil
+	Err      error
+}
+
+// WorkspaceFilesChecks is WorkspaceFileChecks for several files of one
+// workspace (a folder listing): one answer per path, in order, each with
+// its own error; the error returned is for the whole call (the user may
+// not see the workspace, the database failed).
+func (s *Service) WorkspaceFilesChecks(ctx context.Context, u domain.User, workspace string, relpaths []string) ([]FileChecks, error) {
+	if err := u.CheckViewWorkspace(workspace); err != nil {
 		return nil, err
 	}
 	released, err := s.released(ctx, workspace)
 	if err != nil {
 		return nil, err
 	}
-	ext := relpath[strings.LastIndex(relpath, ".")+1:]
-	key := workspace + "\x00" + wf.ContentHash + "\x00" + released.key() + "\x00" + strings.ToLower(ext)
+	rkey := released.key()
+	out := make([]FileChecks, len(relpaths))
+	for i, p := range relpaths {
+		out[i].Findings, out[i].Err = s.workspaceFileChecks(ctx, workspace, p, released, rkey)
+	}
+	return out, nil
+}
+
+func (s *Service) workspaceFileChecks(ctx context.Context, workspace, relpath string, released *releasedCopies, rkey string) ([]checks.Finding, error) {
+	wf, err := s.workspaceFile(ctx, workspace, relpath)
+	if err != nil {
+		return nil, err
+	}
+	key := workspace + "\x00" + wf.ContentHash + "\x00" + rkey + "\x00" + strings.ToLower(path.Ext(relpath))
 	if found, ok := s.wsChecks.get(key); ok {
 		return found, nil
 	}
