@@ -23,7 +23,7 @@ import (
 func TestMigratePostgres(t *testing.T) {
 	u := pgtest.NewDatabase(t)
 	code, out, stderr := airlock(t, "", "migrate", "--database-url", u)
-	if code != 0 || strings.Count(out, "applied ") != 4 || !strings.Contains(out, "applied 00004_checks.sql") {
+	if code != 0 || strings.Count(out, "applied ") != 5 || !strings.Contains(out, "applied 00005_audit_request_index.sql") {
 		t.Fatalf("first migrate: exit %d\n%s%s", code, out, stderr)
 	}
 	code, out, stderr = airlock(t, "", "migrate", "--database-url", u)

@@ -167,6 +167,21 @@ type change struct {
 	now   time.Time
 	extra map[string]string // added to every audit event (automated_action)
 	notes []domain.Notification
+	// events wait here until the writes are done (flush): appending takes
+	// the audit chain's lock, which every writer of every node shares, so
+	// it is taken as late as possible, just before commit.
+	events []domain.Event
+}
+
+// flush appends the audit events written so far, in order.
+func (c *change) flush() error {
+	for _, e := range c.events {
+		if _, err := c.tx.AppendEvent(c.ctx, e); err != nil {
+			return fmt.Errorf("audit %s: %w", e.Type, err)
+		}
+	}
+	c.events = nil
+	return nil
 }
 
 // plan checks an action against the request as loaded and returns the
@@ -199,7 +214,7 @@ func (s *Service) run(ctx context.Context, actor string, load func(context.Conte
 		}
 		c := &change{ctx: ctx, r: r, user: actor, now: s.clock(), extra: extra}
 		err = s.store.Tx(ctx, func(tx store.Tx) error {
-			c.tx, c.notes = tx, nil
+			c.tx, c.notes, c.events = tx, nil, nil
 			if r.Version == 0 {
 				if err := tx.CreateRequest(ctx, r); err != nil {
 					return fmt.Errorf("create request: %w", err)
@@ -210,7 +225,10 @@ func (s *Service) run(ctx context.Context, actor string, load func(context.Conte
 			} else if err := tx.GuardRequest(ctx, r.ID, r.Version); err != nil {
 				return fmt.Errorf("guard request: %w", err)
 			}
-			return write(c)
+			if err := write(c); err != nil {
+				return err
+			}
+			return c.flush()
 		})
 		if errors.Is(err, store.ErrConflict) {
 			if attempt == maxAttempts {
@@ -278,9 +296,7 @@ func (c *change) auditAs(user string, t domain.EventType, path string, extra map
 		e.Extra[k] = v
 	}
 	e.Extra["review_turn"] = strconv.Itoa(c.r.ReviewTurn)
-	if _, err := c.tx.AppendEvent(c.ctx, e); err != nil {
-		return fmt.Errorf("audit %s: %w", t, err)
-	}
+	c.events = append(c.events, e)
 	return nil
 }
 

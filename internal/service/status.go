@@ -75,6 +75,11 @@ func (s *Service) Return(ctx context.Context, u domain.User, id string) (*domain
 						return fmt.Errorf("delete comment %d: %w", cm.ID, err)
 					}
 				}
+				// The turn's events so far, this return's resets among
+				// them, are hidden with the turn.
+				if err := c.flush(); err != nil {
+					return err
+				}
 				if err := c.tx.HideTurnEvents(c.ctx, c.r.ID, c.r.ReviewTurn); err != nil {
 					return fmt.Errorf("hide turn %d: %w", c.r.ReviewTurn, err)
 				}
@@ -178,8 +183,11 @@ func (s *Service) uploadFile(ctx context.Context, id, relpath string) (*domain.R
 func (s *Service) uploadTx(ctx context.Context, r *domain.Request, fn func(c *change) error) error {
 	c := &change{ctx: ctx, r: r, user: domain.SystemUser().Username, now: s.clock()}
 	err := s.store.Tx(ctx, func(tx store.Tx) error {
-		c.tx = tx
-		return fn(c)
+		c.tx, c.events = tx, nil
+		if err := fn(c); err != nil {
+			return err
+		}
+		return c.flush()
 	})
 	if errors.Is(err, store.ErrNotFound) {
 		return domain.Errorf(domain.ErrInvalidTransition, "the file was uploaded or changed meanwhile")

@@ -49,7 +49,7 @@ func TestMigrate(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Migrate: %v", err)
 	}
-	if diff := cmp.Diff([]string{"00001_init.sql", "00002_upload_leases.sql", "00003_sessions.sql", "00004_checks.sql"}, applied); diff != "" {
+	if diff := cmp.Diff([]string{"00001_init.sql", "00002_upload_leases.sql", "00003_sessions.sql", "00004_checks.sql", "00005_audit_request_index.sql"}, applied); diff != "" {
 		t.Errorf("first Migrate applied (-want +got):\n%s", diff)
 	}
 	applied, err = Migrate(ctx, u)
@@ -212,7 +212,10 @@ func TestPlans(t *testing.T) {
 		`INSERT INTO request_files (request_id, group_id, relpath, file_id, released_at, uploaded)
 			SELECT g.request_id, g.id, 'f' || j, 'x', now(), g.request_id NOT IN ('r1', 'r2', 'r3')
 			FROM file_groups g, generate_series(1, 40) j`,
-		`ANALYZE requests, file_groups, request_files`,
+		`INSERT INTO audit_log (id, type, "user", workspace, request, created_at, prev_hash, hash)
+			SELECT i, 'REQUEST_FILE_VIEW', 'u', 'ws', 'r' || (i % 500 + 1), now(), '', ''
+			FROM generate_series(1, 20000) i`,
+		`ANALYZE requests, file_groups, request_files, audit_log`,
 	} {
 		if _, err := s.pool.Exec(ctx, q); err != nil {
 			t.Fatalf("%s: %v", q, err)
@@ -226,10 +229,11 @@ func TestPlans(t *testing.T) {
 	}{
 		{"active request", activeRequestIDSQL, []any{"ws1", "author1"}, "requests_one_active"},
 		{"claim upload", claimUploadSQL, []any{"w", now, now}, "request_files_upload_queue"},
+		{"request stamp", requestStampSQL, []any{"r7"}, "audit_log_request"},
 	}
 	for _, tt := range tests {
 		plan := explain(t, s, tt.query, tt.args...)
-		if !strings.Contains(plan, tt.want) || strings.Contains(plan, "Seq Scan on request_files") {
+		if !strings.Contains(plan, tt.want) || strings.Contains(plan, "Seq Scan on request_files") || strings.Contains(plan, "Seq Scan on audit_log") {
 			t.Errorf("%s: plan does not use %s, or reads every file:\n%s", tt.name, tt.want, plan)
 		}
 	}
