@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -35,6 +36,13 @@ var (
 // their message; anything else is a fault of the server, logged and
 // answered with a 500 that reveals nothing.
 func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	if clientGone(r, err) {
+		// Nobody reads the answer; 499 (as nginx counts it) keeps it apart
+		// from the server's faults in logs and metrics.
+		a.log.DebugContext(r.Context(), "client went away", "method", r.Method, "path", r.URL.Path)
+		w.WriteHeader(StatusClientClosed)
+		return
+	}
 	e := a.classify(err)
 	if e.Status >= 500 {
 		a.log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
@@ -43,6 +51,15 @@ func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		w.Header().Set("Retry-After", strconv.Itoa(int((e.RetryAfter+time.Second-1)/time.Second)))
 	}
 	writeJSON(w, e.Status, map[string]any{"error": map[string]string{"code": e.Code, "message": e.Message}})
+}
+
+// StatusClientClosed is the status recorded when the client hung up
+// before the answer was ready.
+const StatusClientClosed = 499
+
+// clientGone says whether err only reports that the client hung up.
+func clientGone(r *http.Request, err error) bool {
+	return r.Context().Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded))
 }
 
 // classify maps an error to its answer.

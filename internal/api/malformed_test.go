@@ -1,10 +1,13 @@
 package api_test
 
 import (
+	"context"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
+	"github.com/airlock-go/airlock/internal/api"
 	"github.com/airlock-go/airlock/internal/domain"
 )
 
@@ -97,5 +100,21 @@ func TestHostilePathsAndIDs(t *testing.T) {
 				t.Errorf("%s %s: %d", m, p, status)
 			}
 		}
+	}
+}
+
+// TestClientGone: a call whose client hung up is answered 499, not as a
+// fault of the server (500).
+func TestClientGone(t *testing.T) {
+	h := newHarness(t)
+	r := h.Submitted(h.Author)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	req := httptest.NewRequest("GET", "/api/v1/requests/"+r.ID, nil).WithContext(ctx)
+	req.Header.Set("Authorization", "Bearer "+h.tokens[h.C1.Username])
+	rec := httptest.NewRecorder()
+	h.h.ServeHTTP(rec, req)
+	if rec.Code != api.StatusClientClosed {
+		t.Errorf("canceled call: %d %s, want 499", rec.Code, rec.Body)
 	}
 }

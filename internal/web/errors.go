@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
 
@@ -66,6 +67,13 @@ var errorTitles = map[int]string{
 // anything else is logged and answered with a 500 page that reveals
 // nothing. htmx requests get the page's content only.
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	if r.Context().Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+		// The browser hung up: nobody reads the page; 499 keeps it apart
+		// from the server's faults in logs and metrics.
+		h.log.DebugContext(r.Context(), "client went away", "method", r.Method, "path", r.URL.Path)
+		w.WriteHeader(499)
+		return
+	}
 	status := statusOf(err)
 	v := errorView{Status: status, Title: errorTitles[status]}
 	if v.Title == "" {
