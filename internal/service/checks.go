@@ -23,7 +23,13 @@ func (s *Service) checkCopy(ctx context.Context, workspace, relpath, fileID stri
 		return nil, fmt.Errorf("service: check %s: %w", relpath, err)
 	}
 	defer f.Close()
-	found, err := s.checker.Check(ctx, relpath, f, checks.WithReleased(released))
+	return s.runChecks(ctx, relpath, f, released)
+}
+
+// runChecks runs the rules on one file's bytes; the findings are never
+// nil.
+func (s *Service) runChecks(ctx context.Context, relpath string, r io.Reader, released *releasedCopies) ([]checks.Finding, error) {
+	found, err := s.checker.Check(ctx, relpath, r, checks.WithReleased(released))
 	if err != nil {
 		return nil, fmt.Errorf("service: check %s: %w", relpath, err)
 	}
@@ -209,12 +215,9 @@ func (s *Service) workspaceFileChecks(ctx context.Context, workspace, relpath st
 		return nil, wrapStoreErr("service: check "+relpath, err)
 	}
 	defer f.Close()
-	found, err := s.checker.Check(ctx, relpath, f, checks.WithReleased(released))
+	found, err := s.runChecks(ctx, relpath, f, released)
 	if err != nil {
-		return nil, fmt.Errorf("service: check %s: %w", relpath, err)
-	}
-	if found == nil {
-		found = []checks.Finding{}
+		return nil, err
 	}
 	s.wsChecks.put(key, found)
 	return found, nil
