@@ -139,6 +139,13 @@ type pageMarks struct {
 // the findings and its memory in the page. It returns nil when no finding
 // is about cells.
 func markPage(fs []checks.Finding, firstRow int, rows [][]string) *pageMarks {
+	return markRows(fs, func(dataRow int) int { return dataRow - (firstRow - 1) }, rows)
+}
+
+// markRows is markPage for rows in any order: at(dataRow) gives the
+// position on the page of the data row counted from 0 (as findings count
+// them), or an index outside rows when it is not shown.
+func markRows(fs []checks.Finding, at func(dataRow int) int, rows [][]string) *pageMarks {
 	fs = cellFindings(fs)
 	if len(fs) == 0 {
 		return nil
@@ -173,11 +180,10 @@ func markPage(fs []checks.Finding, firstRow int, rows [][]string) *pageMarks {
 	}
 
 	pm := &pageMarks{rows: make([]map[int]*cellMark, len(rows)), legend: lg}
-	skip := firstRow - 1 // finding rows before the page
 	for i, f := range fs {
 		note := lg.notes[i]
 		for _, c := range f.Cells {
-			r, col := c[0]-skip, c[1]
+			r, col := at(c[0]), c[1]
 			if c[0] < 0 || r < 0 || r >= len(rows) || col < 0 || col >= len(rows[r]) {
 				continue
 			}

@@ -27,7 +27,7 @@ func TestServeByExtension(t *testing.T) {
 			name: "csv table", file: "out/table.csv", target: "/",
 			content:     []byte("a,b\n1,2\n3,4\n"),
 			contentType: "text/html; charset=utf-8", csp: DocumentCSP, revalidate: true,
-			contains: []string{"<table", `<th scope="col">a</th>`, `<td>1</td>`, `<td>4</td>`, `?summary=1`, "Rows 1–2"},
+			contains: []string{"<table", `title="Sort by this column">a<span`, `<td>1</td>`, `<td>4</td>`, `?summary=1`, "Rows 1–2"},
 			excludes: []string{"<script", "Next page", "more rows follow"},
 		},
 		{

@@ -101,26 +101,30 @@ type csvRow struct {
 
 type csvData struct {
 	page
-	Header     []string
-	HeaderPad  []struct{}
-	Rows       []csvRow
-	Page       int
-	FirstRow   int
-	LastRow    int
-	More       bool
-	Ragged     bool
-	Cut        bool
-	Problem    string
-	PrevURL    string
-	NextURL    string
-	FirstURL   string
-	SummaryURL string
-	PlainURL   string
-	Flags      *flagLegend // nil when no finding is about cells
+	Header      []string
+	Headers     []sortHeader // the header's cells, each sorting the table
+	HeaderPad   []struct{}
+	Rows        []csvRow
+	Page        int
+	FirstRow    int
+	LastRow     int
+	More        bool
+	Ragged      bool
+	Cut         bool
+	Problem     string
+	SortNote    string // set when the sort covers only this page
+	UnsortedURL string // back to the file's own order, when sorted
+	PrevURL     string
+	NextURL     string
+	FirstURL    string
+	SummaryURL  string
+	PlainURL    string
+	Flags       *flagLegend // nil when no finding is about cells
 }
 
 func buildCSV(f File, q url.Values, pageNum int) (document, error) {
-	t, err := CSVPage(f.section(), pageNum, DefaultPageSize)
+	spec := parseSort(q)
+	t, nums, sortNote, err := csvTablePage(f, spec, pageNum)
 	problem := ""
 	if tooLong, ok := rowTooLong(err); ok {
 		problem = tooLong.Error() + "."
@@ -131,6 +135,7 @@ func buildCSV(f File, q url.Values, pageNum int) (document, error) {
 	d := csvData{
 		page:       newPage(f, "csv"),
 		Header:     t.Header,
+		Headers:    sortHeaders(t.Header, q, spec),
 		HeaderPad:  make([]struct{}, width-len(t.Header)),
 		Rows:       make([]csvRow, len(t.Rows)),
 		Page:       pageNum,
@@ -140,16 +145,29 @@ func buildCSV(f File, q url.Values, pageNum int) (document, error) {
 		Ragged:     t.Ragged,
 		Cut:        t.Cut,
 		Problem:    problem,
+		SortNote:   sortNote,
 		FirstURL:   link(q, "", "", "page", "summary"),
 		SummaryURL: link(q, "summary", "1", "page"),
 		PlainURL:   link(q, "plaintext", "true", "page", "summary"),
 	}
-	marks := markPage(f.Findings, t.FirstRow, t.Rows)
+	if spec.On {
+		d.UnsortedURL = link(q, "", "", "sort", "dir", "page", "summary")
+	}
+	pos := make(map[int]int, len(nums)) // data row (from 0) → place on the page
+	for i, n := range nums {
+		pos[n-1] = i
+	}
+	marks := markRows(f.Findings, func(dataRow int) int {
+		if i, ok := pos[dataRow]; ok {
+			return i
+		}
+		return -1
+	}, t.Rows)
 	if marks != nil {
 		d.Flags = marks.legend
 	}
 	for i, r := range t.Rows {
-		d.Rows[i] = csvRow{N: t.FirstRow + i, Cells: r, Pad: make([]struct{}, width-len(r)), Marks: marks.row(i)}
+		d.Rows[i] = csvRow{N: nums[i], Cells: r, Pad: make([]struct{}, width-len(r)), Marks: marks.row(i)}
 	}
 	if pageNum > 1 {
 		d.PrevURL = link(q, "page", fmt.Sprint(pageNum-1), "summary")
@@ -158,6 +176,38 @@ func buildCSV(f File, q url.Values, pageNum int) (document, error) {
 		d.NextURL = link(q, "page", fmt.Sprint(pageNum+1), "summary")
 	}
 	return templated{"csv", d}, nil
+}
+
+// csvTablePage reads the page of the table to show, in the order asked
+// for, and the data-row numbers (from 1) of its rows. A sorted page says
+// how it was sorted when the file was too large to sort whole.
+func csvTablePage(f File, spec sortSpec, pageNum int) (Table, []int, string, error) {
+	if spec.On && f.Size <= sortMaxBytes {
+		all, err := CSVPage(f.section(), 1, sortMaxRows)
+		if err == nil && !all.More && !all.Cut {
+			nums := make([]int, len(all.Rows))
+			for i := range nums {
+				nums[i] = i + 1
+			}
+			rows, nums := sortedRows(all.Rows, nums, spec)
+			start := min((pageNum-1)*DefaultPageSize, len(rows))
+			end := min(start+DefaultPageSize, len(rows))
+			t := Table{Header: all.Header, Rows: rows[start:end], FirstRow: start + 1, More: end < len(rows), Ragged: all.Ragged}
+			return t, nums[start:end], "", nil
+		}
+	}
+	t, err := CSVPage(f.section(), pageNum, DefaultPageSize)
+	nums := make([]int, len(t.Rows))
+	for i := range nums {
+		nums[i] = t.FirstRow + i
+	}
+	if !spec.On || len(t.Rows) == 0 {
+		return t, nums, "", err
+	}
+	t.Rows, nums = sortedRows(t.Rows, nums, spec)
+	note := fmt.Sprintf("Sorted within rows %d–%d only: the file is too large to sort whole here (more than %d rows or %d MiB). Download it to sort it all.",
+		t.FirstRow, t.FirstRow+len(t.Rows)-1, sortMaxRows, sortMaxBytes>>20)
+	return t, nums, note, err
 }
 
 type summaryData struct {

@@ -88,3 +88,25 @@ func TestBrowserDisclosureChecks(t *testing.T) {
 		t.Errorf("%d cells marked in the request copy's table, want 2", n)
 	}
 }
+
+// TestBrowserCSVSort: the CSV viewer's headings sort the table (on the
+// server: the viewer runs no script), keeping the marks on their cells.
+func TestBrowserCSVSort(t *testing.T) {
+	h := newHarness(t)
+	h.Files.Write(testkit.Workspace, "output/by_region.csv", "region,n\nNorth,15\nSouth,3\nEast,1200\nWest,[REDACTED]\n")
+	b := newBrowser(t, h)
+	b.login("author")
+	b.open("/workspaces/content/ws/output/by_region.csv")
+	b.clickToLoad(`thead th:nth-child(3) a.sort`)
+	order := eval[[]string](b, `Array.from(document.querySelectorAll("tbody th.rownum")).map(x => x.textContent)`)
+	if strings.Join(order, ",") != "2,1,3,4" {
+		t.Errorf("sorted by n: rows %v, want 2,1,3,4", order)
+	}
+	if got := eval[string](b, `document.querySelector("thead th:nth-child(3)").getAttribute("aria-sort")`); got != "ascending" {
+		t.Errorf("aria-sort %q", got)
+	}
+	if got := eval[string](b, `document.querySelector("td.flag-warning") ? document.querySelector("td.flag-warning").textContent : ""`); got != "3" {
+		t.Errorf("the flagged cell is %q, want South's 3", got)
+	}
+	b.screenshot("csv-viewer-sorted")
+}
