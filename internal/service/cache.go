@@ -13,9 +13,14 @@ import (
 	"github.com/airlock-go/airlock/internal/store"
 )
 
-// requestCacheSize is how many requests the read cache keeps (least
-// recently used go first).
-const requestCacheSize = 256
+// requestCacheSize is how many requests the read cache keeps, and
+// requestCacheWeight how many of their files, comments and events in all
+// (a request weighs one more than its count of them), so that a few huge
+// requests cannot fill memory; the least recently used go first.
+const (
+	requestCacheSize   = 256
+	requestCacheWeight = 100_000
+)
 
 // requestCache keeps recently read requests and their audit events with
 // the stamp they were read at. A read asks the store for the request's
@@ -24,10 +29,12 @@ const requestCacheSize = 256
 // request moves its stamp (store.Store.RequestStamp), on this node or
 // any other sharing the database. Writes never read through it.
 type requestCache struct {
-	mu      sync.Mutex
-	max     int
-	entries map[string]*list.Element // of *cached
-	lru     list.List                // front: most recently used
+	mu        sync.Mutex
+	max       int // entries
+	maxWeight int // files, comments and events of the entries, in all
+	weight    int
+	entries   map[string]*list.Element // of *cached
+	lru       list.List                // front: most recently used
 }
 
 // cached is what the cache holds for one request at one stamp. req and
@@ -39,8 +46,17 @@ type cached struct {
 	events []domain.Event  // nil until loaded at this stamp
 }
 
-func newRequestCache(max int) *requestCache {
-	return &requestCache{max: max, entries: map[string]*list.Element{}}
+// weight is what the entry counts against requestCacheWeight.
+func (e *cached) weight() int {
+	w := 1 + len(e.events)
+	if e.req != nil {
+		w += len(e.req.Files) + len(e.req.Comments)
+	}
+	return w
+}
+
+func newRequestCache(max, maxWeight int) *requestCache {
+	return &requestCache{max: max, maxWeight: maxWeight, entries: map[string]*list.Element{}}
 }
 
 // get returns what is cached for id at stamp.
@@ -68,25 +84,33 @@ func (c *requestCache) put(id string, stamp store.Stamp, req *domain.Request, ev
 	if !ok {
 		el = c.lru.PushFront(&cached{id: id, stamp: stamp})
 		c.entries[id] = el
-		for c.lru.Len() > c.max {
-			old := c.lru.Back()
-			c.lru.Remove(old)
-			delete(c.entries, old.Value.(*cached).id)
-		}
+		c.weight++
 	}
 	e := el.Value.(*cached)
 	if e.stamp != stamp {
 		if stampBefore(stamp, e.stamp) {
 			return // a slower reader: keep the newer state
 		}
+		c.weight -= e.weight()
 		*e = cached{id: id, stamp: stamp}
+		c.weight += e.weight()
 	}
 	c.lru.MoveToFront(el)
+	c.weight -= e.weight()
 	if req != nil {
 		e.req = req
 	}
 	if events != nil {
 		e.events = events
+	}
+	c.weight += e.weight()
+	// Evict from the back, but never the entry just put.
+	for (c.lru.Len() > c.max || c.weight > c.maxWeight) && c.lru.Len() > 1 {
+		old := c.lru.Back()
+		c.lru.Remove(old)
+		o := old.Value.(*cached)
+		c.weight -= o.weight()
+		delete(c.entries, o.id)
 	}
 }
 

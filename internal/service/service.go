@@ -115,7 +115,7 @@ func New(cfg Config) *Service {
 		notifier:   cfg.Notifier,
 		log:        cfg.Logger,
 		now:        cfg.Now,
-		cache:      newRequestCache(requestCacheSize),
+		cache:      newRequestCache(requestCacheSize, requestCacheWeight),
 		checker:    cfg.Checks,
 	}
 	if s.checker == nil {
