@@ -135,6 +135,10 @@ func (s *Service) OverrideChecks(ctx context.Context, u domain.User, id, relpath
 	})
 }
 
+// workspaceCheckMaxBytes is the largest workspace file checked while
+// browsing (a page waits for it); a larger one is checked when added.
+const workspaceCheckMaxBytes = 64 << 20
+
 // workspaceChecksSize is how many workspace files' findings are kept.
 const workspaceChecksSize = 4096
 
@@ -205,6 +209,10 @@ func (s *Service) workspaceFileChecks(ctx context.Context, workspace, relpath st
 	wf, err := s.workspaceFile(ctx, workspace, relpath)
 	if err != nil {
 		return nil, err
+	}
+	if wf.Size > workspaceCheckMaxBytes {
+		return nil, domain.Errorf(domain.ErrPolicy, "%s is %d MiB, too large to check while browsing (over %d MiB); it is checked in full when added to a request",
+			relpath, wf.Size>>20, workspaceCheckMaxBytes>>20)
 	}
 	key := workspace + "\x00" + wf.ContentHash + "\x00" + rkey + "\x00" + strings.ToLower(path.Ext(relpath))
 	if found, ok := s.wsChecks.get(key); ok {

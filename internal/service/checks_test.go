@@ -162,3 +162,21 @@ func TestDifferencingAgainstReleased(t *testing.T) {
 		t.Errorf("the request copy lacks the differencing finding: %+v", f.Checks)
 	}
 }
+
+// TestWorkspaceChecksSizeLimit: a workspace file too large to check while
+// browsing says so instead of holding the page; adding it checks it.
+func TestWorkspaceChecksSizeLimit(t *testing.T) {
+	e := testkit.NewEnv(t)
+	big := strings.Repeat("n\n3\n", 1) + strings.Repeat("5\n", (64<<20)/2+1)
+	e.Files.Write(testkit.Workspace, "out/big.csv", big)
+	_, err := e.Svc.WorkspaceFileChecks(e.Ctx, e.Author, testkit.Workspace, "out/big.csv")
+	wantKind(t, err, domain.ErrPolicy)
+	if !strings.Contains(err.Error(), "checked in full when added") {
+		t.Errorf("message: %v", err)
+	}
+	r := e.R(e.Svc.AddFiles(e.Ctx, e.Author, testkit.Workspace, "g", []service.AddFile{{Path: "out/big.csv", FileType: domain.FileOutput}}))
+	f, _ := r.File("out/big.csv")
+	if _, ok := findingOf(*f, checks.RuleSmallCount); !ok {
+		t.Errorf("the added copy was not checked in full: %+v", f.Checks)
+	}
+}
