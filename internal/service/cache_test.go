@@ -1,6 +1,8 @@
 package service_test
 
 import (
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -86,4 +88,52 @@ func hasEvent(events []domain.Event, t domain.EventType) bool {
 		}
 	}
 	return false
+}
+
+// TestReadsNeverStaleUnderConcurrentWrites: readers racing writers
+// through two services on one database (two nodes) never get a request
+// older than one a write already returned.
+func TestReadsNeverStaleUnderConcurrentWrites(t *testing.T) {
+	e := testkit.NewEnv(t)
+	other := service.New(service.Config{Store: e.Store, Workspaces: e.Files, Blobs: e.Files, Now: e.Clock.Now})
+	r := e.Submitted(e.Author)
+	var written atomic.Int64 // the newest version a write has returned
+	written.Store(r.Version)
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	for _, svc := range []*service.Service{e.Svc, other} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				floor := written.Load()
+				got, err := svc.GetRequest(e.Ctx, e.C1, r.ID)
+				if err != nil {
+					t.Errorf("read: %v", err)
+					return
+				}
+				if got.Version < floor {
+					t.Errorf("read version %d after a write returned version %d", got.Version, floor)
+					return
+				}
+			}
+		}()
+	}
+	votes := []domain.Vote{domain.VoteApproved, domain.VoteChangesRequested}
+	for i := range 40 {
+		svc := []*service.Service{e.Svc, other}[i%2]
+		got, err := svc.Vote(e.Ctx, e.C1, r.ID, "out/a.csv", votes[i%2])
+		if err != nil {
+			t.Fatalf("vote %d: %v", i, err)
+		}
+		for v := written.Load(); got.Version > v && !written.CompareAndSwap(v, got.Version); v = written.Load() {
+		}
+	}
+	close(done)
+	wg.Wait()
 }
