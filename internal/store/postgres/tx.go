@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -446,23 +445,13 @@ func (t *tx) AppendEvent(ctx context.Context, e domain.Event) (domain.Event, err
 	if err := t.tx.QueryRow(ctx, lockAuditHeadSQL).Scan(&lastID, &lastHash); err != nil {
 		return domain.Event{}, fmt.Errorf("postgres: append event: read audit head: %w", classify(err))
 	}
-	if e.CreatedAt.IsZero() {
-		e.CreatedAt = time.Now()
-	}
-	e.CreatedAt = e.CreatedAt.UTC().Truncate(time.Microsecond)
-	if e.Extra == nil {
-		e.Extra = map[string]string{}
-	}
-	extra, err := json.Marshal(e.Extra)
+	e, extra, err := store.ChainEvent(e, lastID, lastHash)
 	if err != nil {
-		return domain.Event{}, fmt.Errorf("postgres: append event: encode extra: %w", err)
+		return domain.Event{}, fmt.Errorf("postgres: append event: %w", err)
 	}
-	e.ID = lastID + 1
-	e.PrevHash = lastHash
-	e.Hash = e.ChainHash(e.PrevHash)
 	err = t.execOne(ctx, appendEventSQL,
 		e.ID, string(e.Type), e.User, e.Workspace, nullString(e.Request), nullString(e.Path),
-		string(extra), e.CreatedAt, e.Hidden, e.PrevHash, e.Hash, lastID)
+		extra, e.CreatedAt, e.Hidden, e.PrevHash, e.Hash, lastID)
 	if err != nil {
 		return domain.Event{}, fmt.Errorf("postgres: append event %d: %w", e.ID, err)
 	}

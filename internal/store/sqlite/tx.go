@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -389,23 +388,13 @@ func (t *tx) AppendEvent(ctx context.Context, e domain.Event) (domain.Event, err
 	if err := t.stmt(ctx, t.st.auditHead).QueryRowContext(ctx).Scan(&lastID, &lastHash); err != nil {
 		return domain.Event{}, fmt.Errorf("sqlite: append event: read audit head: %w", err)
 	}
-	if e.CreatedAt.IsZero() {
-		e.CreatedAt = time.Now()
-	}
-	e.CreatedAt = e.CreatedAt.UTC().Truncate(time.Microsecond)
-	if e.Extra == nil {
-		e.Extra = map[string]string{}
-	}
-	extra, err := json.Marshal(e.Extra)
+	e, extra, err := store.ChainEvent(e, lastID, lastHash)
 	if err != nil {
-		return domain.Event{}, fmt.Errorf("sqlite: append event: encode extra: %w", err)
+		return domain.Event{}, fmt.Errorf("sqlite: append event: %w", err)
 	}
-	e.ID = lastID + 1
-	e.PrevHash = lastHash
-	e.Hash = e.ChainHash(e.PrevHash)
 	if _, err := t.stmt(ctx, t.st.insertEvent).ExecContext(ctx,
 		e.ID, string(e.Type), e.User, e.Workspace, nullString(e.Request), nullString(e.Path),
-		string(extra), formatTime(e.CreatedAt), e.Hidden, e.PrevHash, e.Hash); err != nil {
+		extra, formatTime(e.CreatedAt), e.Hidden, e.PrevHash, e.Hash); err != nil {
 		return domain.Event{}, fmt.Errorf("sqlite: append event %d: %w", e.ID, err)
 	}
 	if err := execOne(ctx, t.stmt(ctx, t.st.moveAuditHead), e.ID, e.Hash, lastID); err != nil {
