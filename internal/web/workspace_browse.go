@@ -62,15 +62,15 @@ type workspaceBrowseView struct {
 	AnyCheckbox bool
 	// file pages
 	ContentURL string
-	SelfURL    string     // this page, escaped
-	Checks     checksView // the disclosure checks' findings (file pages)
+	SelfURL    string // this page, escaped
+	SizeText   string
+	Modified   string
+	Button     actionButton
+	Add        *addDialog
+	StatusPill statusLabel
+	Checks     checksView // the disclosure checks' findings
 	// ManifestHash names the tree shown, for partial navigation.
 	ManifestHash string
-	SizeText     string
-	Modified     string
-	Button       actionButton
-	Add          *addDialog
-	StatusPill   statusLabel
 }
 
 type statusLabel struct{ State, Label string }
@@ -101,13 +101,13 @@ func (h *Handler) workspaceBrowse(w http.ResponseWriter, r *http.Request, u doma
 	if err != nil {
 		return err
 	}
-	hash := tree.ManifestHash
 	// Tree links fetch only the content pane (spec §6.2): htmx sends the
 	// hash of the tree the page shows (hx-headers on the browser); when
 	// the workspace's outputs changed since, the whole page is loaded
 	// again instead.
-	pane := isHTMX(r) && r.Header.Get("Manifest-Hash") != ""
-	if pane && r.Header.Get("Manifest-Hash") != hash {
+	sent := r.Header.Get("Manifest-Hash")
+	pane := isHTMX(r) && sent != ""
+	if pane && sent != tree.ManifestHash {
 		h.redirect(w, r, r.URL.RequestURI())
 		return nil
 	}
@@ -150,7 +150,7 @@ func (h *Handler) workspaceBrowse(w http.ResponseWriter, r *http.Request, u doma
 	v := workspaceBrowseView{
 		Workspace: ws, Info: u.WorkspaceInfo(ws), Current: current, Path: rel, ShowOOD: show,
 		IsDir: entry.Dir, Entry: entry, CanAct: u.CheckActionWorkspace(ws) == nil, SelfURL: r.URL.EscapedPath(),
-		ManifestHash: hash, OODCount: tree.OutOfDate,
+		ManifestHash: tree.ManifestHash, OODCount: tree.OutOfDate,
 	}
 	if !pane {
 		if err := h.buildTree(r, u, &v, children); err != nil {
