@@ -105,26 +105,17 @@ func (s *Service) ListRequests(ctx context.Context, u domain.User, f RequestFilt
 // RequestEvents returns the audit events of a request the user may see,
 // newest first.
 func (s *Service) RequestEvents(ctx context.Context, u domain.User, id string) ([]domain.Event, error) {
-	r, err := s.GetRequest(ctx, u, id)
-	if err != nil {
-		return nil, err
-	}
-	return s.VisibleEvents(ctx, u, r)
-}
-
-// VisibleEvents returns the audit events of a request already loaded for
-// the user (by GetRequest) that the user may see, newest first.
-func (s *Service) VisibleEvents(ctx context.Context, u domain.User, r *domain.Request) ([]domain.Event, error) {
-	st, err := s.stamp(ctx, r.ID)
+	r, st, err := s.GetRequestStamped(ctx, u, id)
 	if err != nil {
 		return nil, err
 	}
 	return s.VisibleEventsAt(ctx, u, r, st)
 }
 
-// VisibleEventsAt is VisibleEvents of the request at the stamp
-// GetRequestStamped gave. The events' Extra maps are shared with a cache:
-// callers must not change them.
+// VisibleEventsAt returns the audit events of a request loaded for the
+// user by GetRequestStamped (at stamp st) that the user may see, newest
+// first. The events' Extra maps are shared with a cache: callers must not
+// change them.
 func (s *Service) VisibleEventsAt(ctx context.Context, u domain.User, r *domain.Request, st store.Stamp) ([]domain.Event, error) {
 	if err := r.CheckView(u); err != nil {
 		return nil, err
