@@ -146,9 +146,33 @@ func (e Event) ChainHash(prev string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// VerifyChain checks events (in id order, the whole log) and returns an
-// error naming the first event that was changed, removed, reordered or
-// hidden without an early return.
+// ChainProblem is one event that breaks the audit log's hash chain.
+type ChainProblem struct {
+	ID  int64
+	Why string
+}
+
+func (p ChainProblem) Error() string { return fmt.Sprintf("audit event %d: %s", p.ID, p.Why) }
+
+// ChainError lists every event that breaks the chain, in id order.
+type ChainError struct{ Problems []ChainProblem }
+
+func (e *ChainError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d audit event(s) break the hash chain:", len(e.Problems))
+	for _, p := range e.Problems {
+		b.WriteString("\n  ")
+		b.WriteString(p.Error())
+	}
+	return b.String()
+}
+
+// VerifyChain checks events (in id order, the whole log) and returns a
+// *ChainError naming every event that was changed, removed, inserted,
+// reordered or hidden without an early return, or nil when the chain is
+// intact. Each event is judged on its own (its content against its hash,
+// its link against the event before it), so one bad event never hides
+// tampering further on.
 func VerifyChain(events []Event) error {
 	prev := ""
 	var lastID int64
@@ -158,20 +182,27 @@ func VerifyChain(events []Event) error {
 			earlyReturns[e.Request+"/"+e.Extra["review_turn"]] = true
 		}
 	}
+	var problems []ChainProblem
+	bad := func(id int64, format string, args ...any) {
+		problems = append(problems, ChainProblem{ID: id, Why: fmt.Sprintf(format, args...)})
+	}
 	for _, e := range events {
-		if e.ID <= lastID {
-			return fmt.Errorf("audit event %d: out of order after event %d", e.ID, lastID)
+		switch {
+		case e.ID <= lastID:
+			bad(e.ID, "out of order after event %d", lastID)
+		case e.PrevHash != prev:
+			bad(e.ID, "does not follow event %d (an event before it was removed, inserted or reordered)", lastID)
 		}
-		if e.PrevHash != prev {
-			return fmt.Errorf("audit event %d: does not follow event %d (an event before it was removed, inserted or reordered)", e.ID, lastID)
-		}
-		if e.ChainHash(prev) != e.Hash {
-			return fmt.Errorf("audit event %d: its content does not match its hash (it was changed)", e.ID)
+		if e.ChainHash(e.PrevHash) != e.Hash {
+			bad(e.ID, "its content does not match its hash (it was changed)")
 		}
 		if e.Hidden && !earlyReturns[e.Request+"/"+e.Extra["review_turn"]] {
-			return fmt.Errorf("audit event %d: hidden without an early return of its turn", e.ID)
+			bad(e.ID, "hidden without an early return of its turn")
 		}
-		prev, lastID = e.Hash, e.ID
+		prev, lastID = e.Hash, max(lastID, e.ID)
+	}
+	if len(problems) > 0 {
+		return &ChainError{Problems: problems}
 	}
 	return nil
 }

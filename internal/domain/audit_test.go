@@ -1,6 +1,8 @@
 package domain
 
 import (
+	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -77,6 +79,33 @@ func TestEveryEventTypeHasALabel(t *testing.T) {
 	for _, et := range EventTypes() {
 		if et.Label() == string(et) {
 			t.Errorf("%s has no label", et)
+		}
+	}
+}
+
+// TestVerifyChainReportsEveryBadEvent: a bad event early in the log never
+// hides tampering later on.
+func TestVerifyChainReportsEveryBadEvent(t *testing.T) {
+	es := chain(8)
+	es[1].Extra["group"] = "changed" // content of 2
+	es[4].User = "mallory"           // content of 5
+	es = append(es[:6], es[7:]...)   // 7 removed: 8 no longer follows
+	es[0].Hidden = true              // 1 hidden without an early return
+	err := VerifyChain(es)
+	var ce *ChainError
+	if !errors.As(err, &ce) {
+		t.Fatalf("VerifyChain = %v, want a *ChainError", err)
+	}
+	var got []int64
+	for _, p := range ce.Problems {
+		got = append(got, p.ID)
+	}
+	if want := []int64{1, 2, 5, 8}; !slices.Equal(got, want) {
+		t.Fatalf("problems name events %v, want %v:\n%v", got, want, err)
+	}
+	for _, want := range []string{"audit event 2: its content", "audit event 5: its content", "audit event 8: does not follow", "audit event 1: hidden"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("message lacks %q:\n%v", want, err)
 		}
 	}
 }

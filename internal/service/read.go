@@ -146,9 +146,9 @@ func (s *Service) AuditLog(ctx context.Context, f AuditFilter) ([]domain.Event, 
 	return events, nil
 }
 
-// VerifyAudit proves the audit log's hash chain, naming the first event
-// that was changed, removed or reordered. It returns how many events it
-// checked.
+// VerifyAudit proves the audit log's hash chain, naming every event that
+// was changed, removed, inserted or reordered (a *domain.ChainError) and
+// events removed from its end. It returns how many events it checked.
 func (s *Service) VerifyAudit(ctx context.Context) (int, error) {
 	var events []domain.Event
 	if err := s.store.EachEvent(ctx, func(e domain.Event) error {
@@ -157,12 +157,10 @@ func (s *Service) VerifyAudit(ctx context.Context) (int, error) {
 	}); err != nil {
 		return 0, fmt.Errorf("service: read audit log: %w", err)
 	}
-	if err := domain.VerifyChain(events); err != nil {
-		return len(events), err
-	}
+	chainErr := domain.VerifyChain(events)
 	headID, headHash, err := s.store.AuditHead(ctx)
 	if err != nil {
-		return len(events), fmt.Errorf("service: read audit head: %w", err)
+		return len(events), errors.Join(chainErr, fmt.Errorf("service: read audit head: %w", err))
 	}
 	var lastID int64
 	var lastHash string
@@ -170,9 +168,9 @@ func (s *Service) VerifyAudit(ctx context.Context) (int, error) {
 		lastID, lastHash = events[n-1].ID, events[n-1].Hash
 	}
 	if headID != lastID || headHash != lastHash {
-		return len(events), fmt.Errorf("audit log ends at event %d but its head records event %d: events at the end were removed", lastID, headID)
+		return len(events), errors.Join(chainErr, fmt.Errorf("audit log ends at event %d but its head records event %d: events at the end were removed", lastID, headID))
 	}
-	return len(events), nil
+	return len(events), chainErr
 }
 
 // WorkspaceFileStatus is a workspace file's status for the user.

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -47,6 +48,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"SubmittedReviews", testSubmittedReviews},
 		{"Comments", testComments},
 		{"AuditChain", testAuditChain},
+		{"AuditText", testAuditText},
 		{"EventsFilter", testEventsFilter},
 		{"HideTurnEvents", testHideTurnEvents},
 		{"ReleasedFileIDs", testReleasedFileIDs},
@@ -943,6 +945,54 @@ func allEvents(t *testing.T, s store.Store) []domain.Event {
 		t.Fatalf("EachEvent: %v", err)
 	}
 	return out
+}
+
+// testAuditText: whatever valid text an event holds is stored byte for
+// byte and its hash verifies; text that could not be stored as it is
+// (invalid UTF-8, NUL) is refused and nothing is appended.
+func testAuditText(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	texts := []string{"<script>&amp;\"quoted\"", "naïve — 日本語 🚀", "\ufffd typed by a person", "line\u2028sep\ttab\nnewline",
+		`back\slash \u0000 as six characters`, strings.Repeat("x", 20000)}
+	var evs []domain.Event
+	for i, text := range texts {
+		evs = append(evs, domain.Event{Type: domain.EventRequestComment, User: "ä" + string([]rune(text)[:1]), Workspace: "ws", Request: "r1",
+			Path: "out/" + strconv.Itoa(i) + "é.csv", CreatedAt: at(i), Extra: map[string]string{"text": text, "clé " + string([]rune(text)[:1]): text}})
+	}
+	stored := appendEvents(t, s, evs...)
+	all := allEvents(t, s)
+	if diff := cmp.Diff(stored, all); diff != "" {
+		t.Errorf("events read back differ from what was appended (-appended +read):\n%s", diff)
+	}
+	for i, e := range all {
+		if e.Extra["text"] != texts[i] {
+			t.Errorf("event %d: text not kept byte for byte: %q", e.ID, e.Extra["text"])
+		}
+	}
+	if err := domain.VerifyChain(all); err != nil {
+		t.Errorf("VerifyChain: %v", err)
+	}
+	headID, headHash, _ := s.AuditHead(ctx)
+	for _, bad := range []domain.Event{
+		{Type: domain.EventRequestComment, User: "u", Extra: map[string]string{"text": "comment\xff\xfe"}},
+		{Type: domain.EventRequestEdit, User: "u", Extra: map[string]string{"context": "ctx\xff"}},
+		{Type: domain.EventRequestEdit, User: "u", Extra: map[string]string{"ctx\xff": "key"}},
+		{Type: domain.EventRequestComment, User: "u\x00", Extra: map[string]string{}},
+		{Type: domain.EventRequestComment, User: "u", Path: "a\xc0\xafb"},
+		{Type: domain.EventRequestComment, User: "u", Extra: map[string]string{"text": "nul\x00"}},
+	} {
+		err := txErr(t, s, func(ctx context.Context, tx store.Tx) error {
+			_, err := tx.AppendEvent(ctx, bad)
+			return err
+		})
+		wantErr(t, fmt.Sprintf("AppendEvent(%q)", bad.Extra), err, domain.ErrInvalidInput)
+	}
+	if id, hash, _ := s.AuditHead(ctx); id != headID || hash != headHash {
+		t.Errorf("refused events moved the head from %d to %d", headID, id)
+	}
+	if got := allEvents(t, s); len(got) != len(all) {
+		t.Errorf("refused events were stored: %d events, want %d", len(got), len(all))
+	}
 }
 
 func testAuditChain(t *testing.T, s store.Store) {
