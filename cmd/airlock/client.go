@@ -20,6 +20,8 @@ import (
 	"unicode"
 
 	"github.com/airlock-go/airlock/internal/client"
+	"github.com/airlock-go/airlock/internal/domain"
+	"github.com/alecthomas/kong"
 )
 
 // clientCmd is `airlock client`: the JSON API from the command line, for
@@ -630,7 +632,29 @@ func clientTextArg(e *env, text *string, file string) (*string, error) {
 		return nil, fmt.Errorf("reading %s: %w", file, err)
 	}
 	s := strings.TrimRightFunc(string(b), unicode.IsSpace)
+	if err := domain.CheckText("the text read from "+clientFileName(file), s); err != nil {
+		return nil, err
+	}
 	return &s, nil
+}
+
+func clientFileName(file string) string {
+	if file == "-" {
+		return "standard input"
+	}
+	return file
+}
+
+// AfterApply refuses, before anything is sent, a command line holding
+// text that is not valid UTF-8 or holds NUL: the server would refuse it,
+// and JSON encoding would otherwise quietly replace what it cannot encode.
+func (c *clientCmd) AfterApply(kctx *kong.Context) error {
+	for _, a := range kctx.Args {
+		if err := domain.CheckText("a command-line argument", a); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 type clientCommentCmd struct {
@@ -641,13 +665,13 @@ type clientCommentCmd struct {
 }
 
 func (c *clientCommentCmd) Run(e *env, cc *clientCmd) error {
-	text := c.Text
-	if text == "-" {
-		b, err := io.ReadAll(e.stdin)
-		if err != nil {
-			return fmt.Errorf("reading standard input: %w", err)
-		}
-		text = strings.TrimRightFunc(string(b), unicode.IsSpace)
+	var file string
+	if c.Text == "-" {
+		file = "-"
+	}
+	text, err := clientTextArg(e, &c.Text, file)
+	if err != nil {
+		return err
 	}
 	visibility := client.VisibilityPublic
 	if c.Private {
@@ -657,7 +681,7 @@ func (c *clientCommentCmd) Run(e *env, cc *clientCmd) error {
 	if err != nil {
 		return err
 	}
-	cm, err := s.api.Comment(e.ctx, c.ID, c.Group, text, visibility)
+	cm, err := s.api.Comment(e.ctx, c.ID, c.Group, *text, visibility)
 	if err != nil {
 		return s.fail(err)
 	}

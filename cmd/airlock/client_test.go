@@ -393,3 +393,30 @@ func clientDecode(t *testing.T, out string, into any) {
 		t.Fatalf("output is not JSON: %v\n%s", err, out)
 	}
 }
+
+// TestClientRefusesInvalidText: text that is not valid UTF-8 (or holds
+// NUL), on the command line or read from a file, is refused before
+// anything is sent; JSON encoding would otherwise replace it quietly.
+func TestClientRefusesInvalidText(t *testing.T) {
+	f := newClientFixture(t)
+	session := clientLogin(t, f, f.Author, f.AuthorToken)
+	bad := filepath.Join(t.TempDir(), "context.txt")
+	if err := os.WriteFile(bad, []byte("ctx \xff"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		stdin string
+		args  []string
+		want  string
+	}{
+		{"", []string{"comment", "r1", "g", "bad \xff\xfe"}, "a command-line argument is not valid UTF-8"},
+		{"bad \xff from stdin", []string{"comment", "r1", "g", "-"}, "the text read from standard input is not valid UTF-8"},
+		{"", []string{"context", "r1", "g", "--context-file", bad, "--controls", "c"}, "the text read from " + bad + " is not valid UTF-8"},
+		{"", []string{"add", f.Workspace, "out/\xc0.csv", "--group", "g"}, "a command-line argument is not valid UTF-8"},
+	} {
+		code, out, errOut := clientAs(t, session, tt.stdin, tt.args...)
+		if code == 0 || out != "" || !strings.Contains(errOut, tt.want) {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q; want a refusal saying %q", tt.args, code, out, errOut, tt.want)
+		}
+	}
+}

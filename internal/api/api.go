@@ -109,6 +109,10 @@ func (a *API) wrap(rt route) http.Handler {
 				return
 			}
 		}
+		if err := domain.CheckFields(r.URL.Query()); err != nil {
+			a.writeError(w, r, err)
+			return
+		}
 		if err := rt.handle(w, r, u); err != nil {
 			a.writeError(w, r, err)
 		}

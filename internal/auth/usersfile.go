@@ -36,6 +36,9 @@ func LoadUsersFile(path string) ([]DevUser, error) {
 // ParseUsersFile checks the content of a users file.
 func ParseUsersFile(raw []byte) ([]DevUser, error) {
 	var entries map[string]json.RawMessage
+	if err := domain.CheckTextBytes("the users file", raw); err != nil {
+		return nil, fmt.Errorf("users file: %w", err)
+	}
 	if err := json.Unmarshal(raw, &entries); err != nil {
 		return nil, fmt.Errorf("users file: not a JSON object of users: %v", err)
 	}

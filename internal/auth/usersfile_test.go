@@ -27,6 +27,8 @@ func TestParseUsersFile(t *testing.T) {
 		{"wrong username", `{"a": {"token": "t", "details": {"username": "b"}}}`, `has username "b"`},
 		{"extra workspace key", `{"a": {"token": "t", "details": {"username": "a", "workspaces": {"w": {"project_details": {}, "archived": false, "x": 1}}}}}`, "exactly the keys"},
 		{"missing archived", `{"a": {"token": "t", "details": {"username": "a", "workspaces": {"w": {"project_details": {}}}}}}`, "exactly the keys"},
+		{"invalid UTF-8", "{\"a\xff\": {\"token\": \"t\", \"details\": {\"username\": \"a\xff\"}}}", "not valid UTF-8"},
+		{"NUL in username", `{"a\u0000": {"token": "t", "details": {"username": "a\u0000"}}}`, "NUL"},
 		{"shared token", `{"a": {"token": "t", "details": {"username": "a"}}, "b": {"token": "t", "details": {"username": "b"}}}`, "same token"},
 	}
 	for _, tt := range tests {

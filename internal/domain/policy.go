@@ -117,6 +117,9 @@ func (r *Request) BlockedFiles() []string {
 // CheckOverrideChecks refuses the author's override of a file's blocking
 // disclosure findings.
 func (r *Request) CheckOverrideChecks(u User, relpath, justification string) error {
+	if err := CheckLongText("the justification", justification); err != nil {
+		return err
+	}
 	if err := r.CheckOverridable(u, relpath); err != nil {
 		return err
 	}
@@ -300,6 +303,9 @@ func (r *Request) CheckCreateComment(u User, group string, text string, vis Visi
 	if _, ok := r.Group(group); !ok {
 		return Errorf(ErrNotFound, "no group %q on this request", group)
 	}
+	if err := CheckLongText("the comment", text); err != nil {
+		return err
+	}
 	if strings.TrimSpace(text) == "" {
 		return Errorf(ErrInvalidInput, "a comment needs some text")
 	}
@@ -355,6 +361,15 @@ func (r *Request) CheckEditGroup(u User, group string) error {
 		return Errorf(ErrNotFound, "no group %q on this request", group)
 	}
 	return nil
+}
+
+// CheckGroupText refuses a group's context or controls that is not text
+// or is too long.
+func CheckGroupText(context, controls string) error {
+	if err := CheckLongText("the context", context); err != nil {
+		return err
+	}
+	return CheckLongText("the controls", controls)
 }
 
 // CheckAddFile refuses adding the workspace file at relpath, whose status
@@ -462,6 +477,9 @@ func (r *Request) editableFile(u User, relpath string) (*RequestFile, error) {
 // an existing group whose name matches ignoring case, or a new lower-case
 // name. r may be nil (a request not yet created).
 func ResolveGroupName(r *Request, name string) (string, error) {
+	if err := CheckText("the group name", name); err != nil {
+		return "", err
+	}
 	name = strings.TrimSpace(name)
 	if name == "" {
 		return "", Errorf(ErrInvalidInput, "a group name is required")

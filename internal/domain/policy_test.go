@@ -2,6 +2,7 @@ package domain
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/airlock-go/airlock/internal/checks"
@@ -166,6 +167,9 @@ func TestOverrideChecksPolicy(t *testing.T) {
 		{"already overridden", withChecks(FileOutput, checks.SeverityBlocking, &ChecksOverride{Justification: long}), author, "a.csv", long, ErrPolicy},
 		{"no justification", withChecks(FileOutput, checks.SeverityBlocking, nil), author, "a.csv", "   ok   ", ErrInvalidInput},
 		{"no such file", withChecks(FileOutput, checks.SeverityBlocking, nil), author, "z.csv", long, ErrNotFound},
+		{"too long", withChecks(FileOutput, checks.SeverityBlocking, nil), author, "a.csv", strings.Repeat("x", MaxTextLength+1), ErrInvalidInput},
+		{"longest allowed", withChecks(FileOutput, checks.SeverityBlocking, nil), author, "a.csv", strings.Repeat("x", MaxTextLength), nil},
+		{"not UTF-8", withChecks(FileOutput, checks.SeverityBlocking, nil), author, "a.csv", long + "\xff", ErrInvalidInput},
 	}
 	for _, tt := range tests {
 		err := tt.r.CheckOverrideChecks(tt.u, tt.path, tt.justify)

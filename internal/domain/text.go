@@ -2,6 +2,7 @@ package domain
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"unicode/utf8"
 )
@@ -47,4 +48,33 @@ func CheckTextBytes(what string, b []byte) error {
 		return Errorf(ErrInvalidInput, "%s holds a NUL character, which is not allowed in text", what)
 	}
 	return nil
+}
+
+// CheckFields applies CheckText to every name and value of a form or a
+// query string.
+func CheckFields(fields map[string][]string) error {
+	for name, values := range fields {
+		if err := CheckText("a field's name", name); err != nil {
+			return err
+		}
+		for _, v := range values {
+			if err := CheckText(fieldLabel(name), v); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// fieldLabel names a form or query field for a person.
+func fieldLabel(name string) string {
+	switch name {
+	case "comment", "text":
+		return "the comment"
+	case "context", "controls", "justification", "token", "group", "path":
+		return "the " + name
+	case "user", "username":
+		return "the user name"
+	}
+	return fmt.Sprintf("the field %q", name)
 }

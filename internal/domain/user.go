@@ -40,11 +40,17 @@ func SystemUser() User {
 // ParseUser reads a job-server user document (the "details" object).
 func ParseUser(raw []byte) (User, error) {
 	var u User
+	if err := CheckTextBytes("the user document", raw); err != nil {
+		return User{}, err
+	}
 	if err := json.Unmarshal(raw, &u); err != nil {
 		return User{}, Errorf(ErrInvalidInput, "user document is not valid JSON: %v", err)
 	}
 	if u.Username == "" {
 		return User{}, Errorf(ErrInvalidInput, "user document has no username")
+	}
+	if err := CheckText("the user name", u.Username); err != nil {
+		return User{}, err
 	}
 	if u.Fullname == "" {
 		u.Fullname = u.Username

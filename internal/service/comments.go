@@ -5,22 +5,16 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/airlock-go/airlock/internal/domain"
 )
-
-// MaxCommentLength bounds a comment's text, in characters.
-const MaxCommentLength = 20000
 
 // EditGroup sets a group's context and disclosure controls. It reports
 // whether anything changed; an unchanged form writes nothing.
 func (s *Service) EditGroup(ctx context.Context, u domain.User, id, group, groupContext, controls string) (*domain.Request, bool, error) {
 	changed := false
-	for name, v := range map[string]string{"context": groupContext, "controls": controls} {
-		if utf8.RuneCountInString(v) > MaxCommentLength {
-			return nil, false, domain.Errorf(domain.ErrInvalidInput, "%s is longer than %d characters", name, MaxCommentLength)
-		}
+	if err := domain.CheckGroupText(groupContext, controls); err != nil {
+		return nil, false, err
 	}
 	r, err := s.update(ctx, u, id, func(r *domain.Request) (func(*change) error, error) {
 		if err := r.CheckEditGroup(u, group); err != nil {
@@ -44,9 +38,6 @@ func (s *Service) EditGroup(ctx context.Context, u domain.User, id, group, group
 // CreateComment adds a comment to a group. An empty visibility takes the
 // default for the user: private for reviewers, public for everyone else.
 func (s *Service) CreateComment(ctx context.Context, u domain.User, id, group, text string, vis domain.Visibility) (domain.Comment, error) {
-	if utf8.RuneCountInString(text) > MaxCommentLength {
-		return domain.Comment{}, domain.Errorf(domain.ErrInvalidInput, "comments are at most %d characters", MaxCommentLength)
-	}
 	text = strings.TrimRight(text, " \t\r\n")
 	var cm domain.Comment
 	_, err := s.update(ctx, u, id, func(r *domain.Request) (func(*change) error, error) {

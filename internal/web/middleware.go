@@ -97,6 +97,10 @@ func (h *Handler) withUser(rt route) http.Handler {
 			return
 		}
 		defer h.recovered(w, r)
+		if err := domain.CheckFields(r.URL.Query()); err != nil {
+			h.fail(w, r, err)
+			return
+		}
 		if err := rt.handle(w, r, u); err != nil {
 			h.fail(w, r, err)
 		}
@@ -136,13 +140,14 @@ func isHTMX(r *http.Request) bool { return r.Header.Get("HX-Request") == "true" 
 const maxFormBytes = 1 << 20
 
 // parseForm reads a posted form, at most 1 MiB; a body that is too large
-// or malformed is invalid input.
+// or malformed, or any field that is not text (domain.CheckText), is
+// invalid input.
 func parseForm(w http.ResponseWriter, r *http.Request) error {
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 	if err := r.ParseForm(); err != nil {
 		return domain.Errorf(domain.ErrInvalidInput, "the form could not be read: %v", err)
 	}
-	return nil
+	return domain.CheckFields(r.Form)
 }
 
 // clientAddr is the address a request came from, for login throttling.
