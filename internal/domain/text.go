@@ -78,3 +78,26 @@ func fieldLabel(name string) string {
 	}
 	return fmt.Sprintf("the field %q", name)
 }
+
+// UniquePaths checks a list of file paths a person sent for one action:
+// at least one, and none twice. A trailing slash is dropped first, so "a"
+// and "a/" are the same file. It returns the paths so cleaned, in order.
+func UniquePaths(paths []string) ([]string, error) {
+	if len(paths) == 0 {
+		return nil, Errorf(ErrInvalidInput, "no files given")
+	}
+	out := make([]string, 0, len(paths))
+	seen := make(map[string]bool, len(paths))
+	for _, p := range paths {
+		if err := CheckText("the path", p); err != nil {
+			return nil, err
+		}
+		c := strings.TrimSuffix(p, "/")
+		if seen[c] {
+			return nil, Errorf(ErrInvalidInput, "%q is listed twice", c)
+		}
+		seen[c] = true
+		out = append(out, c)
+	}
+	return out, nil
+}

@@ -2,6 +2,7 @@ package domain
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -43,6 +44,35 @@ func TestCheckText(t *testing.T) {
 			}
 			if berr := CheckTextBytes("comment", []byte(tc.in)); (berr == nil) != (tc.ok || tc.long) {
 				t.Fatalf("CheckTextBytes(%q) = %v", tc.in, berr)
+			}
+		})
+	}
+}
+
+func TestUniquePaths(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		in   []string
+		want []string
+		err  string
+	}{
+		{"distinct", []string{"out/a.csv", "out/b.csv"}, []string{"out/a.csv", "out/b.csv"}, ""},
+		{"trailing slash dropped", []string{"out/a.csv/"}, []string{"out/a.csv"}, ""},
+		{"twice", []string{"out/a.csv", "out/b.csv", "out/a.csv"}, nil, `"out/a.csv" is listed twice`},
+		{"with and without slash", []string{"a", "a/"}, nil, `"a" is listed twice`},
+		{"none", nil, nil, "no files given"},
+		{"not UTF-8", []string{"a\xff"}, nil, "not valid UTF-8"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := UniquePaths(tc.in)
+			if tc.err != "" {
+				if !errors.Is(err, ErrInvalidInput) || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("UniquePaths(%q) = %v, want an invalid-input error saying %q", tc.in, err, tc.err)
+				}
+				return
+			}
+			if err != nil || !slices.Equal(got, tc.want) {
+				t.Fatalf("UniquePaths(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
 			}
 		})
 	}

@@ -95,12 +95,17 @@ func (s *Service) addFiles(ctx context.Context, u domain.User, workspace, group 
 	if len(files) == 0 {
 		return nil, domain.Errorf(domain.ErrInvalidInput, "no files to add")
 	}
-	seen := map[string]bool{}
-	for _, f := range files {
-		if seen[f.Path] {
-			return nil, domain.Errorf(domain.ErrInvalidInput, "%s is listed twice", f.Path)
-		}
-		seen[f.Path] = true
+	paths := make([]string, len(files))
+	for i, f := range files {
+		paths[i] = f.Path
+	}
+	paths, err := domain.UniquePaths(paths)
+	if err != nil {
+		return nil, err
+	}
+	files = slices.Clone(files)
+	for i := range files {
+		files[i].Path = paths[i]
 	}
 	var stagedFiles []staged
 	return s.run(ctx, u.Username, s.loadCurrent(u, workspace), func(r *domain.Request) (func(*change) error, error) {
@@ -165,6 +170,10 @@ func (s *Service) UpdateFiles(ctx context.Context, u domain.User, workspace stri
 	if len(paths) == 0 {
 		return nil, domain.Errorf(domain.ErrInvalidInput, "no files to update")
 	}
+	paths, err := domain.UniquePaths(paths)
+	if err != nil {
+		return nil, err
+	}
 	var stagedFiles []staged
 	return s.run(ctx, u.Username, func(ctx context.Context) (*domain.Request, error) {
 		r, err := s.CurrentRequest(ctx, u, workspace)
@@ -210,6 +219,10 @@ func (s *Service) WithdrawFiles(ctx context.Context, u domain.User, id string, p
 	if len(paths) == 0 {
 		return nil, domain.Errorf(domain.ErrInvalidInput, "no files to withdraw")
 	}
+	paths, err := domain.UniquePaths(paths)
+	if err != nil {
+		return nil, err
+	}
 	return s.update(ctx, u, id, func(r *domain.Request) (func(*change) error, error) {
 		for _, p := range paths {
 			if err := r.CheckWithdrawFile(u, p); err != nil {
@@ -241,6 +254,10 @@ func (s *Service) WithdrawFiles(ctx context.Context, u domain.User, id string, p
 func (s *Service) ChangeFileProperties(ctx context.Context, u domain.User, id string, paths []string, group string, ft domain.FileType) (*domain.Request, error) {
 	if len(paths) == 0 {
 		return nil, domain.Errorf(domain.ErrInvalidInput, "no files to change")
+	}
+	paths, err := domain.UniquePaths(paths)
+	if err != nil {
+		return nil, err
 	}
 	return s.update(ctx, u, id, func(r *domain.Request) (func(*change) error, error) {
 		name, err := domain.ResolveGroupName(r, group)
