@@ -66,7 +66,7 @@ func (r *Request) DecisionFor(f RequestFile, u User) Decision {
 	case PhaseAuthor:
 		d = DecisionOver(f, r.TurnReviewers)
 	}
-	if d == DecisionConflicted && (u.Username == r.Author || !u.OutputChecker) {
+	if d == DecisionConflicted && (u.Username == r.Author || !u.IsOutputChecker()) {
 		d = DecisionChangesRequested
 	}
 	return d

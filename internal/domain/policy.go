@@ -10,7 +10,7 @@ import (
 // CanReview reports whether u may review this request: an output checker
 // who is not its author.
 func (r *Request) CanReview(u User) bool {
-	return u.OutputChecker && u.Username != r.Author
+	return u.IsOutputChecker() && u.Username != r.Author
 }
 
 // CheckView refuses users who may not see the request.
@@ -22,7 +22,7 @@ func (r *Request) CheckView(u User) error {
 }
 
 func (r *Request) checkReviewer(u User) error {
-	if !u.OutputChecker {
+	if !u.IsOutputChecker() {
 		return Errorf(ErrPermissionDenied, "only output checkers may review requests")
 	}
 	if u.Username == r.Author {
@@ -62,6 +62,9 @@ func (r *Request) CheckEdit(u User) error {
 func (r *Request) CheckStatus(to Status, u User) error {
 	if _, ok := FindTransition(r.Status, to); !ok {
 		return Errorf(ErrInvalidTransition, "cannot change status from %s to %s", r.Status, to)
+	}
+	if err := u.checkNotReadOnly(); err != nil {
+		return err
 	}
 	switch {
 	case r.Status.Owner() == OwnerAuthor:
@@ -289,7 +292,7 @@ func (r *Request) CheckComment(u User) error {
 // the default first: authors, non-checkers and anyone while the author
 // edits write public comments; reviewers choose, private first.
 func (r *Request) WritableVisibilities(u User) []Visibility {
-	if u.Username == r.Author || !u.OutputChecker || r.Status.IsEditing() {
+	if u.Username == r.Author || !u.IsOutputChecker() || r.Status.IsEditing() {
 		return []Visibility{VisibilityPublic}
 	}
 	return []Visibility{VisibilityPrivate, VisibilityPublic}

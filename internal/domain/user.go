@@ -102,10 +102,19 @@ func ValidateUserDocument(raw []byte) error {
 	return nil
 }
 
-// HasRole reports whether u holds a role on the workspace (may author requests).
+// HasRole reports whether u holds a role on the workspace (may author
+// requests). Read-only access takes every role away: such a user may view
+// every workspace but never author, comment, vote or review, whatever else
+// their document says.
 func (u User) HasRole(workspace string) bool {
 	_, ok := u.Workspaces[workspace]
-	return ok
+	return ok && !u.ReadonlyAccess
+}
+
+// IsOutputChecker reports whether u acts as an output checker: their
+// document says so and they do not have read-only access (see HasRole).
+func (u User) IsOutputChecker() bool {
+	return u.OutputChecker && !u.ReadonlyAccess
 }
 
 // CanViewWorkspace reports whether u may see the workspace and its requests.
@@ -140,6 +149,9 @@ func (u User) CheckViewWorkspace(workspace string) error {
 // CheckActionWorkspace refuses users who may not make or change requests for
 // the workspace: they need a role, and the workspace must be active.
 func (u User) CheckActionWorkspace(workspace string) error {
+	if err := u.checkNotReadOnly(); err != nil {
+		return err
+	}
 	w, ok := u.Workspaces[workspace]
 	if !ok {
 		return Errorf(ErrPermissionDenied, "%s does not have a role on workspace %s", u.Username, workspace)
@@ -149,6 +161,14 @@ func (u User) CheckActionWorkspace(workspace string) error {
 	}
 	if !w.ProjectDetails.Ongoing {
 		return Errorf(ErrPermissionDenied, "workspace %s belongs to an inactive project", workspace)
+	}
+	return nil
+}
+
+// checkNotReadOnly refuses any change by a user with read-only access.
+func (u User) checkNotReadOnly() error {
+	if u.ReadonlyAccess {
+		return Errorf(ErrPermissionDenied, "%s has read-only access: they may view requests but not make or change them", u.Username)
 	}
 	return nil
 }

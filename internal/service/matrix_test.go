@@ -19,9 +19,15 @@ const (
 	copilot       actor = "copilot"
 	readOnly      actor = "read-only"
 	outsider      actor = "outsider"
+	// readOnlyRoles has read-only access besides being an output checker
+	// with a role on the workspace; readOnlyAuthor is the request's author
+	// (and an output checker) who has since been given read-only access.
+	// Read-only wins: neither may do anything.
+	readOnlyRoles  actor = "read-only-with-roles"
+	readOnlyAuthor actor = "read-only-author"
 )
 
-var actors = []actor{author, collaborator, checker, checkerAuthor, copilot, readOnly, outsider}
+var actors = []actor{author, collaborator, checker, checkerAuthor, copilot, readOnly, outsider, readOnlyRoles, readOnlyAuthor}
 
 // action is one call on a request by a user.
 type action struct {
@@ -112,7 +118,7 @@ var actions = []action{
 func scenario(t *testing.T, a actor, st domain.Status) (*testkit.Env, domain.User, *domain.Request) {
 	e := testkit.NewEnv(t)
 	writer := e.Author
-	if a == checkerAuthor {
+	if a == checkerAuthor || a == readOnlyAuthor {
 		writer = e.CheckerAuthor
 	}
 	r := e.RequestIn(writer, st)
@@ -125,8 +131,11 @@ func scenario(t *testing.T, a actor, st domain.Status) (*testkit.Env, domain.Use
 	}
 	users := map[actor]domain.User{
 		author: e.Author, collaborator: e.Colleague, checker: e.C3, checkerAuthor: e.CheckerAuthor,
-		copilot: e.Copilot, readOnly: e.ReadOnly, outsider: e.Outsider,
+		copilot: e.Copilot, readOnly: e.ReadOnly, outsider: e.Outsider, readOnlyRoles: e.ReadOnlyChecker,
 	}
+	ro := e.CheckerAuthor
+	ro.ReadonlyAccess = true
+	users[readOnlyAuthor] = ro
 	return e, users[a], e.Get(r.ID)
 }
 

@@ -90,7 +90,7 @@ type RequestFilter struct {
 
 // ListRequests lists the requests the user may see, newest first.
 func (s *Service) ListRequests(ctx context.Context, u domain.User, f RequestFilter) ([]domain.Request, error) {
-	if f.Reviewable && !u.OutputChecker {
+	if f.Reviewable && !u.IsOutputChecker() {
 		return nil, nil
 	}
 	rs, err := s.store.ListRequests(ctx, store.RequestFilter{Workspace: f.Workspace, Author: f.Author, Statuses: f.Statuses})

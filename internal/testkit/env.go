@@ -29,6 +29,9 @@ type Env struct {
 	DBPath string
 
 	Author, Colleague, C1, C2, C3, CheckerAuthor, Copilot, ReadOnly, Outsider domain.User
+	// ReadOnlyChecker has read-only access, and is also an output checker
+	// with a role on Workspace: read-only wins.
+	ReadOnlyChecker domain.User
 }
 
 // NewEnv builds an Env; the database lives in a temporary folder.
@@ -53,15 +56,16 @@ func NewEnvOn(t testing.TB, st store.Store) *Env {
 	ctx := context.Background()
 	e := &Env{
 		T: t, Ctx: ctx, Store: st, Files: NewFiles(), Clock: NewClock(), Notes: &Notifications{},
-		Author:        NewUser("author", Researcher, Workspace),
-		Colleague:     NewUser("colleague", Researcher, Workspace),
-		C1:            NewUser("c1", Checker),
-		C2:            NewUser("c2", Checker),
-		C3:            NewUser("c3", Checker),
-		CheckerAuthor: NewUser("checkerauthor", CheckerResearcher, Workspace),
-		Copilot:       NewUser("copilot", Copilot, Workspace),
-		ReadOnly:      NewUser("support", ReadOnly),
-		Outsider:      NewUser("outsider", Researcher, "elsewhere"),
+		Author:          NewUser("author", Researcher, Workspace),
+		Colleague:       NewUser("colleague", Researcher, Workspace),
+		C1:              NewUser("c1", Checker),
+		C2:              NewUser("c2", Checker),
+		C3:              NewUser("c3", Checker),
+		CheckerAuthor:   NewUser("checkerauthor", CheckerResearcher, Workspace),
+		Copilot:         NewUser("copilot", Copilot, Workspace),
+		ReadOnly:        NewUser("support", ReadOnly),
+		Outsider:        NewUser("outsider", Researcher, "elsewhere"),
+		ReadOnlyChecker: NewUser("supportchecker", ReadOnlyWithRoles, Workspace),
 	}
 	e.Svc = service.New(service.Config{
 		Store: st, Workspaces: e.Files, Blobs: e.Files, Notifier: e.Notes, Now: e.Clock.Now,
@@ -76,7 +80,7 @@ func NewEnvOn(t testing.TB, st store.Store) *Env {
 
 // Users returns the whole cast.
 func (e *Env) Users() []domain.User {
-	return []domain.User{e.Author, e.Colleague, e.C1, e.C2, e.C3, e.CheckerAuthor, e.Copilot, e.ReadOnly, e.Outsider}
+	return []domain.User{e.Author, e.Colleague, e.C1, e.C2, e.C3, e.CheckerAuthor, e.Copilot, e.ReadOnly, e.Outsider, e.ReadOnlyChecker}
 }
 
 // OK fails the test on err.

@@ -276,6 +276,10 @@ const (
 	Copilot
 	// ReadOnly is technical support: sees everything, does nothing.
 	ReadOnly
+	// ReadOnlyWithRoles has read-only access and, besides, is an output
+	// checker with a role on the workspaces: read-only wins, they do
+	// nothing.
+	ReadOnlyWithRoles
 	// Outsider has nothing to do with the workspaces.
 	Outsider
 )
@@ -290,14 +294,14 @@ func NewUser(name string, role Role, workspaces ...string) domain.User {
 	for _, ws := range workspaces {
 		info := domain.WorkspaceInfo{ProjectDetails: domain.ProjectDetails{Name: "Project " + ws, Ongoing: true, Orgs: []string{"Org"}}}
 		switch role {
-		case Researcher, CheckerResearcher:
+		case Researcher, CheckerResearcher, ReadOnlyWithRoles:
 			u.Workspaces[ws] = info
 		case Copilot:
 			u.CopilotedWorkspaces[ws] = info
 		}
 	}
-	u.OutputChecker = role == Checker || role == CheckerResearcher
-	u.ReadonlyAccess = role == ReadOnly
+	u.OutputChecker = role == Checker || role == CheckerResearcher || role == ReadOnlyWithRoles
+	u.ReadonlyAccess = role == ReadOnly || role == ReadOnlyWithRoles
 	return u
 }
 

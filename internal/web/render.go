@@ -167,7 +167,7 @@ func navFor(u domain.User, p string) []navItem {
 	if len(u.CopilotedWorkspaces) > 0 {
 		items = append(items, navItem{Label: "Copiloted Workspaces", URL: "/copiloted-workspaces/", Active: strings.HasPrefix(p, "/copiloted-workspaces/")})
 	}
-	if u.OutputChecker {
+	if u.IsOutputChecker() {
 		items = append(items, navItem{Label: "Reviews", URL: "/requests/output_checker", Active: strings.HasPrefix(p, "/requests/output_checker")})
 	}
 	return append(items, navItem{Label: "Docs", URL: "/docs/", Active: strings.HasPrefix(p, "/docs/")})

@@ -33,7 +33,7 @@ var reviewStatuses = []domain.Status{
 // own): those awaiting review with the checker's progress, those returned
 // to their authors, and those approved and awaiting release.
 func (h *Handler) reviews(w http.ResponseWriter, r *http.Request, u domain.User) error {
-	if !u.OutputChecker {
+	if !u.IsOutputChecker() {
 		return errorPage(http.StatusForbidden, "Only output checkers can see the requests to review.")
 	}
 	reqs, err := h.svc.ListRequests(r.Context(), u, service.RequestFilter{Statuses: reviewStatuses, Reviewable: true})
