@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/airlock-go/airlock/internal/domain"
+	"github.com/airlock-go/airlock/internal/render"
 	"github.com/airlock-go/airlock/internal/service"
 )
 
@@ -240,7 +241,7 @@ func (a *API) content(w http.ResponseWriter, r *http.Request, u domain.User) err
 	w.Header().Set("Content-Type", ctype)
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Content-Security-Policy", "sandbox; default-src 'none'")
-	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": path.Base(f.Relpath)}))
+	w.Header().Set("Content-Disposition", render.Attachment(f.Relpath))
 	w.Header().Set("ETag", fmt.Sprintf("%q", f.FileID))
 	http.ServeContent(w, r, "", timeOf(f.Timestamp), fh)
 	return nil

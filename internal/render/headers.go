@@ -3,7 +3,9 @@ package render
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"net/http"
+	"path"
 	"strings"
 )
 
@@ -116,4 +118,37 @@ func writeNotModified(w http.ResponseWriter) {
 	h.Del("Content-Type")
 	h.Del("Content-Length")
 	w.WriteHeader(http.StatusNotModified)
+}
+
+// Attachment is the Content-Disposition of a download of the file at
+// relpath, as RFC 6266 says: an ASCII fallback name for old clients
+// (characters it cannot carry become "_") and the exact UTF-8 name in
+// filename*, percent-encoded (RFC 8187).
+func Attachment(relpath string) string {
+	name := path.Base(relpath)
+	var fallback, exact strings.Builder
+	for _, r := range name {
+		if r < 0x20 || r > 0x7e || r == '"' || r == '\\' || r == '%' {
+			fallback.WriteByte('_')
+		} else {
+			fallback.WriteRune(r)
+		}
+	}
+	for _, b := range []byte(name) {
+		if isAttrChar(b) {
+			exact.WriteByte(b)
+		} else {
+			fmt.Fprintf(&exact, "%%%02X", b)
+		}
+	}
+	return `attachment; filename="` + fallback.String() + `"; filename*=UTF-8''` + exact.String()
+}
+
+// isAttrChar reports whether b may stand unencoded in an RFC 8187 value.
+func isAttrChar(b byte) bool {
+	switch {
+	case 'a' <= b && b <= 'z', 'A' <= b && b <= 'Z', '0' <= b && b <= '9':
+		return true
+	}
+	return strings.IndexByte("!#$&+-.^_`|~", b) >= 0
 }

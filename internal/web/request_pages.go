@@ -602,7 +602,7 @@ func (h *Handler) requestContent(w http.ResponseWriter, r *http.Request, u domai
 			return e
 		}
 		defer f.Close()
-		w.Header().Set("Content-Disposition", "attachment; filename=\""+strings.ReplaceAll(reqPathBase(info.Relpath), "\"", "")+"\"")
+		w.Header().Set("Content-Disposition", render.Attachment(info.Relpath))
 		w.Header().Set("Content-Type", "application/octet-stream")
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		http.ServeContent(w, r, "", time.Time{}, f)
@@ -620,13 +620,6 @@ func (h *Handler) requestContent(w http.ResponseWriter, r *http.Request, u domai
 		h.log.ErrorContext(r.Context(), "serving a request file failed", "err", err)
 	}
 	return nil
-}
-
-func reqPathBase(p string) string {
-	if i := strings.LastIndex(p, "/"); i >= 0 {
-		return p[i+1:]
-	}
-	return p
 }
 
 // workspaceRequestsView lists a workspace's requests.

@@ -55,7 +55,7 @@ func TestRequestPagesRender(t *testing.T) {
 		t.Errorf("content: %d", a.StatusCode)
 	}
 	a = cc.get("/requests/content/" + r.ID + "/g/out/a.csv?download")
-	if a.StatusCode != http.StatusOK || !strings.HasPrefix(a.Header.Get("Content-Disposition"), "attachment") {
+	if a.StatusCode != http.StatusOK || a.Header.Get("Content-Disposition") != `attachment; filename="a.csv"; filename*=UTF-8''a.csv` {
 		t.Errorf("download: %d %q", a.StatusCode, a.Header.Get("Content-Disposition"))
 	}
 	c = h.client(srv) // (clients of one server share their http.Client: log in again)
