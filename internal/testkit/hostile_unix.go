@@ -73,13 +73,20 @@ func NewHostileWorkspace(t testing.TB, parent, name string) *HostileWorkspace {
 	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	// Whoever is still blocked opening the FIFO for reading when the test
-	// ends is let go: a writer opens it and closes it at once.
-	t.Cleanup(func() {
+	t.Cleanup(h.Release)
+	w.Save()
+	return h
+}
+
+// Release lets go whoever is blocked opening the FIFO for reading: a
+// writer opens it and closes it at once. A test calls it before its
+// servers close (which wait for their handlers); it is also called when
+// the test ends.
+func (h *HostileWorkspace) Release() {
+	fifo := filepath.Join(h.Dir, filepath.FromSlash(h.FIFO))
+	for range 3 {
 		if f, err := os.OpenFile(fifo, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
 			f.Close()
 		}
-	})
-	w.Save()
-	return h
+	}
 }
