@@ -630,7 +630,7 @@ func hostileUTF8(t *testing.T, census *testkit.Census) {
 		{"author", "GET", "/api/v1/requests?status=%s"},
 		{"author", "GET", "/api/v1/requests?author=%s"},
 		{"c3", "GET", "/api/v1/requests?review=%s"},
-		{"author", "GET", "/api/v1/requests/" + pid + "/audit?group=%s"},
+		{"author", "GET", "/api/v1/workspaces/ws/files/?out_of_date=%s"},
 	}
 	for _, c := range urlCalls {
 		for name, s := range testkit.BadText {
