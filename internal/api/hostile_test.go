@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -390,6 +391,7 @@ func TestHostileAPI(t *testing.T) {
 	census := testkit.NewCensus(t)
 	t.Run("matrix", func(t *testing.T) { hostileMatrix(t, census) })
 	t.Run("traversal", func(t *testing.T) { hostileTraversal(t, census) })
+	t.Run("manifest", func(t *testing.T) { hostileManifest(t, census) })
 	t.Run("utf8", func(t *testing.T) { hostileUTF8(t, census) })
 	t.Run("malformed", func(t *testing.T) { hostileMalformed(t, census) })
 }
@@ -769,6 +771,49 @@ func hostileMalformed(t *testing.T, census *testkit.Census) {
 			t.Errorf("%s: changed: %s", d.what, diff)
 		}
 		tally.Call(clean)
+	}
+	testkit.VerifyAudit(t, h.Store)
+}
+
+// hostileManifest serves a workspace whose manifest lists outputs with
+// content hashes that are not 64 hex digits: adding them is refused with
+// a 4xx (never a 500) and copies nothing; nothing answers a 5xx.
+func hostileManifest(t *testing.T, census *testkit.Census) {
+	tally := census.Category("bad manifest hashes (API)")
+	e := testkit.NewEnv(t)
+	wsDir, storeDir := filepath.Join(t.TempDir(), "workspaces"), filepath.Join(t.TempDir(), "requests")
+	bad := map[string]string{
+		"output/short.csv":    "abc123",
+		"output/nothex.csv":   strings.Repeat("z", 64),
+		"output/upper.csv":    strings.Repeat("A", 64),
+		"output/long.csv":     strings.Repeat("0", 65),
+		"output/empty.csv":    "",
+		"output/traverse.csv": "../../../etc/passwd",
+		"output/nul.csv":      strings.Repeat("0", 63) + "\x00",
+	}
+	w := testkit.NewDiskWorkspace(t, wsDir, testkit.Workspace)
+	w.Output("output/a.csv", "a,b\n1,2\n", nil)
+	for p, h := range bad {
+		w.Output(p, "a,b\n3,4\n", map[string]any{"content_hash": h})
+	}
+	w.Save()
+	blobs, err := blobstore.New(storeDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { blobs.Close() })
+	e.Svc = service.New(service.Config{Store: e.Store, Workspaces: workspace.NewReader(wsDir), Blobs: blobs, Notifier: e.Notes, Now: e.Clock.Now})
+	h := hostileHarness(t, e)
+	copies := testkit.CopiesIn(t, storeDir)
+	for _, p := range slices.Sorted(maps.Keys(bad)) {
+		h.refusal(tally, copies, "author adds a file whose hash is "+fmt.Sprintf("%q", bad[p]), "author", "POST", "/api/v1/workspaces/ws/request/files",
+			jsonBody(t, map[string]any{"group": "g", "files": []map[string]string{{"path": p, "filetype": "OUTPUT"}}}), "", 0)
+		if status, raw := h.hcall("author", "GET", "/api/v1/workspaces/ws/files/"+p, nil, ""); status >= 500 {
+			t.Errorf("viewing %s: %d %s", p, status, shorten(string(raw)))
+		}
+	}
+	if status, raw := h.hcall("author", "GET", "/api/v1/workspaces/ws/files/output/", nil, ""); status >= 500 {
+		t.Errorf("listing output/: %d %s", status, shorten(string(raw)))
 	}
 	testkit.VerifyAudit(t, h.Store)
 }
