@@ -162,12 +162,15 @@ func (s *Service) ViewWorkspaceFile(ctx context.Context, u domain.User, workspac
 	if !entry.Valid || entry.Dir {
 		return nil, domain.WorkspaceEntry{}, domain.Errorf(domain.ErrNotFound, "no file %q in workspace %s", relpath, workspace)
 	}
-	if err := s.RecordWorkspaceFileView(ctx, u, workspace, entry.Relpath); err != nil {
-		return nil, domain.WorkspaceEntry{}, err
-	}
+	// Open before recording the view: a file that cannot be opened was
+	// not viewed, and the audit log must not say it was.
 	f, err := s.workspaces.OpenFile(ctx, workspace, entry.Relpath)
 	if err != nil {
 		return nil, domain.WorkspaceEntry{}, wrapStoreErr("service: view", err)
+	}
+	if err := s.RecordWorkspaceFileView(ctx, u, workspace, entry.Relpath); err != nil {
+		f.Close()
+		return nil, domain.WorkspaceEntry{}, err
 	}
 	return f, entry, nil
 }

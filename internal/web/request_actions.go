@@ -214,6 +214,11 @@ func (h *Handler) postEditGroup(w http.ResponseWriter, r *http.Request, u domain
 		return err
 	}
 	id, g := r.PathValue("id"), r.PathValue("group")
+	if r.PostForm["context"] == nil || r.PostForm["controls"] == nil {
+		// Not the page's form (which always sends both): saving would
+		// clear what the form did not send.
+		return errorPage(http.StatusBadRequest, "The form must send the group's context and controls.")
+	}
 	_, changed, err := h.svc.EditGroup(r.Context(), u, id, g, r.PostFormValue("context"), r.PostFormValue("controls"))
 	msg := "Updated group " + g
 	if err == nil && !changed {

@@ -1,0 +1,754 @@
+//go:build unix
+
+package web
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/airlock-go/airlock/internal/blobstore"
+	"github.com/airlock-go/airlock/internal/domain"
+	"github.com/airlock-go/airlock/internal/service"
+	"github.com/airlock-go/airlock/internal/testkit"
+	"github.com/airlock-go/airlock/internal/workspace"
+)
+
+// The hostile probe's categories, re-run against the pages: every page ×
+// every kind of caller × every status, traversal and symlink payloads in
+// every path, invalid UTF-8 in every form field, malformed forms. A
+// refused form post may answer as the pages do, with a redirect back and
+// an error message (checked on the page it leads to), or with a 4xx; never
+// a 5xx, a hang or the secret; and it changes nothing. Run with -v to see
+// the counts.
+
+// The kinds of caller.
+const (
+	wAnonymous     = "anonymous"
+	wAuthor        = "author"
+	wCollaborator  = "collaborator"
+	wChecker       = "checker"
+	wCheckerAuthor = "checker-author"
+	wCopilot       = "copilot"
+	wReadOnly      = "read-only"
+	wReadOnlyRoles = "read-only-with-roles"
+	wOutsider      = "outsider"
+)
+
+var wCallers = []string{wAnonymous, wAuthor, wCollaborator, wChecker, wCheckerAuthor, wCopilot, wReadOnly, wReadOnlyRoles, wOutsider}
+
+var wUsernames = map[string]string{
+	wAuthor: "author", wCollaborator: "colleague", wChecker: "c3", wCheckerAuthor: "checkerauthor",
+	wCopilot: "copilot", wReadOnly: "support", wReadOnlyRoles: "rosupport", wOutsider: "outsider",
+}
+
+// rosupportUser is read-only (technical support) yet holds a role on the
+// workspace and is an output checker: read-only wins.
+func rosupportUser() domain.User {
+	u := testkit.NewUser("rosupport", testkit.CheckerResearcher, testkit.Workspace)
+	u.ReadonlyAccess = true
+	return u
+}
+
+// wTimeout bounds every hostile call, so that a hang fails the test
+// instead of hanging it (a bound on a hang, not a speed).
+const wTimeout = 5 * time.Second
+
+// hostileClient is a logged-in browser (or an anonymous htmx one, which
+// is answered 401 where a browser would be sent to the login page).
+type hostileClient struct {
+	*client
+	anonymous bool
+}
+
+func newHostileClient(t testing.TB, h *harness, srv *httptest.Server, caller string) *hostileClient {
+	t.Helper()
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A client of its own: srv.Client() is shared, and so would its jar be.
+	hc := &http.Client{Transport: srv.Client().Transport, Jar: jar, Timeout: wTimeout,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	c := &client{t: t, srv: srv, c: hc}
+	if caller != wAnonymous {
+		c.login(wUsernames[caller])
+		c.get("/workspaces/") // shows, and so clears, the "Logged in" message
+	}
+	return &hostileClient{client: c, anonymous: caller == wAnonymous}
+}
+
+// send makes a call and reads its answer; err is set when the call did
+// not finish in time (a hang) or could not be made at all.
+func (c *hostileClient) send(method, path string, form url.Values, rawBody string) (answer, error) {
+	var body io.Reader
+	switch {
+	case rawBody != "":
+		body = strings.NewReader(rawBody)
+	case form != nil:
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequest(method, c.srv.URL+path, body)
+	if err != nil {
+		return answer{}, err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	if c.anonymous {
+		req.Header.Set("HX-Request", "true")
+	}
+	resp, err := c.c.Do(req)
+	if err != nil {
+		return answer{}, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return answer{resp, string(b)}, err
+}
+
+// hostileRun is one category's calls on one harness.
+type hostileRun struct {
+	t      *testing.T
+	h      *harness
+	tally  *testkit.Tally
+	copies func() int
+	// changed is set when a refused call changed something.
+	changed bool
+}
+
+// refused makes a hostile call and checks it was refused cleanly: a 4xx,
+// or the pages' redirect back with an error message on the page it leads
+// to (never a success message); no 5xx, no hang, no secret, nothing
+// changed. It reports whether all held.
+func (run *hostileRun) refused(c *hostileClient, what, method, path string, form url.Values, rawBody string) bool {
+	t := run.t
+	t.Helper()
+	before := testkit.StateOf(t, run.h.Store, run.copies)
+	a, err := c.send(method, path, form, rawBody)
+	after := testkit.StateOf(t, run.h.Store, run.copies)
+	clean, redirected := true, false
+	fail := func(format string, args ...any) {
+		t.Helper()
+		clean = false
+		t.Errorf("%s: %s %s: "+format, append([]any{what, method, shortPath(path)}, args...)...)
+	}
+	var uerr *url.Error
+	switch {
+	case err != nil && errors.As(err, &uerr) && uerr.Timeout():
+		fail("hung (no answer within %s)", wTimeout)
+	case err != nil && a.Response == nil && strings.Contains(err.Error(), "invalid"):
+		// The client refuses to send it (an invalid URL): not a call.
+		return true
+	case err != nil:
+		fail("%v", err)
+	case a.StatusCode >= 500:
+		fail("status %d: %s", a.StatusCode, shortPath(a.body))
+	case a.StatusCode >= 400:
+	case routerRedirect(path, a.StatusCode, a.Header.Get("Location")):
+		// The router's redirect to the clean path, before any handler.
+		redirected = true
+	case a.StatusCode == http.StatusSeeOther || a.StatusCode == http.StatusFound || (a.StatusCode == http.StatusNoContent && a.Header.Get("HX-Redirect") != ""):
+		loc := a.Header.Get("Location")
+		if loc == "" {
+			loc = a.Header.Get("HX-Redirect")
+		}
+		if strings.HasPrefix(loc, "/login/") {
+			fail("sent to the login page, though logged in")
+			break
+		}
+		// Follow the redirects (the workspace pages send a missing path
+		// up to its folder) to the page that shows the message.
+		var next answer
+		for range 5 {
+			next, err = c.send("GET", loc, nil, "")
+			if err != nil || next.StatusCode < 300 || next.StatusCode >= 400 {
+				break
+			}
+			loc = next.Header.Get("Location")
+		}
+		if err != nil {
+			fail("following the redirect to %s: %v", loc, err)
+			break
+		}
+		if strings.Contains(next.body, "flash flash-success") ||
+			(next.StatusCode < 400 && !strings.Contains(next.body, "flash flash-error")) {
+			fail("status %d to %s, whose page (%d) shows no error message, or a success", a.StatusCode, loc, next.StatusCode)
+		}
+	default:
+		fail("status %d, want a refusal: %s", a.StatusCode, shortPath(a.body))
+	}
+	if a.Response != nil && strings.Contains(a.body, "SECRET-7f3a9c") {
+		fail("the answer holds the secret")
+	}
+	if d := before.Diff(after); d != "" {
+		run.changed = true
+		fail("refused, but changed: %s", d)
+	}
+	if redirected && clean {
+		run.tally.Redirected()
+		return true
+	}
+	run.tally.Call(clean)
+	return clean
+}
+
+// routerRedirect reports whether an answer is net/http's router's
+// redirect of an unclean path (. or .. segments, doubled slashes) to its
+// clean form, which it answers before any handler runs.
+func routerRedirect(path string, status int, loc string) bool {
+	switch status {
+	case http.StatusMovedPermanently, http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
+	default:
+		return false
+	}
+	p, _, _ := strings.Cut(path, "?")
+	return loc != "" && (strings.Contains(p, "/./") || strings.Contains(p, "/../") || strings.HasSuffix(p, "/..") ||
+		strings.Contains(p, "//"))
+}
+
+func shortPath(s string) string {
+	if len(s) > 160 {
+		return s[:160] + "…"
+	}
+	return s
+}
+
+// Who may do what (the matrix's oracle), as in the API's hostile test.
+type wClass int
+
+const (
+	wPublic     wClass = iota // no login needed
+	wSelf                     // any logged-in user
+	wSelfSome                 // some logged-in users (a page of its own rules): only anonymous callers are asserted
+	wWSView                   // viewers of the workspace
+	wWSAct                    // researchers with a role on the workspace, not read-only
+	wView                     // viewers of the request
+	wAuthorOnly               // the author while the request is theirs
+	wComment                  // CheckComment
+	wOwnComment               // the comment's author
+	wReview                   // reviewers while under review
+	wReject                   // reviewers on a REVIEWED request
+	wRelease                  // reviewers on a REVIEWED or APPROVED request
+)
+
+// wRoute is one page in the matrix.
+type wRoute struct {
+	pattern string // as the route table has it
+	class   wClass
+	path    string // %s the request id
+	form    url.Values
+}
+
+func form(kv ...string) url.Values {
+	v := url.Values{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		v.Add(kv[i], kv[i+1])
+	}
+	return v
+}
+
+var wRoutes = []wRoute{
+	{"GET /{$}", wSelf, "/", nil},
+	{"GET /login/{$}", wPublic, "/login/", nil},
+	{"POST /login/{$}", wPublic, "/login/", nil},
+	{"GET /logout/{$}", wSelf, "/logout/", nil},
+	{"POST /logout/{$}", wSelf, "/logout/", form()},
+	{"POST /switch-user/{$}", wSelf, "/switch-user/", form("username", "c1")},
+	{"GET /workspaces/{$}", wSelf, "/workspaces/", nil},
+	{"GET /ui-components/{$}", wSelf, "/ui-components/", nil},
+	{"GET /docs/{path...}", wPublic, "/docs/", nil},
+	{"GET /copiloted-workspaces/{$}", wSelf, "/copiloted-workspaces/", nil},
+	{"GET /workspaces/all/{$}", wSelfSome, "/workspaces/all/", nil},
+	{"GET /workspaces/view/{ws}/{path...}", wWSView, "/workspaces/view/ws/out/a.csv", nil},
+	{"GET /workspaces/tree/{ws}/{path...}", wWSView, "/workspaces/tree/ws/out/", nil},
+	{"GET /workspaces/content/{ws}/{path...}", wWSView, "/workspaces/content/ws/out/a.csv", nil},
+	{"POST /workspaces/toggle-out-of-date/{ws}", wWSView, "/workspaces/toggle-out-of-date/ws", form()},
+	{"POST /workspaces/multiselect/{ws}", wWSAct, "/workspaces/multiselect/ws", form("selected", "out/new.csv", "action", "add_files")},
+	{"POST /workspaces/add-file-to-request/{ws}", wWSAct, "/workspaces/add-file-to-request/ws", form("file", "out/new.csv", "new_group", "g")},
+	{"POST /workspaces/update-file-in-request/{ws}", wWSAct, "/workspaces/update-file-in-request/ws", form("file", "out/a.csv")},
+	{"GET /requests/{$}", wSelf, "/requests/", nil},
+	{"GET /requests/view/{id}/{$}", wView, "/requests/view/%s/", nil},
+	{"GET /requests/view/{id}/{group}/{path...}", wView, "/requests/view/%s/g/out/a.csv", nil},
+	{"GET /requests/content/{id}/{group}/{path...}", wView, "/requests/content/%s/g/out/a.csv", nil},
+	{"GET /requests/workspace/{ws}", wWSView, "/requests/workspace/ws", nil},
+	{"GET /requests/{id}/{what}", wView, "/requests/%s/uploaded-files-count", nil},
+	{"POST /requests/approve/{id}/{path...}", wReview, "/requests/approve/%s/out/a.csv", form()},
+	{"POST /requests/request_changes/{id}/{path...}", wReview, "/requests/request_changes/%s/out/a.csv", form()},
+	{"POST /requests/reset_review/{id}/{path...}", wReview, "/requests/reset_review/%s/out/a.csv", form()},
+	{"POST /requests/withdraw/{id}/{path...}", wAuthorOnly, "/requests/withdraw/%s/out/b.csv", form()},
+	{"POST /requests/override-checks/{id}/{path...}", wAuthorOnly, "/requests/override-checks/%s/out/a.csv", form("justification", "Counts of hospitals.")},
+	{"POST /requests/change-properties/{id}", wAuthorOnly, "/requests/change-properties/%s", form("selected", "out/a.csv", "new_filegroup", "other", "filetype", "OUTPUT")},
+	{"POST /requests/multiselect/{id}", wAuthorOnly, "/requests/multiselect/%s", form("selected", "out/b.csv", "action", "withdraw_files")},
+	{"POST /requests/release/{id}", wRelease, "/requests/release/%s", form()},
+	{"POST /requests/submit/{id}", wAuthorOnly, "/requests/submit/%s", form("confirm_rules", "on")},
+	{"POST /requests/review/{id}", wReview, "/requests/review/%s", form()},
+	{"POST /requests/reject/{id}", wReject, "/requests/reject/%s", form()},
+	{"POST /requests/withdraw/{id}", wAuthorOnly, "/requests/withdraw/%s", form()},
+	{"POST /requests/return/{id}", wReview, "/requests/return/%s", form()},
+	{"POST /requests/edit/{id}/{group}", wAuthorOnly, "/requests/edit/%s/g", form("context", "new", "controls", "new")},
+	{"POST /requests/comment/create/{id}/{group}", wComment, "/requests/comment/create/%s/g", form("comment", "hello")},
+	{"POST /requests/comment/delete/{id}/{group}", wOwnComment, "/requests/comment/delete/%s/g", form("comment_id", "{cid}")},
+	{"POST /requests/comment/visibility_public/{id}/{group}", wOwnComment, "/requests/comment/visibility_public/%s/g", form("comment_id", "{cid}")},
+	{"POST /requests/request-changes/{id}/{group}", wReview, "/requests/request-changes/%s/g", form()},
+	{"POST /requests/reset-votes/{id}/{group}", wReview, "/requests/reset-votes/%s/g", form()},
+	{"GET /requests/output_checker", wSelfSome, "/requests/output_checker", nil},
+}
+
+// wMayBeAllowed is the oracle: false when the caller must be refused.
+func wMayBeAllowed(cls wClass, caller string, st domain.Status, commentAuthor string) bool {
+	if caller == wAnonymous {
+		return cls == wPublic
+	}
+	viewer := caller != wOutsider
+	isAuthor := caller == wAuthor || caller == wCheckerAuthor
+	reviewer := caller == wChecker
+	researcher := caller == wAuthor || caller == wCollaborator || caller == wCheckerAuthor
+	switch cls {
+	case wPublic, wSelf, wSelfSome:
+		return true
+	case wWSView, wView:
+		return viewer
+	case wWSAct:
+		return researcher
+	case wAuthorOnly:
+		return isAuthor && st.IsEditing()
+	case wComment:
+		return (researcher && st.IsEditing()) || (reviewer && st.IsUnderReview())
+	case wOwnComment:
+		return wUsernames[caller] == commentAuthor
+	case wReview:
+		return reviewer && st.IsUnderReview()
+	case wReject:
+		return reviewer && st == domain.StatusReviewed
+	case wRelease:
+		return reviewer && (st == domain.StatusReviewed || st == domain.StatusApproved)
+	}
+	return false
+}
+
+// TestHostileMatrixCoversEveryPage: a page added to the route table
+// without a row in the hostile matrix fails here.
+func TestHostileMatrixCoversEveryPage(t *testing.T) {
+	h := newHarness(t)
+	rows := map[string]bool{}
+	for _, r := range wRoutes {
+		rows[r.pattern] = true
+	}
+	for _, rt := range h.pages.routes() {
+		if !rows[rt.pattern] {
+			t.Errorf("page %s has no row in wRoutes", rt.pattern)
+		}
+		delete(rows, rt.pattern)
+	}
+	for k := range rows {
+		t.Errorf("wRoutes has %s, which is not a page", k)
+	}
+}
+
+// TestHostileWeb runs every category against the pages.
+func TestHostileWeb(t *testing.T) {
+	census := testkit.NewCensus(t)
+	t.Run("matrix", func(t *testing.T) { hostileWebMatrix(t, census) })
+	t.Run("traversal", func(t *testing.T) { hostileWebTraversal(t, census) })
+	t.Run("utf8", func(t *testing.T) { hostileWebUTF8(t, census) })
+	t.Run("malformed", func(t *testing.T) { hostileWebMalformed(t, census) })
+}
+
+var wStatuses = []domain.Status{
+	domain.StatusPending, domain.StatusSubmitted, domain.StatusPartiallyReviewed, domain.StatusReviewed,
+	domain.StatusReturned, domain.StatusApproved, domain.StatusReleased, domain.StatusRejected, domain.StatusWithdrawn,
+}
+
+// wFixture is a harness with a request by the author and one by the
+// checker-author in one status, and a logged-in client per caller.
+type wFixture struct {
+	h       *harness
+	clients map[string]*hostileClient
+	byUser  map[string]*domain.Request
+	cid     map[string]int64
+	cAuth   map[string]string
+}
+
+func newWFixture(t *testing.T, st domain.Status) *wFixture {
+	t.Helper()
+	h := newHarness(t, withUsers(rosupportUser()))
+	f := &wFixture{h: h, clients: map[string]*hostileClient{}, byUser: map[string]*domain.Request{}, cid: map[string]int64{}, cAuth: map[string]string{}}
+	for _, a := range []domain.User{h.Author, h.CheckerAuthor} {
+		r := h.RequestIn(a, st)
+		if st.IsUnderReview() {
+			h.VoteAll(r.ID, h.C3, domain.VoteApproved)
+			c, err := h.Svc.CreateComment(h.Ctx, h.C3, r.ID, "g", "checker's note", domain.VisibilityPrivate)
+			h.OK(err)
+			f.cid[r.ID], f.cAuth[r.ID] = c.ID, h.C3.Username
+		} else if r = h.Get(r.ID); len(r.Comments) > 0 {
+			f.cid[r.ID], f.cAuth[r.ID] = r.Comments[0].ID, r.Comments[0].Author
+		} else {
+			f.cid[r.ID] = 999999
+		}
+		f.byUser[a.Username] = h.Get(r.ID)
+	}
+	h.Files.Write(testkit.Workspace, "out/new.csv", "n\n1\n")
+	srv := h.server()
+	for _, c := range wCallers {
+		f.clients[c] = newHostileClient(t, h, srv, c)
+	}
+	return f
+}
+
+func (f *wFixture) requestFor(caller string) *domain.Request {
+	if caller == wCheckerAuthor {
+		return f.byUser["checkerauthor"]
+	}
+	return f.byUser["author"]
+}
+
+// hostileWebMatrix makes every page's call as every kind of caller on a
+// request in every status: what the oracle refuses must be refused and
+// change nothing; pages the oracle allows must show (below 400).
+func hostileWebMatrix(t *testing.T, census *testkit.Census) {
+	tally := census.Category("authorisation matrix (pages)")
+	reads := 0
+	for _, st := range wStatuses {
+		f := newWFixture(t, st)
+		run := &hostileRun{t: t, h: f.h, tally: tally, copies: f.h.Files.Copies}
+		for _, rt := range wRoutes {
+			if rt.class == wPublic {
+				continue
+			}
+			if (rt.class <= wWSAct) && st != domain.StatusPending {
+				continue // not about a request: once is enough
+			}
+			method := strings.Fields(rt.pattern)[0]
+			for _, caller := range wCallers {
+				r := f.requestFor(caller)
+				path := strings.Replace(rt.path, "%s", r.ID, 1)
+				var fm url.Values
+				if rt.form != nil {
+					fm = url.Values{}
+					for k, vs := range rt.form {
+						for _, v := range vs {
+							fm.Add(k, strings.Replace(v, "{cid}", fmt.Sprint(f.cid[r.ID]), 1))
+						}
+					}
+				}
+				what := fmt.Sprintf("%s on a %s request", caller, st)
+				if wMayBeAllowed(rt.class, caller, st, f.cAuth[r.ID]) {
+					if method == "GET" && rt.pattern != "GET /logout/{$}" {
+						reads++
+						a, err := f.clients[caller].send(method, path, nil, "")
+						if err != nil || a.StatusCode >= 500 || (a.StatusCode >= 400 && rt.class != wSelfSome) {
+							code := 0
+							if a.Response != nil {
+								code = a.StatusCode
+							}
+							t.Errorf("%s: %s %s: %d %v, want the page", what, method, path, code, err)
+						}
+					}
+					continue
+				}
+				run.changed = false
+				if !run.refused(f.clients[caller], what, method, path, fm, "") && run.changed {
+					// Start afresh, so one hole does not hide the next.
+					f = newWFixture(t, st)
+					run.h, run.copies = f.h, f.h.Files.Copies
+				}
+			}
+		}
+	}
+	t.Logf("matrix: %d allowed pages shown too", reads)
+}
+
+// wDiskHarness serves the pages over a hostile workspace on disk and a
+// request store on disk, with a PENDING request by the author and a
+// SUBMITTED one by the checker-author, each holding output/a.csv.
+func wDiskHarness(t *testing.T) (*harness, *testkit.HostileWorkspace, func() int, *domain.Request, *domain.Request) {
+	t.Helper()
+	h := newHarness(t, withUsers(rosupportUser()))
+	wsDir, storeDir := filepath.Join(t.TempDir(), "workspaces"), filepath.Join(t.TempDir(), "requests")
+	hw := testkit.NewHostileWorkspace(t, wsDir, testkit.Workspace)
+	blobs, err := blobstore.New(storeDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { blobs.Close() })
+	svc := service.New(service.Config{Store: h.Store, Workspaces: workspace.NewReader(wsDir), Blobs: blobs, Notifier: h.Notes, Now: h.Clock.Now})
+	h.Svc = svc
+	pages, err := New(Config{Service: svc, Logins: h.logins, Store: h.sessions, DevUsers: h.devUsers, Logger: h.pages.log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	pages.Register(mux)
+	h.pages, h.handler = pages, mux
+	mk := func(a domain.User) *domain.Request {
+		r := h.R(svc.AddFiles(h.Ctx, a, testkit.Workspace, "g", []service.AddFile{{Path: hw.Good, FileType: domain.FileOutput}}))
+		r, _, err := svc.EditGroup(h.Ctx, a, r.ID, "g", "Counts of things", "Rounded to 5")
+		return h.R(r, err)
+	}
+	pending := mk(h.Author)
+	submitted := h.R(svc.Submit(h.Ctx, h.CheckerAuthor, mk(h.CheckerAuthor).ID))
+	return h, hw, testkit.CopiesIn(t, storeDir), pending, submitted
+}
+
+// hostileWebTraversal sends traversal payloads into every path a page
+// takes, and asks for the symbolic links and the FIFO of a hostile
+// workspace: all refused, promptly, never the secret.
+func hostileWebTraversal(t *testing.T, census *testkit.Census) {
+	tally := census.Category("traversal and symlinks (pages)")
+	h, hw, copies, pending, submitted := wDiskHarness(t)
+	run := &hostileRun{t: t, h: h, tally: tally, copies: copies}
+	srv := h.server()
+	author, c3 := newHostileClient(t, h, srv, wAuthor), newHostileClient(t, h, srv, wChecker)
+	copilot := newHostileClient(t, h, srv, wCopilot)
+	var segs []string
+	for _, s := range testkit.TraversalSegments() {
+		segs = append(segs, s)
+	}
+	segs = append(segs, hw.Links...)
+	slices.Sort(segs)
+	pid, sid := pending.ID, submitted.ID
+
+	for _, p := range segs {
+		for _, c := range []*hostileClient{author, copilot} {
+			for _, page := range []string{"/workspaces/view/ws/", "/workspaces/content/ws/", "/workspaces/tree/ws/"} {
+				run.refused(c, "views "+p, "GET", page+p, nil, "")
+			}
+		}
+		for _, page := range []string{"/requests/view/" + sid + "/g/", "/requests/content/" + sid + "/g/"} {
+			run.refused(c3, "c3 views "+p, "GET", page+p, nil, "")
+		}
+		for _, verb := range []string{"approve", "request_changes", "reset_review"} {
+			run.refused(c3, "c3 "+verb+" "+p, "POST", "/requests/"+verb+"/"+sid+"/"+p, form(), "")
+		}
+		run.refused(author, "author withdraws "+p, "POST", "/requests/withdraw/"+pid+"/"+p, form(), "")
+		run.refused(author, "author overrides "+p, "POST", "/requests/override-checks/"+pid+"/"+p, form("justification", "because"), "")
+		run.refused(author, "author names workspace "+p, "GET", "/workspaces/view/"+p+"/", nil, "")
+	}
+	bodyPaths := append(slices.Clone(testkit.TraversalPaths), hw.Links...)
+	for _, p := range bodyPaths {
+		run.refused(author, "author adds "+p, "POST", "/workspaces/add-file-to-request/ws", form("file", p, "new_group", "g"), "")
+		run.refused(author, "author updates "+p, "POST", "/workspaces/update-file-in-request/ws", form("file", p), "")
+		run.refused(author, "author multiselects "+p, "POST", "/workspaces/multiselect/ws", form("selected", p, "action", "add_files"), "")
+		run.refused(author, "author withdraws (multiselect) "+p, "POST", "/requests/multiselect/"+pid, form("selected", p, "action", "withdraw_files"), "")
+		run.refused(author, "author moves "+p, "POST", "/requests/change-properties/"+pid, form("selected", p, "new_filegroup", "other", "filetype", "OUTPUT"), "")
+		run.refused(author, "author comments on "+p, "POST", "/requests/comment/create/"+pid+"/g", form("comment", "see", "file_relpath", p), "")
+	}
+	for _, p := range []string{"/workspaces/view/ws/output/", "/workspaces/tree/ws/output/", "/workspaces/view/ws/"} {
+		a, err := author.send("GET", p, nil, "")
+		if err != nil || a.StatusCode != http.StatusOK || strings.Contains(a.body, "SECRET-7f3a9c") {
+			t.Errorf("listing %s: %v %v", p, err, a.Response != nil && a.StatusCode == http.StatusOK)
+		}
+	}
+	// The FIFO last, once per kind of call, each only while nothing hung
+	// (today a blocked reader holds up every later call): a hang costs
+	// the call's timeout.
+	for _, c := range []struct {
+		what, method, path string
+		form               url.Values
+	}{
+		{"author views the FIFO", "GET", "/workspaces/view/ws/" + hw.FIFO, nil},
+		{"author reads the FIFO", "GET", "/workspaces/content/ws/" + hw.FIFO, nil},
+		{"author lists the FIFO's folder", "GET", "/workspaces/tree/ws/output/", nil},
+		{"author adds the FIFO", "POST", "/workspaces/add-file-to-request/ws", form("file", hw.FIFO, "new_group", "g")},
+	} {
+		if c.method == "GET" && strings.HasSuffix(c.path, "/") {
+			a, err := author.send(c.method, c.path, nil, "")
+			tally.Call(err == nil && a.StatusCode == http.StatusOK)
+			if err != nil || a.StatusCode != http.StatusOK {
+				t.Errorf("%s: %v", c.what, err)
+				break
+			}
+			continue
+		}
+		if !run.refused(author, c.what, c.method, c.path, c.form, "") {
+			break
+		}
+	}
+	hw.Release()
+	testkit.VerifyAudit(t, h.Store)
+}
+
+// hostileWebUTF8 sends invalid UTF-8 and NUL into every form field and
+// path and query parameter: each refused (a page shows its usual error
+// message with a 4xx, or goes back with it), nothing stored, and the
+// audit chain intact after.
+func hostileWebUTF8(t *testing.T, census *testkit.Census) {
+	tally := census.Category("invalid UTF-8 (pages)")
+	h := newHarness(t, withUsers(rosupportUser()))
+	pending := h.RequestIn(h.Author, domain.StatusPending)
+	submitted := h.RequestIn(h.CheckerAuthor, domain.StatusSubmitted)
+	h.Files.Write(testkit.Workspace, "out/new.csv", "n\n1\n")
+	h.Files.Write(testkit.Workspace, "out/a.csv", "x,y\n9,9\n")
+	srv := h.server()
+	run := &hostileRun{t: t, h: h, tally: tally, copies: h.Files.Copies}
+	author, c3, anon := newHostileClient(t, h, srv, wAuthor), newHostileClient(t, h, srv, wChecker), newHostileClient(t, h, srv, wAnonymous)
+	support := newHostileClient(t, h, srv, wReadOnly)
+	pid, sid := pending.ID, submitted.ID
+	type fieldCall struct {
+		what string
+		c    *hostileClient
+		path string
+		form func(string) url.Values
+	}
+	calls := []fieldCall{
+		{"login user", anon, "/login/", func(s string) url.Values { return form("user", s, "token", "login-author") }},
+		{"login token", anon, "/login/", func(s string) url.Values { return form("user", "colleague", "token", s) }},
+		{"login next", anon, "/login/", func(s string) url.Values { return form("user", "c1", "token", "wrong", "next", "/workspaces/"+s) }},
+		{"comment (author)", author, "/requests/comment/create/" + pid + "/g", func(s string) url.Values { return form("comment", s) }},
+		{"comment (checker)", c3, "/requests/comment/create/" + sid + "/g", func(s string) url.Values { return form("comment", s, "visibility", "PRIVATE") }},
+		{"comment visibility", c3, "/requests/comment/create/" + sid + "/g", func(s string) url.Values { return form("comment", "ok", "visibility", s) }},
+		{"comment file", author, "/requests/comment/create/" + pid + "/g", func(s string) url.Values { return form("comment", "ok", "file_relpath", s) }},
+		{"group context", author, "/requests/edit/" + pid + "/g", func(s string) url.Values { return form("context", s, "controls", "ok") }},
+		{"group controls", author, "/requests/edit/" + pid + "/g", func(s string) url.Values { return form("context", "ok", "controls", s) }},
+		{"justification", author, "/requests/override-checks/" + pid + "/out/a.csv", func(s string) url.Values { return form("justification", s) }},
+		{"new group (add)", author, "/workspaces/add-file-to-request/ws", func(s string) url.Values { return form("file", "out/new.csv", "new_group", s) }},
+		{"group (add)", author, "/workspaces/add-file-to-request/ws", func(s string) url.Values { return form("file", "out/new.csv", "group", s) }},
+		{"added path", author, "/workspaces/add-file-to-request/ws", func(s string) url.Values { return form("file", s, "new_group", "g") }},
+		{"file type (add)", author, "/workspaces/add-file-to-request/ws", func(s string) url.Values {
+			return form("file", "out/new.csv", "new_group", "g", "filetype_0", s)
+		}},
+		{"updated path", author, "/workspaces/update-file-in-request/ws", func(s string) url.Values { return form("file", s) }},
+		{"selected (ws)", author, "/workspaces/multiselect/ws", func(s string) url.Values { return form("selected", s, "action", "add_files") }},
+		{"action (ws)", author, "/workspaces/multiselect/ws", func(s string) url.Values { return form("selected", "out/new.csv", "action", s) }},
+		{"next url", author, "/workspaces/toggle-out-of-date/ws", func(s string) url.Values { return form("next_url", "/workspaces/view/ws/"+s) }},
+		{"selected (withdraw)", author, "/requests/multiselect/" + pid, func(s string) url.Values { return form("selected", s, "action", "withdraw_files") }},
+		{"action (request)", author, "/requests/multiselect/" + pid, func(s string) url.Values { return form("selected", "out/b.csv", "action", s) }},
+		{"new file group", author, "/requests/change-properties/" + pid, func(s string) url.Values {
+			return form("selected", "out/a.csv", "new_filegroup", s, "filetype", "OUTPUT")
+		}},
+		{"file group", author, "/requests/change-properties/" + pid, func(s string) url.Values {
+			return form("selected", "out/a.csv", "filegroup", s, "filetype", "OUTPUT")
+		}},
+		{"file type (move)", author, "/requests/change-properties/" + pid, func(s string) url.Values {
+			return form("selected", "out/a.csv", "new_filegroup", "other", "filetype", s)
+		}},
+		{"comment id", c3, "/requests/comment/delete/" + sid + "/g", func(s string) url.Values { return form("comment_id", s) }},
+		{"switch user", author, "/switch-user/", func(s string) url.Values { return form("username", s) }},
+	}
+	for _, c := range calls {
+		for name, s := range testkit.BadText {
+			run.refused(c.c, c.what+" with "+name, "POST", c.path, c.form(s), "")
+		}
+	}
+	urlCalls := []struct {
+		c            *hostileClient
+		method, path string
+	}{
+		{author, "GET", "/workspaces/view/ws/out/%s.csv"},
+		{author, "GET", "/workspaces/content/ws/out/%s.csv"},
+		{author, "GET", "/workspaces/tree/ws/%s/"},
+		{author, "GET", "/workspaces/view/%s/"},
+		{author, "GET", "/requests/workspace/%s"},
+		{author, "GET", "/requests/view/" + pid + "/%s/"},
+		{author, "GET", "/requests/view/" + pid + "/g/out/%s.csv"},
+		{c3, "GET", "/requests/content/" + sid + "/g/out/%s.csv"},
+		{author, "GET", "/requests/view/%s/"},
+		{c3, "POST", "/requests/approve/" + sid + "/out/%s.csv"},
+		{author, "POST", "/requests/withdraw/" + pid + "/out/%s.csv"},
+		{author, "POST", "/requests/edit/" + pid + "/%s"},
+		{author, "POST", "/requests/comment/create/" + pid + "/%s"},
+		{c3, "POST", "/requests/request-changes/" + sid + "/%s"},
+		{author, "GET", "/requests/view/" + pid + "/?q=%s"},
+		{author, "GET", "/requests/workspace/ws?status=%s"},
+		{author, "GET", "/requests/view/" + pid + "/?page=%s"},
+		{support, "GET", "/workspaces/all/?q=%s"},
+		{anon, "GET", "/login/?next=%s"},
+		{author, "GET", "/docs/%s"},
+	}
+	for _, c := range urlCalls {
+		for name, s := range testkit.BadText {
+			var fm url.Values
+			if c.method == "POST" {
+				fm = form("comment", "ok", "context", "c", "controls", "c")
+			}
+			path := strings.Replace(c.path, "%s", escapeAll(s), 1)
+			run.refused(c.c, "URL with "+name, c.method, path, fm, "")
+		}
+	}
+	testkit.VerifyAudit(t, h.Store)
+}
+
+func escapeAll(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		fmt.Fprintf(&b, "%%%02x", s[i])
+	}
+	return b.String()
+}
+
+// hostileWebMalformed posts malformed forms to every form, and duplicate
+// paths to the forms that take several: each refused, nothing changed,
+// no duplicate audit events.
+func hostileWebMalformed(t *testing.T, census *testkit.Census) {
+	tally := census.Category("malformed forms (pages)")
+	h := newHarness(t, withUsers(rosupportUser()))
+	pending := h.RequestIn(h.Author, domain.StatusPending)
+	submitted := h.RequestIn(h.CheckerAuthor, domain.StatusSubmitted)
+	h.Files.Write(testkit.Workspace, "out/new.csv", "n\n1\n")
+	h.Files.Write(testkit.Workspace, "out/a.csv", "x,y\n9,9\n")
+	h.Files.Write(testkit.Workspace, "out/b.csv", "x,y\n8,8\n")
+	srv := h.server()
+	run := &hostileRun{t: t, h: h, tally: tally, copies: h.Files.Copies}
+	author, c3 := newHostileClient(t, h, srv, wAuthor), newHostileClient(t, h, srv, wChecker)
+	pid, sid := pending.ID, submitted.ID
+	bodies := map[string]string{
+		"bad escape":         "comment=%zz&context=%&controls=%g1&file=%",
+		"huge":               "comment=" + strings.Repeat("x", 1<<20+10),
+		"many fields":        strings.Repeat("selected=out%2Fa.csv&", 200000),
+		"semicolons":         "comment=a;context=b;file=out/new.csv",
+		"only separators":    strings.Repeat("&", 5000),
+		"deep brackets":      strings.Repeat("[", 100000) + "=1",
+		"binary":             "\x00\xff\xfe\x01",
+		"JSON instead":       `{"comment": "hello", "file": "out/new.csv"}`,
+		"unknown action":     "action=explode&selected=out%2Fa.csv",
+		"comment id as text": "comment_id=one",
+	}
+	posts := []struct {
+		c    *hostileClient
+		path string
+	}{
+		{author, "/workspaces/add-file-to-request/ws"},
+		{author, "/workspaces/update-file-in-request/ws"},
+		{author, "/workspaces/multiselect/ws"},
+		{author, "/requests/multiselect/" + pid},
+		{author, "/requests/change-properties/" + pid},
+		{author, "/requests/edit/" + pid + "/g"},
+		{author, "/requests/comment/create/" + pid + "/g"},
+		{author, "/requests/override-checks/" + pid + "/out/a.csv"},
+		{c3, "/requests/comment/create/" + sid + "/g"},
+		{c3, "/requests/comment/delete/" + sid + "/g"},
+		{c3, "/requests/comment/visibility_public/" + sid + "/g"},
+	}
+	for _, p := range posts {
+		for name, b := range bodies {
+			run.refused(p.c, name, "POST", p.path, nil, b)
+		}
+	}
+	// Duplicate paths: refused naming the path, nothing written twice.
+	dups := []struct {
+		what, path string
+		form       url.Values
+	}{
+		{"update a twice", "/workspaces/update-file-in-request/ws", form("file", "out/a.csv", "file", "out/a.csv")},
+		{"update a and a/", "/workspaces/update-file-in-request/ws", form("file", "out/a.csv", "file", "out/a.csv/")},
+		{"add new twice", "/workspaces/add-file-to-request/ws", form("file", "out/new.csv", "file", "out/new.csv", "new_group", "g")},
+		{"add new and new/", "/workspaces/add-file-to-request/ws", form("file", "out/new.csv", "file", "out/new.csv/", "new_group", "g")},
+		{"move a twice", "/requests/change-properties/" + pid, form("selected", "out/a.csv", "selected", "out/a.csv", "new_filegroup", "other", "filetype", "OUTPUT")},
+		{"withdraw a twice", "/requests/multiselect/" + pid, form("selected", "out/a.csv", "selected", "out/a.csv", "action", "withdraw_files")},
+		{"withdraw a and a/", "/requests/multiselect/" + pid, form("selected", "out/a.csv", "selected", "out/a.csv/", "action", "withdraw_files")},
+	}
+	for _, d := range dups {
+		run.refused(author, d.what, "POST", d.path, d.form, "")
+	}
+	testkit.VerifyAudit(t, h.Store)
+}
