@@ -109,7 +109,7 @@ func (a *API) wrap(rt route) http.Handler {
 				return
 			}
 		}
-		if err := domain.CheckFields(r.URL.Query()); err != nil {
+		if err := errors.Join(domain.CheckText("the address", r.URL.Path), domain.CheckFields(r.URL.Query())); err != nil {
 			a.writeError(w, r, err)
 			return
 		}

@@ -277,7 +277,7 @@ func mayBeAllowed(cls routeClass, caller string, st domain.Status, commentAuthor
 	case clsWSAct:
 		return researcher
 	case clsContent:
-		return reviewer || caller == readOnlyRoles // a read; whether support may read content is not this test's question
+		return reviewer // read-only access takes the output checker role away: no downloads
 	case clsAuthor:
 		return isAuthor && st.IsEditing()
 	case clsComment:

@@ -124,6 +124,9 @@ const maxCredential = 1024
 // Every attempt is logged, Info for a success and Warn otherwise, with the
 // user, client address and outcome, never the token.
 func (l *Login) Login(ctx context.Context, user, token, clientAddr string) (domain.User, error) {
+	if err := errors.Join(domain.CheckText("the user name", user), domain.CheckText("the token", token)); err != nil {
+		return domain.User{}, err
+	}
 	user = strings.TrimSpace(user)
 	addr := clientKey(clientAddr)
 	keys := []string{"user:" + strings.ToLower(user)}

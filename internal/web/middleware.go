@@ -97,7 +97,7 @@ func (h *Handler) withUser(rt route) http.Handler {
 			return
 		}
 		defer h.recovered(w, r)
-		if err := domain.CheckFields(r.URL.Query()); err != nil {
+		if err := errors.Join(domain.CheckText("the address", r.URL.Path), domain.CheckFields(r.URL.Query())); err != nil {
 			h.fail(w, r, err)
 			return
 		}

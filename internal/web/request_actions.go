@@ -127,6 +127,10 @@ func (h *Handler) postMultiselect(w http.ResponseWriter, r *http.Request, u doma
 	if len(paths) == 0 {
 		return h.reqDone(w, r, id, "", "", domain.Errorf(domain.ErrInvalidInput, "select at least one file"))
 	}
+	paths, err := domain.UniquePaths(paths)
+	if err != nil {
+		return h.reqDone(w, r, id, "", "", err)
+	}
 	var ok, failed int
 	var rq *domain.Request
 	for _, p := range paths {
