@@ -104,9 +104,15 @@ type Store interface {
 	// whose next attempt is due at now and which no other owner holds (or
 	// whose lease has run out). ErrNotFound when there is none.
 	ClaimUpload(ctx context.Context, owner string, now, until time.Time) (UploadClaim, error)
-	// DropUploadLease ends owner's lease on a file; nothing happens if the
-	// lease is no longer theirs.
-	DropUploadLease(ctx context.Context, id, relpath, owner string) error
+	// RenewUploadLease extends owner's lease on a file to until, for an
+	// uploader that is still at work (its heartbeat). ErrNotFound when the
+	// lease is no longer owner's: dropped, taken over by another owner once
+	// it ran out, or the file is uploaded. Renewing a lease that ran out
+	// but that no one has taken over yet succeeds: it is still owner's.
+	RenewUploadLease(ctx context.Context, id, relpath, owner string, until time.Time) error
+	// DropUploadLease ends owner's lease on a file, recording how the
+	// attempt ended; nothing happens if the lease is no longer theirs.
+	DropUploadLease(ctx context.Context, id, relpath, owner string, end UploadEnd) error
 
 	// Tx runs fn in one write transaction: everything fn writes commits
 	// together, or nothing does if fn returns an error.
@@ -228,4 +234,15 @@ type Token struct {
 type UploadClaim struct {
 	RequestID string
 	Relpath   string
+}
+
+// UploadEnd is how an attempt that gives its lease back ended.
+type UploadEnd struct {
+	// Error, when not empty, is why the attempt failed, kept on the file
+	// (and shown to people) until the next failure or the upload.
+	Error string
+	// Due, when not zero, makes the file due for its next attempt at Due
+	// instead of after its back-off: the attempt was cut short (airlock
+	// stopping), it did not fail.
+	Due time.Time
 }

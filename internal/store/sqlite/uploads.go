@@ -43,15 +43,37 @@ func (s *Store) ClaimUpload(ctx context.Context, owner string, now, until time.T
 	return c, nil
 }
 
-const dropUploadLeaseSQL = `
-		UPDATE request_files SET upload_lease_owner = NULL, upload_lease_until = NULL
-		WHERE request_id = ? AND relpath = ? AND upload_lease_owner = ?`
+const renewUploadLeaseSQL = `
+		UPDATE request_files SET upload_lease_until = ?
+		WHERE request_id = ? AND relpath = ? AND upload_lease_owner = ? AND uploaded = 0`
 
-// DropUploadLease ends owner's lease on a file.
-func (s *Store) DropUploadLease(ctx context.Context, id, relpath, owner string) error {
+// RenewUploadLease extends owner's lease on a file to until.
+func (s *Store) RenewUploadLease(ctx context.Context, id, relpath, owner string, until time.Time) error {
 	err := s.Tx(ctx, func(stx store.Tx) error {
 		t := stx.(*tx)
-		_, err := t.stmt(ctx, s.st.dropUploadLease).ExecContext(ctx, id, relpath, owner)
+		return execOne(ctx, t.stmt(ctx, s.st.renewUploadLease), formatTime(until), id, relpath, owner)
+	})
+	if err != nil {
+		return fmt.Errorf("sqlite: renew upload lease of %s/%s: %w", id, relpath, err)
+	}
+	return nil
+}
+
+const dropUploadLeaseSQL = `
+		UPDATE request_files SET upload_lease_owner = NULL, upload_lease_until = NULL,
+			upload_error = COALESCE(?, upload_error), upload_next_at = COALESCE(?, upload_next_at)
+		WHERE request_id = ? AND relpath = ? AND upload_lease_owner = ?`
+
+// DropUploadLease ends owner's lease on a file, recording how the attempt
+// ended.
+func (s *Store) DropUploadLease(ctx context.Context, id, relpath, owner string, end store.UploadEnd) error {
+	var due any
+	if !end.Due.IsZero() {
+		due = formatTime(end.Due)
+	}
+	err := s.Tx(ctx, func(stx store.Tx) error {
+		t := stx.(*tx)
+		_, err := t.stmt(ctx, s.st.dropUploadLease).ExecContext(ctx, nullString(end.Error), due, id, relpath, owner)
 		return err
 	})
 	if err != nil {
