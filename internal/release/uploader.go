@@ -13,6 +13,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/airlock-go/airlock/internal/domain"
 	"github.com/airlock-go/airlock/internal/service"
 	"github.com/airlock-go/airlock/internal/store"
 )
@@ -65,8 +66,9 @@ const (
 	outcomeLeaseLost   = "lease_lost"  // another uploader took the file over
 )
 
-// errLeaseLost ends an upload whose lease its heartbeat could not keep.
-var errLeaseLost = errors.New("the upload lease was lost")
+// ErrLeaseLost is the error of a Step whose upload was stopped because
+// its lease was lost: another uploader has the file.
+var ErrLeaseLost = errors.New("the upload lease was lost")
 
 // NewUploader builds an uploader.
 func NewUploader(cfg UploaderConfig) *Uploader {
@@ -169,7 +171,7 @@ func (u *Uploader) attempt(ctx context.Context, claim store.UploadClaim, owner s
 		defer close(beating)
 		u.heartbeat(upCtx, stop, claim, owner, claimed)
 	}()
-	backoff, err := u.upload(upCtx, claim.RequestID, claim.Relpath)
+	f, err := u.upload(upCtx, claim.RequestID, claim.Relpath)
 	stop(nil)
 	<-beating
 	// Settling must happen even when ctx has ended (the uploader stopping).
@@ -180,10 +182,10 @@ func (u *Uploader) attempt(ctx context.Context, claim store.UploadClaim, owner s
 		u.outcomes.WithLabelValues(outcomeUploaded).Inc()
 		u.backoff.Set(0)
 		return nil
-	case errors.Is(context.Cause(upCtx), errLeaseLost):
+	case errors.Is(context.Cause(upCtx), ErrLeaseLost):
 		// Another uploader has the file now, or will: nothing to give back.
 		u.outcomes.WithLabelValues(outcomeLeaseLost).Inc()
-		return fmt.Errorf("%s of %s: upload abandoned: %w (%w)", claim.Relpath, claim.RequestID, errLeaseLost, err)
+		return fmt.Errorf("%s of %s: upload abandoned: %w (%w)", claim.Relpath, claim.RequestID, ErrLeaseLost, err)
 	case ctx.Err() != nil:
 		// Stopping: the attempt did not fail, it was cut short. Give the
 		// file back at once, so that another uploader need not wait for
@@ -197,10 +199,12 @@ func (u *Uploader) attempt(ctx context.Context, claim store.UploadClaim, owner s
 	default:
 		// The next attempt waits for its back-off, not for the lease.
 		u.outcomes.WithLabelValues(outcomeFailed).Inc()
-		if backoff > 0 {
-			u.backoff.Set(backoff.Seconds())
+		var next time.Time
+		if f.UploadNextAt != nil {
+			next = *f.UploadNextAt
+			u.backoff.Set(next.Sub(*f.UploadAttemptedAt).Seconds())
 		}
-		if derr := svc.DropUploadLease(settle, claim, owner, err); derr != nil {
+		if derr := svc.DropUploadLease(settle, claim, owner, err, next); derr != nil {
 			u.cfg.Logger.WarnContext(settle, "cannot drop upload lease", "err", derr)
 		}
 		return err
@@ -236,13 +240,13 @@ func (u *Uploader) heartbeat(ctx context.Context, stop context.CancelCauseFunc, 
 		case errors.Is(err, service.ErrUploadLeaseLost):
 			u.cfg.Logger.WarnContext(ctx, "upload lease lost to another uploader: upload stopped",
 				"request", claim.RequestID, "path", claim.Relpath)
-			stop(errLeaseLost)
+			stop(ErrLeaseLost)
 			return
 		default:
 			if time.Since(held) >= u.cfg.Lease-every {
 				u.cfg.Logger.WarnContext(ctx, "upload lease cannot be renewed before it runs out: upload stopped",
 					"request", claim.RequestID, "path", claim.Relpath, "err", err)
-				stop(errLeaseLost)
+				stop(ErrLeaseLost)
 				return
 			}
 			u.cfg.Logger.WarnContext(ctx, "cannot renew upload lease, will try again", "request", claim.RequestID,
@@ -256,30 +260,30 @@ func (u *Uploader) heartbeat(ctx context.Context, stop context.CancelCauseFunc, 
 // and job-server's "already uploaded" makes the retry succeed. Once
 // job-server has confirmed the upload, it is recorded even if ctx has
 // ended meanwhile: it is true, and recording it twice changes nothing.
-// It returns the wait before the next attempt, should this one have
-// failed (0 when the attempt was not counted).
-func (u *Uploader) upload(ctx context.Context, id, relpath string) (time.Duration, error) {
+// It returns the file as RecordUploadAttempt left it (UploadNextAt is
+// when the next attempt is due should this one have failed; nil when the
+// attempt was not counted).
+func (u *Uploader) upload(ctx context.Context, id, relpath string) (domain.RequestFile, error) {
 	svc := u.cfg.Service
 	r, f, err := svc.RecordUploadAttempt(ctx, id, relpath, u.cfg.RetryDelay)
 	if err != nil {
-		return 0, err
+		return domain.RequestFile{}, err
 	}
-	next := f.UploadNextAt.Sub(*f.UploadAttemptedAt)
 	content, err := u.cfg.Copies.Open(r.Workspace, f.FileID)
 	if err != nil {
-		return next, fmt.Errorf("release: open the stored copy of %s of %s: %w", relpath, id, err)
+		return f, fmt.Errorf("release: open the stored copy of %s of %s: %w", relpath, id, err)
 	}
 	defer content.Close()
 	start := time.Now()
 	if err := u.cfg.Target.Upload(ctx, r, f, f.ReleasedBy, content); err != nil {
-		return next, fmt.Errorf("attempt %d: %w", f.UploadAttempts, err)
+		return f, fmt.Errorf("attempt %d: %w", f.UploadAttempts, err)
 	}
 	record, cancel := context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
 	defer cancel()
 	if err := svc.RecordUpload(record, id, relpath); err != nil {
-		return next, err
+		return f, err
 	}
 	u.cfg.Logger.InfoContext(ctx, "file uploaded", "request", id, "path", relpath, "size", f.Size,
 		"duration", time.Since(start))
-	return next, nil
+	return f, nil
 }

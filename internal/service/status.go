@@ -196,10 +196,11 @@ func (s *Service) uploadTx(ctx context.Context, r *domain.Request, fn func(c *ch
 }
 
 // RecordUploadAttempt counts an attempt to upload a released file; the
-// uploader calls it before each try. Should the attempt fail, the next is
-// due after the retry delay, doubled for each earlier failure, up to an
-// hour. It returns the request's header and the file, with the attempt
-// counted and its next attempt's time.
+// uploader calls it before each try. It returns the request's header and
+// the file, with the attempt counted and, in UploadNextAt, when the next
+// attempt is due should this one fail: after the retry delay, doubled for
+// each earlier failure, up to an hour (the uploader passes it on to
+// DropUploadLease).
 func (s *Service) RecordUploadAttempt(ctx context.Context, id, relpath string, retryDelay time.Duration) (*domain.Request, domain.RequestFile, error) {
 	r, f, err := s.uploadFile(ctx, id, relpath)
 	if err != nil {
@@ -208,15 +209,16 @@ func (s *Service) RecordUploadAttempt(ctx context.Context, id, relpath string, r
 	if f.Uploaded {
 		return nil, f, domain.Errorf(domain.ErrPolicy, "%s of %s is uploaded already", relpath, id)
 	}
-	var now, next time.Time
+	var now time.Time
 	err = s.uploadTx(ctx, r, func(c *change) error {
-		now, next = c.now, domain.NextUploadAttempt(c.now, f.UploadAttempts+1, retryDelay)
-		return c.tx.RecordUploadAttempt(c.ctx, id, relpath, c.now, next)
+		now = c.now
+		return c.tx.RecordUploadAttempt(c.ctx, id, relpath, c.now)
 	})
 	if err != nil {
 		return nil, f, err
 	}
 	f.UploadAttempts++
+	next := domain.NextUploadAttempt(now, f.UploadAttempts, retryDelay)
 	f.UploadAttemptedAt, f.UploadNextAt = &now, &next
 	return r, f, nil
 }
@@ -270,10 +272,11 @@ func (s *Service) RenewUploadLease(ctx context.Context, c store.UploadClaim, own
 }
 
 // DropUploadLease gives up owner's lease on a file after a failed
-// attempt, keeping why it failed; the next attempt waits for its
-// back-off.
-func (s *Service) DropUploadLease(ctx context.Context, c store.UploadClaim, owner string, failure error) error {
-	end := store.UploadEnd{Error: domain.UploadErrorText(failure)}
+// attempt, keeping why it failed; the next attempt is due at next (its
+// back-off, from RecordUploadAttempt; zero: when the lease would have
+// ended).
+func (s *Service) DropUploadLease(ctx context.Context, c store.UploadClaim, owner string, failure error, next time.Time) error {
+	end := store.UploadEnd{Error: domain.UploadErrorText(failure), Due: next}
 	if err := s.store.DropUploadLease(ctx, c.RequestID, c.Relpath, owner, end); err != nil {
 		return fmt.Errorf("service: drop upload lease: %w", err)
 	}

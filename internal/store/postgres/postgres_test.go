@@ -449,7 +449,7 @@ func TestUploadBookkeepingBesideGuardedWrites(t *testing.T) {
 		defer wg.Done()
 		for _, p := range paths {
 			err := stores[0].Tx(ctx, func(tx store.Tx) error {
-				if err := tx.RecordUploadAttempt(ctx, "r1", p, time.Now(), time.Now().Add(time.Minute)); err != nil {
+				if err := tx.RecordUploadAttempt(ctx, "r1", p, time.Now()); err != nil {
 					return err
 				}
 				if err := tx.SetFileUploaded(ctx, "r1", p, time.Now()); err != nil {

@@ -335,15 +335,15 @@ func (t *tx) SetFileUploaded(ctx context.Context, id, relpath string, at time.Ti
 }
 
 const recordUploadAttemptSQL = `
-		UPDATE request_files SET upload_attempts = upload_attempts + 1, upload_attempted_at = $1, upload_next_at = $2
-		WHERE request_id = $3 AND relpath = $4 AND NOT uploaded AND released_at IS NOT NULL`
+		UPDATE request_files SET upload_attempts = upload_attempts + 1, upload_attempted_at = $1
+		WHERE request_id = $2 AND relpath = $3 AND NOT uploaded AND released_at IS NOT NULL`
 
-// RecordUploadAttempt counts an upload attempt and when the next is due,
-// and increases the request's version.
-func (t *tx) RecordUploadAttempt(ctx context.Context, id, relpath string, at, next time.Time) error {
+// RecordUploadAttempt counts an upload attempt, and increases the
+// request's version.
+func (t *tx) RecordUploadAttempt(ctx context.Context, id, relpath string, at time.Time) error {
 	err := t.touchRequest(ctx, id)
 	if err == nil {
-		err = t.execOne(ctx, recordUploadAttemptSQL, at, next, id, relpath)
+		err = t.execOne(ctx, recordUploadAttemptSQL, at, id, relpath)
 	}
 	if err != nil {
 		return fmt.Errorf("postgres: record upload attempt of %s/%s: %w", id, relpath, err)

@@ -18,7 +18,7 @@ import (
 // re-check of the WHERE clause under the lock and is passed over. So two
 // uploaders, in any processes, never get the same file.
 const claimUploadSQL = `
-		UPDATE request_files SET upload_lease_owner = $1, upload_lease_until = $2
+		UPDATE request_files SET upload_lease_owner = $1, upload_lease_until = $2, upload_next_at = $2
 		WHERE id = (
 			SELECT f.id FROM request_files f
 			JOIN requests r ON r.id = f.request_id
@@ -47,7 +47,7 @@ func (s *Store) ClaimUpload(ctx context.Context, owner string, now, until time.T
 }
 
 const renewUploadLeaseSQL = `
-		UPDATE request_files SET upload_lease_until = $1
+		UPDATE request_files SET upload_lease_until = $1, upload_next_at = $1
 		WHERE request_id = $2 AND relpath = $3 AND upload_lease_owner = $4 AND NOT uploaded`
 
 // RenewUploadLease extends owner's lease on a file to until.

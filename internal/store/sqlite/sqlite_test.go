@@ -184,7 +184,7 @@ func TestActiveRequestUsesIndex(t *testing.T) {
 // waiting files in order, with no sort: its cost does not grow with the
 // files already uploaded.
 func TestClaimUploadWalksTheQueue(t *testing.T) {
-	plan := queryPlan(t, openTemp(t).(*Store), claimUploadSQL, "w", "t", "t", "t")
+	plan := queryPlan(t, openTemp(t).(*Store), claimUploadSQL, "w", "t", "t", "t", "t")
 	joined := strings.Join(plan, "; ")
 	if !strings.Contains(joined, "request_files_upload_queue") || strings.Contains(joined, "TEMP B-TREE") {
 		t.Errorf("claim plan: %s", joined)

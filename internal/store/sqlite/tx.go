@@ -281,12 +281,12 @@ func (t *tx) SetFileUploaded(ctx context.Context, id, relpath string, at time.Ti
 }
 
 const recordUploadAttemptSQL = `
-		UPDATE request_files SET upload_attempts = upload_attempts + 1, upload_attempted_at = ?, upload_next_at = ?
+		UPDATE request_files SET upload_attempts = upload_attempts + 1, upload_attempted_at = ?
 		WHERE request_id = ? AND relpath = ? AND uploaded = 0 AND released_at IS NOT NULL`
 
-// RecordUploadAttempt counts an upload attempt and when the next is due.
-func (t *tx) RecordUploadAttempt(ctx context.Context, id, relpath string, at, next time.Time) error {
-	err := execOne(ctx, t.stmt(ctx, t.st.recordUploadAttempt), formatTime(at), formatTime(next), id, relpath)
+// RecordUploadAttempt counts an upload attempt.
+func (t *tx) RecordUploadAttempt(ctx context.Context, id, relpath string, at time.Time) error {
+	err := execOne(ctx, t.stmt(ctx, t.st.recordUploadAttempt), formatTime(at), id, relpath)
 	if err == nil {
 		err = execOne(ctx, t.stmt(ctx, t.st.touchRequest), id)
 	}

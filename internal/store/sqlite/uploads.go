@@ -14,7 +14,7 @@ import (
 // write lock of an IMMEDIATE transaction, so two uploaders (threads or
 // processes) never get the same file.
 const claimUploadSQL = `
-		UPDATE request_files SET upload_lease_owner = ?, upload_lease_until = ?
+		UPDATE request_files SET upload_lease_owner = ?, upload_lease_until = ?, upload_next_at = ?
 		WHERE id = (
 			SELECT f.id FROM request_files f INDEXED BY request_files_upload_queue
 			JOIN requests r ON r.id = f.request_id
@@ -31,7 +31,7 @@ func (s *Store) ClaimUpload(ctx context.Context, owner string, now, until time.T
 	var c store.UploadClaim
 	err := s.Tx(ctx, func(stx store.Tx) error {
 		t := stx.(*tx)
-		row := t.stmt(ctx, s.st.claimUpload).QueryRowContext(ctx, owner, formatTime(until), formatTime(now), formatTime(now))
+		row := t.stmt(ctx, s.st.claimUpload).QueryRowContext(ctx, owner, formatTime(until), formatTime(until), formatTime(now), formatTime(now))
 		return row.Scan(&c.RequestID, &c.Relpath)
 	})
 	if errors.Is(err, sql.ErrNoRows) {
@@ -44,14 +44,14 @@ func (s *Store) ClaimUpload(ctx context.Context, owner string, now, until time.T
 }
 
 const renewUploadLeaseSQL = `
-		UPDATE request_files SET upload_lease_until = ?
+		UPDATE request_files SET upload_lease_until = ?, upload_next_at = ?
 		WHERE request_id = ? AND relpath = ? AND upload_lease_owner = ? AND uploaded = 0`
 
 // RenewUploadLease extends owner's lease on a file to until.
 func (s *Store) RenewUploadLease(ctx context.Context, id, relpath, owner string, until time.Time) error {
 	err := s.Tx(ctx, func(stx store.Tx) error {
 		t := stx.(*tx)
-		return execOne(ctx, t.stmt(ctx, s.st.renewUploadLease), formatTime(until), id, relpath, owner)
+		return execOne(ctx, t.stmt(ctx, s.st.renewUploadLease), formatTime(until), formatTime(until), id, relpath, owner)
 	})
 	if err != nil {
 		return fmt.Errorf("sqlite: renew upload lease of %s/%s: %w", id, relpath, err)

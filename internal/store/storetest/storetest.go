@@ -657,7 +657,7 @@ func testFileMarks(t *testing.T, s store.Store) {
 	})
 	// Nothing can be attempted or uploaded before the file is released.
 	wantErr(t, "upload attempt before release", guarded(t, s, "r1", func(ctx context.Context, tx store.Tx) error {
-		return tx.RecordUploadAttempt(ctx, "r1", "a.csv", at(1), at(2))
+		return tx.RecordUploadAttempt(ctx, "r1", "a.csv", at(1))
 	}), store.ErrNotFound)
 	wantErr(t, "upload before release", guarded(t, s, "r1", func(ctx context.Context, tx store.Tx) error {
 		return tx.SetFileUploaded(ctx, "r1", "a.csv", at(1))
@@ -678,10 +678,10 @@ func testFileMarks(t *testing.T, s store.Store) {
 		t.Errorf("released %v by %q, want %v by checker1", f.ReleasedAt, f.ReleasedBy, at(3))
 	}
 	mustGuarded(t, s, "r1", func(ctx context.Context, tx store.Tx) error {
-		if err := tx.RecordUploadAttempt(ctx, "r1", "a.csv", at(4), at(5)); err != nil {
+		if err := tx.RecordUploadAttempt(ctx, "r1", "a.csv", at(4)); err != nil {
 			return err
 		}
-		return tx.RecordUploadAttempt(ctx, "r1", "a.csv", at(5), at(6))
+		return tx.RecordUploadAttempt(ctx, "r1", "a.csv", at(5))
 	})
 	f, _ = get(t, s, "r1").File("a.csv")
 	if f.UploadAttempts != 2 || f.UploadAttemptedAt == nil || !f.UploadAttemptedAt.Equal(at(5)) {
@@ -700,14 +700,14 @@ func testFileMarks(t *testing.T, s store.Store) {
 	for name, fn := range map[string]func(ctx context.Context, tx store.Tx) error{
 		"SetFileUploaded twice": func(ctx context.Context, tx store.Tx) error { return tx.SetFileUploaded(ctx, "r1", "a.csv", at(7)) },
 		"attempt after upload": func(ctx context.Context, tx store.Tx) error {
-			return tx.RecordUploadAttempt(ctx, "r1", "a.csv", at(7), at(8))
+			return tx.RecordUploadAttempt(ctx, "r1", "a.csv", at(7))
 		},
 		"SetFileReleased of a missing file": func(ctx context.Context, tx store.Tx) error {
 			return tx.SetFileReleased(ctx, "r1", "no.csv", at(6), "x")
 		},
 		"SetFileUploaded of a missing file": func(ctx context.Context, tx store.Tx) error { return tx.SetFileUploaded(ctx, "r1", "no.csv", at(6)) },
 		"RecordUploadAttempt of a missing file": func(ctx context.Context, tx store.Tx) error {
-			return tx.RecordUploadAttempt(ctx, "r1", "no.csv", at(6), at(6+1))
+			return tx.RecordUploadAttempt(ctx, "r1", "no.csv", at(6))
 		},
 	} {
 		wantErr(t, name, guarded(t, s, "r1", fn), store.ErrNotFound)
@@ -1504,8 +1504,11 @@ func testUploadClaims(t *testing.T, s store.Store) {
 		t.Fatal(err)
 	}
 	mustGuarded(t, s, "approved", func(ctx context.Context, tx store.Tx) error {
-		return tx.RecordUploadAttempt(ctx, "approved", "b.csv", at(3), at(20))
+		return tx.RecordUploadAttempt(ctx, "approved", "b.csv", at(3))
 	})
+	if err := s.DropUploadLease(ctx, "approved", "b.csv", "w2", store.UploadEnd{Error: "failed", Due: at(20)}); err != nil {
+		t.Fatal(err)
+	}
 	// The lease on a.csv was not w2's to drop, and is still held until at(10).
 	if _, err := s.ClaimUpload(ctx, "w3", at(4), at(30)); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("claimed while leases hold: %v", err)
@@ -1579,6 +1582,10 @@ func testUploadLeaseRenewal(t *testing.T, s store.Store) {
 	if c, err := s.ClaimUpload(ctx, "w3", at(7), at(10)); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("a renewed lease was taken over: %+v %v", c, err)
 	}
+	// b.csv's attempt fails; it is not due again for long.
+	if err := s.DropUploadLease(ctx, "r1", "b.csv", "w2", store.UploadEnd{Error: "failed", Due: at(1000)}); err != nil {
+		t.Fatal(err)
+	}
 	// A lease that ran out but that no one took over is still the owner's.
 	if err := s.RenewUploadLease(ctx, "r1", "a.csv", "w1", at(20)); err != nil {
 		t.Errorf("renewal after the lease ran out, not taken over: %v", err)
@@ -1604,9 +1611,6 @@ func testUploadLeaseRenewal(t *testing.T, s store.Store) {
 		t.Errorf("renewal by the new owner: %v", err)
 	}
 	// Dropped, or uploaded: nothing to renew.
-	if err := s.DropUploadLease(ctx, "r1", "b.csv", "w2", store.UploadEnd{}); err != nil {
-		t.Fatal(err)
-	}
 	if err := s.RenewUploadLease(ctx, "r1", "b.csv", "w2", at(60)); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("renewal of a dropped lease: %v, want ErrNotFound", err)
 	}
@@ -1618,9 +1622,11 @@ func testUploadLeaseRenewal(t *testing.T, s store.Store) {
 	}
 }
 
-// testUploadLeaseEnd: dropping a lease records the attempt's error, or
-// makes the file due at once (an interrupted attempt); an upload clears
-// the error; a drop by anyone but the owner changes nothing.
+// testUploadLeaseEnd: a leased file is due again when its lease ends (so
+// a vanished uploader's file is taken over then, whatever its back-off);
+// dropping a lease records the attempt's error and when the next attempt
+// is due; an upload clears the error; a drop by anyone but the owner
+// changes nothing.
 func testUploadLeaseEnd(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	approvedWithFiles(t, s, "r1", "a.csv")
@@ -1628,7 +1634,7 @@ func testUploadLeaseEnd(t *testing.T, s store.Store) {
 		t.Fatal(err)
 	}
 	mustGuarded(t, s, "r1", func(ctx context.Context, tx store.Tx) error {
-		return tx.RecordUploadAttempt(ctx, "r1", "a.csv", at(2), at(100))
+		return tx.RecordUploadAttempt(ctx, "r1", "a.csv", at(2))
 	})
 	if err := s.DropUploadLease(ctx, "r1", "a.csv", "w2", store.UploadEnd{Error: "not w2's", Due: at(3)}); err != nil {
 		t.Fatal(err)
@@ -1636,8 +1642,12 @@ func testUploadLeaseEnd(t *testing.T, s store.Store) {
 	if _, err := s.ClaimUpload(ctx, "w2", at(4), at(9)); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("a drop by another owner freed the file: %v", err)
 	}
+	// Should w1 vanish now, the file is due again when its lease ends.
+	if f, _ := get(t, s, "r1").File("a.csv"); f.UploadNextAt == nil || !f.UploadNextAt.Equal(at(5)) {
+		t.Errorf("a leased file is next due at %v, want its lease's end %v", f.UploadNextAt, at(5))
+	}
 	const msg = "job-server answered 503: « down » ✓"
-	if err := s.DropUploadLease(ctx, "r1", "a.csv", "w1", store.UploadEnd{Error: msg}); err != nil {
+	if err := s.DropUploadLease(ctx, "r1", "a.csv", "w1", store.UploadEnd{Error: msg, Due: at(100)}); err != nil {
 		t.Fatal(err)
 	}
 	f, _ := get(t, s, "r1").File("a.csv")
@@ -1653,8 +1663,14 @@ func testUploadLeaseEnd(t *testing.T, s store.Store) {
 		t.Fatal(err)
 	}
 	mustGuarded(t, s, "r1", func(ctx context.Context, tx store.Tx) error {
-		return tx.RecordUploadAttempt(ctx, "r1", "a.csv", at(100), at(300))
+		return tx.RecordUploadAttempt(ctx, "r1", "a.csv", at(100))
 	})
+	if err := s.RenewUploadLease(ctx, "r1", "a.csv", "w2", at(150)); err != nil {
+		t.Fatal(err)
+	}
+	if f, _ := get(t, s, "r1").File("a.csv"); f.UploadNextAt == nil || !f.UploadNextAt.Equal(at(150)) {
+		t.Errorf("a renewed lease's file is next due at %v, want the renewed lease's end %v", f.UploadNextAt, at(150))
+	}
 	if err := s.DropUploadLease(ctx, "r1", "a.csv", "w2", store.UploadEnd{Due: at(101)}); err != nil {
 		t.Fatal(err)
 	}
@@ -1808,7 +1824,7 @@ func testRequestStamp(t *testing.T, s store.Store) {
 			return tx.SetFileReleased(ctx, "r1", "a.csv", at(2), "checker")
 		}},
 		{"upload attempt", true, func(ctx context.Context, tx store.Tx) error {
-			return tx.RecordUploadAttempt(ctx, "r1", "a.csv", at(3), at(4))
+			return tx.RecordUploadAttempt(ctx, "r1", "a.csv", at(3))
 		}},
 		{"uploaded", true, func(ctx context.Context, tx store.Tx) error {
 			return tx.SetFileUploaded(ctx, "r1", "a.csv", at(5))
