@@ -228,8 +228,17 @@ func (u *Uploader) heartbeat(ctx context.Context, stop context.CancelCauseFunc, 
 			return
 		case <-tick.C:
 		}
+		// A renewal may take until the lease is about to run out: a slow
+		// database delays it rather than failing it.
+		left := u.cfg.Lease - every - time.Since(held)
+		if left <= 0 {
+			u.cfg.Logger.WarnContext(ctx, "upload lease cannot be renewed before it runs out: upload stopped",
+				"request", claim.RequestID, "path", claim.Relpath)
+			stop(ErrLeaseLost)
+			return
+		}
 		asked := time.Now()
-		rctx, cancel := context.WithTimeout(ctx, every)
+		rctx, cancel := context.WithTimeout(ctx, left)
 		err := u.cfg.Service.RenewUploadLease(rctx, claim, owner, u.cfg.Lease)
 		cancel()
 		switch {
@@ -243,12 +252,6 @@ func (u *Uploader) heartbeat(ctx context.Context, stop context.CancelCauseFunc, 
 			stop(ErrLeaseLost)
 			return
 		default:
-			if time.Since(held) >= u.cfg.Lease-every {
-				u.cfg.Logger.WarnContext(ctx, "upload lease cannot be renewed before it runs out: upload stopped",
-					"request", claim.RequestID, "path", claim.Relpath, "err", err)
-				stop(ErrLeaseLost)
-				return
-			}
 			u.cfg.Logger.WarnContext(ctx, "cannot renew upload lease, will try again", "request", claim.RequestID,
 				"path", claim.Relpath, "err", err)
 		}
