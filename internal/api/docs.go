@@ -45,6 +45,14 @@ type fileDoc struct {
 	ReleasedAt    *string         `json:"released_at"`
 	UploadedAt    *string         `json:"uploaded_at"`
 	UploadFailing bool            `json:"upload_failing"`
+	// The uploads of a released file: attempts so far, when the last was
+	// made, why it failed (null when it did not), and, until the file is
+	// uploaded, when the next is due (it backs off to an hour while
+	// job-server fails).
+	UploadAttempts      int     `json:"upload_attempts"`
+	UploadAttemptedAt   *string `json:"upload_attempted_at"`
+	UploadError         *string `json:"upload_error"`
+	UploadNextAttemptAt *string `json:"upload_next_attempt_at"`
 	// Checks are the disclosure checks' findings on the copy (issue 8);
 	// ChecksOverride the author's justification for submitting despite
 	// blocking ones, or null.
@@ -179,7 +187,17 @@ func fileDocument(r *domain.Request, f domain.RequestFile, u domain.User) fileDo
 		Path: f.Relpath, Group: f.Group, FileType: f.FileType, SHA256: f.FileID, Size: f.Size,
 		RowCount: f.RowCount, ColCount: f.ColCount, JobID: f.JobID, Decision: domain.DecisionIncomplete,
 		ReleasedAt: tsPtr(f.ReleasedAt), UploadedAt: tsPtr(f.UploadedAt), UploadFailing: f.UploadFailing(),
+		UploadAttempts: f.UploadAttempts, UploadAttemptedAt: tsPtr(f.UploadAttemptedAt),
 		Checks: f.Checks,
+	}
+	if f.UploadError != "" && !f.Uploaded {
+		fd.UploadError = &f.UploadError
+	}
+	if f.ReleasedAt != nil && !f.Uploaded {
+		fd.UploadNextAttemptAt = tsPtr(f.UploadNextAt)
+		if fd.UploadNextAttemptAt == nil {
+			fd.UploadNextAttemptAt = tsPtr(f.ReleasedAt) // never tried: due since its release
+		}
 	}
 	if fd.Checks == nil {
 		fd.Checks = []checks.Finding{}

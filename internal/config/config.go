@@ -126,7 +126,7 @@ type Server struct {
 	OutputCheckingRepo string `name:"output-checking-repo" env:"AIRLOCK_OUTPUT_CHECKING_REPO" help:"Output-checking repository, sent with notifications (with --output-checking-org)."`
 
 	UploadWorkers int           `name:"upload-workers" env:"AIRLOCK_UPLOAD_WORKERS" default:"4" help:"Files uploaded at once."`
-	UploadLease   time.Duration `name:"upload-lease" env:"AIRLOCK_UPLOAD_LEASE" default:"10m" help:"How long an uploader holds a file; a crashed uploader's files are taken up again after it."`
+	UploadLease   time.Duration `name:"upload-lease" env:"AIRLOCK_UPLOAD_LEASE" default:"30s" help:"How long an uploader holds a file without renewing its lease (it renews every third of it while uploading); a crashed uploader's files are taken over by another within it."`
 }
 
 // Validate checks every setting, naming the first bad one, and fills in

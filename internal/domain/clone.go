@@ -26,6 +26,7 @@ func (r *Request) Clone() *Request {
 		f.ReleasedAt = clonePtr(f.ReleasedAt)
 		f.UploadedAt = clonePtr(f.UploadedAt)
 		f.UploadAttemptedAt = clonePtr(f.UploadAttemptedAt)
+		f.UploadNextAt = clonePtr(f.UploadNextAt)
 		f.Checks = slices.Clone(f.Checks)
 		for j := range f.Checks {
 			f.Checks[j].Cells = slices.Clone(f.Checks[j].Cells)

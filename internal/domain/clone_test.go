@@ -24,6 +24,7 @@ func TestCloneIsDeep(t *testing.T) {
 			JobID: "j", Commit: "c", Repo: "r", RowCount: &n, ColCount: &n,
 			Reviews:    map[string]Review{"c": {Reviewer: "c", Vote: VoteApproved}},
 			ReleasedAt: &now, ReleasedBy: "c", Uploaded: true, UploadedAt: &now, UploadAttempts: 1, UploadAttemptedAt: &now,
+			UploadNextAt: &now, UploadError: "e",
 			Checks:   []checks.Finding{{Rule: checks.RuleSmallCount, Severity: checks.SeverityWarning, Message: "m", Cells: [][2]int{{0, 1}}}},
 			Override: &ChecksOverride{Justification: "j", By: "a", At: now},
 		}},
@@ -52,6 +53,7 @@ func TestCloneIsDeep(t *testing.T) {
 	*f.ReleasedAt = now.Add(time.Hour)
 	*f.UploadedAt = now.Add(time.Hour)
 	*f.UploadAttemptedAt = now.Add(time.Hour)
+	*f.UploadNextAt = now.Add(time.Hour)
 	f.Checks[0].Cells[0][0] = 9
 	f.Checks[0].Message = "changed"
 	f.Override.Justification = "changed"
@@ -63,7 +65,7 @@ func TestCloneIsDeep(t *testing.T) {
 	}
 	g := r.Files[0]
 	if *g.RowCount != 3 || *g.ColCount != 3 || len(g.Reviews) != 1 || !g.ReleasedAt.Equal(now) ||
-		!g.UploadedAt.Equal(now) || !g.UploadAttemptedAt.Equal(now) || g.Relpath != "a.csv" ||
+		!g.UploadedAt.Equal(now) || !g.UploadAttemptedAt.Equal(now) || !g.UploadNextAt.Equal(now) || g.Relpath != "a.csv" ||
 		g.Checks[0].Cells[0][0] != 0 || g.Checks[0].Message != "m" || g.Override.Justification != "j" {
 		t.Errorf("changing the clone changed the request's file: %+v", g)
 	}

@@ -109,6 +109,11 @@ type RequestFile struct {
 	UploadedAt        *time.Time
 	UploadAttempts    int
 	UploadAttemptedAt *time.Time
+	// UploadNextAt is when a file not yet uploaded is next due for an
+	// attempt (nil: due now, never tried); UploadError is why its last
+	// attempt failed ("" when none failed since the last success).
+	UploadNextAt *time.Time
+	UploadError  string
 
 	// Checks are the findings of the disclosure checks, run on the copy
 	// when it was added or updated. Never nil once stored.

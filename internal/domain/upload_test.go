@@ -1,8 +1,11 @@
 package domain
 
 import (
+	"errors"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 func TestNextUploadAttemptBacksOffToAnHour(t *testing.T) {
@@ -52,5 +55,31 @@ func TestLocalRedirect(t *testing.T) {
 		if got := LocalRedirect(target, "/fallback"); got != want {
 			t.Errorf("LocalRedirect(%q) = %q, want %q", target, got, want)
 		}
+	}
+}
+
+func TestUploadErrorText(t *testing.T) {
+	long := strings.Repeat("é", MaxUploadErrorLength+10)
+	tests := []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"nil", nil, ""},
+		{"plain", errors.New("job-server answered 503: down"), "job-server answered 503: down"},
+		{"invalid UTF-8 and NUL", errors.New("bad \xff\xfe\x00 bytes\n"), "bad \uFFFD  bytes"},
+		{"empty", errors.New(" "), "upload failed"},
+		{"long", errors.New(long), strings.Repeat("é", MaxUploadErrorLength-1) + "…"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := UploadErrorText(tt.err)
+			if got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+			if !utf8.ValidString(got) || strings.ContainsRune(got, 0) || utf8.RuneCountInString(got) > MaxUploadErrorLength {
+				t.Errorf("%q is not fit to store", got)
+			}
+		})
 	}
 }

@@ -33,8 +33,9 @@ type Config struct {
 	Sinks []Sink
 	// Logger logs failures; nil: slog.Default().
 	Logger *slog.Logger
-	// QueueSize bounds the notifications waiting to be sent; when the
-	// queue is full a new notification is dropped (logged and counted).
+	// QueueSize bounds the notifications waiting to be sent to each sink;
+	// when a sink's queue is full a new notification is dropped for that
+	// sink (logged and counted), and still queued for the others.
 	// 0: DefaultQueueSize.
 	QueueSize int
 	// Timeout bounds each attempt to send to a sink. 0: DefaultTimeout.
@@ -47,25 +48,33 @@ type Config struct {
 	DrainTimeout time.Duration
 }
 
-// Dispatcher is the service's Notifier: Notify queues a notification and
-// returns at once; Run sends the queue to every sink. It is safe for
-// concurrent use.
+// Dispatcher is the service's Notifier: Notify queues a notification for
+// every sink and returns at once; Run sends each sink's queue to it. Each
+// sink has its own queue and sender, so a sink that hangs or fails (a
+// webhook that never answers) delays and drops only its own
+// notifications, never another sink's, and never the caller. It is safe
+// for concurrent use.
 type Dispatcher struct {
-	sinks   []Sink
+	lanes   []*lane
 	log     *slog.Logger
 	timeout time.Duration
 	backoff []time.Duration
 	drain   time.Duration
-	queue   chan item
 
 	mu      sync.Mutex
 	stopped bool            // Run has ended: nothing more is sent
-	pending int             // notifications queued or being sent
+	pending int             // notifications queued or being sent, over all sinks
 	idle    []chan struct{} // closed when pending drops to 0
 
 	sent, failed *prometheus.CounterVec
 	dropped      prometheus.Counter
 	queued       prometheus.GaugeFunc
+}
+
+// lane is one sink and the notifications waiting for it.
+type lane struct {
+	sink  Sink
+	queue chan item
 }
 
 // item is a queued notification, with the context of its Notify call
@@ -79,7 +88,6 @@ type item struct {
 // NewDispatcher builds a Dispatcher; call Run to start sending.
 func NewDispatcher(cfg Config) *Dispatcher {
 	d := &Dispatcher{
-		sinks:   cfg.Sinks,
 		log:     cfg.Logger,
 		timeout: cfg.Timeout,
 		backoff: slices.Clone(cfg.Backoff),
@@ -101,7 +109,9 @@ func NewDispatcher(cfg Config) *Dispatcher {
 	if size <= 0 {
 		size = DefaultQueueSize
 	}
-	d.queue = make(chan item, size)
+	for _, s := range cfg.Sinks {
+		d.lanes = append(d.lanes, &lane{sink: s, queue: make(chan item, size)})
+	}
 	d.sent = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "airlock_notifications_sent_total", Help: "Notifications delivered, by sink.",
 	}, []string{"sink"})
@@ -110,15 +120,21 @@ func NewDispatcher(cfg Config) *Dispatcher {
 	}, []string{"sink"})
 	d.dropped = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "airlock_notifications_dropped_total",
-		Help: "Notifications dropped before any sink was tried: queue full, or the dispatcher stopped.",
+		Help: "Notifications dropped for a sink before it was tried: the sink's queue full, or the dispatcher stopped.",
 	})
 	d.queued = prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-		Name: "airlock_notifications_queued", Help: "Notifications waiting to be sent.",
-	}, func() float64 { return float64(len(d.queue)) })
-	for _, s := range d.sinks {
+		Name: "airlock_notifications_queued", Help: "Notifications waiting to be sent, over all sinks.",
+	}, func() float64 {
+		n := 0
+		for _, l := range d.lanes {
+			n += len(l.queue)
+		}
+		return float64(n)
+	})
+	for _, l := range d.lanes {
 		// Show every sink from the start, at 0.
-		d.sent.WithLabelValues(s.Name())
-		d.failed.WithLabelValues(s.Name())
+		d.sent.WithLabelValues(l.sink.Name())
+		d.failed.WithLabelValues(l.sink.Name())
 	}
 	return d
 }
@@ -131,35 +147,39 @@ func (d *Dispatcher) Collectors() []prometheus.Collector {
 	return []prometheus.Collector{d.sent, d.failed, d.dropped, d.queued}
 }
 
-// Notify queues n and returns at once. When the queue is full, or Run
-// has ended, n is dropped: logged and counted, never an error for the
-// caller.
+// Notify queues n for every sink and returns at once. When a sink's queue
+// is full, or Run has ended, n is dropped for that sink: logged and
+// counted, never an error for the caller.
 func (d *Dispatcher) Notify(ctx context.Context, n domain.Notification) {
+	it := item{ctx: context.WithoutCancel(ctx), n: n}
+	type drop struct{ sink, reason string }
+	var drops []drop
 	d.mu.Lock()
-	reason := ""
-	if d.stopped {
-		reason = "the dispatcher has stopped"
-	} else {
+	for _, l := range d.lanes {
+		if d.stopped {
+			drops = append(drops, drop{l.sink.Name(), "the dispatcher has stopped"})
+			continue
+		}
 		select {
-		case d.queue <- item{ctx: context.WithoutCancel(ctx), n: n}:
+		case l.queue <- it:
 			d.pending++
 		default:
-			reason = "the queue is full"
+			drops = append(drops, drop{l.sink.Name(), "the queue is full"})
 		}
 	}
 	d.mu.Unlock()
-	if reason != "" {
+	for _, dr := range drops {
 		d.dropped.Inc()
-		d.log.ErrorContext(ctx, "notification dropped", "reason", reason,
+		d.log.ErrorContext(ctx, "notification dropped", "reason", dr.reason, "sink", dr.sink,
 			"event_type", n.EventType, "request", n.Request, "workspace", n.Workspace)
 	}
 }
 
-// Run sends queued notifications until ctx ends, then sends what is still
-// queued and returns. Once ctx ends, sending (what is in flight and what
-// is queued) has the drain timeout left; what it cannot send then is
-// counted as failed. Notifications given to Notify after ctx ends are
-// dropped. Call Run once.
+// Run sends queued notifications, each sink's in order, until ctx ends,
+// then sends what is still queued and returns. Once ctx ends, sending
+// (what is in flight and what is queued) has the drain timeout left; what
+// it cannot send then is counted as failed. Notifications given to Notify
+// after ctx ends are dropped. Call Run once.
 func (d *Dispatcher) Run(ctx context.Context) {
 	// life ends the sends: the drain timeout after ctx ends.
 	life, endLife := context.WithCancel(context.WithoutCancel(ctx))
@@ -167,18 +187,27 @@ func (d *Dispatcher) Run(ctx context.Context) {
 	stopWatch := context.AfterFunc(ctx, func() { time.AfterFunc(d.drain, endLife) })
 	defer stopWatch()
 
+	var wg sync.WaitGroup
+	for _, l := range d.lanes {
+		wg.Go(func() { d.runLane(ctx, life, l) })
+	}
+	wg.Wait()
+}
+
+// runLane sends one sink's queue until ctx ends, then what is left in it.
+func (d *Dispatcher) runLane(ctx, life context.Context, l *lane) {
 	for {
 		select {
-		case it := <-d.queue:
-			d.send(life, it)
+		case it := <-l.queue:
+			d.send(life, l.sink, it)
 		case <-ctx.Done():
 			d.mu.Lock()
-			d.stopped = true // no more items: the queue only empties from here
+			d.stopped = true // no more items: the queues only empty from here
 			d.mu.Unlock()
 			for {
 				select {
-				case it := <-d.queue:
-					d.send(life, it)
+				case it := <-l.queue:
+					d.send(life, l.sink, it)
 				default:
 					return
 				}
@@ -219,16 +248,11 @@ func (d *Dispatcher) done() {
 	}
 }
 
-// send delivers an item to every sink at once, and waits for them all, so
-// that each sink gets the notifications in order. life ends the attempts
-// early (shutdown).
-func (d *Dispatcher) send(life context.Context, it item) {
+// send delivers an item to a sink. life ends the attempts early
+// (shutdown).
+func (d *Dispatcher) send(life context.Context, s Sink, it item) {
 	defer d.done()
-	var wg sync.WaitGroup
-	for _, s := range d.sinks {
-		wg.Go(func() { d.sendTo(life, s, it) })
-	}
-	wg.Wait()
+	d.sendTo(life, s, it)
 }
 
 // sendTo delivers an item to one sink, retrying after the back-off

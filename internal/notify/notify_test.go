@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -20,6 +21,7 @@ import (
 
 	"github.com/airlock-go/airlock/internal/domain"
 	"github.com/airlock-go/airlock/internal/jobservertest"
+	"github.com/airlock-go/airlock/internal/service"
 	"github.com/airlock-go/airlock/internal/testkit"
 )
 
@@ -737,9 +739,90 @@ func TestNoRetries(t *testing.T) {
 }
 
 func TestDefaults(t *testing.T) {
-	d := NewDispatcher(Config{})
-	if d.timeout != DefaultTimeout || d.drain != DefaultDrainTimeout || cap(d.queue) != DefaultQueueSize ||
+	d := NewDispatcher(Config{Sinks: []Sink{Log{}}})
+	if d.timeout != DefaultTimeout || d.drain != DefaultDrainTimeout || cap(d.lanes[0].queue) != DefaultQueueSize ||
 		!slices.Equal(d.backoff, []time.Duration{time.Second, 2 * time.Second}) {
-		t.Errorf("defaults: timeout %v, drain %v, queue %d, backoff %v", d.timeout, d.drain, cap(d.queue), d.backoff)
+		t.Errorf("defaults: timeout %v, drain %v, queue %d, backoff %v", d.timeout, d.drain, cap(d.lanes[0].queue), d.backoff)
+	}
+}
+
+// TestHangingWebhookNeverSlowsActions: with a webhook that never answers,
+// many actions in a row each return while the webhook still holds the
+// first notification; job-server gets every notification all the same;
+// and the webhook's queue stays bounded: what does not fit is dropped,
+// logged and counted, never kept without limit.
+func TestHangingWebhookNeverSlowsActions(t *testing.T) {
+	var entered atomic.Int32
+	unblock := make(chan struct{})
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		entered.Add(1)
+		select {
+		case <-unblock:
+		case <-r.Context().Done():
+		}
+	}))
+	defer hook.Close()
+	defer close(unblock)
+	wh, err := NewWebhook(WebhookConfig{URL: hook.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	js := jobservertest.New(t, apiToken)
+	const queue = 5
+	h := run(t, Config{
+		Sinks: []Sink{jobServerSink(t, js, "", ""), wh}, QueueSize: queue,
+		Timeout: time.Hour, Backoff: []time.Duration{}, DrainTimeout: 100 * time.Millisecond,
+	})
+	e := testkit.NewEnv(t)
+	e.Svc = service.New(service.Config{
+		Store: e.Store, Workspaces: e.Files, Blobs: e.Files, Notifier: h.d, Now: e.Clock.Now,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+
+	const actions = 30
+	var slowest time.Duration
+	for i := range actions {
+		r := e.Pending(e.Author)
+		start := time.Now()
+		e.R(e.Svc.Withdraw(e.Ctx, e.Author, r.ID))
+		slowest = max(slowest, time.Since(start))
+		if i == 0 {
+			// The first notification reaches the webhook, which holds it.
+			deadline := time.Now().Add(30 * time.Second)
+			for entered.Load() == 0 && time.Now().Before(deadline) {
+				time.Sleep(time.Millisecond)
+			}
+		}
+		// The action has returned, and the webhook still holds the first
+		// notification unanswered.
+		if got := entered.Load(); got != 1 {
+			t.Fatalf("after action %d the webhook has %d calls, want 1 held open", i, got)
+		}
+		// job-server, another sink, gets this action's notification
+		// meanwhile (waited for, so that its own queue never fills).
+		deadline := time.Now().Add(30 * time.Second)
+		for len(js.Events()) < i+1 && time.Now().Before(deadline) {
+			time.Sleep(time.Millisecond)
+		}
+		if got := len(js.Events()); got != i+1 {
+			t.Fatalf("after action %d job-server has %d notifications, want %d", i, got, i+1)
+		}
+	}
+	t.Logf("%d withdrawals while the webhook hangs; the slowest took %v", actions, slowest)
+
+	// The webhook's queue is bounded: one held, queue waiting, the rest
+	// dropped for the webhook alone.
+	if q := h.metric(t, "airlock_notifications_queued", ""); q != queue {
+		t.Errorf("queued %v, want %d", q, queue)
+	}
+	wantDropped := actions - 1 - queue
+	if d := h.metric(t, "airlock_notifications_dropped_total", ""); d != float64(wantDropped) {
+		t.Errorf("dropped %v, want %d", d, wantDropped)
+	}
+	if n := strings.Count(h.logs.String(), `msg="notification dropped" reason="the queue is full" sink=webhook`); n != wantDropped {
+		t.Errorf("%d webhook drops logged, want %d", n, wantDropped)
+	}
+	if sent, failed := h.counts(t, SinkJobServer); sent != actions || failed != 0 {
+		t.Errorf("job-server: sent %v, failed %v; want %d, 0", sent, failed, actions)
 	}
 }

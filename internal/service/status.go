@@ -196,9 +196,11 @@ func (s *Service) uploadTx(ctx context.Context, r *domain.Request, fn func(c *ch
 }
 
 // RecordUploadAttempt counts an attempt to upload a released file; the
-// uploader calls it before each try. Should the attempt fail, the next is
-// due after the retry delay, doubled for each earlier failure, up to an
-// hour. It returns the request's header and the file.
+// uploader calls it before each try. It returns the request's header and
+// the file, with the attempt counted and, in UploadNextAt, when the next
+// attempt is due should this one fail: after the retry delay, doubled for
+// each earlier failure, up to an hour (the uploader passes it on to
+// DropUploadLease).
 func (s *Service) RecordUploadAttempt(ctx context.Context, id, relpath string, retryDelay time.Duration) (*domain.Request, domain.RequestFile, error) {
 	r, f, err := s.uploadFile(ctx, id, relpath)
 	if err != nil {
@@ -207,14 +209,17 @@ func (s *Service) RecordUploadAttempt(ctx context.Context, id, relpath string, r
 	if f.Uploaded {
 		return nil, f, domain.Errorf(domain.ErrPolicy, "%s of %s is uploaded already", relpath, id)
 	}
+	var now time.Time
 	err = s.uploadTx(ctx, r, func(c *change) error {
-		next := domain.NextUploadAttempt(c.now, f.UploadAttempts+1, retryDelay)
-		return c.tx.RecordUploadAttempt(c.ctx, id, relpath, c.now, next)
+		now = c.now
+		return c.tx.RecordUploadAttempt(c.ctx, id, relpath, c.now)
 	})
 	if err != nil {
 		return nil, f, err
 	}
 	f.UploadAttempts++
+	next := domain.NextUploadAttempt(now, f.UploadAttempts, retryDelay)
+	f.UploadAttemptedAt, f.UploadNextAt = &now, &next
 	return r, f, nil
 }
 
@@ -247,10 +252,43 @@ func (s *Service) ClaimUpload(ctx context.Context, owner string, lease time.Dura
 	return c, true, nil
 }
 
-// DropUploadLease gives up owner's lease on a file.
-func (s *Service) DropUploadLease(ctx context.Context, c store.UploadClaim, owner string) error {
-	if err := s.store.DropUploadLease(ctx, c.RequestID, c.Relpath, owner); err != nil {
+// ErrUploadLeaseLost is RenewUploadLease's error when owner no longer
+// holds the file: another uploader took it over once the lease ran out,
+// or it is uploaded. The uploader must stop, and record nothing.
+var ErrUploadLeaseLost = errors.New("the upload lease is no longer ours")
+
+// RenewUploadLease extends owner's lease on a claimed file to lease from
+// now: the heartbeat of an upload in progress. ErrUploadLeaseLost when
+// the file is no longer owner's.
+func (s *Service) RenewUploadLease(ctx context.Context, c store.UploadClaim, owner string, lease time.Duration) error {
+	err := s.store.RenewUploadLease(ctx, c.RequestID, c.Relpath, owner, s.clock().Add(lease))
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("%s of %s: %w", c.Relpath, c.RequestID, ErrUploadLeaseLost)
+	}
+	if err != nil {
+		return fmt.Errorf("service: renew upload lease: %w", err)
+	}
+	return nil
+}
+
+// DropUploadLease gives up owner's lease on a file after a failed
+// attempt, keeping why it failed; the next attempt is due at next (its
+// back-off, from RecordUploadAttempt; zero: when the lease would have
+// ended).
+func (s *Service) DropUploadLease(ctx context.Context, c store.UploadClaim, owner string, failure error, next time.Time) error {
+	end := store.UploadEnd{Error: domain.UploadErrorText(failure), Due: next}
+	if err := s.store.DropUploadLease(ctx, c.RequestID, c.Relpath, owner, end); err != nil {
 		return fmt.Errorf("service: drop upload lease: %w", err)
+	}
+	return nil
+}
+
+// ReturnUpload gives up owner's lease on a file whose attempt was cut
+// short (the uploader is stopping): not a failure, so the file is due
+// again at once, for any uploader.
+func (s *Service) ReturnUpload(ctx context.Context, c store.UploadClaim, owner string) error {
+	if err := s.store.DropUploadLease(ctx, c.RequestID, c.Relpath, owner, store.UploadEnd{Due: s.clock()}); err != nil {
+		return fmt.Errorf("service: return upload: %w", err)
 	}
 	return nil
 }

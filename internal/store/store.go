@@ -102,11 +102,20 @@ type Store interface {
 	// ClaimUpload leases to owner, until until, the next file due for
 	// upload: a released output file of an APPROVED request, not uploaded,
 	// whose next attempt is due at now and which no other owner holds (or
-	// whose lease has run out). ErrNotFound when there is none.
+	// whose lease has run out). The file's next attempt is then due at
+	// until, so that, should owner vanish, the file is due again as soon
+	// as its lease runs out. ErrNotFound when there is none.
 	ClaimUpload(ctx context.Context, owner string, now, until time.Time) (UploadClaim, error)
-	// DropUploadLease ends owner's lease on a file; nothing happens if the
-	// lease is no longer theirs.
-	DropUploadLease(ctx context.Context, id, relpath, owner string) error
+	// RenewUploadLease extends owner's lease on a file (and so its next
+	// attempt) to until, for an uploader that is still at work (its
+	// heartbeat). ErrNotFound when the
+	// lease is no longer owner's: dropped, taken over by another owner once
+	// it ran out, or the file is uploaded. Renewing a lease that ran out
+	// but that no one has taken over yet succeeds: it is still owner's.
+	RenewUploadLease(ctx context.Context, id, relpath, owner string, until time.Time) error
+	// DropUploadLease ends owner's lease on a file, recording how the
+	// attempt ended; nothing happens if the lease is no longer theirs.
+	DropUploadLease(ctx context.Context, id, relpath, owner string, end UploadEnd) error
 
 	// Tx runs fn in one write transaction: everything fn writes commits
 	// together, or nothing does if fn returns an error.
@@ -163,11 +172,12 @@ type Tx interface {
 	// it. ErrNotFound when the file is not released or already uploaded.
 	SetFileUploaded(ctx context.Context, id, relpath string, at time.Time) error
 	// RecordUploadAttempt counts an upload attempt of a released file made
-	// at at, and says when the next may be made if this one fails. Like
-	// SetFileUploaded, it increases the request's version (without a guard:
-	// uploads of a request's files run side by side).
+	// at at (when the next attempt is due is the uploader's to say as it
+	// gives the lease back: DropUploadLease). Like SetFileUploaded, it
+	// increases the request's version (without a guard: uploads of a
+	// request's files run side by side).
 	// ErrNotFound when the file is not released or already uploaded.
-	RecordUploadAttempt(ctx context.Context, id, relpath string, at, next time.Time) error
+	RecordUploadAttempt(ctx context.Context, id, relpath string, at time.Time) error
 
 	// PutReview sets a reviewer's vote on a file, replacing any earlier one
 	// (CreatedAt of the first vote is kept).
@@ -228,4 +238,15 @@ type Token struct {
 type UploadClaim struct {
 	RequestID string
 	Relpath   string
+}
+
+// UploadEnd is how an attempt that gives its lease back ended.
+type UploadEnd struct {
+	// Error, when not empty, is why the attempt failed, kept on the file
+	// (and shown to people) until the next failure or the upload.
+	Error string
+	// Due, when not zero, is when the file's next attempt is due: after
+	// its back-off when the attempt failed, at once when it was cut short
+	// (airlock stopping). Zero leaves it at the lease's end.
+	Due time.Time
 }

@@ -49,7 +49,7 @@ func TestMigrate(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Migrate: %v", err)
 	}
-	if diff := cmp.Diff([]string{"00001_init.sql", "00002_upload_leases.sql", "00003_sessions.sql", "00004_checks.sql", "00005_audit_request_index.sql"}, applied); diff != "" {
+	if diff := cmp.Diff([]string{"00001_init.sql", "00002_upload_leases.sql", "00003_sessions.sql", "00004_checks.sql", "00005_audit_request_index.sql", "00006_upload_error.sql"}, applied); diff != "" {
 		t.Errorf("first Migrate applied (-want +got):\n%s", diff)
 	}
 	applied, err = Migrate(ctx, u)
@@ -449,7 +449,7 @@ func TestUploadBookkeepingBesideGuardedWrites(t *testing.T) {
 		defer wg.Done()
 		for _, p := range paths {
 			err := stores[0].Tx(ctx, func(tx store.Tx) error {
-				if err := tx.RecordUploadAttempt(ctx, "r1", p, time.Now(), time.Now().Add(time.Minute)); err != nil {
+				if err := tx.RecordUploadAttempt(ctx, "r1", p, time.Now()); err != nil {
 					return err
 				}
 				if err := tx.SetFileUploaded(ctx, "r1", p, time.Now()); err != nil {

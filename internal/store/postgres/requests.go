@@ -59,7 +59,8 @@ const (
 
 	fileColumns = `f.relpath, g.name, f.file_id, f.filetype, f.timestamp, f.size, f.job_id,
 			f.commit_sha, f.repo, f.row_count, f.col_count, f.released_at, f.released_by,
-			f.uploaded, f.uploaded_at, f.upload_attempts, f.upload_attempted_at, f.checks, f.checks_override`
+			f.uploaded, f.uploaded_at, f.upload_attempts, f.upload_attempted_at, f.upload_next_at, f.upload_error,
+			f.checks, f.checks_override`
 	requestFilesSQL = `
 		SELECT ` + fileColumns + `
 		FROM request_files f JOIN file_groups g ON g.id = f.group_id
@@ -205,10 +206,12 @@ func scanFile(row pgx.Row) (domain.RequestFile, error) {
 		colCount   *int64
 		checksJSON string
 		override   *string
+		uploadErr  *string
 	)
 	if err := row.Scan(&f.Relpath, &f.Group, &f.FileID, &fileType, &f.Timestamp, &f.Size, &f.JobID,
 		&f.Commit, &f.Repo, &rowCount, &colCount, &f.ReleasedAt, &releasedBy,
-		&f.Uploaded, &f.UploadedAt, &f.UploadAttempts, &f.UploadAttemptedAt, &checksJSON, &override); err != nil {
+		&f.Uploaded, &f.UploadedAt, &f.UploadAttempts, &f.UploadAttemptedAt, &f.UploadNextAt, &uploadErr,
+		&checksJSON, &override); err != nil {
 		return f, err
 	}
 	if err := store.DecodeChecks(checksJSON, derefString(override), &f); err != nil {
@@ -217,6 +220,7 @@ func scanFile(row pgx.Row) (domain.RequestFile, error) {
 	f.FileType = domain.FileType(fileType)
 	f.RowCount, f.ColCount = intPtr(rowCount), intPtr(colCount)
 	f.ReleasedBy = derefString(releasedBy)
+	f.UploadError = derefString(uploadErr)
 	f.Reviews = map[string]domain.Review{}
 	return f, nil
 }

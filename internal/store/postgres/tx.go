@@ -192,9 +192,10 @@ const (
 	insertFileSQL = `
 		INSERT INTO request_files (request_id, group_id, relpath, file_id, filetype, timestamp,
 			size, job_id, commit_sha, repo, row_count, col_count, released_at, released_by,
-			uploaded, uploaded_at, upload_attempts, upload_attempted_at, checks, checks_override)
-		SELECT request_id, id, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18
-		FROM file_groups WHERE request_id = $19 AND name = $20
+			uploaded, uploaded_at, upload_attempts, upload_attempted_at, upload_next_at, upload_error,
+			checks, checks_override)
+		SELECT request_id, id, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20
+		FROM file_groups WHERE request_id = $21 AND name = $22
 		ON CONFLICT DO NOTHING`
 	groupExistsSQL = `SELECT 1 FROM file_groups WHERE request_id = $1 AND name = $2`
 )
@@ -211,7 +212,7 @@ func (t *tx) InsertFile(ctx context.Context, id string, f domain.RequestFile) er
 		f.Relpath, f.FileID, string(f.FileType), f.Timestamp,
 		f.Size, f.JobID, f.Commit, f.Repo, int64Ptr(f.RowCount), int64Ptr(f.ColCount),
 		f.ReleasedAt, nullString(f.ReleasedBy),
-		f.Uploaded, f.UploadedAt, f.UploadAttempts, f.UploadAttemptedAt,
+		f.Uploaded, f.UploadedAt, f.UploadAttempts, f.UploadAttemptedAt, f.UploadNextAt, nullString(f.UploadError),
 		checksJSON, nullString(override),
 		id, f.Group)
 	if errors.Is(err, errNoRow) {
@@ -316,7 +317,8 @@ func (t *tx) SetFileReleased(ctx context.Context, id, relpath string, at time.Ti
 }
 
 const setFileUploadedSQL = `
-		UPDATE request_files SET uploaded = TRUE, uploaded_at = $1, upload_lease_owner = NULL, upload_lease_until = NULL
+		UPDATE request_files SET uploaded = TRUE, uploaded_at = $1, upload_lease_owner = NULL, upload_lease_until = NULL,
+			upload_error = NULL
 		WHERE request_id = $2 AND relpath = $3 AND NOT uploaded AND released_at IS NOT NULL`
 
 // SetFileUploaded marks a file uploaded and ends any lease on it, and
@@ -333,15 +335,15 @@ func (t *tx) SetFileUploaded(ctx context.Context, id, relpath string, at time.Ti
 }
 
 const recordUploadAttemptSQL = `
-		UPDATE request_files SET upload_attempts = upload_attempts + 1, upload_attempted_at = $1, upload_next_at = $2
-		WHERE request_id = $3 AND relpath = $4 AND NOT uploaded AND released_at IS NOT NULL`
+		UPDATE request_files SET upload_attempts = upload_attempts + 1, upload_attempted_at = $1
+		WHERE request_id = $2 AND relpath = $3 AND NOT uploaded AND released_at IS NOT NULL`
 
-// RecordUploadAttempt counts an upload attempt and when the next is due,
-// and increases the request's version.
-func (t *tx) RecordUploadAttempt(ctx context.Context, id, relpath string, at, next time.Time) error {
+// RecordUploadAttempt counts an upload attempt, and increases the
+// request's version.
+func (t *tx) RecordUploadAttempt(ctx context.Context, id, relpath string, at time.Time) error {
 	err := t.touchRequest(ctx, id)
 	if err == nil {
-		err = t.execOne(ctx, recordUploadAttemptSQL, at, next, id, relpath)
+		err = t.execOne(ctx, recordUploadAttemptSQL, at, id, relpath)
 	}
 	if err != nil {
 		return fmt.Errorf("postgres: record upload attempt of %s/%s: %w", id, relpath, err)

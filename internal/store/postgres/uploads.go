@@ -18,7 +18,7 @@ import (
 // re-check of the WHERE clause under the lock and is passed over. So two
 // uploaders, in any processes, never get the same file.
 const claimUploadSQL = `
-		UPDATE request_files SET upload_lease_owner = $1, upload_lease_until = $2
+		UPDATE request_files SET upload_lease_owner = $1, upload_lease_until = $2, upload_next_at = $2
 		WHERE id = (
 			SELECT f.id FROM request_files f
 			JOIN requests r ON r.id = f.request_id
@@ -46,14 +46,41 @@ func (s *Store) ClaimUpload(ctx context.Context, owner string, now, until time.T
 	return c, nil
 }
 
-const dropUploadLeaseSQL = `
-		UPDATE request_files SET upload_lease_owner = NULL, upload_lease_until = NULL
-		WHERE request_id = $1 AND relpath = $2 AND upload_lease_owner = $3`
+const renewUploadLeaseSQL = `
+		UPDATE request_files SET upload_lease_until = $1, upload_next_at = $1
+		WHERE request_id = $2 AND relpath = $3 AND upload_lease_owner = $4 AND NOT uploaded`
 
-// DropUploadLease ends owner's lease on a file.
-func (s *Store) DropUploadLease(ctx context.Context, id, relpath, owner string) error {
+// RenewUploadLease extends owner's lease on a file to until.
+func (s *Store) RenewUploadLease(ctx context.Context, id, relpath, owner string, until time.Time) error {
+	var n int64
 	err := retry(ctx, func() error {
-		_, err := s.pool.Exec(ctx, dropUploadLeaseSQL, id, relpath, owner)
+		tag, err := s.pool.Exec(ctx, renewUploadLeaseSQL, until, id, relpath, owner)
+		n = tag.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("postgres: renew upload lease of %s/%s: %w", id, relpath, classify(err))
+	}
+	if n == 0 {
+		return fmt.Errorf("postgres: renew upload lease of %s/%s: not held by %s: %w", id, relpath, owner, store.ErrNotFound)
+	}
+	return nil
+}
+
+const dropUploadLeaseSQL = `
+		UPDATE request_files SET upload_lease_owner = NULL, upload_lease_until = NULL,
+			upload_error = COALESCE($1, upload_error), upload_next_at = COALESCE($2, upload_next_at)
+		WHERE request_id = $3 AND relpath = $4 AND upload_lease_owner = $5`
+
+// DropUploadLease ends owner's lease on a file, recording how the attempt
+// ended.
+func (s *Store) DropUploadLease(ctx context.Context, id, relpath, owner string, end store.UploadEnd) error {
+	var due *time.Time
+	if !end.Due.IsZero() {
+		due = &end.Due
+	}
+	err := retry(ctx, func() error {
+		_, err := s.pool.Exec(ctx, dropUploadLeaseSQL, nullString(end.Error), due, id, relpath, owner)
 		return err
 	})
 	if err != nil {

@@ -189,7 +189,8 @@ const (
 	requestFilesSQL = `
 		SELECT f.relpath, g.name, f.file_id, f.filetype, f.timestamp, f.size, f.job_id,
 			f.commit_sha, f.repo, f.row_count, f.col_count, f.released_at, f.released_by,
-			f.uploaded, f.uploaded_at, f.upload_attempts, f.upload_attempted_at, f.checks, f.checks_override
+			f.uploaded, f.uploaded_at, f.upload_attempts, f.upload_attempted_at, f.upload_next_at, f.upload_error,
+			f.checks, f.checks_override
 		FROM request_files f JOIN file_groups g ON g.id = f.group_id
 		WHERE f.request_id = ? ORDER BY f.relpath`
 	requestFileReviewsSQL = `
@@ -206,12 +207,14 @@ func scanFile(row interface{ Scan(...any) error }) (domain.RequestFile, error) {
 		rowCount, colCount            sql.NullInt64
 		releasedAt, releasedBy        sql.NullString
 		uploadedAt, uploadAttemptedAt sql.NullString
+		uploadNextAt, uploadError     sql.NullString
 		checksJSON                    string
 		override                      sql.NullString
 	)
 	if err := row.Scan(&f.Relpath, &f.Group, &f.FileID, &fileType, &f.Timestamp, &f.Size, &f.JobID,
 		&f.Commit, &f.Repo, &rowCount, &colCount, &releasedAt, &releasedBy,
-		&f.Uploaded, &uploadedAt, &f.UploadAttempts, &uploadAttemptedAt, &checksJSON, &override); err != nil {
+		&f.Uploaded, &uploadedAt, &f.UploadAttempts, &uploadAttemptedAt, &uploadNextAt, &uploadError,
+		&checksJSON, &override); err != nil {
 		return f, err
 	}
 	if err := store.DecodeChecks(checksJSON, override.String, &f); err != nil {
@@ -230,6 +233,10 @@ func scanFile(row interface{ Scan(...any) error }) (domain.RequestFile, error) {
 	if f.UploadAttemptedAt, err = parseTimePtr(uploadAttemptedAt); err != nil {
 		return f, err
 	}
+	if f.UploadNextAt, err = parseTimePtr(uploadNextAt); err != nil {
+		return f, err
+	}
+	f.UploadError = uploadError.String
 	f.Reviews = map[string]domain.Review{}
 	return f, nil
 }
@@ -237,7 +244,8 @@ func scanFile(row interface{ Scan(...any) error }) (domain.RequestFile, error) {
 const requestFileSQL = `
 		SELECT f.relpath, g.name, f.file_id, f.filetype, f.timestamp, f.size, f.job_id,
 			f.commit_sha, f.repo, f.row_count, f.col_count, f.released_at, f.released_by,
-			f.uploaded, f.uploaded_at, f.upload_attempts, f.upload_attempted_at, f.checks, f.checks_override
+			f.uploaded, f.uploaded_at, f.upload_attempts, f.upload_attempted_at, f.upload_next_at, f.upload_error,
+			f.checks, f.checks_override
 		FROM request_files f JOIN file_groups g ON g.id = f.group_id
 		WHERE f.request_id = ? AND f.relpath = ?`
 

@@ -44,7 +44,7 @@ func TestReopen(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Migrate: %v", err)
 	}
-	if diff := cmp.Diff([]string{"00001_init.sql", "00002_upload_leases.sql", "00003_sessions.sql", "00004_checks.sql", "00005_audit_request_index.sql"}, applied); diff != "" {
+	if diff := cmp.Diff([]string{"00001_init.sql", "00002_upload_leases.sql", "00003_sessions.sql", "00004_checks.sql", "00005_audit_request_index.sql", "00006_upload_error.sql"}, applied); diff != "" {
 		t.Errorf("first Migrate applied (-want +got):\n%s", diff)
 	}
 	applied, err = Migrate(ctx, path)
@@ -184,7 +184,7 @@ func TestActiveRequestUsesIndex(t *testing.T) {
 // waiting files in order, with no sort: its cost does not grow with the
 // files already uploaded.
 func TestClaimUploadWalksTheQueue(t *testing.T) {
-	plan := queryPlan(t, openTemp(t).(*Store), claimUploadSQL, "w", "t", "t", "t")
+	plan := queryPlan(t, openTemp(t).(*Store), claimUploadSQL, "w", "t", "t", "t", "t")
 	joined := strings.Join(plan, "; ")
 	if !strings.Contains(joined, "request_files_upload_queue") || strings.Contains(joined, "TEMP B-TREE") {
 		t.Errorf("claim plan: %s", joined)

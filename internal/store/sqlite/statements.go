@@ -26,7 +26,7 @@ type statements struct {
 	guardRequest, requestVersion, touchRequest, createRequest, setStatus, setReviewTurn, addSubmittedReview,
 	createGroup, updateGroup, groupID,
 	insertFile, deleteFile, setFileProperties, setChecksOverride, fileExists, setFileReleased, setFileUploaded,
-	recordUploadAttempt, claimUpload, dropUploadLease,
+	recordUploadAttempt, claimUpload, renewUploadLease, dropUploadLease,
 	putReview, deleteReview,
 	insertComment, deleteComment, setCommentVisibility *sql.Stmt
 	// The audit log (tx).
@@ -82,6 +82,7 @@ func (st *statements) all() []namedStmt {
 		{"set file uploaded", &st.setFileUploaded, setFileUploadedSQL},
 		{"record upload attempt", &st.recordUploadAttempt, recordUploadAttemptSQL},
 		{"claim upload", &st.claimUpload, claimUploadSQL},
+		{"renew upload lease", &st.renewUploadLease, renewUploadLeaseSQL},
 		{"drop upload lease", &st.dropUploadLease, dropUploadLeaseSQL},
 		{"put review", &st.putReview, putReviewSQL},
 		{"delete review", &st.deleteReview, deleteReviewSQL},

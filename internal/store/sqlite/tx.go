@@ -147,8 +147,9 @@ func (t *tx) UpdateGroup(ctx context.Context, id, group, groupContext, controls 
 const insertFileSQL = `
 		INSERT INTO request_files (request_id, group_id, relpath, file_id, filetype, timestamp,
 			size, job_id, commit_sha, repo, row_count, col_count, released_at, released_by,
-			uploaded, uploaded_at, upload_attempts, upload_attempted_at, checks, checks_override)
-		SELECT request_id, id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+			uploaded, uploaded_at, upload_attempts, upload_attempted_at, upload_next_at, upload_error,
+			checks, checks_override)
+		SELECT request_id, id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
 		FROM file_groups WHERE request_id = ? AND name = ?`
 
 // InsertFile adds a file, with every recorded field but its votes, to the
@@ -163,6 +164,7 @@ func (t *tx) InsertFile(ctx context.Context, id string, f domain.RequestFile) er
 		f.Size, f.JobID, f.Commit, f.Repo, nullInt(f.RowCount), nullInt(f.ColCount),
 		formatTimePtr(f.ReleasedAt), nullString(f.ReleasedBy),
 		f.Uploaded, formatTimePtr(f.UploadedAt), f.UploadAttempts, formatTimePtr(f.UploadAttemptedAt),
+		formatTimePtr(f.UploadNextAt), nullString(f.UploadError),
 		checksJSON, nullString(override),
 		id, f.Group)
 	if err != nil {
@@ -262,7 +264,8 @@ func (t *tx) SetFileReleased(ctx context.Context, id, relpath string, at time.Ti
 }
 
 const setFileUploadedSQL = `
-		UPDATE request_files SET uploaded = 1, uploaded_at = ?, upload_lease_owner = NULL, upload_lease_until = NULL
+		UPDATE request_files SET uploaded = 1, uploaded_at = ?, upload_lease_owner = NULL, upload_lease_until = NULL,
+			upload_error = NULL
 		WHERE request_id = ? AND relpath = ? AND uploaded = 0 AND released_at IS NOT NULL`
 
 // SetFileUploaded marks a file uploaded.
@@ -278,12 +281,12 @@ func (t *tx) SetFileUploaded(ctx context.Context, id, relpath string, at time.Ti
 }
 
 const recordUploadAttemptSQL = `
-		UPDATE request_files SET upload_attempts = upload_attempts + 1, upload_attempted_at = ?, upload_next_at = ?
+		UPDATE request_files SET upload_attempts = upload_attempts + 1, upload_attempted_at = ?
 		WHERE request_id = ? AND relpath = ? AND uploaded = 0 AND released_at IS NOT NULL`
 
-// RecordUploadAttempt counts an upload attempt and when the next is due.
-func (t *tx) RecordUploadAttempt(ctx context.Context, id, relpath string, at, next time.Time) error {
-	err := execOne(ctx, t.stmt(ctx, t.st.recordUploadAttempt), formatTime(at), formatTime(next), id, relpath)
+// RecordUploadAttempt counts an upload attempt.
+func (t *tx) RecordUploadAttempt(ctx context.Context, id, relpath string, at time.Time) error {
+	err := execOne(ctx, t.stmt(ctx, t.st.recordUploadAttempt), formatTime(at), id, relpath)
 	if err == nil {
 		err = execOne(ctx, t.stmt(ctx, t.st.touchRequest), id)
 	}

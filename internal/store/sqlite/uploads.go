@@ -14,7 +14,7 @@ import (
 // write lock of an IMMEDIATE transaction, so two uploaders (threads or
 // processes) never get the same file.
 const claimUploadSQL = `
-		UPDATE request_files SET upload_lease_owner = ?, upload_lease_until = ?
+		UPDATE request_files SET upload_lease_owner = ?, upload_lease_until = ?, upload_next_at = ?
 		WHERE id = (
 			SELECT f.id FROM request_files f INDEXED BY request_files_upload_queue
 			JOIN requests r ON r.id = f.request_id
@@ -31,7 +31,7 @@ func (s *Store) ClaimUpload(ctx context.Context, owner string, now, until time.T
 	var c store.UploadClaim
 	err := s.Tx(ctx, func(stx store.Tx) error {
 		t := stx.(*tx)
-		row := t.stmt(ctx, s.st.claimUpload).QueryRowContext(ctx, owner, formatTime(until), formatTime(now), formatTime(now))
+		row := t.stmt(ctx, s.st.claimUpload).QueryRowContext(ctx, owner, formatTime(until), formatTime(until), formatTime(now), formatTime(now))
 		return row.Scan(&c.RequestID, &c.Relpath)
 	})
 	if errors.Is(err, sql.ErrNoRows) {
@@ -43,15 +43,37 @@ func (s *Store) ClaimUpload(ctx context.Context, owner string, now, until time.T
 	return c, nil
 }
 
-const dropUploadLeaseSQL = `
-		UPDATE request_files SET upload_lease_owner = NULL, upload_lease_until = NULL
-		WHERE request_id = ? AND relpath = ? AND upload_lease_owner = ?`
+const renewUploadLeaseSQL = `
+		UPDATE request_files SET upload_lease_until = ?, upload_next_at = ?
+		WHERE request_id = ? AND relpath = ? AND upload_lease_owner = ? AND uploaded = 0`
 
-// DropUploadLease ends owner's lease on a file.
-func (s *Store) DropUploadLease(ctx context.Context, id, relpath, owner string) error {
+// RenewUploadLease extends owner's lease on a file to until.
+func (s *Store) RenewUploadLease(ctx context.Context, id, relpath, owner string, until time.Time) error {
 	err := s.Tx(ctx, func(stx store.Tx) error {
 		t := stx.(*tx)
-		_, err := t.stmt(ctx, s.st.dropUploadLease).ExecContext(ctx, id, relpath, owner)
+		return execOne(ctx, t.stmt(ctx, s.st.renewUploadLease), formatTime(until), formatTime(until), id, relpath, owner)
+	})
+	if err != nil {
+		return fmt.Errorf("sqlite: renew upload lease of %s/%s: %w", id, relpath, err)
+	}
+	return nil
+}
+
+const dropUploadLeaseSQL = `
+		UPDATE request_files SET upload_lease_owner = NULL, upload_lease_until = NULL,
+			upload_error = COALESCE(?, upload_error), upload_next_at = COALESCE(?, upload_next_at)
+		WHERE request_id = ? AND relpath = ? AND upload_lease_owner = ?`
+
+// DropUploadLease ends owner's lease on a file, recording how the attempt
+// ended.
+func (s *Store) DropUploadLease(ctx context.Context, id, relpath, owner string, end store.UploadEnd) error {
+	var due any
+	if !end.Due.IsZero() {
+		due = formatTime(end.Due)
+	}
+	err := s.Tx(ctx, func(stx store.Tx) error {
+		t := stx.(*tx)
+		_, err := t.stmt(ctx, s.st.dropUploadLease).ExecContext(ctx, nullString(end.Error), due, id, relpath, owner)
 		return err
 	})
 	if err != nil {

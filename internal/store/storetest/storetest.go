@@ -53,6 +53,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"HideTurnEvents", testHideTurnEvents},
 		{"ReleasedFileIDs", testReleasedFileIDs},
 		{"UploadClaims", testUploadClaims},
+		{"UploadLeaseRenewal", testUploadLeaseRenewal},
+		{"UploadLeaseEnd", testUploadLeaseEnd},
 		{"RequestStamp", testRequestStamp},
 		{"ChecksOverride", testChecksOverride},
 		{"ReleasedFiles", testReleasedFiles},
@@ -194,7 +196,7 @@ func testRequestRoundTrip(t *testing.T, s store.Store) {
 		Timestamp: 1709285415.987654, Size: 1 << 40, JobID: "job-a", Commit: "c0ffee", Repo: "https://example.com/r",
 		RowCount: ptr(0), ColCount: ptr(12),
 		ReleasedAt: ptr(at(10)), ReleasedBy: "carol", Uploaded: true, UploadedAt: ptr(at(11)),
-		UploadAttempts: 3, UploadAttemptedAt: ptr(at(11)),
+		UploadAttempts: 3, UploadAttemptedAt: ptr(at(11)), UploadNextAt: ptr(at(13)), UploadError: "job-server answered 503 ✓",
 		Checks: []checks.Finding{
 			{Rule: checks.RuleSmallCount, Severity: checks.SeverityBlocking, Message: "2 counts <= 7 in 'n' ✓ \"quoted\"", Cells: [][2]int{{0, 1}, {4, 1}}},
 			{Rule: checks.RuleTypeMismatch, Severity: checks.SeverityInfo, Message: "no cells", Cells: [][2]int{}},
@@ -657,7 +659,7 @@ func testFileMarks(t *testing.T, s store.Store) {
 	})
 	// Nothing can be attempted or uploaded before the file is released.
 	wantErr(t, "upload attempt before release", guarded(t, s, "r1", func(ctx context.Context, tx store.Tx) error {
-		return tx.RecordUploadAttempt(ctx, "r1", "a.csv", at(1), at(2))
+		return tx.RecordUploadAttempt(ctx, "r1", "a.csv", at(1))
 	}), store.ErrNotFound)
 	wantErr(t, "upload before release", guarded(t, s, "r1", func(ctx context.Context, tx store.Tx) error {
 		return tx.SetFileUploaded(ctx, "r1", "a.csv", at(1))
@@ -678,10 +680,10 @@ func testFileMarks(t *testing.T, s store.Store) {
 		t.Errorf("released %v by %q, want %v by checker1", f.ReleasedAt, f.ReleasedBy, at(3))
 	}
 	mustGuarded(t, s, "r1", func(ctx context.Context, tx store.Tx) error {
-		if err := tx.RecordUploadAttempt(ctx, "r1", "a.csv", at(4), at(5)); err != nil {
+		if err := tx.RecordUploadAttempt(ctx, "r1", "a.csv", at(4)); err != nil {
 			return err
 		}
-		return tx.RecordUploadAttempt(ctx, "r1", "a.csv", at(5), at(6))
+		return tx.RecordUploadAttempt(ctx, "r1", "a.csv", at(5))
 	})
 	f, _ = get(t, s, "r1").File("a.csv")
 	if f.UploadAttempts != 2 || f.UploadAttemptedAt == nil || !f.UploadAttemptedAt.Equal(at(5)) {
@@ -700,14 +702,14 @@ func testFileMarks(t *testing.T, s store.Store) {
 	for name, fn := range map[string]func(ctx context.Context, tx store.Tx) error{
 		"SetFileUploaded twice": func(ctx context.Context, tx store.Tx) error { return tx.SetFileUploaded(ctx, "r1", "a.csv", at(7)) },
 		"attempt after upload": func(ctx context.Context, tx store.Tx) error {
-			return tx.RecordUploadAttempt(ctx, "r1", "a.csv", at(7), at(8))
+			return tx.RecordUploadAttempt(ctx, "r1", "a.csv", at(7))
 		},
 		"SetFileReleased of a missing file": func(ctx context.Context, tx store.Tx) error {
 			return tx.SetFileReleased(ctx, "r1", "no.csv", at(6), "x")
 		},
 		"SetFileUploaded of a missing file": func(ctx context.Context, tx store.Tx) error { return tx.SetFileUploaded(ctx, "r1", "no.csv", at(6)) },
 		"RecordUploadAttempt of a missing file": func(ctx context.Context, tx store.Tx) error {
-			return tx.RecordUploadAttempt(ctx, "r1", "no.csv", at(6), at(6+1))
+			return tx.RecordUploadAttempt(ctx, "r1", "no.csv", at(6))
 		},
 	} {
 		wantErr(t, name, guarded(t, s, "r1", fn), store.ErrNotFound)
@@ -1548,12 +1550,15 @@ func testUploadClaims(t *testing.T, s store.Store) {
 		t.Fatalf("a third claim while both files are leased: %v", err)
 	}
 	// w1's lease on a.csv ends early; an attempt on b.csv failed and is due later.
-	if err := s.DropUploadLease(ctx, "approved", "a.csv", "w2"); err != nil {
+	if err := s.DropUploadLease(ctx, "approved", "a.csv", "w2", store.UploadEnd{}); err != nil {
 		t.Fatal(err)
 	}
 	mustGuarded(t, s, "approved", func(ctx context.Context, tx store.Tx) error {
-		return tx.RecordUploadAttempt(ctx, "approved", "b.csv", at(3), at(20))
+		return tx.RecordUploadAttempt(ctx, "approved", "b.csv", at(3))
 	})
+	if err := s.DropUploadLease(ctx, "approved", "b.csv", "w2", store.UploadEnd{Error: "failed", Due: at(20)}); err != nil {
+		t.Fatal(err)
+	}
 	// The lease on a.csv was not w2's to drop, and is still held until at(10).
 	if _, err := s.ClaimUpload(ctx, "w3", at(4), at(30)); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("claimed while leases hold: %v", err)
@@ -1562,7 +1567,7 @@ func testUploadClaims(t *testing.T, s store.Store) {
 	if err != nil || c.Relpath != "a.csv" {
 		t.Fatalf("after the lease ran out: %+v %v (b.csv is not due until at(20))", c, err)
 	}
-	if err := s.DropUploadLease(ctx, "approved", "a.csv", "w3"); err != nil {
+	if err := s.DropUploadLease(ctx, "approved", "a.csv", "w3", store.UploadEnd{}); err != nil {
 		t.Fatal(err)
 	}
 	mustGuarded(t, s, "approved", func(ctx context.Context, tx store.Tx) error {
@@ -1578,6 +1583,159 @@ func testUploadClaims(t *testing.T, s store.Store) {
 	f, _ := get(t, s, "approved").File("b.csv")
 	if f.UploadAttempts != 1 || f.UploadAttemptedAt == nil || !f.UploadAttemptedAt.Equal(at(3)) {
 		t.Errorf("attempts recorded: %+v", f)
+	}
+}
+
+// approvedWithFiles creates an APPROVED request whose output files are
+// all released, for the upload tests.
+func approvedWithFiles(t *testing.T, s store.Store, id string, paths ...string) {
+	t.Helper()
+	create(t, s, newRequest(id, "ws", "author-"+id, 0))
+	mustGuarded(t, s, id, func(ctx context.Context, tx store.Tx) error {
+		for _, p := range paths {
+			if err := tx.InsertFile(ctx, id, file(p, "default")); err != nil {
+				return err
+			}
+			if err := tx.SetFileReleased(ctx, id, p, at(1), "checker"); err != nil {
+				return err
+			}
+		}
+		return tx.SetStatus(ctx, id, domain.StatusApproved, nil)
+	})
+}
+
+// testUploadLeaseRenewal: the owner of a lease renews it, so that no one
+// takes the file over while it lasts, even past the first lease's end;
+// anyone else's renewal fails, as does the owner's once the file is taken
+// over, dropped or uploaded.
+func testUploadLeaseRenewal(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	approvedWithFiles(t, s, "r1", "a.csv", "b.csv")
+	c, err := s.ClaimUpload(ctx, "w1", at(2), at(5))
+	if err != nil || c.Relpath != "a.csv" {
+		t.Fatalf("claim: %+v %v", c, err)
+	}
+	if err := s.RenewUploadLease(ctx, "r1", "a.csv", "w2", at(100)); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("renewal by another owner: %v, want ErrNotFound", err)
+	}
+	if err := s.RenewUploadLease(ctx, "r1", "b.csv", "w1", at(100)); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("renewal of a file w1 never claimed: %v, want ErrNotFound", err)
+	}
+	if err := s.RenewUploadLease(ctx, "r1", "a.csv", "w1", at(8)); err != nil {
+		t.Fatalf("renewal by the owner: %v", err)
+	}
+	// b.csv is free; a.csv stays w1's past the first lease's end (at(5)).
+	c, err = s.ClaimUpload(ctx, "w2", at(6), at(9))
+	if err != nil || c.Relpath != "b.csv" {
+		t.Fatalf("claim of the free file: %+v %v", c, err)
+	}
+	if c, err := s.ClaimUpload(ctx, "w3", at(7), at(10)); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("a renewed lease was taken over: %+v %v", c, err)
+	}
+	// b.csv's attempt fails; it is not due again for long.
+	if err := s.DropUploadLease(ctx, "r1", "b.csv", "w2", store.UploadEnd{Error: "failed", Due: at(1000)}); err != nil {
+		t.Fatal(err)
+	}
+	// A lease that ran out but that no one took over is still the owner's.
+	if err := s.RenewUploadLease(ctx, "r1", "a.csv", "w1", at(20)); err != nil {
+		t.Errorf("renewal after the lease ran out, not taken over: %v", err)
+	}
+	// Taken over once it runs out: the old owner's renewal fails, and the
+	// new owner's lease stands.
+	c, err = s.ClaimUpload(ctx, "w3", at(21), at(30))
+	if err != nil || c.Relpath != "a.csv" {
+		t.Fatalf("takeover after the lease ran out: %+v %v", c, err)
+	}
+	if err := s.RenewUploadLease(ctx, "r1", "a.csv", "w1", at(40)); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("renewal by the owner that lost the lease: %v, want ErrNotFound", err)
+	}
+	// Had w1's failed renewal extended the lease, a.csv would be held
+	// until at(40); w3's lease ran out at at(30).
+	if c, err := s.ClaimUpload(ctx, "w4", at(35), at(50)); err != nil || c.Relpath != "a.csv" {
+		t.Fatalf("claim after w3's lease ran out: %+v %v", c, err)
+	}
+	if err := s.RenewUploadLease(ctx, "r1", "a.csv", "w3", at(60)); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("renewal by w3 after w4 took over: %v, want ErrNotFound", err)
+	}
+	if err := s.RenewUploadLease(ctx, "r1", "a.csv", "w4", at(60)); err != nil {
+		t.Errorf("renewal by the new owner: %v", err)
+	}
+	// Dropped, or uploaded: nothing to renew.
+	if err := s.RenewUploadLease(ctx, "r1", "b.csv", "w2", at(60)); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("renewal of a dropped lease: %v, want ErrNotFound", err)
+	}
+	mustGuarded(t, s, "r1", func(ctx context.Context, tx store.Tx) error {
+		return tx.SetFileUploaded(ctx, "r1", "a.csv", at(36))
+	})
+	if err := s.RenewUploadLease(ctx, "r1", "a.csv", "w4", at(60)); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("renewal of an uploaded file: %v, want ErrNotFound", err)
+	}
+}
+
+// testUploadLeaseEnd: a leased file is due again when its lease ends (so
+// a vanished uploader's file is taken over then, whatever its back-off);
+// dropping a lease records the attempt's error and when the next attempt
+// is due; an upload clears the error; a drop by anyone but the owner
+// changes nothing.
+func testUploadLeaseEnd(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	approvedWithFiles(t, s, "r1", "a.csv")
+	if _, err := s.ClaimUpload(ctx, "w1", at(2), at(5)); err != nil {
+		t.Fatal(err)
+	}
+	mustGuarded(t, s, "r1", func(ctx context.Context, tx store.Tx) error {
+		return tx.RecordUploadAttempt(ctx, "r1", "a.csv", at(2))
+	})
+	if err := s.DropUploadLease(ctx, "r1", "a.csv", "w2", store.UploadEnd{Error: "not w2's", Due: at(3)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ClaimUpload(ctx, "w2", at(4), at(9)); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("a drop by another owner freed the file: %v", err)
+	}
+	// Should w1 vanish now, the file is due again when its lease ends.
+	if f, _ := get(t, s, "r1").File("a.csv"); f.UploadNextAt == nil || !f.UploadNextAt.Equal(at(5)) {
+		t.Errorf("a leased file is next due at %v, want its lease's end %v", f.UploadNextAt, at(5))
+	}
+	const msg = "job-server answered 503: « down » ✓"
+	if err := s.DropUploadLease(ctx, "r1", "a.csv", "w1", store.UploadEnd{Error: msg, Due: at(100)}); err != nil {
+		t.Fatal(err)
+	}
+	f, _ := get(t, s, "r1").File("a.csv")
+	if f.UploadError != msg || f.UploadNextAt == nil || !f.UploadNextAt.Equal(at(100)) || f.UploadAttempts != 1 {
+		t.Fatalf("after a failed attempt: error %q, next %v, %d attempts; want %q, %v, 1", f.UploadError, f.UploadNextAt, f.UploadAttempts, msg, at(100))
+	}
+	if _, err := s.ClaimUpload(ctx, "w2", at(50), at(60)); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("claimed before its back-off ended: %v", err)
+	}
+	// Claimed once due; this attempt is interrupted: due at once, and the
+	// last failure's error stays.
+	if _, err := s.ClaimUpload(ctx, "w2", at(100), at(110)); err != nil {
+		t.Fatal(err)
+	}
+	mustGuarded(t, s, "r1", func(ctx context.Context, tx store.Tx) error {
+		return tx.RecordUploadAttempt(ctx, "r1", "a.csv", at(100))
+	})
+	if err := s.RenewUploadLease(ctx, "r1", "a.csv", "w2", at(150)); err != nil {
+		t.Fatal(err)
+	}
+	if f, _ := get(t, s, "r1").File("a.csv"); f.UploadNextAt == nil || !f.UploadNextAt.Equal(at(150)) {
+		t.Errorf("a renewed lease's file is next due at %v, want the renewed lease's end %v", f.UploadNextAt, at(150))
+	}
+	if err := s.DropUploadLease(ctx, "r1", "a.csv", "w2", store.UploadEnd{Due: at(101)}); err != nil {
+		t.Fatal(err)
+	}
+	f, _ = get(t, s, "r1").File("a.csv")
+	if f.UploadError != msg || f.UploadNextAt == nil || !f.UploadNextAt.Equal(at(101)) {
+		t.Fatalf("after an interrupted attempt: error %q, next %v; want %q, %v", f.UploadError, f.UploadNextAt, msg, at(101))
+	}
+	if _, err := s.ClaimUpload(ctx, "w3", at(101), at(110)); err != nil {
+		t.Fatalf("an interrupted attempt's file is not due at once: %v", err)
+	}
+	mustGuarded(t, s, "r1", func(ctx context.Context, tx store.Tx) error {
+		return tx.SetFileUploaded(ctx, "r1", "a.csv", at(102))
+	})
+	if f, _ = get(t, s, "r1").File("a.csv"); f.UploadError != "" || !f.Uploaded {
+		t.Errorf("after the upload: error %q, uploaded %v", f.UploadError, f.Uploaded)
 	}
 }
 
@@ -1716,7 +1874,7 @@ func testRequestStamp(t *testing.T, s store.Store) {
 			return tx.SetFileReleased(ctx, "r1", "a.csv", at(2), "checker")
 		}},
 		{"upload attempt", true, func(ctx context.Context, tx store.Tx) error {
-			return tx.RecordUploadAttempt(ctx, "r1", "a.csv", at(3), at(4))
+			return tx.RecordUploadAttempt(ctx, "r1", "a.csv", at(3))
 		}},
 		{"uploaded", true, func(ctx context.Context, tx store.Tx) error {
 			return tx.SetFileUploaded(ctx, "r1", "a.csv", at(5))
