@@ -7,7 +7,6 @@ import (
 	"errors"
 	"io"
 	"os"
-	"path/filepath"
 	"slices"
 	"syscall"
 	"testing"
@@ -16,74 +15,14 @@ import (
 	"github.com/airlock-go/airlock/internal/testkit"
 )
 
-// fullDisk is a request folder whose disk fills up, and a way to free it.
-type fullDisk struct {
-	root string // the store's root folder
-	opts []blobstore.Option
-	fill func() // leave less room than a copy needs
-	free func() // give the room back
-}
-
-// fullDisks are the two ways a test fills the request folder's disk: a
-// writer injected into the store that fails with ENOSPC once its budget
-// is spent, and a real 1 MiB tmpfs filled by another file (root only;
-// skipped without it, except under CI=true).
-func fullDisks() map[string]func(t *testing.T) fullDisk {
-	return map[string]func(t *testing.T) fullDisk{
-		"injected ENOSPC": func(t *testing.T) fullDisk {
-			d := testkit.NewFullDisk(1 << 40)
-			return fullDisk{
-				root: filepath.Join(t.TempDir(), "requests"),
-				opts: []blobstore.Option{blobstore.WithWriteHook(d.Wrap)},
-				fill: func() { d.SetFree(100 << 10) },
-				free: func() { d.SetFree(1 << 40) },
-			}
-		},
-		"tmpfs": func(t *testing.T) fullDisk {
-			dir := testkit.Tmpfs(t, "1m")
-			var filler string
-			return fullDisk{
-				root: dir,
-				fill: func() { filler = testkit.FillUntilFull(t, dir, "filler", 100<<10) },
-				free: func() {
-					if err := os.Remove(filler); err != nil {
-						t.Fatal(err)
-					}
-				},
-			}
-		},
-	}
-}
-
-// files lists what is under dir (recursively), folders excluded.
-func files(t *testing.T, dir string) []string {
-	t.Helper()
-	var out []string
-	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if !d.IsDir() {
-			rel, _ := filepath.Rel(dir, p)
-			out = append(out, rel)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	slices.Sort(out)
-	return out
-}
-
 // TestPutOnFullDisk: a copy that does not fit fails with ErrFull (and
 // the ENOSPC under it), leaves no blob and no temporary file, and
 // succeeds once there is room again.
 func TestPutOnFullDisk(t *testing.T) {
-	for name, mk := range fullDisks() {
+	for name, mk := range testkit.DiskFaults() {
 		t.Run(name, func(t *testing.T) {
 			disk := mk(t)
-			s, err := blobstore.New(disk.root, disk.opts...)
+			s, err := blobstore.New(disk.Root, disk.Options...)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -94,20 +33,20 @@ func TestPutOnFullDisk(t *testing.T) {
 			sum := sha256.Sum256(content)
 			want := hex.EncodeToString(sum[:])
 
-			disk.fill()
-			before := files(t, disk.root)
+			disk.Fill()
+			before := testkit.FilesUnder(t, disk.Root)
 			_, _, err = s.Put(t.Context(), "ws", bytes.NewReader(content), want)
 			if !errors.Is(err, blobstore.ErrFull) || !errors.Is(err, syscall.ENOSPC) {
 				t.Fatalf("put on a full disk: %v, want ErrFull wrapping ENOSPC", err)
 			}
-			if after := files(t, disk.root); !slices.Equal(after, before) {
+			if after := testkit.FilesUnder(t, disk.Root); !slices.Equal(after, before) {
 				t.Fatalf("a failed put left files: before %v, after %v", before, after)
 			}
 			if _, err := s.Open("ws", want); !errors.Is(err, os.ErrNotExist) {
 				t.Fatalf("a blob exists after a failed put: %v", err)
 			}
 
-			disk.free()
+			disk.Free()
 			got, size, err := s.Put(t.Context(), "ws", bytes.NewReader(content), want)
 			if err != nil || got != want || size != int64(len(content)) {
 				t.Fatalf("put after freeing space: %s %d %v", got, size, err)

@@ -3,8 +3,13 @@ package testkit
 import (
 	"io"
 	"os"
+	"path/filepath"
+	"slices"
 	"sync"
 	"syscall"
+	"testing"
+
+	"github.com/airlock-go/airlock/internal/blobstore"
 )
 
 // FullDisk stands for a file system's free space in fault-injection
@@ -52,4 +57,68 @@ func (f *fullDiskWriter) Write(p []byte) (int, error) {
 		return n, &os.PathError{Op: "write", Path: name, Err: syscall.ENOSPC}
 	}
 	return n, nil
+}
+
+// DiskFault is a request folder whose disk fills up when asked: a
+// blobstore made with blobstore.New(Root, Options...) then finds no room
+// for a copy of 100 KiB or more, until Free.
+type DiskFault struct {
+	Root    string
+	Options []blobstore.Option
+	Fill    func() // leave less than 100 KiB of room
+	Free    func() // give the room back
+}
+
+// DiskFaults are the two ways a test fills the request folder's disk,
+// by name: a writer injected into the store that fails with ENOSPC once
+// its budget is spent ("injected ENOSPC"), and a real 1 MiB tmpfs
+// filled by another file ("tmpfs"; root only: skipped without it, except
+// under CI=true).
+func DiskFaults() map[string]func(t testing.TB) DiskFault {
+	return map[string]func(t testing.TB) DiskFault{
+		"injected ENOSPC": func(t testing.TB) DiskFault {
+			d := NewFullDisk(1 << 40)
+			return DiskFault{
+				Root:    filepath.Join(t.TempDir(), "requests"),
+				Options: []blobstore.Option{blobstore.WithWriteHook(d.Wrap)},
+				Fill:    func() { d.SetFree(100 << 10) },
+				Free:    func() { d.SetFree(1 << 40) },
+			}
+		},
+		"tmpfs": func(t testing.TB) DiskFault {
+			dir := Tmpfs(t, "1m")
+			var filler string
+			return DiskFault{
+				Root: dir,
+				Fill: func() { filler = FillUntilFull(t, dir, "filler", 100<<10) },
+				Free: func() {
+					if err := os.Remove(filler); err != nil {
+						t.Fatal(err)
+					}
+				},
+			}
+		},
+	}
+}
+
+// FilesUnder lists the files under dir, recursively, as sorted relative
+// paths (folders left out).
+func FilesUnder(t testing.TB, dir string) []string {
+	t.Helper()
+	var out []string
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() {
+			rel, _ := filepath.Rel(dir, p)
+			out = append(out, filepath.ToSlash(rel))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(out)
+	return out
 }
