@@ -30,6 +30,13 @@ var (
 	// ErrConflict: the row changed since it was read (a guard failed), or
 	// a uniqueness rule refused the write; the caller may re-read and retry.
 	ErrConflict = errors.New("store: conflict")
+	// ErrUnavailable: the database cannot be reached, or is shutting down
+	// or starting up; nothing was done (or, for a commit cut off, it is
+	// not known whether it was), and trying again shortly may work. It
+	// is a refusal of kind domain.ErrUnavailable with a message for a
+	// person, so the JSON API and the pages answer 503 with it.
+	ErrUnavailable error = &domain.Error{Kind: domain.ErrUnavailable,
+		Msg: "the database cannot be reached just now; try again shortly (if it goes on, tell the people who run airlock)"}
 )
 
 // Store reads and writes airlock's data. Reads see committed data; every
