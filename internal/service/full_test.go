@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"errors"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/airlock-go/airlock/internal/domain"
 	"github.com/airlock-go/airlock/internal/service"
 	"github.com/airlock-go/airlock/internal/store"
+	"github.com/airlock-go/airlock/internal/store/sqlite"
 	"github.com/airlock-go/airlock/internal/testkit"
 	"github.com/airlock-go/airlock/internal/workspace"
 )
@@ -116,5 +118,60 @@ func TestAddFilesOnFullDisk(t *testing.T) {
 				t.Errorf("no copy %s in the request folder", f.FileID)
 			}
 		})
+	}
+}
+
+// TestDatabaseDiskFull: when the disk of the SQLite database fills up, a
+// write is refused as ErrInsufficientStorage with a message saying so,
+// and nothing of it is kept; once space is freed, writes work again and
+// the audit chain verifies.
+func TestDatabaseDiskFull(t *testing.T) {
+	dir := testkit.Tmpfs(t, "8m")
+	st, err := sqlite.Open(t.Context(), filepath.Join(dir, "airlock.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	e := testkit.NewEnvOn(t, st)
+	r := e.Pending(e.Author)
+	filler := testkit.FillUntilFull(t, dir, "filler", 0)
+
+	// Comments of 20,000 characters until the database's writes find no
+	// room: the log may reuse some of its space first.
+	text := strings.Repeat("a long comment ", 20000/15)
+	var refusal error
+	written := 0
+	for range 2000 {
+		_, err := e.Svc.CreateComment(e.Ctx, e.Author, r.ID, "g", text, domain.VisibilityPublic)
+		if err != nil {
+			refusal = err
+			break
+		}
+		written++
+	}
+	if refusal == nil {
+		t.Fatal("2000 comments of 20,000 characters fitted on a full disk")
+	}
+	if !errors.Is(refusal, domain.ErrInsufficientStorage) || !strings.Contains(domain.Message(refusal), "no space left") {
+		t.Fatalf("a write on a full database disk: %v, want ErrInsufficientStorage saying so", refusal)
+	}
+	before := e.Get(r.ID)
+	if n := len(before.GroupComments("g")); n != written {
+		t.Errorf("%d comments stored, %d acknowledged: the refused one was kept", n, written)
+	}
+
+	if err := os.Remove(filler); err != nil {
+		t.Fatal(err)
+	}
+	c, err := e.Svc.CreateComment(e.Ctx, e.Author, r.ID, "g", "after", domain.VisibilityPublic)
+	if err != nil {
+		t.Fatalf("a comment once space is freed: %v", err)
+	}
+	after := e.Get(r.ID)
+	if n, m := len(before.GroupComments("g")), len(after.GroupComments("g")); m != n+1 || c.Text != "after" {
+		t.Errorf("comments: %d before, %d after one more", n, m)
+	}
+	if _, err := e.Svc.VerifyAudit(e.Ctx); err != nil {
+		t.Errorf("audit chain after a full disk: %v", err)
 	}
 }

@@ -282,6 +282,7 @@ const (
 	codeCrashShutdown        = "57P02"
 	codeCannotConnectNow     = "57P03"
 	codeTooManyConnections   = "53300"
+	codeDiskFull             = "53100"
 )
 
 func pgCode(err error) string {
@@ -325,9 +326,10 @@ func unreachable(err error) bool {
 // refusing a write, or a transaction that lost a race (deadlock,
 // serialization failure), is store.ErrConflict; a missing parent row is
 // store.ErrNotFound; a database that cannot be reached (or is going away)
-// is store.ErrUnavailable. An error already classified is kept as it is.
+// is store.ErrUnavailable, and one whose disk is full store.ErrFull. An error already classified is kept as it is.
 func classify(err error) error {
-	if err == nil || errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrUnavailable) {
+	if err == nil || errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrNotFound) ||
+		errors.Is(err, store.ErrUnavailable) || errors.Is(err, store.ErrFull) {
 		return err
 	}
 	switch c := pgCode(err); {
@@ -335,6 +337,8 @@ func classify(err error) error {
 		return fmt.Errorf("%w (%w)", store.ErrConflict, err)
 	case c == codeForeignKeyViolation:
 		return fmt.Errorf("%w (%w)", store.ErrNotFound, err)
+	case c == codeDiskFull:
+		return fmt.Errorf("%w (%w)", store.ErrFull, err)
 	case unreachable(err):
 		return fmt.Errorf("%w (%w)", store.ErrUnavailable, err)
 	}

@@ -593,6 +593,7 @@ func TestUnreachableClassified(t *testing.T) {
 		{"connection closed", fmt.Errorf("x: %w", pgconn.ErrConnClosed), true},
 		{"connection reset", &net.OpError{Op: "read", Err: syscall.ECONNRESET}, true},
 		{"syntax error", &pgconn.PgError{Code: "42601"}, false},
+		{"disk full", &pgconn.PgError{Code: "53100"}, false},
 		{"caller gone", fmt.Errorf("%w", context.Canceled), false},
 		{"plain", errors.New("other"), false},
 	} {
@@ -608,5 +609,8 @@ func TestUnreachableClassified(t *testing.T) {
 				t.Errorf("%s: classified twice: %v", tc.name, again)
 			}
 		}
+	}
+	if err := classify(&pgconn.PgError{Code: "53100"}); !errors.Is(err, store.ErrFull) || !errors.Is(err, domain.ErrInsufficientStorage) {
+		t.Errorf("disk full: %v, want store.ErrFull", err)
 	}
 }
