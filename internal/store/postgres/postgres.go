@@ -30,7 +30,11 @@
 // back; the service's guarded writes start again from their read), and
 // the single-statement methods outside Tx retry it themselves, where
 // SQLite would have waited for its lock. After a store error inside Tx the
-// PostgreSQL transaction is aborted: fn must return the error.
+// PostgreSQL transaction is aborted: fn must return the error. Every
+// method's error that says the server cannot be reached, is shutting down
+// or starting up, or cut the connection is store.ErrUnavailable, and a
+// full disk store.ErrFull; the pool makes new connections once the server
+// is back.
 //
 // Times are TIMESTAMPTZ: microsecond precision (finer digits are
 // truncated, as the SQLite store's text form does) and read back in UTC.
@@ -326,7 +330,8 @@ func unreachable(err error) bool {
 // refusing a write, or a transaction that lost a race (deadlock,
 // serialization failure), is store.ErrConflict; a missing parent row is
 // store.ErrNotFound; a database that cannot be reached (or is going away)
-// is store.ErrUnavailable, and one whose disk is full store.ErrFull. An error already classified is kept as it is.
+// is store.ErrUnavailable, and one whose disk is full store.ErrFull. An
+// error already classified is kept as it is.
 func classify(err error) error {
 	if err == nil || errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrNotFound) ||
 		errors.Is(err, store.ErrUnavailable) || errors.Is(err, store.ErrFull) {
