@@ -29,6 +29,7 @@ type dbDownWriter struct {
 	mu    sync.Mutex
 	acked []string // comments answered 2xx
 	tried int      // comments sent
+	down  int      // answered 503, in all
 	// since the last reset: 503s with their reason, and successes
 	unavailable, ok int
 	unexpected      []string
@@ -67,6 +68,7 @@ func (w *dbDownWriter) loop(ctx context.Context, name string) {
 		case errors.As(err, &ae) && ae.Status == http.StatusServiceUnavailable && ae.Code == client.CodeUnavailable &&
 			strings.Contains(ae.Message, "database cannot be reached"):
 			w.unavailable++
+			w.down++
 		default:
 			w.unexpected = append(w.unexpected, fmt.Sprintf("%s: %v (%#v)", text, err, ae))
 		}
@@ -231,7 +233,9 @@ func TestDatabaseDownAndBack(t *testing.T) {
 		for _, w := range writers {
 			w.reset()
 		}
+		back := time.Now()
 		waitAll("a success once the database is back (-m "+mode+")", func(_, ok int) bool { return ok > 0 })
+		t.Logf("-m %s: every writer succeeded again %v after the server was back", mode, time.Since(back).Round(time.Millisecond))
 		if status, body := get(http.DefaultClient, "/readyz"); status != http.StatusOK {
 			t.Errorf("readyz once the database is back: %d %s", status, body)
 		}
@@ -248,7 +252,7 @@ func TestDatabaseDownAndBack(t *testing.T) {
 	}
 
 	// Nothing acknowledged is lost, nothing is there twice.
-	total, tried := 0, 0
+	total, tried, down := 0, 0, 0
 	for name, w := range writers {
 		for _, u := range w.unexpected {
 			t.Errorf("%s: unexpected answer: %s", name, u)
@@ -275,8 +279,9 @@ func TestDatabaseDownAndBack(t *testing.T) {
 		}
 		total += len(w.acked)
 		tried += w.tried
+		down += w.down
 	}
-	t.Logf("%d comments sent, %d acknowledged, all stored", tried, total)
+	t.Logf("%d comments sent: %d acknowledged, all stored once; %d answered 503 unavailable", tried, total, down)
 	if code, out, errOut := airlock(t, "", "audit", "verify", "--database-url", cluster.URL()); code != 0 || !strings.Contains(out, "intact") {
 		t.Errorf("audit verify: exit %d\n%s%s", code, out, errOut)
 	}
