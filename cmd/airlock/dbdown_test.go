@@ -226,6 +226,34 @@ func TestDatabaseDownAndBack(t *testing.T) {
 		if status, body := get(browser, page); status != http.StatusServiceUnavailable || !strings.Contains(body, "database cannot be reached") {
 			t.Errorf("a page while the database is down: %d, want a 503 page saying why\n%s", status, body)
 		}
+		// Other calls, each reaching the database its own way: logins,
+		// lists, the workspace browser, a page login.
+		w0 := writers[names[0]]
+		for what, call := range map[string]func() error{
+			"API login": func() error {
+				_, err := client.New(node.base, "", nil).Token(ctx, names[0], "login-"+names[0])
+				return err
+			},
+			"requests":         func() error { _, err := w0.c.Requests(ctx, client.RequestFilter{}); return err },
+			"workspaces":       func() error { _, err := w0.c.Workspaces(ctx); return err },
+			"workspace folder": func() error { _, err := w0.c.Files(ctx, "ws"+names[0], "output"); return err },
+			"request":          func() error { _, err := w0.c.Request(ctx, w0.id); return err },
+			"audit":            func() error { _, err := w0.c.Audit(ctx, w0.id); return err },
+		} {
+			var ae *client.APIError
+			if err := call(); !errors.As(err, &ae) || ae.Status != http.StatusServiceUnavailable || ae.Code != client.CodeUnavailable {
+				t.Errorf("%s while the database is down: %v, want 503 unavailable", what, err)
+			}
+		}
+		anon := &http.Client{CheckRedirect: browser.CheckRedirect}
+		resp, err := anon.PostForm(node.base+"/login/", url.Values{"user": {names[1]}, "token": {"login-" + names[1]}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusServiceUnavailable {
+			t.Errorf("page login while the database is down: %d, want 503", resp.StatusCode)
+		}
 
 		if err := cluster.Start(); err != nil {
 			t.Fatal(err)
