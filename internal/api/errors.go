@@ -82,6 +82,8 @@ func (a *API) classify(err error) *apiError {
 		return errorf(http.StatusConflict, "policy", msg)
 	case errors.Is(err, domain.ErrUnavailable):
 		return errorf(http.StatusServiceUnavailable, "unavailable", msg)
+	case errors.Is(err, domain.ErrInsufficientStorage):
+		return errorf(http.StatusInsufficientStorage, "insufficient_storage", msg)
 	}
 	return errorf(http.StatusInternalServerError, "internal", "something went wrong on the server; it has been logged")
 }

@@ -75,7 +75,7 @@ func (a *API) openAPIDocument() map[string]any {
 				"properties": map[string]any{"error": map[string]any{"type": "object", "properties": map[string]any{
 					"code": map[string]any{"type": "string", "enum": []string{
 						"invalid_input", "unauthenticated", "permission_denied", "not_found", "invalid_transition",
-						"policy", "too_large", "throttled", "unavailable", "internal"}},
+						"policy", "too_large", "throttled", "unavailable", "insufficient_storage", "internal"}},
 					"message": map[string]any{"type": "string"},
 				}}},
 			}},

@@ -73,6 +73,12 @@ func defaultCopy() copyConfig {
 // hash to the content_hash the workspace manifest gave for them.
 var ErrHashMismatch = errors.New("content does not match the manifest's content_hash")
 
+// ErrFull is returned (wrapped, with the file system's error) by Put when
+// the request folder's file system has no space left (ENOSPC) or its
+// quota is used up (EDQUOT). Put has then left nothing behind: no blob,
+// no temporary file.
+var ErrFull = errors.New("the request store is full")
+
 // ErrInvalidWorkspace is returned (wrapped) for a workspace name that is not
 // a plain folder name.
 var ErrInvalidWorkspace = errors.New("invalid workspace name")
@@ -90,10 +96,24 @@ type Store struct {
 	bufs sync.Pool // of *block
 	// copy, when set, replaces copyHash (benchmarks of other strategies).
 	copy func(ctx context.Context, dst *os.File, src io.Reader, h hash.Hash) (int64, error)
+	// writeHook, when set, wraps the temporary file of each copy for its
+	// writes (fault-injection tests: WithWriteHook).
+	writeHook func(io.Writer) io.Writer
+}
+
+// Option changes how a Store works.
+type Option func(*Store)
+
+// WithWriteHook makes Put write the bytes of each copy through
+// hook(file) instead of to the file itself. It exists for tests that
+// need the disk to fail part-way through a copy (a writer that returns
+// ENOSPC once a budget is spent); a deployment never sets it.
+func WithWriteHook(hook func(io.Writer) io.Writer) Option {
+	return func(s *Store) { s.writeHook = hook }
 }
 
 // New opens the store at root, creating the folder if it is missing.
-func New(root string) (*Store, error) {
+func New(root string, opts ...Option) (*Store, error) {
 	if root == "" {
 		return nil, errors.New("blobstore: no root folder given")
 	}
@@ -108,7 +128,11 @@ func New(root string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("blobstore: open root: %w", err)
 	}
-	return newStore(abs, r, defaultCopy()), nil
+	s := newStore(abs, r, defaultCopy())
+	for _, o := range opts {
+		o(s)
+	}
+	return s, nil
 }
 
 func newStore(dir string, r *os.Root, cfg copyConfig) *Store {
@@ -169,8 +193,14 @@ func checkHash(h string) error {
 // ErrHashMismatch. When the workspace already holds those bytes, Put keeps
 // the existing blob (refreshing its modification time, so that GC's grace
 // period protects it until the caller has recorded the reference) and
-// returns its hash. Put stops, leaving nothing behind, when ctx is done.
+// returns its hash. Put stops, leaving nothing behind, when ctx is done,
+// and when the disk is full (an error wrapping ErrFull).
 func (s *Store) Put(ctx context.Context, workspace string, src io.Reader, wantHash string) (sha string, size int64, err error) {
+	defer func() {
+		if err != nil && noSpace(err) {
+			err = fmt.Errorf("%w: %w", ErrFull, err)
+		}
+	}()
 	if err := checkWorkspace(workspace); err != nil {
 		return "", 0, fmt.Errorf("blobstore: put: %w", err)
 	}
@@ -362,11 +392,15 @@ func (s *Store) copyHash(ctx context.Context, dst *os.File, src io.Reader, h has
 		}
 	})
 	var werr error
+	var w io.Writer = dst
+	if s.writeHook != nil {
+		w = s.writeHook(dst)
+	}
 	wg.Go(func() {
 		var off, started int64
 		for b := range toWrite {
 			if werr == nil {
-				if _, err := dst.Write(b.buf[:b.n]); err != nil {
+				if _, err := w.Write(b.buf[:b.n]); err != nil {
 					werr = fmt.Errorf("write: %w", err)
 					cancel(werr)
 				}

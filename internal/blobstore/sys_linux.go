@@ -3,6 +3,7 @@
 package blobstore
 
 import (
+	"errors"
 	"os"
 
 	"golang.org/x/sys/unix"
@@ -56,4 +57,10 @@ func startWriteback(f *os.File, off, n int64) {
 // so it reads ahead further. Harmless when src is not a regular file.
 func adviseSequential(f *os.File) {
 	_ = control(f, func(fd int) error { return unix.Fadvise(fd, 0, 0, unix.FADV_SEQUENTIAL) })
+}
+
+// noSpace reports whether err says the file system is full: no space
+// left, or the user's quota used up.
+func noSpace(err error) bool {
+	return errors.Is(err, unix.ENOSPC) || errors.Is(err, unix.EDQUOT)
 }

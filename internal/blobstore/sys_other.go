@@ -2,7 +2,11 @@
 
 package blobstore
 
-import "os"
+import (
+	"errors"
+	"os"
+	"syscall"
+)
 
 // On systems other than Linux the store works, without the folder lock that
 // makes GC and a concurrent Put of an existing blob exclude each other (GC's
@@ -12,3 +16,6 @@ func lockDir(*os.File, bool) error          { return nil }
 func unlockDir(*os.File) error              { return nil }
 func startWriteback(*os.File, int64, int64) {}
 func adviseSequential(*os.File)             {}
+
+// noSpace reports whether err says the file system is full.
+func noSpace(err error) bool { return errors.Is(err, syscall.ENOSPC) }

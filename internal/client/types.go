@@ -34,6 +34,12 @@ const (
 	CodeInvalidTransition = "invalid_transition"
 	CodePolicy            = "policy"
 	CodeTooLarge          = "too_large"
+	// CodeUnavailable: the database (or job-server) cannot be reached
+	// just now (503); trying again shortly may work.
+	CodeUnavailable = "unavailable"
+	// CodeInsufficientStorage: the server's request store is full (507);
+	// trying again helps only once its operator has freed space.
+	CodeInsufficientStorage = "insufficient_storage"
 )
 
 // TokenResponse is the answer to POST /api/v1/auth/token.

@@ -23,9 +23,14 @@ var (
 	// ErrPolicy: a rule is not met yet (incomplete group, unreviewed files,
 	// missing comment, duplicate file).
 	ErrPolicy = errors.New("policy")
-	// ErrUnavailable: a system airlock relies on (job-server) failed or
-	// cannot be reached; trying again later may work.
+	// ErrUnavailable: a system airlock relies on (the database,
+	// job-server) failed or cannot be reached; trying again later may
+	// work.
 	ErrUnavailable = errors.New("unavailable")
+	// ErrInsufficientStorage: airlock's own storage (the request folder)
+	// is full, so nothing could be stored; it is no fault of the input,
+	// and trying again helps only once an operator has freed space.
+	ErrInsufficientStorage = errors.New("insufficient storage")
 )
 
 // Error is a refusal with a message written for a person.

@@ -353,6 +353,12 @@ func (s *Service) copyFile(ctx context.Context, workspace string, wf domain.Work
 	if errors.Is(err, blobstore.ErrHashMismatch) {
 		return "", domain.Errorf(domain.ErrPolicy, "%s does not match the workspace manifest (its content hash differs): was it changed after its job finished? Nothing was added", wf.Relpath)
 	}
+	if errors.Is(err, blobstore.ErrFull) {
+		// The person is told what happened and whom to tell; the cause
+		// (which folder, which error) stays in the chain for the log.
+		return "", fmt.Errorf("%w: %w", domain.Errorf(domain.ErrInsufficientStorage,
+			"%s could not be copied: the request store is full, so nothing was added. Tell the people who run airlock: it needs more space. Then try again", wf.Relpath), err)
+	}
 	if err != nil {
 		return "", wrapStoreErr("service: copy "+wf.Relpath, err)
 	}

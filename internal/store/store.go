@@ -30,6 +30,18 @@ var (
 	// ErrConflict: the row changed since it was read (a guard failed), or
 	// a uniqueness rule refused the write; the caller may re-read and retry.
 	ErrConflict = errors.New("store: conflict")
+	// ErrUnavailable: the database cannot be reached, or is shutting down
+	// or starting up; nothing was done (or, for a commit cut off, it is
+	// not known whether it was), and trying again shortly may work. It
+	// is a refusal of kind domain.ErrUnavailable with a message for a
+	// person, so the JSON API and the pages answer 503 with it.
+	ErrUnavailable error = &domain.Error{Kind: domain.ErrUnavailable,
+		Msg: "the database cannot be reached just now; try again shortly (if it goes on, tell the people who run airlock)"}
+	// ErrFull: the database's disk is full, so the write was refused
+	// (and rolled back). It is a refusal of kind
+	// domain.ErrInsufficientStorage: a 507 with a message for a person.
+	ErrFull error = &domain.Error{Kind: domain.ErrInsufficientStorage,
+		Msg: "airlock's database has no space left, so nothing was changed; tell the people who run airlock that its disk needs more space, then try again"}
 )
 
 // Store reads and writes airlock's data. Reads see committed data; every

@@ -41,8 +41,19 @@ func statusOf(err error) int {
 		return http.StatusConflict
 	case errors.Is(err, domain.ErrUnavailable):
 		return http.StatusServiceUnavailable
+	case errors.Is(err, domain.ErrInsufficientStorage):
+		return http.StatusInsufficientStorage
 	}
 	return http.StatusInternalServerError
+}
+
+// explained reports whether err's page shows its own message: a refusal
+// of the rules, or a fault outside airlock a person can be told about
+// (the database or job-server unreachable, the request store full). The
+// other faults of the server show a page that reveals nothing.
+func explained(err error) bool {
+	s := statusOf(err)
+	return s < 500 || s == http.StatusServiceUnavailable || s == http.StatusInsufficientStorage
 }
 
 // errorView is what the error page shows.
@@ -60,12 +71,15 @@ var errorTitles = map[int]string{
 	http.StatusConflict:            "That cannot be done now",
 	http.StatusTooManyRequests:     "Too many attempts",
 	http.StatusServiceUnavailable:  "A service airlock relies on is unavailable",
+	http.StatusInsufficientStorage: "Airlock's storage is full",
 	http.StatusInternalServerError: "Something went wrong",
 }
 
-// fail answers with the error page for err. Refusals show their message;
-// anything else is logged and answered with a 500 page that reveals
-// nothing. htmx requests get the page's content only.
+// fail answers with the error page for err. Refusals, and faults a
+// person can be told about (503, 507), show their message; anything else
+// answers a 500 page that reveals nothing. Every fault of the server
+// (5xx) is logged with its cause. htmx requests get the page's content
+// only.
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if r.Context().Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
 		// The browser hung up: nobody reads the page; 499 keeps it apart
@@ -83,11 +97,13 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
 	case errors.As(err, &pe):
 		v.Message = pe.Message
-	case status >= 500 && status != http.StatusServiceUnavailable:
-		h.log.ErrorContext(r.Context(), "page failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	case !explained(err):
 		v.Message = "The error has been logged. Please try again, or tell the people who run airlock if it goes on."
 	default:
 		v.Message = domain.Message(err)
+	}
+	if status >= 500 && pe == nil {
+		h.log.ErrorContext(r.Context(), "page failed", "method", r.Method, "path", r.URL.Path, "status", status, "err", err)
 	}
 	var rerr error
 	if isHTMX(r) {

@@ -47,6 +47,13 @@ type harnessConfig struct {
 	secure bool
 	wrap   func(Logins) Logins
 	checks *checks.Checker
+	svc    func(e *testkit.Env) *service.Service
+}
+
+// withService replaces the Env's service by the one mk builds (on a real
+// workspace folder or request store, say).
+func withService(mk func(e *testkit.Env) *service.Service) harnessOption {
+	return func(c *harnessConfig) { c.svc = mk }
 }
 
 // withChecks makes the service check files with ck.
@@ -79,6 +86,9 @@ func newHarness(t testing.TB, opts ...harnessOption) *harness {
 	e := testkit.NewEnv(t)
 	if c.checks != nil {
 		e.Svc = service.New(service.Config{Store: e.Store, Workspaces: e.Files, Blobs: e.Files, Notifier: e.Notes, Now: e.Clock.Now, Checks: c.checks})
+	}
+	if c.svc != nil {
+		e.Svc = c.svc(e)
 	}
 	for _, u := range c.extra {
 		if _, err := e.Svc.PutUser(e.Ctx, testkit.UserJSON(u)); err != nil {

@@ -139,7 +139,7 @@ func (h *Handler) workspaceAddFiles(w http.ResponseWriter, r *http.Request, u do
 		return nil
 	}
 	if _, err := h.svc.AddFiles(r.Context(), u, ws, group, files); err != nil {
-		if statusOf(err) >= 500 && statusOf(err) != http.StatusServiceUnavailable {
+		if !explained(err) {
 			return err
 		}
 		h.flash(r, FlashError, "The files were not added: "+domain.Message(err))
@@ -164,7 +164,7 @@ func (h *Handler) workspaceUpdateFiles(w http.ResponseWriter, r *http.Request, u
 		return nil
 	}
 	if _, err := h.svc.UpdateFiles(r.Context(), u, ws, paths); err != nil {
-		if statusOf(err) >= 500 && statusOf(err) != http.StatusServiceUnavailable {
+		if !explained(err) {
 			return err
 		}
 		h.flash(r, FlashError, "The files were not updated: "+domain.Message(err))

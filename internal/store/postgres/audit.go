@@ -71,19 +71,19 @@ func (s *Store) Events(ctx context.Context, f store.EventFilter) ([]domain.Event
 	}
 	rows, err := s.pool.Query(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: events: %w", err)
+		return nil, fmt.Errorf("postgres: events: %w", classify(err))
 	}
 	defer rows.Close()
 	var out []domain.Event
 	for rows.Next() {
 		e, err := scanEvent(rows)
 		if err != nil {
-			return nil, fmt.Errorf("postgres: events: %w", err)
+			return nil, fmt.Errorf("postgres: events: %w", classify(err))
 		}
 		out = append(out, e)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("postgres: events: %w", err)
+		return nil, fmt.Errorf("postgres: events: %w", classify(err))
 	}
 	return out, nil
 }
@@ -95,20 +95,20 @@ const allEventsSQL = `SELECT ` + eventColumns + ` FROM audit_log ORDER BY id`
 func (s *Store) EachEvent(ctx context.Context, fn func(domain.Event) error) error {
 	rows, err := s.pool.Query(ctx, allEventsSQL)
 	if err != nil {
-		return fmt.Errorf("postgres: each event: %w", err)
+		return fmt.Errorf("postgres: each event: %w", classify(err))
 	}
 	defer rows.Close()
 	for rows.Next() {
 		e, err := scanEvent(rows)
 		if err != nil {
-			return fmt.Errorf("postgres: each event: %w", err)
+			return fmt.Errorf("postgres: each event: %w", classify(err))
 		}
 		if err := fn(e); err != nil {
 			return err
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("postgres: each event: %w", err)
+		return fmt.Errorf("postgres: each event: %w", classify(err))
 	}
 	return nil
 }
@@ -123,7 +123,7 @@ func (s *Store) AuditHead(ctx context.Context) (int64, string, error) {
 		hash string
 	)
 	if err := s.pool.QueryRow(ctx, auditHeadSQL).Scan(&id, &hash); err != nil {
-		return 0, "", fmt.Errorf("postgres: audit head: %w", err)
+		return 0, "", fmt.Errorf("postgres: audit head: %w", classify(err))
 	}
 	return id, hash, nil
 }

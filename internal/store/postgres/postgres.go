@@ -30,7 +30,11 @@
 // back; the service's guarded writes start again from their read), and
 // the single-statement methods outside Tx retry it themselves, where
 // SQLite would have waited for its lock. After a store error inside Tx the
-// PostgreSQL transaction is aborted: fn must return the error.
+// PostgreSQL transaction is aborted: fn must return the error. Every
+// method's error that says the server cannot be reached, is shutting down
+// or starting up, or cut the connection is store.ErrUnavailable, and a
+// full disk store.ErrFull; the pool makes new connections once the server
+// is back.
 //
 // Times are TIMESTAMPTZ: microsecond precision (finer digits are
 // truncated, as the SQLite store's text form does) and read back in UTC.
@@ -48,11 +52,14 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"math/rand/v2"
+	"net"
 	"net/url"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -79,6 +86,10 @@ var _ store.Store = (*Store)(nil)
 
 // defaultMaxConns is the pool's size unless the URL sets pool_max_conns.
 const defaultMaxConns = 16
+
+// defaultConnectTimeout bounds each connection attempt unless the URL sets
+// connect_timeout.
+const defaultConnectTimeout = 10 * time.Second
 
 // IsURL reports whether s is a PostgreSQL URL (postgres:// or
 // postgresql://).
@@ -131,6 +142,11 @@ func openPool(ctx context.Context, connURL string) (*pgxpool.Pool, error) {
 	}
 	if !strings.Contains(connURL, "pool_max_conns=") {
 		cfg.MaxConns = defaultMaxConns
+	}
+	if !strings.Contains(connURL, "connect_timeout=") {
+		// A server that does not answer at all (a host down, packets
+		// dropped) fails a call after this long instead of holding it.
+		cfg.ConnConfig.ConnectTimeout = defaultConnectTimeout
 	}
 	cfg.AfterConnect = func(_ context.Context, c *pgx.Conn) error {
 		c.TypeMap().RegisterType(&pgtype.Type{
@@ -200,7 +216,7 @@ func (s *Store) Close() error {
 func (s *Store) Ping(ctx context.Context) error {
 	var one int
 	if err := s.pool.QueryRow(ctx, "SELECT 1").Scan(&one); err != nil {
-		return fmt.Errorf("postgres: ping: %w", err)
+		return fmt.Errorf("postgres: ping: %w", classify(err))
 	}
 	return nil
 }
@@ -263,6 +279,14 @@ const (
 	codeForeignKeyViolation  = "23503"
 	codeSerializationFailure = "40001"
 	codeDeadlockDetected     = "40P01"
+	// Class 08, connection exception, and these of class 57: the server
+	// is going away or not yet back.
+	classConnectionException = "08"
+	codeAdminShutdown        = "57P01"
+	codeCrashShutdown        = "57P02"
+	codeCannotConnectNow     = "57P03"
+	codeTooManyConnections   = "53300"
+	codeDiskFull             = "53100"
 )
 
 func pgCode(err error) string {
@@ -280,16 +304,48 @@ func retryable(err error) bool {
 	return c == codeSerializationFailure || c == codeDeadlockDetected
 }
 
+// unreachable reports whether err says the database could not be used at
+// all: no connection could be made (refused, timed out, the server
+// starting up or out of connections), the server ended the connection
+// (shut down, crashed, restarted), or the connection broke under a
+// statement. None of these is the caller's doing, and all may pass.
+func unreachable(err error) bool {
+	if errors.Is(err, context.Canceled) {
+		return false // the caller gave up: not the database's doing
+	}
+	var ce *pgconn.ConnectError
+	var ne net.Error
+	switch c := pgCode(err); {
+	case errors.As(err, &ce), errors.As(err, &ne):
+		return true
+	case strings.HasPrefix(c, classConnectionException),
+		c == codeAdminShutdown, c == codeCrashShutdown, c == codeCannotConnectNow, c == codeTooManyConnections:
+		return true
+	}
+	return errors.Is(err, pgconn.ErrConnClosed) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+}
+
 // classify gives a database error its store meaning: a uniqueness rule
 // refusing a write, or a transaction that lost a race (deadlock,
 // serialization failure), is store.ErrConflict; a missing parent row is
-// store.ErrNotFound.
+// store.ErrNotFound; a database that cannot be reached (or is going away)
+// is store.ErrUnavailable, and one whose disk is full store.ErrFull. An
+// error already classified is kept as it is.
 func classify(err error) error {
+	if err == nil || errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrNotFound) ||
+		errors.Is(err, store.ErrUnavailable) || errors.Is(err, store.ErrFull) {
+		return err
+	}
 	switch c := pgCode(err); {
 	case c == codeUniqueViolation || retryable(err):
 		return fmt.Errorf("%w (%w)", store.ErrConflict, err)
 	case c == codeForeignKeyViolation:
 		return fmt.Errorf("%w (%w)", store.ErrNotFound, err)
+	case c == codeDiskFull:
+		return fmt.Errorf("%w (%w)", store.ErrFull, err)
+	case unreachable(err):
+		return fmt.Errorf("%w (%w)", store.ErrUnavailable, err)
 	}
 	return err
 }

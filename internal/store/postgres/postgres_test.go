@@ -1,14 +1,20 @@
 package postgres
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/airlock-go/airlock/internal/domain"
 	"github.com/airlock-go/airlock/internal/store"
@@ -554,5 +560,57 @@ func TestErrorsClassified(t *testing.T) {
 	})
 	if calls != 3 {
 		t.Errorf("retry of serialization failures: %d calls, want 3", calls)
+	}
+}
+
+// TestUnreachableClassified: the errors of a database that cannot be
+// reached, or is going away, are store.ErrUnavailable (a 503 with a
+// message for a person); others, and a caller giving up, are not.
+func TestUnreachableClassified(t *testing.T) {
+	// A real connection error: nothing listens on a port just freed.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	_, connErr := pgx.Connect(t.Context(), "postgres://u@"+addr+"/db?sslmode=disable&connect_timeout=5")
+	if connErr == nil {
+		t.Fatal("connected to a closed port")
+	}
+	for _, tc := range []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"connection refused", connErr, true},
+		{"admin shutdown", &pgconn.PgError{Code: "57P01"}, true},
+		{"crash shutdown", &pgconn.PgError{Code: "57P02"}, true},
+		{"starting up", &pgconn.PgError{Code: "57P03"}, true},
+		{"connection failure", &pgconn.PgError{Code: "08006"}, true},
+		{"too many connections", &pgconn.PgError{Code: "53300"}, true},
+		{"connection cut", fmt.Errorf("read: %w", io.ErrUnexpectedEOF), true},
+		{"connection closed", fmt.Errorf("x: %w", pgconn.ErrConnClosed), true},
+		{"connection reset", &net.OpError{Op: "read", Err: syscall.ECONNRESET}, true},
+		{"syntax error", &pgconn.PgError{Code: "42601"}, false},
+		{"disk full", &pgconn.PgError{Code: "53100"}, false},
+		{"caller gone", fmt.Errorf("%w", context.Canceled), false},
+		{"plain", errors.New("other"), false},
+	} {
+		err := fmt.Errorf("postgres: get request x: %w", classify(tc.err))
+		if got := errors.Is(err, store.ErrUnavailable); got != tc.want {
+			t.Errorf("%s: unavailable %v, want %v (%v)", tc.name, got, tc.want, err)
+		}
+		if tc.want {
+			if !errors.Is(err, domain.ErrUnavailable) || !strings.Contains(domain.Message(err), "database cannot be reached") {
+				t.Errorf("%s: not a refusal of kind unavailable with its message: %q", tc.name, domain.Message(err))
+			}
+			if again := classify(err); again != err {
+				t.Errorf("%s: classified twice: %v", tc.name, again)
+			}
+		}
+	}
+	if err := classify(&pgconn.PgError{Code: "53100"}); !errors.Is(err, store.ErrFull) || !errors.Is(err, domain.ErrInsufficientStorage) {
+		t.Errorf("disk full: %v, want store.ErrFull", err)
 	}
 }

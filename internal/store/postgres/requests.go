@@ -87,7 +87,7 @@ func (s *Store) RequestStamp(ctx context.Context, id string) (store.Stamp, error
 		return store.Stamp{}, store.ErrNotFound
 	}
 	if err != nil {
-		return store.Stamp{}, fmt.Errorf("postgres: stamp of request %s: %w", id, err)
+		return store.Stamp{}, fmt.Errorf("postgres: stamp of request %s: %w", id, classify(err))
 	}
 	return st, nil
 }
@@ -135,7 +135,7 @@ func (s *Store) GetRequest(ctx context.Context, id string) (*domain.Request, err
 		err = store.ErrNotFound
 	}
 	if err != nil {
-		return nil, fmt.Errorf("postgres: get request %s: %w", id, err)
+		return nil, fmt.Errorf("postgres: get request %s: %w", id, classify(err))
 	}
 	return &r, nil
 }
@@ -346,7 +346,7 @@ func (s *Store) GetRequestFile(ctx context.Context, id, relpath string) (*domain
 		return nil, domain.RequestFile{}, store.ErrNotFound
 	}
 	if err != nil {
-		return nil, domain.RequestFile{}, fmt.Errorf("postgres: get file %s of request %s: %w", relpath, id, err)
+		return nil, domain.RequestFile{}, fmt.Errorf("postgres: get file %s of request %s: %w", relpath, id, classify(err))
 	}
 	return &r, f, nil
 }
@@ -364,7 +364,7 @@ func (s *Store) ActiveRequestID(ctx context.Context, workspace, author string) (
 		err = store.ErrNotFound
 	}
 	if err != nil {
-		return "", fmt.Errorf("postgres: active request of %s in %s: %w", author, workspace, err)
+		return "", fmt.Errorf("postgres: active request of %s in %s: %w", author, workspace, classify(err))
 	}
 	return id, nil
 }
@@ -430,7 +430,7 @@ func (s *Store) ListRequests(ctx context.Context, f store.RequestFilter) ([]doma
 		return scanSubmittedReviews(reviews, ptrs)
 	})
 	if err != nil {
-		return nil, fmt.Errorf("postgres: list requests: %w", err)
+		return nil, fmt.Errorf("postgres: list requests: %w", classify(err))
 	}
 	return out, nil
 }
@@ -451,7 +451,7 @@ const (
 func (s *Store) ReleasedFileIDs(ctx context.Context, workspace string) (map[string]bool, error) {
 	out, err := s.hashSet(ctx, releasedFileIDsSQL, workspace)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: released files of %s: %w", workspace, err)
+		return nil, fmt.Errorf("postgres: released files of %s: %w", workspace, classify(err))
 	}
 	return out, nil
 }
@@ -467,20 +467,20 @@ const releasedFilesSQL = `
 func (s *Store) ReleasedFiles(ctx context.Context, workspace string) ([]store.ReleasedFile, error) {
 	rows, err := s.pool.Query(ctx, releasedFilesSQL, workspace)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: released files of %s: %w", workspace, err)
+		return nil, fmt.Errorf("postgres: released files of %s: %w", workspace, classify(err))
 	}
 	defer rows.Close()
 	var out []store.ReleasedFile
 	for rows.Next() {
 		var f store.ReleasedFile
 		if err := rows.Scan(&f.Relpath, &f.FileID, &f.ReleasedAt); err != nil {
-			return nil, fmt.Errorf("postgres: released files of %s: %w", workspace, err)
+			return nil, fmt.Errorf("postgres: released files of %s: %w", workspace, classify(err))
 		}
 		f.ReleasedAt = f.ReleasedAt.UTC()
 		out = append(out, f)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("postgres: released files of %s: %w", workspace, err)
+		return nil, fmt.Errorf("postgres: released files of %s: %w", workspace, classify(err))
 	}
 	return out, nil
 }
@@ -490,7 +490,7 @@ func (s *Store) ReleasedFiles(ctx context.Context, workspace string) ([]store.Re
 func (s *Store) FileIDs(ctx context.Context, workspace string) (map[string]bool, error) {
 	out, err := s.hashSet(ctx, fileIDsSQL, workspace)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: files of %s: %w", workspace, err)
+		return nil, fmt.Errorf("postgres: files of %s: %w", workspace, classify(err))
 	}
 	return out, nil
 }

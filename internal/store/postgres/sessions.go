@@ -23,7 +23,7 @@ func (s *Store) SessionFind(ctx context.Context, token string) ([]byte, bool, er
 	}
 	if err != nil {
 		// The token is a credential: keep it out of messages.
-		return nil, false, fmt.Errorf("postgres: find session: %w", err)
+		return nil, false, fmt.Errorf("postgres: find session: %w", classify(err))
 	}
 	if data == nil {
 		data = []byte{}

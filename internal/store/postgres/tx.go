@@ -110,7 +110,7 @@ func (t *tx) CreateRequest(ctx context.Context, r *domain.Request) error {
 			r.ID, r.Author, r.Workspace, store.ErrConflict)
 	}
 	if err != nil {
-		return fmt.Errorf("postgres: create request %s: %w", r.ID, err)
+		return fmt.Errorf("postgres: create request %s: %w", r.ID, classify(err))
 	}
 	r.Version = 1
 	return nil
@@ -125,7 +125,7 @@ const setStatusSQL = `
 // workspace.
 func (t *tx) SetStatus(ctx context.Context, id string, status domain.Status, lastSubmitted *time.Time) error {
 	if err := t.execOne(ctx, setStatusSQL, string(status), lastSubmitted, id); err != nil {
-		return fmt.Errorf("postgres: set status of %s to %s: %w", id, status, err)
+		return fmt.Errorf("postgres: set status of %s to %s: %w", id, status, classify(err))
 	}
 	return nil
 }
@@ -135,7 +135,7 @@ const setReviewTurnSQL = `UPDATE requests SET review_turn = $1 WHERE id = $2`
 // SetReviewTurn sets the request's review turn.
 func (t *tx) SetReviewTurn(ctx context.Context, id string, turn int) error {
 	if err := t.execOne(ctx, setReviewTurnSQL, turn, id); err != nil {
-		return fmt.Errorf("postgres: set review turn of %s: %w", id, err)
+		return fmt.Errorf("postgres: set review turn of %s: %w", id, classify(err))
 	}
 	return nil
 }
@@ -153,7 +153,7 @@ func (t *tx) AddSubmittedReview(ctx context.Context, id, reviewer string, turn i
 		err = fmt.Errorf("already submitted in turn %d: %w", turn, store.ErrConflict)
 	}
 	if err != nil {
-		return fmt.Errorf("postgres: add submitted review of %s by %s: %w", id, reviewer, err)
+		return fmt.Errorf("postgres: add submitted review of %s by %s: %w", id, reviewer, classify(err))
 	}
 	return nil
 }
@@ -171,7 +171,7 @@ func (t *tx) CreateGroup(ctx context.Context, id string, g domain.Group) error {
 		err = fmt.Errorf("the group exists: %w", store.ErrConflict)
 	}
 	if err != nil {
-		return fmt.Errorf("postgres: create group %s/%s: %w", id, g.Name, err)
+		return fmt.Errorf("postgres: create group %s/%s: %w", id, g.Name, classify(err))
 	}
 	return nil
 }
@@ -183,7 +183,7 @@ const updateGroupSQL = `
 // UpdateGroup sets a group's context and controls.
 func (t *tx) UpdateGroup(ctx context.Context, id, group, groupContext, controls string, at time.Time) error {
 	if err := t.execOne(ctx, updateGroupSQL, groupContext, controls, at, id, group); err != nil {
-		return fmt.Errorf("postgres: update group %s/%s: %w", id, group, err)
+		return fmt.Errorf("postgres: update group %s/%s: %w", id, group, classify(err))
 	}
 	return nil
 }
@@ -206,7 +206,7 @@ const (
 func (t *tx) InsertFile(ctx context.Context, id string, f domain.RequestFile) error {
 	checksJSON, override, err := store.EncodeChecks(f)
 	if err != nil {
-		return fmt.Errorf("postgres: insert file %s/%s: %w", id, f.Relpath, err)
+		return fmt.Errorf("postgres: insert file %s/%s: %w", id, f.Relpath, classify(err))
 	}
 	err = t.execOne(ctx, insertFileSQL,
 		f.Relpath, f.FileID, string(f.FileType), f.Timestamp,
@@ -228,7 +228,7 @@ func (t *tx) InsertFile(ctx context.Context, id string, f domain.RequestFile) er
 		}
 	}
 	if err != nil {
-		return fmt.Errorf("postgres: insert file %s/%s: %w", id, f.Relpath, err)
+		return fmt.Errorf("postgres: insert file %s/%s: %w", id, f.Relpath, classify(err))
 	}
 	return nil
 }
@@ -259,7 +259,7 @@ func (t *tx) DeleteFile(ctx context.Context, id, relpath string) error {
 	tag, err := t.tx.Exec(ctx, deleteFileSQL, id, relpath)
 	switch {
 	case pgCode(err) == codeForeignKeyViolation:
-		return fmt.Errorf("postgres: delete file %s/%s: it still has votes: %w", id, relpath, err)
+		return fmt.Errorf("postgres: delete file %s/%s: it still has votes: %w", id, relpath, classify(err))
 	case err != nil:
 		return fmt.Errorf("postgres: delete file %s/%s: %w", id, relpath, classify(err))
 	case tag.RowsAffected() == 0:
@@ -311,7 +311,7 @@ func (t *tx) SetFileReleased(ctx context.Context, id, relpath string, at time.Ti
 		}
 	}
 	if err != nil {
-		return fmt.Errorf("postgres: set file %s/%s released: %w", id, relpath, err)
+		return fmt.Errorf("postgres: set file %s/%s released: %w", id, relpath, classify(err))
 	}
 	return nil
 }
@@ -329,7 +329,7 @@ func (t *tx) SetFileUploaded(ctx context.Context, id, relpath string, at time.Ti
 		err = t.execOne(ctx, setFileUploadedSQL, at, id, relpath)
 	}
 	if err != nil {
-		return fmt.Errorf("postgres: set file %s/%s uploaded: %w", id, relpath, err)
+		return fmt.Errorf("postgres: set file %s/%s uploaded: %w", id, relpath, classify(err))
 	}
 	return nil
 }
@@ -346,7 +346,7 @@ func (t *tx) RecordUploadAttempt(ctx context.Context, id, relpath string, at tim
 		err = t.execOne(ctx, recordUploadAttemptSQL, at, id, relpath)
 	}
 	if err != nil {
-		return fmt.Errorf("postgres: record upload attempt of %s/%s: %w", id, relpath, err)
+		return fmt.Errorf("postgres: record upload attempt of %s/%s: %w", id, relpath, classify(err))
 	}
 	return nil
 }
@@ -363,7 +363,7 @@ func (t *tx) PutReview(ctx context.Context, id, relpath string, rv domain.Review
 	err := t.execOne(ctx, putReviewSQL,
 		rv.Reviewer, string(rv.Vote), rv.CreatedAt, rv.UpdatedAt, rv.ReviewTurn, id, relpath)
 	if err != nil {
-		return fmt.Errorf("postgres: put review of %s/%s by %s: %w", id, relpath, rv.Reviewer, err)
+		return fmt.Errorf("postgres: put review of %s/%s by %s: %w", id, relpath, rv.Reviewer, classify(err))
 	}
 	return nil
 }
@@ -375,7 +375,7 @@ const deleteReviewSQL = `
 // DeleteReview removes a reviewer's vote on a file.
 func (t *tx) DeleteReview(ctx context.Context, id, relpath, reviewer string) error {
 	if err := t.execOne(ctx, deleteReviewSQL, reviewer, id, relpath); err != nil {
-		return fmt.Errorf("postgres: delete review of %s/%s by %s: %w", id, relpath, reviewer, err)
+		return fmt.Errorf("postgres: delete review of %s/%s by %s: %w", id, relpath, reviewer, classify(err))
 	}
 	return nil
 }
@@ -405,7 +405,7 @@ const deleteCommentSQL = `DELETE FROM comments WHERE id = $1 AND request_id = $2
 // DeleteComment removes a comment of the request.
 func (t *tx) DeleteComment(ctx context.Context, id string, commentID int64) error {
 	if err := t.execOne(ctx, deleteCommentSQL, commentID, id); err != nil {
-		return fmt.Errorf("postgres: delete comment %d of %s: %w", commentID, id, err)
+		return fmt.Errorf("postgres: delete comment %d of %s: %w", commentID, id, classify(err))
 	}
 	return nil
 }
@@ -416,7 +416,7 @@ const setCommentVisibilitySQL = `UPDATE comments SET visibility = $1 WHERE id = 
 // ErrNotFound when there is no such comment.
 func (t *tx) SetCommentVisibility(ctx context.Context, id string, commentID int64, vis domain.Visibility) error {
 	if err := t.execOne(ctx, setCommentVisibilitySQL, string(vis), commentID, id); err != nil {
-		return fmt.Errorf("postgres: set visibility of comment %d of %s: %w", commentID, id, err)
+		return fmt.Errorf("postgres: set visibility of comment %d of %s: %w", commentID, id, classify(err))
 	}
 	return nil
 }
@@ -449,13 +449,13 @@ func (t *tx) AppendEvent(ctx context.Context, e domain.Event) (domain.Event, err
 	}
 	e, extra, err := store.ChainEvent(e, lastID, lastHash)
 	if err != nil {
-		return domain.Event{}, fmt.Errorf("postgres: append event: %w", err)
+		return domain.Event{}, fmt.Errorf("postgres: append event: %w", classify(err))
 	}
 	err = t.execOne(ctx, appendEventSQL,
 		e.ID, string(e.Type), e.User, e.Workspace, nullString(e.Request), nullString(e.Path),
 		extra, e.CreatedAt, e.Hidden, e.PrevHash, e.Hash, lastID)
 	if err != nil {
-		return domain.Event{}, fmt.Errorf("postgres: append event %d: %w", e.ID, err)
+		return domain.Event{}, fmt.Errorf("postgres: append event %d: %w", e.ID, classify(err))
 	}
 	return e, nil
 }

@@ -39,7 +39,7 @@ func (s *Store) GetUser(ctx context.Context, username string) (store.UserRecord,
 		err = store.ErrNotFound
 	}
 	if err != nil {
-		return store.UserRecord{}, fmt.Errorf("postgres: get user %s: %w", username, err)
+		return store.UserRecord{}, fmt.Errorf("postgres: get user %s: %w", username, classify(err))
 	}
 	u.APIData = []byte(data)
 	return u, nil
@@ -74,7 +74,7 @@ func (s *Store) GetToken(ctx context.Context, hash string) (store.Token, error) 
 	}
 	if err != nil {
 		// The hash is a credential's digest: keep it out of messages.
-		return store.Token{}, fmt.Errorf("postgres: get token: %w", err)
+		return store.Token{}, fmt.Errorf("postgres: get token: %w", classify(err))
 	}
 	return t, nil
 }
@@ -102,7 +102,7 @@ const touchTokenSQL = `UPDATE api_tokens SET last_used_at = $1, expires_at = $2 
 // TouchToken records a use of a token and moves its expiry.
 func (s *Store) TouchToken(ctx context.Context, hash string, usedAt, expiresAt time.Time) error {
 	if err := s.execOne(ctx, touchTokenSQL, usedAt, expiresAt, hash); err != nil {
-		return fmt.Errorf("postgres: touch token: %w", err)
+		return fmt.Errorf("postgres: touch token: %w", classify(err))
 	}
 	return nil
 }
@@ -113,7 +113,7 @@ const revokeTokenSQL = `UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, 
 // first revocation time.
 func (s *Store) RevokeToken(ctx context.Context, hash string, at time.Time) error {
 	if err := s.execOne(ctx, revokeTokenSQL, at, hash); err != nil {
-		return fmt.Errorf("postgres: revoke token: %w", err)
+		return fmt.Errorf("postgres: revoke token: %w", classify(err))
 	}
 	return nil
 }

@@ -227,10 +227,10 @@ func (s *Store) Tx(ctx context.Context, fn func(store.Tx) error) (err error) {
 		}
 	}()
 	if err := fn(&tx{tx: sqlTx, st: s.st}); err != nil {
-		return err
+		return fullErr(err)
 	}
 	if err := sqlTx.Commit(); err != nil {
-		return fmt.Errorf("sqlite: commit: %w", err)
+		return fmt.Errorf("sqlite: commit: %w", fullErr(err))
 	}
 	committed = true
 	return nil
@@ -316,6 +316,15 @@ func isUniqueViolation(err error) bool {
 
 func isForeignKeyViolation(err error) bool {
 	return sqliteCode(err) == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
+}
+
+// fullErr marks an error of a database whose disk is full (SQLITE_FULL)
+// as store.ErrFull.
+func fullErr(err error) error {
+	if sqliteCode(err)&0xff == sqlite3.SQLITE_FULL && !errors.Is(err, store.ErrFull) {
+		return fmt.Errorf("%w (%w)", store.ErrFull, err)
+	}
+	return err
 }
 
 // insertErr classifies the error of a write: a uniqueness rule refusing
