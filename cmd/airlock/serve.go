@@ -31,8 +31,13 @@ func serve(e *env, cfg *config.Server, ready chan<- string) error {
 		return err
 	}
 	defer a.Close()
-	jsonAPI := api.New(api.Config{Service: a.svc, Logins: a.logins, Tokens: auth.NewTokens(a.store, nil), Logger: e.log})
-	pages, err := newPages(e, cfg, a)
+	nets, err := cfg.Proxies()
+	if err != nil {
+		return err
+	}
+	proxies := auth.NewProxies(nets)
+	jsonAPI := api.New(api.Config{Service: a.svc, Logins: a.logins, Tokens: auth.NewTokens(a.store, nil), Logger: e.log, Proxies: proxies})
+	pages, err := newPages(e, cfg, a, proxies)
 	if err != nil {
 		return err
 	}
@@ -45,6 +50,7 @@ func serve(e *env, cfg *config.Server, ready chan<- string) error {
 		},
 		Stats:      func(ctx context.Context) (server.Stats, error) { return workflowStats(ctx, a.svc) },
 		Collectors: a.collectors(),
+		Timeouts:   server.Timeouts{Read: cfg.ReadTimeout, Write: cfg.WriteTimeout, Idle: cfg.IdleTimeout},
 	}
 	ctx, stop := context.WithCancel(e.ctx)
 	defer stop()
@@ -64,7 +70,7 @@ func serve(e *env, cfg *config.Server, ready chan<- string) error {
 
 // newPages builds the web pages; with a users file, its users are offered
 // in the header's "switch user" menu.
-func newPages(e *env, cfg *config.Server, a *app) (*web.Handler, error) {
+func newPages(e *env, cfg *config.Server, a *app, proxies auth.Proxies) (*web.Handler, error) {
 	var devUsers []auth.DevUser
 	if cfg.DevUsersFile != "" {
 		var err error
@@ -72,7 +78,10 @@ func newPages(e *env, cfg *config.Server, a *app) (*web.Handler, error) {
 			return nil, fmt.Errorf("AIRLOCK_DEV_USERS_FILE (--dev-users-file): %w", err)
 		}
 	}
-	pages, err := web.New(web.Config{Service: a.svc, Logins: a.logins, DevUsers: devUsers, Store: a.store, Logger: e.log})
+	pages, err := web.New(web.Config{
+		Service: a.svc, Logins: a.logins, DevUsers: devUsers, Store: a.store, Logger: e.log,
+		SecureCookies: cfg.SecureCookies, Proxies: proxies,
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -38,14 +37,18 @@ type Config struct {
 	Logins  Logins
 	Tokens  Tokens
 	Logger  *slog.Logger
+	// Proxies are the reverse proxies whose X-Forwarded-For is believed
+	// (the client's address for login throttling).
+	Proxies auth.Proxies
 }
 
 // API serves the JSON API.
 type API struct {
-	svc    *service.Service
-	logins Logins
-	tokens Tokens
-	log    *slog.Logger
+	svc     *service.Service
+	logins  Logins
+	tokens  Tokens
+	log     *slog.Logger
+	proxies auth.Proxies
 }
 
 // New builds the API.
@@ -53,7 +56,7 @@ func New(cfg Config) *API {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &API{svc: cfg.Service, logins: cfg.Logins, tokens: cfg.Tokens, log: cfg.Logger}
+	return &API{svc: cfg.Service, logins: cfg.Logins, tokens: cfg.Tokens, log: cfg.Logger, proxies: cfg.Proxies}
 }
 
 // handlerFunc is an API handler: it writes a success, or returns the error
@@ -86,15 +89,18 @@ func (a *API) register(mux router) {
 		mux.Handle(rt.Method+" "+Prefix+rt.Path, a.wrap(rt))
 	}
 	mux.HandleFunc(Prefix+"/", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
 		a.writeError(w, r, errorf(http.StatusNotFound, "not_found", "no such API call: "+r.Method+" "+r.URL.Path))
 	})
 }
 
 // wrap authenticates the caller (unless the route is public) and turns a
 // returned error into its answer. A panic becomes a 500, never a dropped
-// connection.
+// connection. No answer may be kept in a cache (Cache-Control: no-store),
+// the file contents included.
 func (a *API) wrap(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
 		defer func() {
 			if p := recover(); p != nil {
 				a.log.ErrorContext(r.Context(), "panic in API handler", "path", r.URL.Path, "panic", p)
@@ -146,13 +152,4 @@ func bearer(r *http.Request) (string, bool) {
 		return "", false
 	}
 	return strings.TrimSpace(secret), true
-}
-
-// clientAddr is the address a request came from, for login throttling.
-func clientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }

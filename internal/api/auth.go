@@ -13,7 +13,7 @@ func (a *API) createToken(w http.ResponseWriter, r *http.Request, _ domain.User)
 	if err := decode(w, r, &body); err != nil {
 		return err
 	}
-	u, err := a.logins.Login(r.Context(), body.User, body.Token, clientAddr(r))
+	u, err := a.logins.Login(r.Context(), body.User, body.Token, a.proxies.ClientAddr(r))
 	if err != nil {
 		return loginError(err)
 	}

@@ -35,9 +35,11 @@ type LoginOptions struct {
 	// user, before trying again (default 1 minute): a job-server that is
 	// down does not slow every request down.
 	RefreshRetry time.Duration
-	// Throttle counts failed logins (default NewThrottle(10, time.Minute,
-	// Now)).
+	// Throttle counts failed logins per client address (default
+	// NewThrottle(10, time.Minute, Now)).
 	Throttle *Throttle
+	// Backoff slows down failed logins per user (default NewBackoff(Now)).
+	Backoff *Backoff
 }
 
 // DefaultRefreshAfter is how long a user document is used before it is
@@ -54,6 +56,7 @@ type Login struct {
 	refreshAfter time.Duration
 	refreshRetry time.Duration
 	throttle     *Throttle
+	backoff      *Backoff
 
 	mu         sync.Mutex
 	refreshing map[string]bool      // users being refreshed now
@@ -64,7 +67,7 @@ type Login struct {
 func NewLogin(p Provider, users UserCache, opts LoginOptions) *Login {
 	l := &Login{
 		provider: p, users: users, log: opts.Logger, now: opts.Now,
-		refreshAfter: opts.RefreshAfter, refreshRetry: opts.RefreshRetry, throttle: opts.Throttle,
+		refreshAfter: opts.RefreshAfter, refreshRetry: opts.RefreshRetry, throttle: opts.Throttle, backoff: opts.Backoff,
 		refreshing: map[string]bool{}, retryAt: map[string]time.Time{},
 	}
 	if l.log == nil {
@@ -82,11 +85,14 @@ func NewLogin(p Provider, users UserCache, opts LoginOptions) *Login {
 	if l.throttle == nil {
 		l.throttle = NewThrottle(10, time.Minute, l.now)
 	}
+	if l.backoff == nil {
+		l.backoff = NewBackoff(l.now)
+	}
 	return l
 }
 
-// ThrottledError refuses a login after too many failed ones for the same
-// user or client address. It is returned as a value; errors.As finds it
+// ThrottledError refuses a login after too many failed ones from the same
+// client address, or for the same user (see Login). It is returned as a value; errors.As finds it
 // with a target of type *ThrottledError or **ThrottledError.
 type ThrottledError struct {
 	// RetryAfter is how long until a login may be tried again: whole
@@ -111,16 +117,29 @@ func (e ThrottledError) As(target any) bool {
 // maxCredential bounds what is sent on: no user name or token is longer.
 const maxCredential = 1024
 
-// Login checks credentials (throttled per user and per client address),
-// caches the user document and returns the user. user is a username or
-// an email, trimmed of spaces; clientAddr is the client's IP address, with
-// or without a port.
+// Login checks credentials (throttled per client address and slowed down
+// per user), caches the user document and returns the user. user is a
+// username or an email, trimmed of spaces; clientAddr is the client's IP
+// address, with or without a port (Proxies.ClientAddr).
 //
-// Only failed credentials count against the throttle: an empty or absurdly
-// long user or token (refused without asking the provider) and the
-// provider's ErrInvalidCredentials. A job-server that fails or cannot be
-// reached does not count, and a success forgets the user's failures (not
-// the address's). Refused attempts (ThrottledError) do not count either.
+// Two limits hold, each refusing with a ThrottledError that says how long
+// to wait:
+//
+//   - per client address, a wall: 10 failures in a sliding minute and the
+//     address is refused until enough of them are a minute old. Only that
+//     address's holder is held back.
+//   - per user, from any address, a back-off (Backoff): after 10 failures
+//     each attempt waits 1 s, doubling up to a minute, until 15 minutes
+//     pass without a failure. It never applies at an address the user
+//     logged in from in the last 30 days, so nobody hammering a user's
+//     name from elsewhere can keep the user out of their usual place; from
+//     a new place the user waits at most a minute per attempt.
+//
+// Only failed credentials count: an empty or absurdly long user or token
+// (refused without asking the provider) and the provider's
+// ErrInvalidCredentials. A job-server that fails or cannot be reached does
+// not count, and a success forgets the user's failures (not the
+// address's). Refused attempts (ThrottledError) do not count either.
 // Every attempt is logged, Info for a success and Warn otherwise, with the
 // user, client address and outcome, never the token.
 func (l *Login) Login(ctx context.Context, user, token, clientAddr string) (domain.User, error) {
@@ -129,11 +148,17 @@ func (l *Login) Login(ctx context.Context, user, token, clientAddr string) (doma
 	}
 	user = strings.TrimSpace(user)
 	addr := clientKey(clientAddr)
-	keys := []string{"user:" + strings.ToLower(user)}
+	userKey := "user:" + strings.ToLower(user)
+	var addrKeys []string
 	if addr != "" {
-		keys = append(keys, "addr:"+addr)
+		addrKeys = append(addrKeys, "addr:"+addr)
 	}
-	wait, ok, id := l.throttle.acquire(keys...)
+	wait, ok, id := l.throttle.acquire(addrKeys...)
+	if ok {
+		if wait, ok = l.backoff.acquire(userKey, addr); !ok {
+			l.throttle.release(id, addrKeys...)
+		}
+	}
 	if !ok {
 		err := ThrottledError{RetryAfter: roundUpSeconds(wait)}
 		l.logAttempt(ctx, user, addr, "", "throttled", err)
@@ -141,15 +166,17 @@ func (l *Login) Login(ctx context.Context, user, token, clientAddr string) (doma
 	}
 	u, outcome, err := l.login(ctx, user, token)
 	if errors.Is(err, ErrInvalidCredentials) {
+		l.backoff.fail(userKey)
 		l.logAttempt(ctx, user, addr, "", outcome, err)
-		return domain.User{}, err // the attempt stays counted
+		return domain.User{}, err // the attempt stays counted against the address
 	}
-	l.throttle.release(id, keys...)
+	l.throttle.release(id, addrKeys...)
+	l.backoff.release(userKey)
 	if err != nil {
 		l.logAttempt(ctx, user, addr, "", outcome, err)
 		return domain.User{}, err
 	}
-	l.throttle.Reset(keys[0], "user:"+strings.ToLower(u.Username))
+	l.backoff.succeed(addr, userKey, "user:"+strings.ToLower(u.Username))
 	l.logAttempt(ctx, user, addr, u.Username, outcome, nil)
 	return u, nil
 }

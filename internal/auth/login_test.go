@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -201,54 +202,200 @@ func throttled(t *testing.T, err error, wait time.Duration) {
 	}
 }
 
-func TestLoginThrottlesPerUser(t *testing.T) {
-	p := newFakeProvider("alice", "bob")
-	e := newLoginEnv(t, p)
-	fail := func(user string, i int) {
-		t.Helper()
-		if _, err := e.login.Login(e.Ctx, user, "wrong", fmt.Sprint("192.0.2.", i)); err != ErrInvalidCredentials {
-			t.Fatalf("failure %d of %s: got %v", i, user, err)
+// loginStep is one login attempt of a scenario, after advancing the
+// clock: what it must give (nil, ErrInvalidCredentials, or a
+// ThrottledError with the wait).
+type loginStep struct {
+	advance time.Duration
+	user    string
+	right   bool // the user's right token, else a wrong one
+	addr    string
+	want    error
+}
+
+func throttledFor(d time.Duration) error { return ThrottledError{RetryAfter: d} }
+
+// runLoginSteps runs the steps in order on one Login.
+func runLoginSteps(t *testing.T, e *loginEnv, steps []loginStep) {
+	t.Helper()
+	for i, s := range steps {
+		e.Clock.Advance(s.advance)
+		token := "wrong"
+		if s.right {
+			token = strings.TrimSpace(strings.ToLower(s.user)) + "-secret-token"
 		}
-		e.Clock.Advance(time.Second)
+		_, err := e.login.Login(e.Ctx, s.user, token, s.addr)
+		var te ThrottledError
+		switch want := s.want.(type) {
+		case nil:
+			if err != nil {
+				t.Fatalf("step %d (%s from %s): got %v, want a login", i, s.user, s.addr, err)
+			}
+		case ThrottledError:
+			if !errors.As(err, &te) {
+				t.Fatalf("step %d (%s from %s): got %v, want throttled for %v", i, s.user, s.addr, err, want.RetryAfter)
+			}
+			throttled(t, err, want.RetryAfter)
+		default:
+			if !errors.Is(err, want) {
+				t.Fatalf("step %d (%s from %s): got %v, want %v", i, s.user, s.addr, err, want)
+			}
+		}
 	}
-	for i := range 10 {
-		fail("alice", i)
+}
+
+// hammer is n failures for user, each from another address of the
+// 192.0.2.0/24 network (a distributed attack: no address is throttled).
+func hammer(user string, n, first int) []loginStep {
+	var out []loginStep
+	for i := range n {
+		out = append(out, loginStep{0, user, false, fmt.Sprint("192.0.2.", first+i), ErrInvalidCredentials})
 	}
-	// Failures at 0s…9s (and a millisecond per clock reading); now about 10s.
-	_, err := e.login.Login(e.Ctx, "alice", "alice-secret-token", "198.51.100.1")
-	throttled(t, err, 50*time.Second)
-	_, err = e.login.Login(e.Ctx, " ALICE ", "alice-secret-token", "198.51.100.1")
-	throttled(t, err, 50*time.Second)
+	return out
+}
+
+// escalate is n more failures for user after its first ten, each from
+// another address as soon as the back-off allows it.
+func escalate(user string, n int) []loginStep {
+	var out []loginStep
+	for i := range n {
+		out = append(out, loginStep{delay(BackoffFree + i), user, false, fmt.Sprint("192.0.2.", 100+i), ErrInvalidCredentials})
+	}
+	return out
+}
+
+func TestLoginBacksOffPerUser(t *testing.T) {
+	const home, away = "203.0.113.7", "198.51.100.1"
+	concat := func(parts ...[]loginStep) []loginStep { return slices.Concat(parts...) }
+	tests := []struct {
+		name  string
+		steps []loginStep
+	}{
+		{"ten failures are free, then the wait doubles", concat(
+			hammer("alice", 10, 0),
+			[]loginStep{
+				{0, "alice", true, away, throttledFor(time.Second)},
+				{0, " ALICE ", true, away, throttledFor(time.Second)}, // the same user
+				{0, "bob", true, away, nil},                           // other users are not held back
+				{time.Second, "alice", false, "192.0.2.100", ErrInvalidCredentials},
+				{0, "alice", true, away, throttledFor(2 * time.Second)},
+				{time.Second, "alice", true, away, throttledFor(time.Second)},
+				{time.Second, "alice", true, away, nil}, // the wait is over: the right token logs in
+			},
+		)},
+		{"the wait is capped at a minute", concat(
+			hammer("alice", 10, 0),
+			// Each further failure as soon as allowed: 1, 2, 4, … 32, then 60 s.
+			[]loginStep{
+				{1 * time.Second, "alice", false, "192.0.2.101", ErrInvalidCredentials},
+				{2 * time.Second, "alice", false, "192.0.2.102", ErrInvalidCredentials},
+				{4 * time.Second, "alice", false, "192.0.2.103", ErrInvalidCredentials},
+				{8 * time.Second, "alice", false, "192.0.2.104", ErrInvalidCredentials},
+				{16 * time.Second, "alice", false, "192.0.2.105", ErrInvalidCredentials},
+				{32 * time.Second, "alice", false, "192.0.2.106", ErrInvalidCredentials},
+				{0, "alice", true, away, throttledFor(time.Minute)},
+				{time.Minute, "alice", false, "192.0.2.107", ErrInvalidCredentials},
+				{0, "alice", true, away, throttledFor(time.Minute)}, // never more than a minute
+				{time.Minute, "alice", true, away, nil},
+			},
+		)},
+		{"an attacker cannot keep the user out of a known address", concat(
+			[]loginStep{{0, "alice", true, home, nil}},
+			hammer("alice", 10, 0),
+			escalate("alice", 20),
+			[]loginStep{
+				{0, "alice", true, away, throttledFor(time.Minute)},
+				{0, "alice", true, home, nil}, // at home, at once
+			},
+			// The success forgot the failures: elsewhere she is free again.
+			[]loginStep{{0, "alice", true, away, nil}},
+		)},
+		{"the known address is the user's, not anyone's", concat(
+			[]loginStep{{0, "bob", true, home, nil}},
+			hammer("alice", 10, 0),
+			[]loginStep{{0, "alice", true, home, throttledFor(time.Second)}},
+		)},
+		{"a known address is forgotten after 30 days", concat(
+			[]loginStep{{0, "alice", true, home, nil}},
+			[]loginStep{{KnownAddressFor, "carol", true, away, nil}},
+			hammer("alice", 10, 0),
+			[]loginStep{{0, "alice", true, home, throttledFor(time.Second)}},
+		)},
+		{"failures are forgotten after 15 quiet minutes", concat(
+			hammer("alice", 10, 0),
+			escalate("alice", 2),
+			[]loginStep{
+				{BackoffForget - time.Second, "alice", false, "192.0.2.200", ErrInvalidCredentials},
+				{0, "alice", true, away, throttledFor(8 * time.Second)},
+				{BackoffForget, "alice", true, away, nil},
+			},
+		)},
+		{"an attacker at one address meets the address's wall first", concat(
+			[]loginStep{
+				{0, "alice", false, "192.0.2.9", ErrInvalidCredentials},
+				{0, "alice", false, "192.0.2.9", ErrInvalidCredentials},
+				{0, "alice", false, "192.0.2.9", ErrInvalidCredentials},
+				{0, "alice", false, "192.0.2.9", ErrInvalidCredentials},
+				{0, "alice", false, "192.0.2.9", ErrInvalidCredentials},
+				{0, "alice", false, "192.0.2.9", ErrInvalidCredentials},
+				{0, "alice", false, "192.0.2.9", ErrInvalidCredentials},
+				{0, "alice", false, "192.0.2.9", ErrInvalidCredentials},
+				{0, "alice", false, "192.0.2.9", ErrInvalidCredentials},
+				{0, "alice", false, "192.0.2.9", ErrInvalidCredentials},
+				{0, "bob", true, "192.0.2.9", throttledFor(time.Minute)},
+			},
+		)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := newFakeProvider("alice", "bob", "carol")
+			e := newLoginEnv(t, p)
+			runLoginSteps(t, e, tt.steps)
+		})
+	}
+}
+
+func TestLoginThrottledAttemptsAreLoggedAndNeverAsked(t *testing.T) {
+	p := newFakeProvider("alice")
+	e := newLoginEnv(t, p)
+	runLoginSteps(t, e, append(hammer("alice", 10, 0), loginStep{0, "alice", true, "198.51.100.1", throttledFor(time.Second)}))
 	if n := p.calls.Load(); n != 10 {
 		t.Errorf("provider called %d times, want 10: throttled attempts must not reach it", n)
 	}
 	if !strings.Contains(e.logs.String(), "outcome=throttled") {
 		t.Errorf("throttled attempt not logged: %s", e.logs.String())
 	}
-	// Other users, from the same addresses, are not held back.
-	if _, err := e.login.Login(e.Ctx, "bob", "bob-secret-token", "192.0.2.0"); err != nil {
-		t.Fatalf("bob: %v", err)
-	}
+}
 
-	// Once the first failure has left the window, alice may try again.
-	e.Clock.Advance(49 * time.Second)
-	_, err = e.login.Login(e.Ctx, "alice", "alice-secret-token", "198.51.100.1")
-	throttled(t, err, time.Second)
-	e.Clock.Advance(time.Second)
-	if _, err := e.login.Login(e.Ctx, "alice", "alice-secret-token", "198.51.100.1"); err != nil {
-		t.Fatalf("after the window: %v", err)
+func TestBackoffDelay(t *testing.T) {
+	tests := []struct {
+		fails int
+		want  time.Duration
+	}{
+		{0, 0}, {9, 0}, {10, time.Second}, {11, 2 * time.Second}, {15, 32 * time.Second},
+		{16, time.Minute}, {17, time.Minute}, {1000, time.Minute},
 	}
-	// The success forgot alice's failures: ten more before she is held.
-	for i := range 10 {
-		fail("alice", 100+i)
+	for _, tt := range tests {
+		if got := delay(tt.fails); got != tt.want {
+			t.Errorf("delay(%d) = %v, want %v", tt.fails, got, tt.want)
+		}
 	}
-	_, err = e.login.Login(e.Ctx, "alice", "alice-secret-token", "198.51.100.1")
-	throttled(t, err, 50*time.Second)
+}
 
-	// A whole window later, everything is forgotten.
-	e.Clock.Advance(time.Minute)
-	if _, err := e.login.Login(e.Ctx, "alice", "alice-secret-token", "198.51.100.1"); err != nil {
-		t.Fatalf("a minute later: %v", err)
+func TestBackoffBoundsItsMemory(t *testing.T) {
+	c := newClock()
+	b := NewBackoff(c.Now)
+	b.maxKeys = 5
+	for i := range 20 {
+		u := fmt.Sprint("user", i)
+		if _, ok := b.acquire(u, "192.0.2.1"); !ok {
+			t.Fatalf("%s refused", u)
+		}
+		b.fail(u)
+		b.succeed(fmt.Sprint("192.0.2.", i), u+"x")
+	}
+	if b.users.len() != 5 || b.known.len() != 5 {
+		t.Errorf("tracking %d users and %d known addresses, want at most 5", b.users.len(), b.known.len())
 	}
 }
 
@@ -314,6 +461,36 @@ func TestLoginConcurrentAttemptsAreThrottled(t *testing.T) {
 	}
 	// Ten attempts reach the provider and wait there; the forty others
 	// are refused at once.
+	for range 40 {
+		var te ThrottledError
+		if err := <-results; !errors.As(err, &te) {
+			t.Fatalf("got %v, want throttled", err)
+		}
+	}
+	close(p.gate)
+	for range 10 {
+		if err := <-results; err != ErrInvalidCredentials {
+			t.Fatalf("got %v", err)
+		}
+	}
+	if n := p.calls.Load(); n != 10 {
+		t.Errorf("provider called %d times", n)
+	}
+}
+
+func TestLoginConcurrentAttemptsFromManyAddressesBackOff(t *testing.T) {
+	p := newFakeProvider("alice")
+	p.gate = make(chan struct{})
+	e := newLoginEnv(t, p)
+	results := make(chan error)
+	for i := range 50 {
+		go func() {
+			_, err := e.login.Login(e.Ctx, "alice", "wrong", fmt.Sprint("192.0.2.", i))
+			results <- err
+		}()
+	}
+	// Ten attempts reach the provider (the free ones) and wait there; the
+	// forty others are refused at once, whatever their address.
 	for range 40 {
 		var te ThrottledError
 		if err := <-results; !errors.As(err, &te) {

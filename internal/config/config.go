@@ -110,6 +110,7 @@ func (c *Checks) Checker() (*checks.Checker, error) {
 type Server struct {
 	Database `embed:""`
 	Checks   `embed:""`
+	Edge     `embed:""`
 
 	WorkspaceDir     string  `name:"workspace-dir" env:"AIRLOCK_WORKSPACE_DIR" help:"Folder holding one folder per workspace (required)."`
 	RequestDir       string  `name:"request-dir" env:"AIRLOCK_REQUEST_DIR" help:"Where request-file copies live (default $AIRLOCK_WORK_DIR/requests)."`
@@ -184,7 +185,7 @@ func (s *Server) Validate() error {
 	if _, err := s.Checker(); err != nil {
 		return err
 	}
-	return nil
+	return s.Edge.Validate()
 }
 
 // Resolve returns the folder a setting names: p, or def when p is empty,

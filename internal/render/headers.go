@@ -18,11 +18,13 @@ const (
 	// sandbox directive blocks their scripts and gives them a unique
 	// origin, even when they are opened outside the sandboxed iframe.
 	RawCSP = "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'; frame-ancestors 'self'"
-	// cacheControl lets browsers keep a rendering for a year: the ETag
-	// changes whenever the file, the renderer or the view changes. CSV
-	// table pages, whose marks may change for the same file, are sent
-	// with no-cache instead.
-	cacheControl = "max-age=31536000, immutable"
+	// cacheControl keeps every view out of the browser's cache: the
+	// files are shown to logged-in people only, and a copy left in the
+	// cache would outlive the session (the Back button after logging out,
+	// the next person at a shared workstation). The ETag stays: a client
+	// that kept a view by other means may ask If-None-Match and get a 304,
+	// which carries no content.
+	cacheControl = "no-store"
 )
 
 // etag returns the quoted ETag of a view of f, or "" when f has no
@@ -63,18 +65,13 @@ func shortHash(s string) string {
 	return hex.EncodeToString(sum[:6])
 }
 
-// setCacheHeaders sets ETag, Cache-Control and Last-Modified. Without an
-// ETag, or when revalidate is set (the output may change for the same
-// bytes), the response must be revalidated before each use.
-func setCacheHeaders(h http.Header, f File, tag string, revalidate bool) {
+// setCacheHeaders sets ETag (when there is one), Cache-Control and
+// Last-Modified.
+func setCacheHeaders(h http.Header, f File, tag string) {
 	if tag != "" {
 		h.Set("ETag", tag)
 	}
-	if tag == "" || revalidate {
-		h.Set("Cache-Control", "no-cache")
-	} else {
-		h.Set("Cache-Control", cacheControl)
-	}
+	h.Set("Cache-Control", cacheControl)
 	if !f.ModTime.IsZero() {
 		h.Set("Last-Modified", f.ModTime.UTC().Format(http.TimeFormat))
 	}

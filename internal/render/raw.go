@@ -31,7 +31,7 @@ func servePlain(w http.ResponseWriter, r *http.Request, f File) error {
 func serveBytes(w http.ResponseWriter, r *http.Request, f File, tag string) error {
 	h := w.Header()
 	setSecurityHeaders(h, RawCSP)
-	setCacheHeaders(h, f, tag, false)
+	setCacheHeaders(h, f, tag)
 	if notModified(r, tag) {
 		h.Del("Content-Encoding")
 		writeNotModified(w)

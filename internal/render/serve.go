@@ -28,13 +28,13 @@ type document interface {
 //
 // Generated documents are complete HTML pages without scripts, sent with
 // DocumentCSP. Every response carries an ETag built from f.CacheID; a
-// matching If-None-Match gets 304 without reading the file. Responses are
-// cached for long and immutable, except CSV table pages: their marks
-// follow f.Findings, which may change for the same bytes (a differencing
-// finding appears once another file is released), so their ETag also
-// hashes the findings about cells and they are sent with no-cache, to be
-// revalidated on every view. HEAD is answered without rendering. Methods
-// other than GET and HEAD get 405.
+// matching If-None-Match gets 304 without reading the file. CSV table
+// pages' marks follow f.Findings, which may change for the same bytes (a
+// differencing finding appears once another file is released), so their
+// ETag also hashes the findings about cells. Every response is sent with
+// Cache-Control: no-store: the files are for logged-in people only, and
+// nothing of them may stay in a browser's cache after the session. HEAD
+// is answered without rendering. Methods other than GET and HEAD get 405.
 //
 // Serve returns an error, for the caller to log, when the file could not
 // be read (it then answers 500 without details, unless the document was
@@ -61,9 +61,6 @@ func Serve(w http.ResponseWriter, r *http.Request, f File) error {
 type view struct {
 	variant string                   // names the output for the ETag
 	build   func() (document, error) // reads the file and prepares the document
-	// revalidate is set when the output may change for the same bytes
-	// (the variant then names what it depends on besides them).
-	revalidate bool
 }
 
 // chooseView picks the document for the file and query.
@@ -78,7 +75,7 @@ func chooseView(f File, k kind, q url.Values) view {
 		if h := findingsHash(f.Findings); h != "" {
 			variant += "-findings-" + h
 		}
-		return view{variant: variant, build: func() (document, error) { return buildCSV(f, q, page) }, revalidate: true}
+		return view{variant: variant, build: func() (document, error) { return buildCSV(f, q, page) }}
 	case kindText:
 		return view{variant: "text", build: func() (document, error) { return buildText(f, q) }}
 	case kindLog:
@@ -96,7 +93,7 @@ func serveDocument(w http.ResponseWriter, r *http.Request, f File, v view) error
 	h := w.Header()
 	tag := etag(f, v.variant, true)
 	setSecurityHeaders(h, DocumentCSP)
-	setCacheHeaders(h, f, tag, v.revalidate)
+	setCacheHeaders(h, f, tag)
 	if notModified(r, tag) {
 		writeNotModified(w)
 		return nil

@@ -21,12 +21,11 @@ func TestServeByExtension(t *testing.T) {
 		csp                string
 		contains           []string
 		excludes           []string
-		revalidate         bool // sent with no-cache rather than cached as immutable
 	}{
 		{
 			name: "csv table", file: "out/table.csv", target: "/",
 			content:     []byte("a,b\n1,2\n3,4\n"),
-			contentType: "text/html; charset=utf-8", csp: DocumentCSP, revalidate: true,
+			contentType: "text/html; charset=utf-8", csp: DocumentCSP,
 			contains: []string{"<table", `title="Sort by this column">a<span`, `<td>1</td>`, `<td>4</td>`, `?summary=1`, "Rows 1–2"},
 			excludes: []string{"<script", "Next page", "more rows follow"},
 		},
@@ -147,10 +146,8 @@ world
 			if got := h.Get("X-Content-Type-Options"); got != "nosniff" {
 				t.Errorf("X-Content-Type-Options %q", got)
 			}
-			wantCache := "max-age=31536000, immutable"
-			if tt.revalidate {
-				wantCache = "no-cache"
-			}
+			// Authenticated content stays out of the browser's cache.
+			wantCache := "no-store"
 			if got := h.Get("Cache-Control"); got != wantCache {
 				t.Errorf("Cache-Control %q, want %q", got, wantCache)
 			}
@@ -337,12 +334,8 @@ func TestCaching(t *testing.T) {
 		if again.Code != http.StatusNotModified || again.Body.Len() != 0 {
 			t.Errorf("%s: If-None-Match gave %d with %d bytes", target, again.Code, again.Body.Len())
 		}
-		// CSV table pages are revalidated on every view: their marks
-		// follow findings that may change for the same bytes.
-		wantCache := cacheControl
-		if target == "/" || strings.HasPrefix(target, "/?page=") {
-			wantCache = "no-cache"
-		}
+		// No view is kept in the browser's cache.
+		wantCache := "no-store"
 		if rec.Header().Get("Cache-Control") != wantCache {
 			t.Errorf("%s: Cache-Control %q, want %q", target, rec.Header().Get("Cache-Control"), wantCache)
 		}
@@ -372,10 +365,10 @@ func TestCaching(t *testing.T) {
 	if got := serve(t, testFile("r.html", []byte("<p>")), http.MethodGet, "/", "If-None-Match", `"5f3a-1c"`); got.Code != http.StatusNotModified {
 		t.Errorf("raw If-None-Match gave %d", got.Code)
 	}
-	// No CacheID: no ETag and no long-lived caching.
+	// No CacheID: no ETag, and never a 304.
 	g.CacheID = ""
 	rec := serve(t, g, http.MethodGet, "/", "If-None-Match", "*")
-	if rec.Code != http.StatusOK || rec.Header().Get("ETag") != "" || rec.Header().Get("Cache-Control") != "no-cache" {
+	if rec.Code != http.StatusOK || rec.Header().Get("ETag") != "" || rec.Header().Get("Cache-Control") != "no-store" {
 		t.Errorf("without CacheID: %d %v", rec.Code, rec.Header())
 	}
 	// A CacheID with quotes is hashed into a valid ETag.

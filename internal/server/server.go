@@ -38,6 +38,8 @@ type Config struct {
 	// Collectors are more metrics to serve (the uploader's, the
 	// notifications').
 	Collectors []prometheus.Collector
+	// Timeouts bound how long a client may hold a connection.
+	Timeouts Timeouts
 }
 
 // Handler returns the server's routes: health, readiness and metrics, and
@@ -105,12 +107,11 @@ func Run(ctx context.Context, cfg Config, handler http.Handler, ready chan<- str
 	if err != nil {
 		return fmt.Errorf("server: listen on %s: %w", cfg.Listen, err)
 	}
-	srv := &http.Server{
-		Handler:           handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
-		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
 	}
+	srv := newHTTPServer(cfg, handler)
+	srv.BaseContext = func(net.Listener) context.Context { return context.WithoutCancel(ctx) }
 	cfg.Logger.Info("listening", "addr", "http://"+ln.Addr().String())
 	if ready != nil {
 		ready <- ln.Addr().String()

@@ -19,6 +19,7 @@ import (
 	"github.com/airlock-go/airlock/internal/api"
 	"github.com/airlock-go/airlock/internal/auth"
 	"github.com/airlock-go/airlock/internal/checks"
+	"github.com/airlock-go/airlock/internal/config"
 	"github.com/airlock-go/airlock/internal/domain"
 	"github.com/airlock-go/airlock/internal/server"
 	"github.com/airlock-go/airlock/internal/service"
@@ -45,9 +46,11 @@ type harnessConfig struct {
 	extra  []domain.User
 	noDev  bool // job-server mode: no switch-user menu
 	secure bool
-	wrap   func(Logins) Logins
-	checks *checks.Checker
-	svc    func(e *testkit.Env) *service.Service
+	// proxies are the trusted proxies (AIRLOCK_TRUSTED_PROXIES).
+	proxies auth.Proxies
+	wrap    func(Logins) Logins
+	checks  *checks.Checker
+	svc     func(e *testkit.Env) *service.Service
 }
 
 // withService replaces the Env's service by the one mk builds (on a real
@@ -73,6 +76,17 @@ func withLogins(wrap func(Logins) Logins) harnessOption {
 
 // withoutDevUsers builds the pages as with job-server: no switch-user menu.
 func withoutDevUsers() harnessOption { return func(c *harnessConfig) { c.noDev = true } }
+
+// withProxies trusts the proxies of list (as AIRLOCK_TRUSTED_PROXIES).
+func withProxies(list string) harnessOption {
+	return func(c *harnessConfig) {
+		nets, err := (&config.Edge{TrustedProxies: list}).Proxies()
+		if err != nil {
+			panic(err)
+		}
+		c.proxies = auth.NewProxies(nets)
+	}
+}
 
 // withSecureCookies sets Config.SecureCookies.
 func withSecureCookies() harnessOption { return func(c *harnessConfig) { c.secure = true } }
@@ -121,7 +135,7 @@ func newHarness(t testing.TB, opts ...harnessOption) *harness {
 		logins = c.wrap(logins)
 	}
 	sessions := &countingSessions{SessionStore: e.Store}
-	cfg := Config{Service: e.Svc, Logins: logins, Store: sessions, Logger: log, SecureCookies: c.secure}
+	cfg := Config{Service: e.Svc, Logins: logins, Store: sessions, Logger: log, SecureCookies: c.secure, Proxies: c.proxies}
 	if !c.noDev {
 		cfg.DevUsers = users
 	}
@@ -129,7 +143,7 @@ func newHarness(t testing.TB, opts ...harnessOption) *harness {
 	if err != nil {
 		t.Fatalf("web.New: %v", err)
 	}
-	jsonAPI := api.New(api.Config{Service: e.Svc, Logins: logins, Tokens: auth.NewTokens(e.Store, e.Clock.Now), Logger: log})
+	jsonAPI := api.New(api.Config{Service: e.Svc, Logins: logins, Tokens: auth.NewTokens(e.Store, e.Clock.Now), Logger: log, Proxies: c.proxies})
 	h := server.Handler(server.Config{DB: e.Store, Logger: log, Mount: func(mux *http.ServeMux) {
 		jsonAPI.Register(mux)
 		pages.Register(mux)

@@ -37,7 +37,7 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request, _ domain.U
 	}
 	user, token := r.PostForm.Get("user"), r.PostForm.Get("token")
 	next := domain.LocalRedirect(r.PostForm.Get("next"), defaultNext)
-	u, err := h.logins.Login(r.Context(), user, token, clientAddr(r))
+	u, err := h.logins.Login(r.Context(), user, token, h.clientAddr(r))
 	if err != nil {
 		status, msg, ok := loginRefusal(err)
 		if !ok {
@@ -115,7 +115,7 @@ func (h *Handler) switchUser(w http.ResponseWriter, r *http.Request, _ domain.Us
 		if d.User.Username != name {
 			continue
 		}
-		u, err := h.logins.Login(r.Context(), d.User.Username, d.Token, clientAddr(r))
+		u, err := h.logins.Login(r.Context(), d.User.Username, d.Token, h.clientAddr(r))
 		if err != nil {
 			if _, msg, ok := loginRefusal(err); ok {
 				h.flash(r, FlashError, "Could not switch to "+name+": "+msg)

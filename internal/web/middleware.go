@@ -16,6 +16,11 @@ import (
 const PageCSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
 	"frame-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"
 
+// HSTS is the Strict-Transport-Security of every answer to a client that
+// reached the site over HTTPS (or of every answer, with SecureCookies):
+// browsers then use HTTPS only for a year.
+const HSTS = "max-age=31536000"
+
 // userKey carries the logged-in user in a request's context.
 type userKey struct{}
 
@@ -34,16 +39,22 @@ func (h *Handler) page(rt route) http.Handler {
 	return h.secure(h.recover(h.csrf.Handler(h.withSession(h.withUser(rt)))))
 }
 
-// secure sets the headers every answer of the pages carries. Handlers may
-// replace them (a content endpoint its own Content-Security-Policy and
-// caching).
+// secure sets the headers every answer of the pages carries. Every answer
+// is Cache-Control: no-store, so that nothing a logged-in person saw stays
+// in the browser's cache (the Back button after logging out shows the
+// login page, not the last user's page). Handlers may replace them (a
+// content endpoint its own Content-Security-Policy; the static files,
+// which hold nothing of anyone, their long caching).
 func (h *Handler) secure(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hd := w.Header()
 		hd.Set("Content-Security-Policy", PageCSP)
 		hd.Set("X-Content-Type-Options", "nosniff")
 		hd.Set("Referrer-Policy", "same-origin")
-		hd.Set("Cache-Control", "private, no-cache")
+		hd.Set("Cache-Control", "no-store")
+		if h.isSecure(r) {
+			hd.Set("Strict-Transport-Security", HSTS)
+		}
 		next.ServeHTTP(w, r)
 	})
 }
@@ -150,6 +161,11 @@ func parseForm(w http.ResponseWriter, r *http.Request) error {
 	return domain.CheckFields(r.Form)
 }
 
-// clientAddr is the address a request came from, for login throttling.
-// No proxy is trusted: X-Forwarded-For is ignored.
-func clientAddr(r *http.Request) string { return r.RemoteAddr }
+// clientAddr is the address a request came from, for login throttling:
+// X-Forwarded-For is believed from trusted proxies only.
+func (h *Handler) clientAddr(r *http.Request) string { return h.proxies.ClientAddr(r) }
+
+// isSecure reports whether the session cookie is marked Secure and
+// Strict-Transport-Security sent: always by configuration, else when the
+// client reached the site over HTTPS.
+func (h *Handler) isSecure(r *http.Request) bool { return h.secureCookies || h.proxies.HTTPS(r) }

@@ -127,7 +127,7 @@ func (h *Handler) saveSession(w http.ResponseWriter, r *http.Request, memo *sess
 func (h *Handler) setCookie(w http.ResponseWriter, r *http.Request, token string, expiry time.Time) {
 	c := &http.Cookie{
 		Name: cookieName, Value: token, Path: "/",
-		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: h.secureCookies || r.TLS != nil,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: h.isSecure(r),
 	}
 	if token == "" {
 		c.MaxAge = -1

@@ -78,10 +78,14 @@ type Config struct {
 	// Store keeps the sessions.
 	Store  SessionStore
 	Logger *slog.Logger
-	// SecureCookies marks the session cookie Secure on every answer. When
-	// false it is Secure only on requests that came over TLS (r.TLS):
-	// behind a proxy that terminates TLS, set it.
+	// SecureCookies marks the session cookie Secure, and sends
+	// Strict-Transport-Security, on every answer. When false they are
+	// sent only to clients that reached the site over HTTPS: over TLS, or
+	// through a trusted proxy that says so (X-Forwarded-Proto).
 	SecureCookies bool
+	// Proxies are the reverse proxies whose forwarding headers are
+	// believed (the client's address for login throttling, HTTPS).
+	Proxies auth.Proxies
 }
 
 // Handler serves the pages.
@@ -93,6 +97,7 @@ type Handler struct {
 	sessions      *scs.SessionManager
 	store         SessionStore
 	secureCookies bool
+	proxies       auth.Proxies
 	pages         map[string]*template.Template // by page name: templates/<name>.html with the layout
 	rendered      *pageCache                    // request pages already rendered
 	static        *staticFiles
@@ -108,7 +113,7 @@ func New(cfg Config) (*Handler, error) {
 	}
 	h := &Handler{
 		svc: cfg.Service, logins: cfg.Logins, devUsers: cfg.DevUsers, log: cfg.Logger,
-		store: cfg.Store, secureCookies: cfg.SecureCookies, now: time.Now, rendered: newPageCache(),
+		store: cfg.Store, secureCookies: cfg.SecureCookies, proxies: cfg.Proxies, now: time.Now, rendered: newPageCache(),
 	}
 	var err error
 	if h.static, err = loadStatic(); err != nil {
