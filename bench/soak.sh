@@ -12,7 +12,8 @@
 #   DURATION    how long the load lasts, a Go duration (default 10m)
 #   SAMPLE      how often the server's memory and goroutines are sampled (default 1m)
 #   LIFECYCLES  share of the clients running whole lifecycles (default 0.15)
-#   DETAIL      set to 1 to also print the figures per kind of call
+#   GOROUTINES  set to 1 to stop the server with SIGQUIT at the end and print
+#               its goroutines grouped by where they wait (to find a leak)
 #
 # It prints calls per second, errors (the goal: none), conflicts (votes
 # and comments that lost a race between checkers, refused with 409) and
@@ -26,12 +27,12 @@ set -euo pipefail
 
 clients=${1:-100}
 dur=${2:-10m}
-detail=false
-if [ -n "${DETAIL:-}" ]; then detail=true; fi
+goroutines=false
+if [ -n "${GOROUTINES:-}" ]; then goroutines=true; fi
 repo=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/soak.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
 (cd "$repo" && go build -o "$work/airlock" ./cmd/airlock && go build -o "$work/nodes" ./bench/nodes)
 "$work/nodes" -airlock "$work/airlock" -sqlite -nodes 1 -c "$clients" -d "$dur" \
-  -sample "${SAMPLE:-1m}" -flat -lifecycles "${LIFECYCLES:-0.15}" -detail="$detail"
+  -sample "${SAMPLE:-1m}" -flat -lifecycles "${LIFECYCLES:-0.15}" -goroutines="$goroutines"

@@ -9,6 +9,7 @@ import (
 	"maps"
 	"net/http"
 	"os"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -348,6 +349,10 @@ func (n *node) dumpGoroutines() ([]string, error) {
 	return groupGoroutines(dump), nil
 }
 
+// waited is how long a goroutine has waited, in a dump's "[select, 3
+// minutes]": not part of what groups goroutines.
+var waited = regexp.MustCompile(`, \d+ minutes`)
+
 // groupGoroutines counts the goroutines of a Go runtime's dump (blocks
 // separated by blank lines, each "goroutine N [state]:" then frames of
 // two lines, function then file:line) by state, first frame outside the
@@ -359,7 +364,7 @@ func groupGoroutines(dump string) []string {
 		if len(lines) < 2 || !strings.HasPrefix(lines[0], "goroutine ") {
 			continue
 		}
-		state := lines[0][strings.IndexByte(lines[0], '['):]
+		state := waited.ReplaceAllString(lines[0][strings.IndexByte(lines[0], '['):], "")
 		var top, creator string
 		for _, l := range lines[1:] {
 			if strings.HasPrefix(l, "\t") {
