@@ -214,7 +214,8 @@ func run(ctx context.Context, s settings) error {
 	}
 	fmt.Printf("%d nodes on %s, %d clients for %s: %d running lifecycles, %d acting as %d output checkers on %d requests under review\n\n",
 		len(nodes), dbName, s.clients, s.duration, nLifecycle, s.clients-nLifecycle, s.checkers, len(pool))
-	smp := &sampler{nodes: nodes, hc: hc, dbPath: dbPath, clients: s.clients}
+	st := &stats{cells: map[cellKey]*cell{}}
+	smp := &sampler{nodes: nodes, hc: hc, dbPath: dbPath, clients: s.clients, stats: st}
 	if s.sample > 0 {
 		smp.idle(ctx, "idle before", 0)
 	}
@@ -223,7 +224,6 @@ func run(ctx context.Context, s settings) error {
 	for i, n := range nodes {
 		cpu0[i] = n.cpu()
 	}
-	st := &stats{cells: map[cellKey]*cell{}}
 	// The clients stop starting calls when the load's time is up; calls
 	// in flight then are answered and counted (none is cut off).
 	loadCtx, cancel := context.WithTimeout(ctx, s.duration)
@@ -936,6 +936,19 @@ func (s *stats) record(node int, kind string, o outcome, d time.Duration, msg st
 		}
 	}
 	c.latencies = append(c.latencies, d)
+}
+
+// totals counts the calls to node so far, and the errors among them.
+func (s *stats) totals(node int) (calls, errs int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for k, c := range s.cells {
+		if k.node == node {
+			calls += c.ok + c.conflicts + c.errors
+			errs += c.errors
+		}
+	}
+	return calls, errs
 }
 
 func (s *stats) errors() int {

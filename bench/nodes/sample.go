@@ -19,9 +19,13 @@ import (
 )
 
 // usage is what a node uses at one moment: its resident memory (all of
-// it, and the anonymous part: the Go heap and SQLite's page caches, not
-// files mapped in), from /proc, and its goroutines, heap in use and open
-// files, from its /metrics (the standard Go and process collectors).
+// it, and the anonymous part: not files mapped in), from /proc; and from
+// its /metrics (the standard Go and process collectors) its goroutines,
+// the heap its last collection found live, its open files, and the
+// memory the Go runtime holds (what it
+// has from the system less the heap it has given back): the anonymous
+// memory beyond that is the C code's, on SQLite its page caches. And
+// the calls the load has made to it so far, and the errors.
 //
 // Under load the goroutines come and go with the calls in flight: each
 // call holds its connection's goroutine and a goroutine reading ahead on
@@ -30,9 +34,11 @@ import (
 // out. So goroutines are the median of a few reads 200 ms apart.
 type usage struct {
 	rss, rssAnon int64 // bytes
+	goMem        int64 // bytes
 	goroutines   int64
-	heapInuse    int64 // bytes
+	heapLive     int64 // bytes
 	openFDs      int64
+	calls, errs  int
 	err          error // what could not be read, if anything
 }
 
@@ -53,6 +59,7 @@ type sampler struct {
 	hc      *http.Client
 	dbPath  string // the SQLite database file, "" on PostgreSQL
 	clients int    // the load's
+	stats   *stats // the load's calls
 
 	mu      sync.Mutex
 	samples []sample
@@ -74,8 +81,10 @@ func (s *sampler) idle(ctx context.Context, label string, at time.Duration) {
 // take samples every node now, under label.
 func (s *sampler) take(ctx context.Context, label string, at time.Duration) {
 	sm := sample{label: label, at: at, dbSize: -1}
-	for _, n := range s.nodes {
-		sm.nodes = append(sm.nodes, n.usage(ctx, s.hc))
+	for i, n := range s.nodes {
+		u := n.usage(ctx, s.hc)
+		u.calls, u.errs = s.stats.totals(i)
+		sm.nodes = append(sm.nodes, u)
 	}
 	if s.dbPath != "" {
 		sm.dbSize = fileSize(s.dbPath) + fileSize(s.dbPath+"-wal")
@@ -90,15 +99,16 @@ func (s *sampler) take(ctx context.Context, label string, at time.Duration) {
 const endLead = 5 * time.Second
 
 // during samples the load that started at start and lasts d: "start"
-// once warmup has passed, then every interval, and "end" endLead before
-// the load ends, while the clients are still at work. It returns
+// once warmup has passed, then every interval (but not within half an
+// interval of the end), and "end" endLead before the load ends, while
+// the clients are still at work. It returns
 // when the last sample is taken, or when load or ctx ends (a sample
 // being taken is finished under ctx).
 func (s *sampler) during(ctx, load context.Context, start time.Time, d, warmup, interval time.Duration) {
 	end := d - endLead
 	at := warmup
 	for label := "start"; ; label = "" {
-		if at >= end {
+		if at >= end || (label == "" && at > end-interval/2) {
 			at, label = end, "end"
 		}
 		select {
@@ -147,20 +157,30 @@ func (s *sampler) print() bool {
 	defer s.mu.Unlock()
 	flat := true
 	for i, n := range s.nodes {
-		fmt.Printf("\nnode %s (pid %d): resident memory and goroutines\n", n.name, n.cmd.Process.Pid)
-		fmt.Printf("%-12s %8s %10s %10s %10s %10s %8s %10s\n", "sample", "at", "RSS MiB", "anon MiB", "goroutines", "heap MiB", "open fds", "db MiB")
+		fmt.Printf("\nnode %s (pid %d): resident memory and goroutines; calls/s and errors since the sample before\n", n.name, n.cmd.Process.Pid)
+		fmt.Printf("%-12s %7s %8s %6s %8s %8s %8s %9s %9s %10s %8s %7s\n",
+			"sample", "at", "calls/s", "errors", "RSS MiB", "anon MiB", "Go MiB", "not Go", "live heap", "goroutines", "open fds", "db MiB")
+		var prev *sample
 		for _, sm := range s.samples {
 			u := sm.nodes[i]
 			if u.err != nil {
-				fmt.Printf("%-12s %8s   %v\n", sm.label, sm.at.Round(time.Second), u.err)
+				fmt.Printf("%-12s %7s   %v\n", sm.label, sm.at.Round(time.Second), u.err)
 				continue
 			}
-			db := "-"
+			rate, errs, db := "-", "-", "-"
+			if prev != nil && sm.at > prev.at {
+				rate = fmt.Sprintf("%.0f", float64(u.calls-prev.nodes[i].calls)/(sm.at-prev.at).Seconds())
+				errs = strconv.Itoa(u.errs - prev.nodes[i].errs)
+			}
 			if sm.dbSize >= 0 {
 				db = fmt.Sprintf("%.1f", mib(sm.dbSize))
 			}
-			fmt.Printf("%-12s %8s %10.1f %10.1f %10d %10.1f %8d %10s\n",
-				sm.label, sm.at.Round(time.Second), mib(u.rss), mib(u.rssAnon), u.goroutines, mib(u.heapInuse), u.openFDs, db)
+			fmt.Printf("%-12s %7s %8s %6s %8.1f %8.1f %8.1f %9.1f %9.1f %10d %8d %7s\n",
+				sm.label, sm.at.Round(time.Second), rate, errs, mib(u.rss), mib(u.rssAnon), mib(u.goMem), mib(notGo(u)),
+				mib(u.heapLive), u.goroutines, u.openFDs, db)
+			if sm.label != "idle before" {
+				prev = &sm
+			}
 		}
 		ok, line := s.verdict(i)
 		flat = flat && ok
@@ -181,8 +201,12 @@ func (s *sampler) verdict(i int) (bool, string) {
 	rssOK := float64(b.rss) <= float64(a.rss)*(1+rssSlack)
 	gSlack := int64(s.clients)
 	gOK := b.goroutines <= a.goroutines+gSlack
-	line := fmt.Sprintf("RSS %.1f → %.1f MiB (%+.0f%%), goroutines %d → %d (%+d)",
-		mib(a.rss), mib(b.rss), 100*(float64(b.rss)/float64(a.rss)-1), a.goroutines, b.goroutines, b.goroutines-a.goroutines)
+	line := fmt.Sprintf("RSS %.1f → %.1f MiB (%+.0f%%: Go's %+.1f MiB, live heap %+.1f MiB; not Go's %+.1f MiB",
+		mib(a.rss), mib(b.rss), 100*(float64(b.rss)/float64(a.rss)-1), mib(b.goMem-a.goMem), mib(b.heapLive-a.heapLive), mib(notGo(b)-notGo(a)))
+	if start.dbSize >= 0 {
+		line += fmt.Sprintf(", while the database grew %+.1f MiB", mib(end.dbSize-start.dbSize))
+	}
+	line += fmt.Sprintf("), goroutines %d → %d (%+d)", a.goroutines, b.goroutines, b.goroutines-a.goroutines)
 	idleOK := true
 	before, ok3 := s.find("idle before")
 	after, ok4 := s.find("idle after")
@@ -208,6 +232,10 @@ func (s *sampler) verdict(i int) (bool, string) {
 }
 
 func mib(b int64) float64 { return float64(b) / (1 << 20) }
+
+// notGo is the anonymous memory the Go runtime does not account for: on
+// SQLite, the C library's (its page caches above all).
+func notGo(u usage) int64 { return max(0, u.rssAnon-u.goMem) }
 
 func fileSize(p string) int64 {
 	fi, err := os.Stat(p)
@@ -235,13 +263,14 @@ func (n *node) usage(ctx context.Context, hc *http.Client) usage {
 			case <-time.After(200 * time.Millisecond):
 			}
 		}
-		m, err := scrape(ctx, hc, n.base+"/metrics", "go_goroutines", "go_memstats_heap_inuse_bytes", "process_open_fds")
+		m, err := scrape(ctx, hc, n.base+"/metrics", "go_goroutines", "go_gc_heap_live_bytes", "process_open_fds",
+			"go_memstats_sys_bytes", "go_memstats_heap_released_bytes")
 		if err != nil {
 			u.err = err
 			return u
 		}
 		goroutines = append(goroutines, m[0])
-		u.heapInuse, u.openFDs = m[1], m[2]
+		u.heapLive, u.openFDs, u.goMem = m[1], m[2], m[3]-m[4]
 	}
 	slices.Sort(goroutines)
 	u.goroutines = goroutines[len(goroutines)/2]
