@@ -749,6 +749,11 @@ func (c *loadClient) call(ctx context.Context, kind, user string, raceable bool,
 	return err
 }
 
+// reviewStatuses are those of the requests a checker lists to review,
+// as the web page of reviews lists them: not the released ones, whose
+// number grows with every lifecycle of the load.
+var reviewStatuses = []string{"SUBMITTED", "PARTIALLY_REVIEWED", "REVIEWED", "RETURNED", "APPROVED"}
+
 // runChecker acts as an output checker on the requests under review,
 // starting calls until load ends.
 func (c *loadClient) runChecker(ctx, load context.Context) {
@@ -764,7 +769,7 @@ func (c *loadClient) runChecker(ctx, load context.Context) {
 			})
 		case x < 55:
 			c.call(ctx, "list to review", checker, false, func(cl *client.Client) error {
-				_, err := cl.Requests(ctx, client.RequestFilter{Review: true})
+				_, err := cl.Requests(ctx, client.RequestFilter{Review: true, Status: reviewStatuses})
 				return err
 			})
 		case x < 65:
