@@ -37,8 +37,11 @@
 // -warmup has passed, every -sample, at the end of the load, and idle
 // after it. A verdict per node compares the end with the start; with
 // -flat, growth beyond the verdict's slack fails the run (a soak test).
+// With -goroutines, the nodes are stopped with SIGQUIT and their
+// goroutines printed, grouped by where they wait (to find a leak without
+// a profiling endpoint).
 //
-//	go run ./bench/nodes -airlock PATH [-db postgres://... | -sqlite] [-c 100] [-d 60s] [-nodes 2] [-lifecycles 0.15] [-pool 40] [-sample 1m] [-warmup D] [-flat] [-detail]
+//	go run ./bench/nodes -airlock PATH [-db postgres://... | -sqlite] [-c 100] [-d 60s] [-nodes 2] [-lifecycles 0.15] [-pool 40] [-sample 1m] [-warmup D] [-flat] [-goroutines] [-detail]
 package main
 
 import (
