@@ -17,12 +17,16 @@
 #
 # It prints calls per second, errors (the goal: none), conflicts (votes
 # and comments that lost a race between checkers, refused with 409) and
-# latency percentiles; then the server's resident memory (VmRSS), its
-# goroutines, heap in use and open files, and the database's size, idle
-# before the load, at its start (after a warm-up of a tenth of DURATION,
-# at most a minute), every SAMPLE, at its end and idle after it, and a
-# verdict comparing the end with the start (the goal: flat). It exits
-# non-zero on any error or growth. The server listens on 127.0.0.1 only.
+# latency percentiles; then the server's calls/s and errors per interval,
+# its resident memory (VmRSS; its anonymous part; the part the Go runtime
+# holds and the rest, SQLite's page caches mostly), its live heap,
+# goroutines and open files, and the database's size, idle before the
+# load, at its start (after a warm-up of a tenth of DURATION, at most a
+# minute), every SAMPLE, at its end and idle after it; and a verdict
+# comparing the end with the start (the goal: flat; RSS within 20%,
+# goroutines under load within one per client, idle goroutines back to
+# those before the load give or take 5). It exits non-zero on any error
+# or growth. The server listens on 127.0.0.1 only.
 set -euo pipefail
 
 clients=${1:-100}
