@@ -1,8 +1,10 @@
 // Command nodes is a load benchmark of several airlock nodes on one
-// PostgreSQL database.
+// PostgreSQL database, or of one node on SQLite (-sqlite), and a soak
+// test of either.
 //
 // It creates a fresh database on the PostgreSQL server -db names (whose
-// user may create databases; the database is dropped at the end), writes
+// user may create databases; the database is dropped at the end), or
+// with -sqlite a SQLite database file in a temporary folder, writes
 // workspaces and a users file into a temporary folder, and starts -nodes
 // `airlock serve` processes (the binary -airlock names) sharing that
 // database, the workspace folder, the request folder and the release
@@ -29,7 +31,17 @@
 // errors, conflicts, latency percentiles, and each node's CPU time.
 // Clients, nodes and PostgreSQL share the machine's CPUs.
 //
-//	go run ./bench/nodes -airlock PATH [-db postgres://...] [-c 100] [-d 60s] [-nodes 2] [-lifecycles 0.15] [-pool 40] [-detail]
+// With -sample, it also samples each node's resident memory (VmRSS in
+// /proc/PID/status) and its goroutines, heap in use and open files (from
+// its /metrics): idle before the load, at the start of the load once
+// -warmup has passed, every -sample, at the end of the load, and idle
+// after it. A verdict per node compares the end with the start; with
+// -flat, growth beyond the verdict's slack fails the run (a soak test).
+// With -goroutines, the nodes are stopped with SIGQUIT and their
+// goroutines printed, grouped by where they wait (to find a leak without
+// a profiling endpoint).
+//
+//	go run ./bench/nodes -airlock PATH [-db postgres://... | -sqlite] [-c 100] [-d 60s] [-nodes 2] [-lifecycles 0.15] [-pool 40] [-sample 1m] [-warmup D] [-flat] [-goroutines] [-detail]
 package main
 
 import (
@@ -77,6 +89,11 @@ type settings struct {
 	lifecycleShare float64
 	pool           int
 	checkers       int
+	sqlite         bool
+	sample         time.Duration
+	warmup         time.Duration
+	flat           bool
+	goroutines     bool
 	keep           bool
 	detail         bool
 }
@@ -93,16 +110,35 @@ func main() {
 	flag.Float64Var(&s.lifecycleShare, "lifecycles", 0.15, "share of the clients that run whole lifecycles")
 	flag.IntVar(&s.pool, "pool", 40, "requests under review that the checker clients work on")
 	flag.IntVar(&s.checkers, "checkers", 10, "output checkers the checker clients act as")
+	flag.BoolVar(&s.sqlite, "sqlite", false, "run one node on a SQLite database in the temporary folder instead of PostgreSQL")
+	flag.DurationVar(&s.sample, "sample", time.Minute, "sample each node's memory and goroutines this often during the load (0: not at all)")
+	flag.DurationVar(&s.warmup, "warmup", 0, "load before the start sample (default a tenth of -d, at most 1m)")
+	flag.BoolVar(&s.flat, "flat", false, "fail when a node's memory or goroutines grow from the start of the load to its end")
+	flag.BoolVar(&s.goroutines, "goroutines", false, "at the end, stop the nodes with SIGQUIT and print their goroutines grouped (to find a leak)")
 	flag.BoolVar(&s.detail, "detail", false, "also print each node's figures per kind of call")
 	flag.BoolVar(&s.keep, "keep", false, "keep the temporary folder and the database (for a look afterwards)")
 	flag.Parse()
+	if s.warmup == 0 {
+		s.warmup = min(s.duration/10, time.Minute)
+	}
+	set := map[string]bool{}
+	flag.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if !set["sample"] && s.warmup+endLead >= s.duration {
+		s.sample = 0 // too short a load to sample, and sampling was not asked for
+	}
 	switch {
 	case s.airlock == "":
 		fail(2, errors.New("-airlock is required: the airlock binary (bench/nodes.sh builds it)"))
-	case s.db == "":
-		fail(2, errors.New("-db or AIRLOCK_TEST_DATABASE_URL must name a PostgreSQL server (bench/nodes.sh starts one)"))
+	case s.sqlite && s.nodes != 1:
+		fail(2, errors.New("-sqlite runs one node: a SQLite database belongs to one process (set -nodes 1)"))
+	case !s.sqlite && s.db == "":
+		fail(2, errors.New("-db or AIRLOCK_TEST_DATABASE_URL must name a PostgreSQL server (bench/nodes.sh starts one), or -sqlite"))
 	case s.clients < 1 || s.duration <= 0 || s.nodes < 1 || s.pool < 1 || s.checkers < 2 || s.lifecycleShare < 0 || s.lifecycleShare > 1:
 		fail(2, errors.New("-c, -d, -nodes and -pool must be positive, -checkers at least 2, -lifecycles between 0 and 1"))
+	case s.sample < 0 || s.warmup < 0 || (s.sample > 0 && s.warmup+endLead >= s.duration):
+		fail(2, fmt.Errorf("-sample and -warmup must not be negative, and -warmup must end more than %s before -d", endLead))
+	case s.flat && s.sample == 0:
+		fail(2, errors.New("-flat needs -sample"))
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -129,21 +165,33 @@ func run(ctx context.Context, s settings) error {
 	nLifecycle := int(float64(s.clients)*s.lifecycleShare + 0.5)
 	// Each lifecycle adds three new files (released files cannot be
 	// output files again), so each lifecycle client's workspace holds
-	// enough for far more lifecycles than it can run.
-	perLifecycleWS := 3 * max(300, int(s.duration.Seconds()*10))
+	// enough for more lifecycles than it can run: two a second (a
+	// lifecycle takes a dozen calls; on two busy cores, with 15
+	// lifecycle clients, each ran one every five seconds). A client that
+	// runs out of files acts as an output checker for the rest of the
+	// load.
+	perLifecycleWS := 3 * max(300, int(s.duration.Seconds()*2))
 	fix, err := writeFixtures(dir, s, nLifecycle, perLifecycleWS)
 	if err != nil {
 		return err
 	}
 
-	dbURL, drop, err := createDatabase(ctx, s.db)
-	if err != nil {
-		return err
-	}
-	if !s.keep {
-		defer drop()
+	var dbURL, dbPath, dbName string
+	if s.sqlite {
+		dbPath = filepath.Join(dir, "airlock.db")
+		dbURL, dbName = "sqlite:"+dbPath, "SQLite"
 	} else {
-		fmt.Println("database:", redact(dbURL))
+		var drop func()
+		dbURL, drop, err = createDatabase(ctx, s.db)
+		if err != nil {
+			return err
+		}
+		if !s.keep {
+			defer drop()
+		} else {
+			fmt.Println("database:", redact(dbURL))
+		}
+		dbName = "PostgreSQL"
 	}
 
 	nodes, err := startNodes(ctx, s, dir, dbURL, fix)
@@ -167,28 +215,35 @@ func run(ctx context.Context, s settings) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("%d nodes on PostgreSQL, %d clients for %s: %d running lifecycles, %d acting as %d output checkers on %d requests under review\n\n",
-		len(nodes), s.clients, s.duration, nLifecycle, s.clients-nLifecycle, s.checkers, len(pool))
+	fmt.Printf("%d nodes on %s, %d clients for %s: %d running lifecycles, %d acting as %d output checkers on %d requests under review\n\n",
+		len(nodes), dbName, s.clients, s.duration, nLifecycle, s.clients-nLifecycle, s.checkers, len(pool))
+	st := &stats{cells: map[cellKey]*cell{}}
+	smp := &sampler{nodes: nodes, hc: hc, dbPath: dbPath, clients: s.clients, stats: st}
+	if s.sample > 0 {
+		smp.idle(ctx, "idle before", 0)
+	}
 
 	cpu0 := make([]time.Duration, len(nodes))
 	for i, n := range nodes {
 		cpu0[i] = n.cpu()
 	}
-	st := &stats{cells: map[cellKey]*cell{}}
 	// The clients stop starting calls when the load's time is up; calls
 	// in flight then are answered and counted (none is cut off).
 	loadCtx, cancel := context.WithTimeout(ctx, s.duration)
 	busy0, self0 := machineBusy(), selfCPU()
 	start := time.Now()
 	var wg sync.WaitGroup
-	var lifecycles atomic.Int64
+	if s.sample > 0 {
+		wg.Go(func() { smp.during(ctx, loadCtx, start, s.duration, s.warmup, s.sample) })
+	}
+	var lifecycles, ranOut atomic.Int64
 	for i := range s.clients {
 		c := &loadClient{
 			id: i, nodes: nodes, hc: hc, tokens: tokens, stats: st, pool: pool, fix: fix,
 			rng: rand.New(rand.NewPCG(uint64(i), uint64(time.Now().UnixNano()))), next: i,
 		}
 		if i < nLifecycle {
-			wg.Go(func() { c.runLifecycles(ctx, loadCtx, i, &lifecycles) })
+			wg.Go(func() { c.runLifecycles(ctx, loadCtx, i, &lifecycles, &ranOut) })
 		} else {
 			wg.Go(func() { c.runChecker(ctx, loadCtx) })
 		}
@@ -209,9 +264,19 @@ func run(ctx context.Context, s settings) error {
 	if err != nil {
 		return err
 	}
+	if s.sample > 0 {
+		smp.idle(ctx, "idle after", time.Since(start))
+	}
 	var stopErrs []string
+	dumps := map[string][]string{}
 	for _, n := range nodes {
-		if err := n.stop(); err != nil {
+		var err error
+		if s.goroutines {
+			dumps[n.name], err = n.dumpGoroutines()
+		} else {
+			err = n.stop()
+		}
+		if err != nil {
 			stopErrs = append(stopErrs, err.Error())
 		}
 	}
@@ -222,7 +287,16 @@ func run(ctx context.Context, s settings) error {
 		100*busy.Seconds()/elapsed.Seconds()/float64(runtime.NumCPU()), runtime.NumCPU(), self.Seconds(), 100*self.Seconds()/elapsed.Seconds())
 	fmt.Printf("\nlifecycles completed: %d (%.1f/s); requests released by the uploaders: %d, still approved: %d\n",
 		lifecycles.Load(), float64(lifecycles.Load())/elapsed.Seconds(), released, approved)
+	if n := ranOut.Load(); n > 0 {
+		fmt.Printf("%d lifecycle clients ran out of files and acted as output checkers for the rest of the load\n", n)
+	}
 	fmt.Printf("audit verify: %s", audit)
+	flat := s.sample == 0 || smp.print()
+	for _, n := range nodes {
+		if d, ok := dumps[n.name]; ok {
+			fmt.Printf("\nnode %s's goroutines when it was stopped:\n%s\n", n.name, strings.Join(d, "\n"))
+		}
+	}
 	for _, n := range nodes {
 		if lines := n.errorLines(); len(lines) > 0 {
 			fmt.Printf("node %s logged %d errors, the first: %s\n", n.name, len(lines), lines[0])
@@ -235,6 +309,8 @@ func run(ctx context.Context, s settings) error {
 		return errors.New(strings.Join(stopErrs, "; "))
 	case st.errors() > 0:
 		return fmt.Errorf("%d errors", st.errors())
+	case s.flat && !flat:
+		return errors.New("a node's memory or goroutines grew over the load")
 	case approved > 0:
 		return fmt.Errorf("%d approved requests were not released within a minute of the load", approved)
 	}
@@ -676,6 +752,11 @@ func (c *loadClient) call(ctx context.Context, kind, user string, raceable bool,
 	return err
 }
 
+// reviewStatuses are those of the requests a checker lists to review,
+// as the web page of reviews lists them: not the released ones, whose
+// number grows with every lifecycle of the load.
+var reviewStatuses = []string{"SUBMITTED", "PARTIALLY_REVIEWED", "REVIEWED", "RETURNED", "APPROVED"}
+
 // runChecker acts as an output checker on the requests under review,
 // starting calls until load ends.
 func (c *loadClient) runChecker(ctx, load context.Context) {
@@ -691,7 +772,7 @@ func (c *loadClient) runChecker(ctx, load context.Context) {
 			})
 		case x < 55:
 			c.call(ctx, "list to review", checker, false, func(cl *client.Client) error {
-				_, err := cl.Requests(ctx, client.RequestFilter{Review: true})
+				_, err := cl.Requests(ctx, client.RequestFilter{Review: true, Status: reviewStatuses})
 				return err
 			})
 		case x < 65:
@@ -723,8 +804,9 @@ func (c *loadClient) runChecker(ctx, load context.Context) {
 }
 
 // runLifecycles runs whole lifecycles as lifecycle author i, starting
-// calls until load ends or the workspace's files run out.
-func (c *loadClient) runLifecycles(ctx, load context.Context, i int, done *atomic.Int64) {
+// calls until load ends; if the workspace's files run out first, it acts
+// as an output checker from then on (and counts itself in ranOut).
+func (c *loadClient) runLifecycles(ctx, load context.Context, i int, done, ranOut *atomic.Int64) {
 	author, ws := c.fix.lcAuthors[i], lcWorkspace(i)
 	for n := 0; load.Err() == nil && 3*(n+1) <= c.fix.lcFiles; n++ {
 		// Two different checkers review each request.
@@ -734,6 +816,10 @@ func (c *loadClient) runLifecycles(ctx, load context.Context, i int, done *atomi
 		if c.lifecycle(ctx, load, author, ws, checkers, files) == nil {
 			done.Add(1)
 		}
+	}
+	if load.Err() == nil {
+		ranOut.Add(1)
+		c.runChecker(ctx, load)
 	}
 }
 
@@ -858,6 +944,19 @@ func (s *stats) record(node int, kind string, o outcome, d time.Duration, msg st
 		}
 	}
 	c.latencies = append(c.latencies, d)
+}
+
+// totals counts the calls to node so far, and the errors among them.
+func (s *stats) totals(node int) (calls, errs int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for k, c := range s.cells {
+		if k.node == node {
+			calls += c.ok + c.conflicts + c.errors
+			errs += c.errors
+		}
+	}
+	return calls, errs
 }
 
 func (s *stats) errors() int {

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"net/http"
+	"regexp"
 	"strconv"
 	"time"
 
@@ -40,8 +41,14 @@ func newMetrics(stats func(context.Context) (Stats, error), more ...prometheus.C
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
 		}, []string{"route", "method"}),
 	}
+	// Besides the Go collector's defaults (goroutines, memory statistics),
+	// go_gc_heap_live_bytes: the heap the last collection found live, the
+	// figure that shows a leak, where the heap in use also counts garbage
+	// not yet collected.
 	m.registry.MustRegister(m.requests, m.latency,
-		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		collectors.NewGoCollector(collectors.WithGoCollectorRuntimeMetrics(
+			collectors.GoRuntimeMetricsRule{Matcher: regexp.MustCompile(`^/gc/heap/live:bytes$`)})),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.registry.MustRegister(more...)
 	if stats != nil {
 		m.registry.MustRegister(&workflowCollector{stats: stats})

@@ -58,6 +58,12 @@ func TestMetricsAndRequestIDs(t *testing.T) {
 		"airlock_upload_backlog_files 7",
 		"airlock_upload_failing_files 2",
 		"airlock_stats_up 1",
+		// What a soak test watches for leaks (bench/soak.sh).
+		"\ngo_goroutines ",
+		"\ngo_gc_heap_live_bytes ",
+		"\ngo_memstats_heap_inuse_bytes ",
+		"\nprocess_resident_memory_bytes ",
+		"\nprocess_open_fds ",
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("metrics lack %s", want)
