@@ -95,7 +95,10 @@ func dsn(path string) string {
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous(NORMAL)")
-	q.Add("_pragma", "cache_size(-65536)") // KiB: 64 MiB per connection, allocated as used
+	// KiB: 8 MiB per connection, allocated as used. Each of the pool's
+	// connections keeps a cache of its own, so this bounds the memory the
+	// caches can take (the operating system's page cache serves the rest).
+	q.Add("_pragma", "cache_size(-8192)")
 	q.Add("_txlock", "immediate")
 	return path + "?" + q.Encode()
 }

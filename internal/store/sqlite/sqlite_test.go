@@ -112,7 +112,7 @@ func TestPragmas(t *testing.T) {
 			"foreign_keys": "1",
 			"busy_timeout": "10000",
 			"synchronous":  "1", // NORMAL
-			"cache_size":   "-65536",
+			"cache_size":   "-8192",
 		} {
 			var got string
 			if err := c.QueryRowContext(ctx, "PRAGMA "+pragma).Scan(&got); err != nil {
