@@ -4,10 +4,13 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"path"
 	"slices"
 	"strings"
+
+	"github.com/airlock-go/airlock/internal/domain"
 )
 
 // Output is one entry of a workspace's manifest.json, as the job runner
@@ -67,19 +70,37 @@ type Tree struct {
 	nodes    map[string]*Node
 	children map[string][]*Node // folder path → children, sorted
 	outputs  []string           // every output path, sorted
+	// invalid holds, by path, why an output the manifest lists as
+	// moderately sensitive was left out of the tree.
+	invalid map[string]string
 }
 
-// ParseManifest builds the valid tree from manifest bytes.
+// ParseManifest builds the valid tree from manifest bytes. A manifest
+// that is not JSON, or not UTF-8 text, is refused whole. An output whose
+// entry is not valid (a content_hash that is not a sha256, a negative
+// size, text that is not UTF-8 or holds NUL) is left out of the tree, and
+// Invalid says why.
 func ParseManifest(raw []byte) (*Tree, error) {
+	// encoding/json would silently turn invalid UTF-8 into U+FFFD: check
+	// the bytes as they are.
+	if err := domain.CheckTextBytes("manifest.json", raw); err != nil {
+		return nil, errors.New("manifest.json is not valid UTF-8 text (or holds a NUL byte)")
+	}
 	var m Manifest
 	if err := json.Unmarshal(raw, &m); err != nil {
 		return nil, fmt.Errorf("manifest.json is not valid: %w", err)
+	}
+	for what, s := range map[string]string{"workspace": m.Workspace, "repo": m.Repo} {
+		if err := domain.CheckText(what, s); err != nil {
+			return nil, fmt.Errorf("manifest.json is not valid: its %s holds a NUL character", what)
+		}
 	}
 	sum := sha256.Sum256(raw)
 	t := &Tree{
 		Hash: hex.EncodeToString(sum[:]), Repo: m.Repo, MissingOutputs: m.Outputs == nil,
 		nodes:    map[string]*Node{"": {Path: "", Dir: true}},
 		children: map[string][]*Node{},
+		invalid:  map[string]string{},
 	}
 	for p, out := range m.Outputs {
 		if out.Level != visibleLevel || out.OutOfDateOutput {
@@ -92,17 +113,62 @@ func ParseManifest(raw []byte) (*Tree, error) {
 		if err != nil || clean == "" || clean == "metadata" || strings.HasPrefix(clean, "metadata/") {
 			continue // never trust a path the manifest gives either
 		}
+		o := out
+		if why := checkOutput(&o); why != "" {
+			t.invalid[clean] = why
+			continue
+		}
 		if out.OutOfDateAction {
 			t.OutOfDate++
 		}
-		o := out
 		t.add(&Node{Path: clean, Name: path.Base(clean), Output: &o})
+	}
+	for p := range t.invalid {
+		if _, ok := t.nodes[p]; ok {
+			delete(t.invalid, p) // a valid entry shows at that path
+		}
 	}
 	for _, kids := range t.children {
 		SortNodes(kids)
 	}
 	slices.Sort(t.outputs)
 	return t, nil
+}
+
+// checkOutput says why a manifest entry cannot be used ("" when it can),
+// and writes its content_hash in lower case.
+func checkOutput(o *Output) string {
+	if !isSHA256(o.ContentHash) {
+		return fmt.Sprintf("its content_hash %q is not a sha256 (64 hexadecimal digits)", truncate(o.ContentHash))
+	}
+	o.ContentHash = strings.ToLower(o.ContentHash)
+	if o.Size < 0 {
+		return fmt.Sprintf("its size %d is negative", o.Size)
+	}
+	if (o.RowCount != nil && *o.RowCount < 0) || (o.ColCount != nil && *o.ColCount < 0) {
+		return "its row_count or col_count is negative"
+	}
+	text := []struct{ key, s string }{
+		{"job_id", o.JobID}, {"job_request", o.JobRequest}, {"action", o.Action}, {"repo", o.Repo},
+		{"commit", o.Commit}, {"user", o.User},
+	}
+	if o.Message != nil {
+		text = append(text, struct{ key, s string }{"message", *o.Message})
+	}
+	for _, f := range text {
+		if err := domain.CheckText(f.key, f.s); err != nil {
+			return fmt.Sprintf("its %s holds a NUL character", f.key)
+		}
+	}
+	return ""
+}
+
+func isSHA256(h string) bool {
+	if len(h) != 2*sha256.Size {
+		return false
+	}
+	_, err := hex.DecodeString(h)
+	return err == nil
 }
 
 // add puts a file into the tree with every folder above it. A path that
@@ -153,6 +219,13 @@ func (t *Tree) Node(p string) (*Node, bool) {
 // by name; metadata/ is not among them.
 func (t *Tree) Children(dir string) []*Node {
 	return t.children[dir]
+}
+
+// Invalid says why the output at p, listed in the manifest as moderately
+// sensitive, was left out of the tree; ok is false for any other path.
+func (t *Tree) Invalid(p string) (why string, ok bool) {
+	why, ok = t.invalid[p]
+	return why, ok
 }
 
 // Outputs returns every file path of the tree, sorted.
