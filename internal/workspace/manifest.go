@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"path"
 	"slices"
 	"strings"
@@ -52,6 +53,7 @@ type Node struct {
 	// Output is the manifest entry of a file from the manifest; nil for
 	// folders and for files found under metadata/.
 	Output *Output
+	key    string // the manifest's key of Output
 }
 
 // Tree is the valid tree of a workspace as its manifest describes it:
@@ -102,7 +104,10 @@ func ParseManifest(raw []byte) (*Tree, error) {
 		children: map[string][]*Node{},
 		invalid:  map[string]string{},
 	}
-	for p, out := range m.Outputs {
+	// In the order of the keys, so that the tree does not depend on the
+	// order the manifest's entries come in when two paths clash.
+	for _, p := range slices.Sorted(maps.Keys(m.Outputs)) {
+		out := m.Outputs[p]
 		if out.Level != visibleLevel || out.OutOfDateOutput {
 			continue
 		}
@@ -118,10 +123,14 @@ func ParseManifest(raw []byte) (*Tree, error) {
 			t.invalid[clean] = why
 			continue
 		}
-		if out.OutOfDateAction {
+		if why := t.add(&Node{Path: clean, Name: path.Base(clean), Output: &o, key: p}); why != "" {
+			t.invalid[clean] = why
+		}
+	}
+	for _, p := range t.outputs {
+		if t.nodes[p].Output.OutOfDateAction {
 			t.OutOfDate++
 		}
-		t.add(&Node{Path: clean, Name: path.Base(clean), Output: &o})
 	}
 	for p := range t.invalid {
 		if _, ok := t.nodes[p]; ok {
@@ -172,24 +181,27 @@ func isSHA256(h string) bool {
 }
 
 // add puts a file into the tree with every folder above it. A path that
-// would make a file a folder, or a folder a file, is left out.
-func (t *Tree) add(n *Node) {
+// would make a file a folder, or a folder a file, is left out: add says
+// why.
+func (t *Tree) add(n *Node) string {
 	for dir := path.Dir(n.Path); dir != "."; dir = path.Dir(dir) {
 		if a, ok := t.nodes[dir]; ok && !a.Dir {
-			return
+			return fmt.Sprintf("another output is at %s, a folder of its path", dir)
 		}
 	}
 	if old, ok := t.nodes[n.Path]; ok {
 		if old.Dir {
-			return // a file cannot shadow a folder
+			return "other outputs are in a folder at its path"
 		}
 		// The same visible path twice (an excluded a.csv beside a real
-		// a.csv.txt): keep the first seen, deterministically.
-		if old.Output != nil && old.Output.ContentHash <= n.Output.ContentHash {
-			return
+		// a.csv.txt, or a.csv.txt/): keep one, whatever the order the
+		// manifest's entries were read in.
+		if old.Output.ContentHash < n.Output.ContentHash ||
+			old.Output.ContentHash == n.Output.ContentHash && old.key < n.key {
+			return ""
 		}
 		*old = *n
-		return
+		return ""
 	}
 	t.nodes[n.Path] = n
 	t.outputs = append(t.outputs, n.Path)
@@ -201,7 +213,7 @@ func (t *Tree) add(n *Node) {
 		}
 		t.children[parent] = append(t.children[parent], child)
 		if _, ok := t.nodes[parent]; ok {
-			return
+			return ""
 		}
 		dir := &Node{Path: parent, Name: path.Base(parent), Dir: true}
 		t.nodes[parent] = dir
