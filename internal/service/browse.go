@@ -162,12 +162,15 @@ func (s *Service) ViewWorkspaceFile(ctx context.Context, u domain.User, workspac
 	if !entry.Valid || entry.Dir {
 		return nil, domain.WorkspaceEntry{}, domain.Errorf(domain.ErrNotFound, "no file %q in workspace %s", relpath, workspace)
 	}
-	if err := s.RecordWorkspaceFileView(ctx, u, workspace, entry.Relpath); err != nil {
-		return nil, domain.WorkspaceEntry{}, err
-	}
+	// Opened first: a file that cannot be shown (a link, a FIFO) is not
+	// audited as viewed.
 	f, err := s.workspaces.OpenFile(ctx, workspace, entry.Relpath)
 	if err != nil {
 		return nil, domain.WorkspaceEntry{}, wrapStoreErr("service: view", err)
+	}
+	if err := s.RecordWorkspaceFileView(ctx, u, workspace, entry.Relpath); err != nil {
+		f.Close()
+		return nil, domain.WorkspaceEntry{}, err
 	}
 	return f, entry, nil
 }

@@ -265,7 +265,7 @@ func (r *Reader) Stat(ctx context.Context, workspace, relpath string) (Item, err
 		return itemOf(n), nil
 	}
 	if why, ok := t.Invalid(p); ok {
-		return Item{}, domain.Errorf(domain.ErrInvalidInput, "%s in workspace %s cannot be used: its manifest entry is not valid: %s", p, workspace, why)
+		return Item{}, unusable(domain.ErrInvalidInput, "%s in workspace %s cannot be used: its manifest entry is not valid: %s", p, workspace, why)
 	}
 	if p == "metadata" || strings.HasPrefix(p, "metadata/") {
 		return r.statMetadata(ctx, workspace, p)
@@ -300,19 +300,26 @@ func itemOf(n *Node) Item {
 
 // statMetadata describes a file or folder under metadata/ from the disk:
 // only regular files and folders reached through no link are in the tree.
+// A link, FIFO, socket or device there is an error saying so (wrapping
+// ErrUnusable).
 func (r *Reader) statMetadata(ctx context.Context, workspace, p string) (Item, error) {
 	it := Item{WorkspaceFile: domain.WorkspaceFile{Relpath: p}, Name: path.Base(p)}
 	fi, err := onDisk(ctx, r, workspace, "looking at "+p+" in workspace "+workspace, func(root *wsRoot) (fs.FileInfo, error) {
-		return root.lstat(p)
+		fi, err := root.lstat(p)
+		if err == nil && !fi.IsDir() {
+			err = checkRegular(fi)
+		}
+		return fi, err
 	}, nil)
 	var de *domain.Error
+	var nr notRegularError
 	switch {
 	case errors.As(err, &de), errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return Item{}, err
+	case errors.Is(err, errLink), errors.As(err, &nr):
+		return Item{}, diskError(workspace, p, err)
 	case err != nil:
-		return it, nil // missing, or under a link: not in the tree
-	case !(fi.Mode().IsRegular() || fi.IsDir()):
-		return it, nil // a link, FIFO, socket or device: not in the tree
+		return it, nil // missing: not in the tree
 	}
 	it.Valid, it.Dir = true, fi.IsDir()
 	if it.Dir {
@@ -425,6 +432,9 @@ func (r *Reader) listMetadata(ctx context.Context, workspace, p string) ([]Item,
 	out := make([]Item, 0, len(nodes))
 	for _, n := range nodes {
 		it, err := r.statMetadata(ctx, workspace, n.Path)
+		if errors.Is(err, ErrUnusable) {
+			continue // replaced by a link or FIFO since the folder was read
+		}
 		if err != nil {
 			return nil, err
 		}

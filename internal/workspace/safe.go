@@ -67,6 +67,23 @@ func checkRegular(fi fs.FileInfo) error {
 	return nil
 }
 
+// ErrUnusable is wrapped by the errors for a file of the valid tree that
+// cannot be used: not on disk as a regular file reached through no link,
+// or listed by a manifest entry that is not valid. Pages say so where a
+// path that is not in the tree at all would take the person elsewhere.
+var ErrUnusable = errors.New("the workspace file cannot be used")
+
+// unusable is a refusal of kind (ErrNotFound, ErrInvalidInput) that also
+// wraps ErrUnusable.
+func unusable(kind error, format string, args ...any) error {
+	return &domain.Error{Kind: unusableKind{kind}, Msg: fmt.Sprintf(format, args...)}
+}
+
+type unusableKind struct{ kind error }
+
+func (k unusableKind) Error() string   { return k.kind.Error() }
+func (k unusableKind) Unwrap() []error { return []error{k.kind, ErrUnusable} }
+
 // diskError describes, for a person, why a path of a workspace cannot be
 // used; the kind is ErrNotFound (the file the manifest describes is not
 // there as a regular file) or, for a disk that does not answer,
@@ -78,15 +95,15 @@ func diskError(workspace, p string, err error) error {
 	case errors.As(err, &de):
 		return err
 	case errors.Is(err, errLink):
-		return domain.Errorf(domain.ErrNotFound, "%s in workspace %s cannot be used: %v", p, workspace, errLink)
+		return unusable(domain.ErrNotFound, "%s in workspace %s cannot be used: %v", p, workspace, errLink)
 	case errors.As(err, &nr):
-		return domain.Errorf(domain.ErrNotFound, "%s in workspace %s cannot be used: %v", p, workspace, nr)
+		return unusable(domain.ErrNotFound, "%s in workspace %s cannot be used: %v", p, workspace, nr)
 	case errors.Is(err, fs.ErrNotExist):
-		return domain.Errorf(domain.ErrNotFound, "%s is not in workspace %s", p, workspace)
+		return unusable(domain.ErrNotFound, "%s is listed in the manifest of workspace %s but is not in its folder", p, workspace)
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return fmt.Errorf("workspace: %s/%s: %w", workspace, p, err)
 	}
-	return domain.Errorf(domain.ErrNotFound, "%s in workspace %s cannot be read: %v", p, workspace, errors.Unwrap(err))
+	return unusable(domain.ErrNotFound, "%s in workspace %s cannot be read: %v", p, workspace, errors.Unwrap(err))
 }
 
 // DefaultDiskTimeout bounds each open, stat or folder read of a workspace
