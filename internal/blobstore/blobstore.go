@@ -230,8 +230,11 @@ func (s *Store) Put(ctx context.Context, workspace string, src io.Reader, wantHa
 		}
 	}()
 
-	if f, ok := src.(*os.File); ok {
+	switch f := src.(type) {
+	case *os.File:
 		adviseSequential(f)
+	case interface{ OSFile() *os.File }: // a workspace.File
+		adviseSequential(f.OSFile())
 	}
 	h := sha256.New()
 	copyFn := s.copyHash

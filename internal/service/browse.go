@@ -162,8 +162,8 @@ func (s *Service) ViewWorkspaceFile(ctx context.Context, u domain.User, workspac
 	if !entry.Valid || entry.Dir {
 		return nil, domain.WorkspaceEntry{}, domain.Errorf(domain.ErrNotFound, "no file %q in workspace %s", relpath, workspace)
 	}
-	// Open before recording the view: a file that cannot be opened was
-	// not viewed, and the audit log must not say it was.
+	// Open before recording the view: a file that cannot be opened (a
+	// link, a FIFO) was not viewed, and the audit log must not say it was.
 	f, err := s.workspaces.OpenFile(ctx, workspace, entry.Relpath)
 	if err != nil {
 		return nil, domain.WorkspaceEntry{}, wrapStoreErr("service: view", err)

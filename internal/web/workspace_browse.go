@@ -13,6 +13,7 @@ import (
 	"github.com/airlock-go/airlock/internal/domain"
 	"github.com/airlock-go/airlock/internal/render"
 	"github.com/airlock-go/airlock/internal/service"
+	"github.com/airlock-go/airlock/internal/workspace"
 )
 
 // treeNode is a file or folder of the workspace tree.
@@ -113,7 +114,10 @@ func (h *Handler) workspaceBrowse(w http.ResponseWriter, r *http.Request, u doma
 	}
 	show := h.sessions.GetBool(ctx, oodKey(ws))
 	entry, children, err := h.svc.BrowseWorkspace(ctx, u, ws, rel, show)
-	if errors.Is(err, domain.ErrNotFound) && rel != "" {
+	// A path that is not in the tree takes the person to its folder; a
+	// file of the tree that cannot be used (a link, a FIFO: see package
+	// workspace) answers with why.
+	if errors.Is(err, domain.ErrNotFound) && !errors.Is(err, workspace.ErrUnusable) && rel != "" {
 		if _, _, perr := h.svc.BrowseWorkspace(ctx, u, ws, "", show); perr == nil {
 			h.flash(r, FlashError, fmt.Sprintf("There is no file or folder %s in workspace %s (a recent job may have updated its outputs).", rel, ws))
 			parent := path.Dir(rel)

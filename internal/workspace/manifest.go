@@ -4,10 +4,14 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"maps"
 	"path"
 	"slices"
 	"strings"
+
+	"github.com/airlock-go/airlock/internal/domain"
 )
 
 // Output is one entry of a workspace's manifest.json, as the job runner
@@ -49,6 +53,7 @@ type Node struct {
 	// Output is the manifest entry of a file from the manifest; nil for
 	// folders and for files found under metadata/.
 	Output *Output
+	key    string // the manifest's key of Output
 }
 
 // Tree is the valid tree of a workspace as its manifest describes it:
@@ -67,21 +72,42 @@ type Tree struct {
 	nodes    map[string]*Node
 	children map[string][]*Node // folder path → children, sorted
 	outputs  []string           // every output path, sorted
+	// invalid holds, by path, why an output the manifest lists as
+	// moderately sensitive was left out of the tree.
+	invalid map[string]string
 }
 
-// ParseManifest builds the valid tree from manifest bytes.
+// ParseManifest builds the valid tree from manifest bytes. A manifest
+// that is not JSON, or not UTF-8 text, is refused whole. An output whose
+// entry is not valid (a content_hash that is not a sha256, a negative
+// size, text that is not UTF-8 or holds NUL) is left out of the tree, and
+// Invalid says why.
 func ParseManifest(raw []byte) (*Tree, error) {
+	// encoding/json would silently turn invalid UTF-8 into U+FFFD: check
+	// the bytes as they are.
+	if err := domain.CheckTextBytes("manifest.json", raw); err != nil {
+		return nil, errors.New("manifest.json is not valid UTF-8 text (or holds a NUL byte)")
+	}
 	var m Manifest
 	if err := json.Unmarshal(raw, &m); err != nil {
 		return nil, fmt.Errorf("manifest.json is not valid: %w", err)
+	}
+	for what, s := range map[string]string{"workspace": m.Workspace, "repo": m.Repo} {
+		if err := domain.CheckText(what, s); err != nil {
+			return nil, fmt.Errorf("manifest.json is not valid: its %s holds a NUL character", what)
+		}
 	}
 	sum := sha256.Sum256(raw)
 	t := &Tree{
 		Hash: hex.EncodeToString(sum[:]), Repo: m.Repo, MissingOutputs: m.Outputs == nil,
 		nodes:    map[string]*Node{"": {Path: "", Dir: true}},
 		children: map[string][]*Node{},
+		invalid:  map[string]string{},
 	}
-	for p, out := range m.Outputs {
+	// In the order of the keys, so that the tree does not depend on the
+	// order the manifest's entries come in when two paths clash.
+	for _, p := range slices.Sorted(maps.Keys(m.Outputs)) {
+		out := m.Outputs[p]
 		if out.Level != visibleLevel || out.OutOfDateOutput {
 			continue
 		}
@@ -92,11 +118,24 @@ func ParseManifest(raw []byte) (*Tree, error) {
 		if err != nil || clean == "" || clean == "metadata" || strings.HasPrefix(clean, "metadata/") {
 			continue // never trust a path the manifest gives either
 		}
-		if out.OutOfDateAction {
+		o := out
+		if why := checkOutput(&o); why != "" {
+			t.invalid[clean] = why
+			continue
+		}
+		if why := t.add(&Node{Path: clean, Name: path.Base(clean), Output: &o, key: p}); why != "" {
+			t.invalid[clean] = why
+		}
+	}
+	for _, p := range t.outputs {
+		if t.nodes[p].Output.OutOfDateAction {
 			t.OutOfDate++
 		}
-		o := out
-		t.add(&Node{Path: clean, Name: path.Base(clean), Output: &o})
+	}
+	for p := range t.invalid {
+		if _, ok := t.nodes[p]; ok {
+			delete(t.invalid, p) // a valid entry shows at that path
+		}
 	}
 	for _, kids := range t.children {
 		SortNodes(kids)
@@ -105,25 +144,64 @@ func ParseManifest(raw []byte) (*Tree, error) {
 	return t, nil
 }
 
+// checkOutput says why a manifest entry cannot be used ("" when it can),
+// and writes its content_hash in lower case.
+func checkOutput(o *Output) string {
+	if !isSHA256(o.ContentHash) {
+		return fmt.Sprintf("its content_hash %q is not a sha256 (64 hexadecimal digits)", truncate(o.ContentHash))
+	}
+	o.ContentHash = strings.ToLower(o.ContentHash)
+	if o.Size < 0 {
+		return fmt.Sprintf("its size %d is negative", o.Size)
+	}
+	if (o.RowCount != nil && *o.RowCount < 0) || (o.ColCount != nil && *o.ColCount < 0) {
+		return "its row_count or col_count is negative"
+	}
+	text := []struct{ key, s string }{
+		{"job_id", o.JobID}, {"job_request", o.JobRequest}, {"action", o.Action}, {"repo", o.Repo},
+		{"commit", o.Commit}, {"user", o.User},
+	}
+	if o.Message != nil {
+		text = append(text, struct{ key, s string }{"message", *o.Message})
+	}
+	for _, f := range text {
+		if err := domain.CheckText(f.key, f.s); err != nil {
+			return fmt.Sprintf("its %s holds a NUL character", f.key)
+		}
+	}
+	return ""
+}
+
+func isSHA256(h string) bool {
+	if len(h) != 2*sha256.Size {
+		return false
+	}
+	_, err := hex.DecodeString(h)
+	return err == nil
+}
+
 // add puts a file into the tree with every folder above it. A path that
-// would make a file a folder, or a folder a file, is left out.
-func (t *Tree) add(n *Node) {
+// would make a file a folder, or a folder a file, is left out: add says
+// why.
+func (t *Tree) add(n *Node) string {
 	for dir := path.Dir(n.Path); dir != "."; dir = path.Dir(dir) {
 		if a, ok := t.nodes[dir]; ok && !a.Dir {
-			return
+			return fmt.Sprintf("another output is at %s, a folder of its path", dir)
 		}
 	}
 	if old, ok := t.nodes[n.Path]; ok {
 		if old.Dir {
-			return // a file cannot shadow a folder
+			return "other outputs are in a folder at its path"
 		}
 		// The same visible path twice (an excluded a.csv beside a real
-		// a.csv.txt): keep the first seen, deterministically.
-		if old.Output != nil && old.Output.ContentHash <= n.Output.ContentHash {
-			return
+		// a.csv.txt, or a.csv.txt/): keep one, whatever the order the
+		// manifest's entries were read in.
+		if old.Output.ContentHash < n.Output.ContentHash ||
+			old.Output.ContentHash == n.Output.ContentHash && old.key < n.key {
+			return ""
 		}
 		*old = *n
-		return
+		return ""
 	}
 	t.nodes[n.Path] = n
 	t.outputs = append(t.outputs, n.Path)
@@ -135,7 +213,7 @@ func (t *Tree) add(n *Node) {
 		}
 		t.children[parent] = append(t.children[parent], child)
 		if _, ok := t.nodes[parent]; ok {
-			return
+			return ""
 		}
 		dir := &Node{Path: parent, Name: path.Base(parent), Dir: true}
 		t.nodes[parent] = dir
@@ -153,6 +231,13 @@ func (t *Tree) Node(p string) (*Node, bool) {
 // by name; metadata/ is not among them.
 func (t *Tree) Children(dir string) []*Node {
 	return t.children[dir]
+}
+
+// Invalid says why the output at p, listed in the manifest as moderately
+// sensitive, was left out of the tree; ok is false for any other path.
+func (t *Tree) Invalid(p string) (why string, ok bool) {
+	why, ok = t.invalid[p]
+	return why, ok
 }
 
 // Outputs returns every file path of the tree, sorted.

@@ -250,13 +250,14 @@ func TestManifestCachedUntilItChanges(t *testing.T) {
 }
 
 func TestParseManifestIgnoresHostileOutputPaths(t *testing.T) {
-	tree, err := workspace.ParseManifest([]byte(`{"outputs": {
-		"../escape.csv": {"level": "moderately_sensitive"},
-		"/abs.csv": {"level": "moderately_sensitive"},
-		"metadata/fake.log": {"level": "moderately_sensitive"},
-		"a/b.csv": {"level": "moderately_sensitive"},
-		"a": {"level": "moderately_sensitive"},
-		"ok.csv": {"level": "moderately_sensitive"}}}`))
+	h := strings.Repeat("ab", 32)
+	tree, err := workspace.ParseManifest([]byte(strings.ReplaceAll(`{"outputs": {
+		"../escape.csv": {"level": "moderately_sensitive", "content_hash": "H"},
+		"/abs.csv": {"level": "moderately_sensitive", "content_hash": "H"},
+		"metadata/fake.log": {"level": "moderately_sensitive", "content_hash": "H"},
+		"a/b.csv": {"level": "moderately_sensitive", "content_hash": "H"},
+		"a": {"level": "moderately_sensitive", "content_hash": "H"},
+		"ok.csv": {"level": "moderately_sensitive", "content_hash": "H"}}}`, "H", h)))
 	if err != nil {
 		t.Fatal(err)
 	}
