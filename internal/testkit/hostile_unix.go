@@ -106,7 +106,8 @@ type HostileCase struct {
 // AddHostile writes the hostile cases into w (call Save after): links to
 // a highly sensitive file of the workspace and to a file outside it (each
 // listed in the manifest with the secret's content hash, so that only the
-// link stops them), a linked parent folder, a linked log, a FIFO listed as
+// link stops them), a linked parent folder, a linked log, hard links to the
+// highly sensitive file (as an output and as a log), a FIFO listed as
 // an output and one as a log, a unix socket, a device (when mknod is
 // allowed), and a folder where the manifest says a file. outside is a
 // folder outside the workspace.
@@ -145,6 +146,8 @@ func (w *DiskWorkspace) AddHostile(outside string) []HostileCase {
 		{"FIFO", "output/fifo.csv", true},
 		{"FIFO log", "metadata/pipe.log", false},
 		{"folder where a file is expected", "output/dir.csv", true},
+		{"hard link to a highly sensitive file", "output/hard.csv", true},
+		{"hard-linked metadata log", "metadata/hard.log", false},
 	}
 	replace("output/new1.csv", func(p string) error { return os.Symlink("secret.csv", p) })
 	replace("output/outside.csv", func(p string) error { return os.Symlink(filepath.Join(outside, "secret.csv"), p) })
@@ -155,6 +158,8 @@ func (w *DiskWorkspace) AddHostile(outside string) []HostileCase {
 	replace("output/fifo.csv", func(p string) error { return syscall.Mkfifo(p, 0o644) })
 	must(syscall.Mkfifo(abs("metadata/pipe.log"), 0o644))
 	replace("output/dir.csv", func(p string) error { return os.Mkdir(p, 0o755) })
+	replace("output/hard.csv", func(p string) error { return os.Link(abs("output/secret.csv"), p) })
+	must(os.Link(abs("output/secret.csv"), abs("metadata/hard.log")))
 	if replace("output/s.csv", func(p string) error {
 		l, err := net.Listen("unix", p)
 		if err == nil {

@@ -183,6 +183,8 @@ func (r *Reader) Tree(ctx context.Context, name string) (*Tree, error) {
 		return nil, domain.Errorf(domain.ErrNotFound, "workspace %s is unavailable: it has no %s", name, ManifestPath)
 	case errors.Is(err, errLink):
 		return nil, domain.Errorf(domain.ErrNotFound, "workspace %s is unavailable: %s %v", name, ManifestPath, errLink)
+	case errors.Is(err, errHardLink):
+		return nil, domain.Errorf(domain.ErrNotFound, "workspace %s is unavailable: %s %v", name, ManifestPath, errHardLink)
 	case errors.As(err, &nr):
 		return nil, domain.Errorf(domain.ErrNotFound, "workspace %s is unavailable: %s is not a regular file: %v", name, ManifestPath, nr)
 	default:
@@ -316,7 +318,7 @@ func (r *Reader) statMetadata(ctx context.Context, workspace, p string) (Item, e
 	switch {
 	case errors.As(err, &de), errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return Item{}, err
-	case errors.Is(err, errLink), errors.As(err, &nr):
+	case errors.Is(err, errLink), errors.Is(err, errHardLink), errors.As(err, &nr):
 		return Item{}, diskError(workspace, p, err)
 	case err != nil:
 		return it, nil // missing: not in the tree

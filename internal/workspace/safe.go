@@ -63,9 +63,16 @@ func checkRegular(fi fs.FileInfo) error {
 		return errLink
 	case !m.IsRegular():
 		return notRegularError{m}
+	case linkCount(fi) > 1:
+		return errHardLink
 	}
 	return nil
 }
+
+// errHardLink is the error for a regular file that has other names: the
+// same bytes may stand elsewhere under a name the valid tree hides (a
+// highly sensitive output), so airlock serves only files with one name.
+var errHardLink = errors.New("it is one of several names of the same file (hard links), and airlock serves only a file that has one name, so that a hidden file cannot be shown under a listed one")
 
 // ErrUnusable is wrapped by the errors for a file of the valid tree that
 // cannot be used: not on disk as a regular file reached through no link,
@@ -96,6 +103,8 @@ func diskError(workspace, p string, err error) error {
 		return err
 	case errors.Is(err, errLink):
 		return unusable(domain.ErrNotFound, "%s in workspace %s cannot be used: %v", p, workspace, errLink)
+	case errors.Is(err, errHardLink):
+		return unusable(domain.ErrNotFound, "%s in workspace %s cannot be used: %v", p, workspace, errHardLink)
 	case errors.As(err, &nr):
 		return unusable(domain.ErrNotFound, "%s in workspace %s cannot be used: %v", p, workspace, nr)
 	case errors.Is(err, fs.ErrNotExist):

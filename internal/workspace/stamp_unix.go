@@ -14,3 +14,11 @@ func stampOf(fi fs.FileInfo) fileStamp {
 	}
 	return st
 }
+
+// linkCount is how many names (hard links) the file has.
+func linkCount(fi fs.FileInfo) uint64 {
+	if s, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return uint64(s.Nlink)
+	}
+	return 1
+}
