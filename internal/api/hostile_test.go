@@ -18,11 +18,8 @@ import (
 	"time"
 
 	"github.com/airlock-go/airlock/internal/auth"
-	"github.com/airlock-go/airlock/internal/blobstore"
 	"github.com/airlock-go/airlock/internal/domain"
-	"github.com/airlock-go/airlock/internal/service"
 	"github.com/airlock-go/airlock/internal/testkit"
-	"github.com/airlock-go/airlock/internal/workspace"
 )
 
 // The hostile probe's categories, re-run as tests: an authorisation
@@ -321,28 +318,12 @@ func hostileMatrix(t *testing.T, census *testkit.Census) {
 }
 
 // diskHarness serves the API over a hostile workspace on disk and a
-// request store on disk, with a PENDING request by the author and a
-// SUBMITTED one by the checker-author, each holding output/a.csv.
-func diskHarness(t *testing.T) (*harness, *testkit.HostileWorkspace, func() int, *domain.Request, *domain.Request) {
+// request store on disk (see testkit.NewHostileDisk).
+func diskHarness(t *testing.T) (*harness, *testkit.HostileDisk) {
 	t.Helper()
 	e := testkit.NewEnv(t)
-	wsDir, storeDir := filepath.Join(t.TempDir(), "workspaces"), filepath.Join(t.TempDir(), "requests")
-	hw := testkit.NewHostileWorkspace(t, wsDir, testkit.Workspace)
-	blobs, err := blobstore.New(storeDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { blobs.Close() })
-	e.Svc = service.New(service.Config{Store: e.Store, Workspaces: workspace.NewReader(wsDir), Blobs: blobs, Notifier: e.Notes, Now: e.Clock.Now})
-	h := hostileHarness(t, e)
-	mk := func(a domain.User) *domain.Request {
-		r := e.R(e.Svc.AddFiles(e.Ctx, a, testkit.Workspace, "g", []service.AddFile{{Path: hw.Good, FileType: domain.FileOutput}}))
-		r, _, err := e.Svc.EditGroup(e.Ctx, a, r.ID, "g", "Counts of things", "Rounded to 5")
-		return e.R(r, err)
-	}
-	pending := mk(e.Author)
-	submitted := e.R(e.Svc.Submit(e.Ctx, e.CheckerAuthor, mk(e.CheckerAuthor).ID))
-	return h, hw, testkit.CopiesIn(t, storeDir), pending, submitted
+	d := testkit.NewHostileDisk(e)
+	return hostileHarness(t, e), d
 }
 
 // hostileTraversal sends traversal payloads to every path a call takes,
@@ -350,7 +331,8 @@ func diskHarness(t *testing.T) (*harness, *testkit.HostileWorkspace, func() int,
 // on disk: all refused, promptly, never the secret.
 func hostileTraversal(t *testing.T, census *testkit.Census) {
 	tally := census.Category("traversal and symlinks (API)")
-	h, hw, copies, pending, submitted := diskHarness(t)
+	h, hw := diskHarness(t)
+	copies, pending, submitted := hw.Copies, hw.Pending, hw.Submitted
 	segs := testkit.TraversalSegments()
 	// Everything a hostile researcher would ask for, as URL paths.
 	var urlPaths []string
@@ -667,12 +649,7 @@ func hostileManifest(t *testing.T, census *testkit.Census) {
 		w.Output(p, "a,b\n3,4\n", map[string]any{"content_hash": h})
 	}
 	w.Save()
-	blobs, err := blobstore.New(storeDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { blobs.Close() })
-	e.Svc = service.New(service.Config{Store: e.Store, Workspaces: workspace.NewReader(wsDir), Blobs: blobs, Notifier: e.Notes, Now: e.Clock.Now})
+	e.UseDisk(wsDir, storeDir)
 	h := hostileHarness(t, e)
 	copies := testkit.CopiesIn(t, storeDir)
 	for _, p := range slices.Sorted(maps.Keys(bad)) {

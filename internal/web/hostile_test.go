@@ -10,17 +10,14 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/airlock-go/airlock/internal/blobstore"
 	"github.com/airlock-go/airlock/internal/domain"
 	"github.com/airlock-go/airlock/internal/service"
 	"github.com/airlock-go/airlock/internal/testkit"
-	"github.com/airlock-go/airlock/internal/workspace"
 )
 
 // The hostile probe's categories, re-run against the pages: every page ×
@@ -344,35 +341,15 @@ func hostileWebMatrix(t *testing.T, census *testkit.Census) {
 }
 
 // wDiskHarness serves the pages over a hostile workspace on disk and a
-// request store on disk, with a PENDING request by the author and a
-// SUBMITTED one by the checker-author, each holding output/a.csv.
-func wDiskHarness(t *testing.T) (*harness, *testkit.HostileWorkspace, func() int, *domain.Request, *domain.Request) {
+// request store on disk (see testkit.NewHostileDisk).
+func wDiskHarness(t *testing.T) (*harness, *testkit.HostileDisk) {
 	t.Helper()
-	h := newHarness(t, withUsers(testkit.NewReadOnlyRolesUser()))
-	wsDir, storeDir := filepath.Join(t.TempDir(), "workspaces"), filepath.Join(t.TempDir(), "requests")
-	hw := testkit.NewHostileWorkspace(t, wsDir, testkit.Workspace)
-	blobs, err := blobstore.New(storeDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { blobs.Close() })
-	svc := service.New(service.Config{Store: h.Store, Workspaces: workspace.NewReader(wsDir), Blobs: blobs, Notifier: h.Notes, Now: h.Clock.Now})
-	h.Svc = svc
-	pages, err := New(Config{Service: svc, Logins: h.logins, Store: h.sessions, DevUsers: h.devUsers, Logger: h.pages.log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mux := http.NewServeMux()
-	pages.Register(mux)
-	h.pages, h.handler = pages, mux
-	mk := func(a domain.User) *domain.Request {
-		r := h.R(svc.AddFiles(h.Ctx, a, testkit.Workspace, "g", []service.AddFile{{Path: hw.Good, FileType: domain.FileOutput}}))
-		r, _, err := svc.EditGroup(h.Ctx, a, r.ID, "g", "Counts of things", "Rounded to 5")
-		return h.R(r, err)
-	}
-	pending := mk(h.Author)
-	submitted := h.R(svc.Submit(h.Ctx, h.CheckerAuthor, mk(h.CheckerAuthor).ID))
-	return h, hw, testkit.CopiesIn(t, storeDir), pending, submitted
+	var d *testkit.HostileDisk
+	h := newHarness(t, withUsers(testkit.NewReadOnlyRolesUser()), withService(func(e *testkit.Env) *service.Service {
+		d = testkit.NewHostileDisk(e)
+		return e.Svc
+	}))
+	return h, d
 }
 
 // hostileWebTraversal sends traversal payloads into every path a page
@@ -380,8 +357,9 @@ func wDiskHarness(t *testing.T) (*harness, *testkit.HostileWorkspace, func() int
 // workspace: all refused, promptly, never the secret.
 func hostileWebTraversal(t *testing.T, census *testkit.Census) {
 	tally := census.Category("traversal and symlinks (pages)")
-	h, hw, copies, pending, submitted := wDiskHarness(t)
-	run := &hostileRun{t: t, h: h, tally: tally, copies: copies}
+	h, hw := wDiskHarness(t)
+	pending, submitted := hw.Pending, hw.Submitted
+	run := &hostileRun{t: t, h: h, tally: tally, copies: hw.Copies}
 	srv := h.server()
 	author, c3 := newHostileClient(t, h, srv, testkit.CallerAuthor), newHostileClient(t, h, srv, testkit.CallerChecker)
 	copilot := newHostileClient(t, h, srv, testkit.CallerCopilot)
