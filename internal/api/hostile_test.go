@@ -245,21 +245,11 @@ func documentedRoutes(t *testing.T, h *harness) []string {
 // TestHostileMatrixCoversEveryRoute: a route added to the API without a
 // row in the hostile matrix fails here, so nothing escapes the matrix.
 func TestHostileMatrixCoversEveryRoute(t *testing.T) {
-	h := newHarness(t)
-	rows := map[string]bool{}
+	var rows []string
 	for _, r := range hostileRoutes {
-		rows[r.key] = true
+		rows = append(rows, r.key)
 	}
-	documented := documentedRoutes(t, h)
-	for _, k := range documented {
-		if !rows[k] {
-			t.Errorf("route %s has no row in hostileRoutes", k)
-		}
-		delete(rows, k)
-	}
-	for k := range rows {
-		t.Errorf("hostileRoutes has %s, which the API does not have", k)
-	}
+	testkit.MatrixCovers(t, rows, documentedRoutes(t, newHarness(t)))
 }
 
 // TestHostileAPI runs every category against the JSON API.
@@ -427,10 +417,7 @@ func str(s string) string {
 func hostileUTF8(t *testing.T, census *testkit.Census) {
 	tally := census.Category("invalid UTF-8 (API)")
 	h := hostileHarness(t, testkit.NewEnv(t))
-	pending := h.RequestIn(h.Author, domain.StatusPending)
-	submitted := h.RequestIn(h.CheckerAuthor, domain.StatusSubmitted)
-	h.Files.Write(testkit.Workspace, "out/new.csv", "n\n1\n")
-	h.Files.Write(testkit.Workspace, "out/a.csv", "x,y\n9,9\n") // changed, so it may be updated
+	pending, submitted := h.HostileRequests()
 	bad := map[string]string{}
 	for k, v := range testkit.BadText {
 		bad[k] = str(v)
@@ -522,10 +509,7 @@ func hostileUTF8(t *testing.T, census *testkit.Census) {
 func hostileMalformed(t *testing.T, census *testkit.Census) {
 	tally := census.Category("malformed JSON (API)")
 	h := hostileHarness(t, testkit.NewEnv(t))
-	pending := h.RequestIn(h.Author, domain.StatusPending)
-	submitted := h.RequestIn(h.CheckerAuthor, domain.StatusSubmitted)
-	h.Files.Write(testkit.Workspace, "out/new.csv", "n\n1\n")
-	h.Files.Write(testkit.Workspace, "out/a.csv", "x,y\n9,9\n") // changed, so it may be updated
+	pending, submitted := h.HostileRequests()
 	h.Files.Write(testkit.Workspace, "out/b.csv", "x,y\n8,8\n")
 	bodies := map[string]struct {
 		body string

@@ -416,6 +416,39 @@ func (m *MatrixRequests) For(caller Caller) *domain.Request {
 	return m.ByUser["author"]
 }
 
+// HostileRequests makes a PENDING request by the author and a SUBMITTED
+// one by the checker-author (see RequestIn), and writes out/new.csv (to
+// be added) and a changed out/a.csv (to be updated) into Workspace: the
+// requests the text and body categories send their calls to.
+func (e *Env) HostileRequests() (pending, submitted *domain.Request) {
+	e.T.Helper()
+	pending = e.RequestIn(e.Author, domain.StatusPending)
+	submitted = e.RequestIn(e.CheckerAuthor, domain.StatusSubmitted)
+	e.Files.Write(Workspace, "out/new.csv", "n\n1\n")
+	e.Files.Write(Workspace, "out/a.csv", "x,y\n9,9\n")
+	return pending, submitted
+}
+
+// MatrixCovers fails t for every route served without a row in the
+// matrix, and for every row of the matrix that is not a route served:
+// so nothing escapes the matrix.
+func MatrixCovers(t testing.TB, rows, served []string) {
+	t.Helper()
+	left := map[string]bool{}
+	for _, r := range rows {
+		left[r] = true
+	}
+	for _, k := range served {
+		if !left[k] {
+			t.Errorf("route %s has no row in the hostile matrix", k)
+		}
+		delete(left, k)
+	}
+	for k := range left {
+		t.Errorf("the hostile matrix has a row for %s, which is not a route", k)
+	}
+}
+
 // RouterRedirect reports whether an answer is net/http's router's
 // redirect of an unclean path (. or .. segments, doubled slashes) to its
 // clean form, which it answers before any handler runs: nothing is read

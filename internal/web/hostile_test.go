@@ -240,20 +240,14 @@ var wRoutes = []wRoute{
 // TestHostileMatrixCoversEveryPage: a page added to the route table
 // without a row in the hostile matrix fails here.
 func TestHostileMatrixCoversEveryPage(t *testing.T) {
-	h := newHarness(t)
-	rows := map[string]bool{}
+	var rows, pages []string
 	for _, r := range wRoutes {
-		rows[r.pattern] = true
+		rows = append(rows, r.pattern)
 	}
-	for _, rt := range h.pages.routes() {
-		if !rows[rt.pattern] {
-			t.Errorf("page %s has no row in wRoutes", rt.pattern)
-		}
-		delete(rows, rt.pattern)
+	for _, rt := range newHarness(t).pages.routes() {
+		pages = append(pages, rt.pattern)
 	}
-	for k := range rows {
-		t.Errorf("wRoutes has %s, which is not a page", k)
-	}
+	testkit.MatrixCovers(t, rows, pages)
 }
 
 // TestHostileWeb runs every category against the pages.
@@ -438,10 +432,7 @@ func hostileWebTraversal(t *testing.T, census *testkit.Census) {
 func hostileWebUTF8(t *testing.T, census *testkit.Census) {
 	tally := census.Category("invalid UTF-8 (pages)")
 	h := newHarness(t, withUsers(testkit.NewReadOnlyRolesUser()))
-	pending := h.RequestIn(h.Author, domain.StatusPending)
-	submitted := h.RequestIn(h.CheckerAuthor, domain.StatusSubmitted)
-	h.Files.Write(testkit.Workspace, "out/new.csv", "n\n1\n")
-	h.Files.Write(testkit.Workspace, "out/a.csv", "x,y\n9,9\n")
+	pending, submitted := h.HostileRequests()
 	srv := h.server()
 	run := &hostileRun{t: t, h: h, tally: tally, copies: h.Files.Copies}
 	author, c3, anon := newHostileClient(t, h, srv, testkit.CallerAuthor), newHostileClient(t, h, srv, testkit.CallerChecker), newHostileClient(t, h, srv, testkit.CallerAnonymous)
@@ -537,10 +528,7 @@ func hostileWebUTF8(t *testing.T, census *testkit.Census) {
 func hostileWebMalformed(t *testing.T, census *testkit.Census) {
 	tally := census.Category("malformed forms (pages)")
 	h := newHarness(t, withUsers(testkit.NewReadOnlyRolesUser()))
-	pending := h.RequestIn(h.Author, domain.StatusPending)
-	submitted := h.RequestIn(h.CheckerAuthor, domain.StatusSubmitted)
-	h.Files.Write(testkit.Workspace, "out/new.csv", "n\n1\n")
-	h.Files.Write(testkit.Workspace, "out/a.csv", "x,y\n9,9\n")
+	pending, submitted := h.HostileRequests()
 	h.Files.Write(testkit.Workspace, "out/b.csv", "x,y\n8,8\n")
 	srv := h.server()
 	run := &hostileRun{t: t, h: h, tally: tally, copies: h.Files.Copies}
