@@ -6,10 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/airlock-go/airlock/internal/blobstore"
-	"github.com/airlock-go/airlock/internal/service"
 	"github.com/airlock-go/airlock/internal/testkit"
-	"github.com/airlock-go/airlock/internal/workspace"
 )
 
 // TestAddOnFullDisk: an add that finds the request folder full answers
@@ -21,18 +18,7 @@ func TestAddOnFullDisk(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			fault := mk(t)
 			e := testkit.NewEnv(t)
-			wsDir := t.TempDir()
-			testkit.NewDiskWorkspace(t, wsDir, testkit.Workspace).
-				Output("output/big.csv", "region,count\n"+strings.Repeat("North,10\n", 300<<10/9), nil).
-				Save()
-			blobs, err := blobstore.New(fault.Root, fault.Options...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { blobs.Close() })
-			e.Svc = service.New(service.Config{
-				Store: e.Store, Workspaces: workspace.NewReader(wsDir), Blobs: blobs, Notifier: e.Notes, Now: e.Clock.Now,
-			})
+			e.UseFullDisk(fault)
 			h := newHarnessOn(t, e)
 			body := map[string]any{"group": "g", "files": []map[string]string{{"path": "output/big.csv", "filetype": "OUTPUT"}}}
 

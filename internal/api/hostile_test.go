@@ -18,11 +18,8 @@ import (
 	"time"
 
 	"github.com/airlock-go/airlock/internal/auth"
-	"github.com/airlock-go/airlock/internal/blobstore"
 	"github.com/airlock-go/airlock/internal/domain"
-	"github.com/airlock-go/airlock/internal/service"
 	"github.com/airlock-go/airlock/internal/testkit"
-	"github.com/airlock-go/airlock/internal/workspace"
 )
 
 // The hostile probe's categories, re-run as tests: an authorisation
@@ -33,26 +30,12 @@ import (
 // event, no stored copy. The audit chain verifies at the end. Run with
 // -v to see the counts.
 
-// readOnlyRoles is a read-only user (technical support) who also holds a
-// role on the workspace and is an output checker: read-only wins, so they
-// may look at everything and do nothing.
-const readOnlyRoles = "read-only-with-roles"
-
-var hostileCallers = append(slices.Clone(callers), readOnlyRoles)
-
-func hostileUsername(caller string) string {
-	if caller == readOnlyRoles {
-		return "rosupport"
-	}
-	return username(caller)
-}
-
 // hostileHarness is a harness whose cast also has the read-only user with
-// roles, on e (whose service a test may have replaced).
+// roles (testkit.CallerReadOnlyRoles), on e (whose service a test may have
+// replaced).
 func hostileHarness(t *testing.T, e *testkit.Env) *harness {
 	t.Helper()
-	u := testkit.NewUser("rosupport", testkit.CheckerResearcher, testkit.Workspace)
-	u.ReadonlyAccess = true
+	u := testkit.NewReadOnlyRolesUser()
 	if _, err := e.Svc.PutUser(e.Ctx, testkit.UserJSON(u)); err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +118,7 @@ func (h *harness) refusal(tally *testkit.Tally, copies func() int, what, user, m
 	status, raw, loc := h.once(user, method, path, body, contentType)
 	after := testkit.StateOf(h.T, h.Store, copies)
 	clean := true
-	if cleaned := routerRedirect(path, status, loc); cleaned {
+	if cleaned := testkit.RouterRedirect(path, status, loc); cleaned {
 		// net/http's router answers a path with . or .. segments or
 		// doubled slashes with a redirect to the clean path, before any
 		// handler runs: nothing is read or changed.
@@ -176,170 +159,63 @@ func (h *harness) refusal(tally *testkit.Tally, copies func() int, what, user, m
 	return clean
 }
 
-// routerRedirect reports whether an answer is the router's redirect of
-// an unclean path to its clean form.
-func routerRedirect(path string, status int, loc string) bool {
-	if status != http.StatusMovedPermanently && status != http.StatusTemporaryRedirect && status != http.StatusPermanentRedirect {
-		return false
-	}
-	p, _, _ := strings.Cut(path, "?")
-	return loc != "" && (strings.Contains(p, "/./") || strings.Contains(p, "/../") || strings.HasSuffix(p, "/..") ||
-		strings.Contains(p, "//"))
-}
-
-func shorten(s string) string {
-	if len(s) > 200 {
-		return s[:200] + "…"
-	}
-	return s
-}
-
-// Who may do what: the matrix's oracle. A call is either refused (every
-// hostile call, which the test makes) or possibly allowed (which the test
-// makes only when it reads, since the fixtures are reused).
-type routeClass int
-
-const (
-	clsPublic     routeClass = iota // no login needed
-	clsSelf                         // any logged-in user
-	clsWSView                       // viewers of the workspace
-	clsWSAct                        // researchers with a role on the workspace, not read-only
-	clsView                         // viewers of the request's workspace
-	clsContent                      // reviewers (output checkers, not the author)
-	clsAuthor                       // the author while the request is theirs
-	clsComment                      // CheckComment
-	clsOwnComment                   // the comment's author only
-	clsReview                       // reviewers while under review
-	clsReturn                       // reviewers while under review
-	clsReject                       // reviewers on a REVIEWED request
-	clsRelease                      // reviewers on a REVIEWED or APPROVED request
-)
+// shorten cuts an answer or path for an error message.
+func shorten(s string) string { return testkit.Shorten(s, 200) }
 
 // hostileRoute is one API route in the matrix.
 type hostileRoute struct {
-	key   string // "METHOD /api/v1/path" as the OpenAPI document has it
-	class routeClass
-	path  string // the call: %s the request id, {cid} a comment id
+	key   string             // "METHOD /api/v1/path" as the OpenAPI document has it
+	class testkit.RouteClass // who may call it
+	path  string             // the call: %s the request id, {cid} a comment id
 	body  any
 }
 
 var hostileRoutes = []hostileRoute{
-	{"POST /api/v1/auth/token", clsPublic, "/api/v1/auth/token", nil},
-	{"GET /api/v1/openapi.json", clsPublic, "/api/v1/openapi.json", nil},
-	{"DELETE /api/v1/auth/token", clsSelf, "/api/v1/auth/token", nil},
-	{"GET /api/v1/me", clsSelf, "/api/v1/me", nil},
-	{"GET /api/v1/workspaces", clsSelf, "/api/v1/workspaces", nil},
-	{"GET /api/v1/requests", clsSelf, "/api/v1/requests?workspace=ws&status=PENDING", nil},
-	{"GET /api/v1/workspaces/{ws}/files/{path}", clsWSView, "/api/v1/workspaces/ws/files/out/a.csv", nil},
-	{"POST /api/v1/workspaces/{ws}/request/files", clsWSAct, "/api/v1/workspaces/ws/request/files",
+	{"POST /api/v1/auth/token", testkit.ClassPublic, "/api/v1/auth/token", nil},
+	{"GET /api/v1/openapi.json", testkit.ClassPublic, "/api/v1/openapi.json", nil},
+	{"DELETE /api/v1/auth/token", testkit.ClassSelf, "/api/v1/auth/token", nil},
+	{"GET /api/v1/me", testkit.ClassSelf, "/api/v1/me", nil},
+	{"GET /api/v1/workspaces", testkit.ClassSelf, "/api/v1/workspaces", nil},
+	{"GET /api/v1/requests", testkit.ClassSelf, "/api/v1/requests?workspace=ws&status=PENDING", nil},
+	{"GET /api/v1/workspaces/{ws}/files/{path}", testkit.ClassWSView, "/api/v1/workspaces/ws/files/out/a.csv", nil},
+	{"POST /api/v1/workspaces/{ws}/request/files", testkit.ClassWSAct, "/api/v1/workspaces/ws/request/files",
 		map[string]any{"group": "g", "files": []map[string]string{{"path": "out/new.csv", "filetype": "OUTPUT"}}}},
-	{"POST /api/v1/workspaces/{ws}/request/files/update", clsWSAct, "/api/v1/workspaces/ws/request/files/update",
+	{"POST /api/v1/workspaces/{ws}/request/files/update", testkit.ClassWSAct, "/api/v1/workspaces/ws/request/files/update",
 		map[string]any{"paths": []string{"out/a.csv"}}},
-	{"GET /api/v1/requests/{id}", clsView, "/api/v1/requests/%s", nil},
-	{"GET /api/v1/requests/{id}/audit", clsView, "/api/v1/requests/%s/audit", nil},
-	{"GET /api/v1/requests/{id}/content/{path}", clsContent, "/api/v1/requests/%s/content/out/a.csv", nil},
-	{"PUT /api/v1/requests/{id}/groups/{group}", clsAuthor, "/api/v1/requests/%s/groups/g", map[string]string{"context": "new", "controls": "new"}},
-	{"POST /api/v1/requests/{id}/files/withdraw", clsAuthor, "/api/v1/requests/%s/files/withdraw", map[string]any{"paths": []string{"out/b.csv"}}},
-	{"POST /api/v1/requests/{id}/files/properties", clsAuthor, "/api/v1/requests/%s/files/properties",
+	{"GET /api/v1/requests/{id}", testkit.ClassView, "/api/v1/requests/%s", nil},
+	{"GET /api/v1/requests/{id}/audit", testkit.ClassView, "/api/v1/requests/%s/audit", nil},
+	{"GET /api/v1/requests/{id}/content/{path}", testkit.ClassContent, "/api/v1/requests/%s/content/out/a.csv", nil},
+	{"PUT /api/v1/requests/{id}/groups/{group}", testkit.ClassAuthor, "/api/v1/requests/%s/groups/g", map[string]string{"context": "new", "controls": "new"}},
+	{"POST /api/v1/requests/{id}/files/withdraw", testkit.ClassAuthor, "/api/v1/requests/%s/files/withdraw", map[string]any{"paths": []string{"out/b.csv"}}},
+	{"POST /api/v1/requests/{id}/files/properties", testkit.ClassAuthor, "/api/v1/requests/%s/files/properties",
 		map[string]any{"paths": []string{"out/a.csv"}, "group": "other", "filetype": "OUTPUT"}},
-	{"POST /api/v1/requests/{id}/files/override-checks", clsAuthor, "/api/v1/requests/%s/files/override-checks",
+	{"POST /api/v1/requests/{id}/files/override-checks", testkit.ClassAuthor, "/api/v1/requests/%s/files/override-checks",
 		map[string]string{"path": "out/a.csv", "justification": "Counts of hospitals, not patients."}},
-	{"POST /api/v1/requests/{id}/submit", clsAuthor, "/api/v1/requests/%s/submit", nil},
-	{"POST /api/v1/requests/{id}/withdraw", clsAuthor, "/api/v1/requests/%s/withdraw", nil},
-	{"POST /api/v1/requests/{id}/groups/{group}/comments", clsComment, "/api/v1/requests/%s/groups/g/comments", map[string]string{"text": "hello"}},
-	{"DELETE /api/v1/requests/{id}/groups/{group}/comments/{cid}", clsOwnComment, "/api/v1/requests/%s/groups/g/comments/{cid}", nil},
-	{"POST /api/v1/requests/{id}/groups/{group}/comments/{cid}/publish", clsOwnComment, "/api/v1/requests/%s/groups/g/comments/{cid}/publish", nil},
-	{"POST /api/v1/requests/{id}/groups/{group}/request-changes", clsReview, "/api/v1/requests/%s/groups/g/request-changes", nil},
-	{"POST /api/v1/requests/{id}/groups/{group}/reset-votes", clsReview, "/api/v1/requests/%s/groups/g/reset-votes", nil},
-	{"PUT /api/v1/requests/{id}/votes/{path}", clsReview, "/api/v1/requests/%s/votes/out/a.csv", map[string]string{"vote": "APPROVED"}},
-	{"DELETE /api/v1/requests/{id}/votes/{path}", clsReview, "/api/v1/requests/%s/votes/out/a.csv", nil},
-	{"POST /api/v1/requests/{id}/review", clsReview, "/api/v1/requests/%s/review", nil},
-	{"POST /api/v1/requests/{id}/return", clsReturn, "/api/v1/requests/%s/return", nil},
-	{"POST /api/v1/requests/{id}/reject", clsReject, "/api/v1/requests/%s/reject", nil},
-	{"POST /api/v1/requests/{id}/release", clsRelease, "/api/v1/requests/%s/release", nil},
+	{"POST /api/v1/requests/{id}/submit", testkit.ClassAuthor, "/api/v1/requests/%s/submit", nil},
+	{"POST /api/v1/requests/{id}/withdraw", testkit.ClassAuthor, "/api/v1/requests/%s/withdraw", nil},
+	{"POST /api/v1/requests/{id}/groups/{group}/comments", testkit.ClassComment, "/api/v1/requests/%s/groups/g/comments", map[string]string{"text": "hello"}},
+	{"DELETE /api/v1/requests/{id}/groups/{group}/comments/{cid}", testkit.ClassOwnComment, "/api/v1/requests/%s/groups/g/comments/{cid}", nil},
+	{"POST /api/v1/requests/{id}/groups/{group}/comments/{cid}/publish", testkit.ClassOwnComment, "/api/v1/requests/%s/groups/g/comments/{cid}/publish", nil},
+	{"POST /api/v1/requests/{id}/groups/{group}/request-changes", testkit.ClassReview, "/api/v1/requests/%s/groups/g/request-changes", nil},
+	{"POST /api/v1/requests/{id}/groups/{group}/reset-votes", testkit.ClassReview, "/api/v1/requests/%s/groups/g/reset-votes", nil},
+	{"PUT /api/v1/requests/{id}/votes/{path}", testkit.ClassReview, "/api/v1/requests/%s/votes/out/a.csv", map[string]string{"vote": "APPROVED"}},
+	{"DELETE /api/v1/requests/{id}/votes/{path}", testkit.ClassReview, "/api/v1/requests/%s/votes/out/a.csv", nil},
+	{"POST /api/v1/requests/{id}/review", testkit.ClassReview, "/api/v1/requests/%s/review", nil},
+	{"POST /api/v1/requests/{id}/return", testkit.ClassReturn, "/api/v1/requests/%s/return", nil},
+	{"POST /api/v1/requests/{id}/reject", testkit.ClassReject, "/api/v1/requests/%s/reject", nil},
+	{"POST /api/v1/requests/{id}/release", testkit.ClassRelease, "/api/v1/requests/%s/release", nil},
 }
 
-// mayBeAllowed is the oracle: false when the caller must be refused
-// whatever else holds; commentAuthor is who wrote the comment {cid}.
-func mayBeAllowed(cls routeClass, caller string, st domain.Status, commentAuthor string) bool {
-	if caller == anonymous {
-		return cls == clsPublic
-	}
-	viewer := caller != outsider
-	isAuthor := caller == author || caller == checkerAuthor // each acts on their own request
-	reviewer := caller == checker                           // rosupport is read-only; checkerAuthor wrote it
-	researcher := caller == author || caller == collaborator || caller == checkerAuthor
-	switch cls {
-	case clsPublic, clsSelf:
-		return true
-	case clsWSView, clsView:
-		return viewer
-	case clsWSAct:
-		return researcher
-	case clsContent:
-		return reviewer // read-only access takes the output checker role away: no downloads
-	case clsAuthor:
-		return isAuthor && st.IsEditing()
-	case clsComment:
-		return (researcher && st.IsEditing()) || (reviewer && st.IsUnderReview())
-	case clsOwnComment:
-		return hostileUsername(caller) == commentAuthor
-	case clsReview, clsReturn:
-		return reviewer && st.IsUnderReview()
-	case clsReject:
-		return reviewer && st == domain.StatusReviewed
-	case clsRelease:
-		return reviewer && (st == domain.StatusReviewed || st == domain.StatusApproved)
-	}
-	return false
-}
-
-// matrixStatuses are the statuses the matrix puts its requests in.
-var matrixStatuses = []domain.Status{
-	domain.StatusPending, domain.StatusSubmitted, domain.StatusPartiallyReviewed, domain.StatusReviewed,
-	domain.StatusReturned, domain.StatusApproved, domain.StatusReleased, domain.StatusRejected, domain.StatusWithdrawn,
-}
-
-// statusFixture is a harness with a request by the author and one by the
-// checker-author in one status, each group "g" with out/a.csv and
-// out/b.csv; under review, c3 has voted and written a private comment.
+// statusFixture is a harness with the matrix's requests in one status.
 type statusFixture struct {
-	h      *harness
-	status domain.Status
-	byUser map[string]*domain.Request // author's username → request
-	cid    map[string]int64           // request id → a comment to target
-	cAuth  map[string]string          // request id → that comment's author
+	h *harness
+	*testkit.MatrixRequests
 }
 
 func newStatusFixture(t *testing.T, st domain.Status) *statusFixture {
 	t.Helper()
 	h := hostileHarness(t, testkit.NewEnv(t))
-	f := &statusFixture{h: h, status: st, byUser: map[string]*domain.Request{}, cid: map[string]int64{}, cAuth: map[string]string{}}
-	for _, a := range []domain.User{h.Author, h.CheckerAuthor} {
-		r := h.RequestIn(a, st)
-		if st.IsUnderReview() {
-			h.VoteAll(r.ID, h.C3, domain.VoteApproved)
-			c, err := h.Svc.CreateComment(h.Ctx, h.C3, r.ID, "g", "checker's note", domain.VisibilityPrivate)
-			h.OK(err)
-			f.cid[r.ID], f.cAuth[r.ID] = c.ID, h.C3.Username
-		} else if r = h.Get(r.ID); len(r.Comments) > 0 {
-			f.cid[r.ID], f.cAuth[r.ID] = r.Comments[0].ID, r.Comments[0].Author
-		} else {
-			f.cid[r.ID] = 999999
-		}
-		f.byUser[a.Username] = h.Get(r.ID)
-	}
-	h.Files.Write(testkit.Workspace, "out/new.csv", "n\n1\n")
-	return f
-}
-
-// requestFor is the request a caller acts on: the checker-author their
-// own, everyone else the author's.
-func (f *statusFixture) requestFor(caller string) *domain.Request {
-	if caller == checkerAuthor {
-		return f.byUser["checkerauthor"]
-	}
-	return f.byUser["author"]
+	return &statusFixture{h: h, MatrixRequests: testkit.NewMatrixRequests(h.Env, st)}
 }
 
 // documentedRoutes reads the OpenAPI document the API serves (made from
@@ -369,21 +245,11 @@ func documentedRoutes(t *testing.T, h *harness) []string {
 // TestHostileMatrixCoversEveryRoute: a route added to the API without a
 // row in the hostile matrix fails here, so nothing escapes the matrix.
 func TestHostileMatrixCoversEveryRoute(t *testing.T) {
-	h := newHarness(t)
-	rows := map[string]bool{}
+	var rows []string
 	for _, r := range hostileRoutes {
-		rows[r.key] = true
+		rows = append(rows, r.key)
 	}
-	documented := documentedRoutes(t, h)
-	for _, k := range documented {
-		if !rows[k] {
-			t.Errorf("route %s has no row in hostileRoutes", k)
-		}
-		delete(rows, k)
-	}
-	for k := range rows {
-		t.Errorf("hostileRoutes has %s, which the API does not have", k)
-	}
+	testkit.MatrixCovers(t, rows, documentedRoutes(t, newHarness(t)))
 }
 
 // TestHostileAPI runs every category against the JSON API.
@@ -403,35 +269,35 @@ func TestHostileAPI(t *testing.T) {
 func hostileMatrix(t *testing.T, census *testkit.Census) {
 	tally := census.Category("authorisation matrix (API)")
 	reads := 0
-	for _, st := range matrixStatuses {
+	for _, st := range testkit.MatrixStatuses {
 		f := newStatusFixture(t, st)
 		for _, rt := range hostileRoutes {
-			if rt.class == clsPublic {
+			if rt.class == testkit.ClassPublic {
 				continue
 			}
-			if rt.class <= clsWSAct && st != domain.StatusPending {
+			if rt.class <= testkit.ClassWSAct && st != domain.StatusPending {
 				continue // not about a request: once is enough
 			}
 			method := strings.Fields(rt.key)[0]
-			for _, caller := range hostileCallers {
-				r := f.requestFor(caller)
+			for _, caller := range testkit.HostileCallers {
+				r := f.For(caller)
 				path := strings.Replace(rt.path, "%s", r.ID, 1)
-				path = strings.Replace(path, "{cid}", fmt.Sprint(f.cid[r.ID]), 1)
+				path = strings.Replace(path, "{cid}", fmt.Sprint(f.CID[r.ID]), 1)
 				what := fmt.Sprintf("%s on a %s request", caller, st)
-				if mayBeAllowed(rt.class, caller, st, f.cAuth[r.ID]) {
+				if testkit.MayBeAllowed(rt.class, caller, st, f.CommentAuthor[r.ID]) {
 					if method == "GET" {
 						reads++
-						if status, raw := f.h.hcall(hostileUsername(caller), method, path, nil, ""); status != http.StatusOK {
+						if status, raw := f.h.hcall(caller.Username(), method, path, nil, ""); status != http.StatusOK {
 							t.Errorf("%s: %s %s: %d, want 200: %s", what, method, path, status, shorten(string(raw)))
 						}
 					}
 					continue
 				}
 				want := 0
-				if caller == anonymous {
+				if caller == testkit.CallerAnonymous {
 					want = http.StatusUnauthorized
 				}
-				if !f.h.refusal(tally, f.h.Files.Copies, what, hostileUsername(caller), method, path, jsonBody(t, rt.body), "", want) {
+				if !f.h.refusal(tally, f.h.Files.Copies, what, caller.Username(), method, path, jsonBody(t, rt.body), "", want) {
 					// Start afresh, so one hole does not hide the next.
 					f = newStatusFixture(t, st)
 				}
@@ -442,28 +308,12 @@ func hostileMatrix(t *testing.T, census *testkit.Census) {
 }
 
 // diskHarness serves the API over a hostile workspace on disk and a
-// request store on disk, with a PENDING request by the author and a
-// SUBMITTED one by the checker-author, each holding output/a.csv.
-func diskHarness(t *testing.T) (*harness, *testkit.HostileWorkspace, func() int, *domain.Request, *domain.Request) {
+// request store on disk (see testkit.NewHostileDisk).
+func diskHarness(t *testing.T) (*harness, *testkit.HostileDisk) {
 	t.Helper()
 	e := testkit.NewEnv(t)
-	wsDir, storeDir := filepath.Join(t.TempDir(), "workspaces"), filepath.Join(t.TempDir(), "requests")
-	hw := testkit.NewHostileWorkspace(t, wsDir, testkit.Workspace)
-	blobs, err := blobstore.New(storeDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { blobs.Close() })
-	e.Svc = service.New(service.Config{Store: e.Store, Workspaces: workspace.NewReader(wsDir), Blobs: blobs, Notifier: e.Notes, Now: e.Clock.Now})
-	h := hostileHarness(t, e)
-	mk := func(a domain.User) *domain.Request {
-		r := e.R(e.Svc.AddFiles(e.Ctx, a, testkit.Workspace, "g", []service.AddFile{{Path: hw.Good, FileType: domain.FileOutput}}))
-		r, _, err := e.Svc.EditGroup(e.Ctx, a, r.ID, "g", "Counts of things", "Rounded to 5")
-		return e.R(r, err)
-	}
-	pending := mk(e.Author)
-	submitted := e.R(e.Svc.Submit(e.Ctx, e.CheckerAuthor, mk(e.CheckerAuthor).ID))
-	return h, hw, testkit.CopiesIn(t, storeDir), pending, submitted
+	d := testkit.NewHostileDisk(e)
+	return hostileHarness(t, e), d
 }
 
 // hostileTraversal sends traversal payloads to every path a call takes,
@@ -471,7 +321,8 @@ func diskHarness(t *testing.T) (*harness, *testkit.HostileWorkspace, func() int,
 // on disk: all refused, promptly, never the secret.
 func hostileTraversal(t *testing.T, census *testkit.Census) {
 	tally := census.Category("traversal and symlinks (API)")
-	h, hw, copies, pending, submitted := diskHarness(t)
+	h, hw := diskHarness(t)
+	copies, pending, submitted := hw.Copies, hw.Pending, hw.Submitted
 	segs := testkit.TraversalSegments()
 	// Everything a hostile researcher would ask for, as URL paths.
 	var urlPaths []string
@@ -566,10 +417,7 @@ func str(s string) string {
 func hostileUTF8(t *testing.T, census *testkit.Census) {
 	tally := census.Category("invalid UTF-8 (API)")
 	h := hostileHarness(t, testkit.NewEnv(t))
-	pending := h.RequestIn(h.Author, domain.StatusPending)
-	submitted := h.RequestIn(h.CheckerAuthor, domain.StatusSubmitted)
-	h.Files.Write(testkit.Workspace, "out/new.csv", "n\n1\n")
-	h.Files.Write(testkit.Workspace, "out/a.csv", "x,y\n9,9\n") // changed, so it may be updated
+	pending, submitted := h.HostileRequests()
 	bad := map[string]string{}
 	for k, v := range testkit.BadText {
 		bad[k] = str(v)
@@ -648,20 +496,11 @@ func hostileUTF8(t *testing.T, census *testkit.Census) {
 					body = []byte(`{"text":"hello"}`)
 				}
 			}
-			path := strings.Replace(c.path, "%s", urlEscapeAll(s), 1)
+			path := strings.Replace(c.path, "%s", testkit.EscapeAll(s), 1)
 			h.refusal(tally, h.Files.Copies, "URL with "+name, c.user, c.method, path, body, "", http.StatusBadRequest)
 		}
 	}
 	testkit.VerifyAudit(t, h.Store)
-}
-
-// urlEscapeAll percent-encodes every byte of s.
-func urlEscapeAll(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		fmt.Fprintf(&b, "%%%02x", s[i])
-	}
-	return b.String()
 }
 
 // hostileMalformed sends malformed bodies to every call that takes one,
@@ -670,10 +509,7 @@ func urlEscapeAll(s string) string {
 func hostileMalformed(t *testing.T, census *testkit.Census) {
 	tally := census.Category("malformed JSON (API)")
 	h := hostileHarness(t, testkit.NewEnv(t))
-	pending := h.RequestIn(h.Author, domain.StatusPending)
-	submitted := h.RequestIn(h.CheckerAuthor, domain.StatusSubmitted)
-	h.Files.Write(testkit.Workspace, "out/new.csv", "n\n1\n")
-	h.Files.Write(testkit.Workspace, "out/a.csv", "x,y\n9,9\n") // changed, so it may be updated
+	pending, submitted := h.HostileRequests()
 	h.Files.Write(testkit.Workspace, "out/b.csv", "x,y\n8,8\n")
 	bodies := map[string]struct {
 		body string
@@ -797,12 +633,7 @@ func hostileManifest(t *testing.T, census *testkit.Census) {
 		w.Output(p, "a,b\n3,4\n", map[string]any{"content_hash": h})
 	}
 	w.Save()
-	blobs, err := blobstore.New(storeDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { blobs.Close() })
-	e.Svc = service.New(service.Config{Store: e.Store, Workspaces: workspace.NewReader(wsDir), Blobs: blobs, Notifier: e.Notes, Now: e.Clock.Now})
+	e.UseDisk(wsDir, storeDir)
 	h := hostileHarness(t, e)
 	copies := testkit.CopiesIn(t, storeDir)
 	for _, p := range slices.Sorted(maps.Keys(bad)) {

@@ -10,27 +10,23 @@ import (
 	"github.com/airlock-go/airlock/internal/testkit"
 )
 
-// The callers of the authorization matrix.
+// The callers of the authorization matrix: the hostile matrix's kinds
+// of caller but the read-only user with roles.
 const (
-	anonymous     = "anonymous"
-	author        = "author"
-	collaborator  = "collaborator"
-	checker       = "checker"
-	checkerAuthor = "checker-author"
-	copilot       = "copilot"
-	readOnly      = "read-only"
-	outsider      = "outsider"
+	anonymous     = string(testkit.CallerAnonymous)
+	author        = string(testkit.CallerAuthor)
+	collaborator  = string(testkit.CallerCollaborator)
+	checker       = string(testkit.CallerChecker)
+	checkerAuthor = string(testkit.CallerCheckerAuthor)
+	copilot       = string(testkit.CallerCopilot)
+	readOnly      = string(testkit.CallerReadOnly)
+	outsider      = string(testkit.CallerOutsider)
 )
 
 var callers = []string{anonymous, author, collaborator, checker, checkerAuthor, copilot, readOnly, outsider}
 
 // username is the Env user playing a caller.
-func username(caller string) string {
-	return map[string]string{
-		anonymous: "", author: "author", collaborator: "colleague", checker: "c3", checkerAuthor: "checkerauthor",
-		copilot: "copilot", readOnly: "support", outsider: "outsider",
-	}[caller]
-}
+func username(caller string) string { return testkit.Caller(caller).Username() }
 
 // call is one row of the matrix: the status the request must be in, the
 // call, and the answer each caller gets.

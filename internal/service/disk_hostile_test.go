@@ -4,48 +4,14 @@ package service_test
 
 import (
 	"errors"
-	"io/fs"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/airlock-go/airlock/internal/blobstore"
 	"github.com/airlock-go/airlock/internal/domain"
-	"github.com/airlock-go/airlock/internal/service"
 	"github.com/airlock-go/airlock/internal/store"
 	"github.com/airlock-go/airlock/internal/testkit"
-	"github.com/airlock-go/airlock/internal/workspace"
 )
-
-// within fails the test instead of hanging when f does not return within
-// a generous bound.
-func within(t *testing.T, what string, f func()) {
-	t.Helper()
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		f()
-	}()
-	select {
-	case <-done:
-	case <-time.After(20 * time.Second):
-		t.Fatalf("%s did not return within 20s: it hangs", what)
-	}
-}
-
-// blobCount counts the files of the request store (copies and leftovers).
-func blobCount(t *testing.T, blobs *blobstore.Store) int {
-	t.Helper()
-	n := 0
-	filepath.WalkDir(blobs.Dir(), func(_ string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			n++
-		}
-		return nil
-	})
-	return n
-}
 
 // TestHostileWorkspaceFilesThroughTheService: a link, FIFO, socket,
 // device or folder the manifest lists as an output (even with the
@@ -55,20 +21,10 @@ func blobCount(t *testing.T, blobs *blobstore.Store) int {
 // is a 400 naming the path and the problem.
 func TestHostileWorkspaceFilesThroughTheService(t *testing.T) {
 	e := testkit.NewEnv(t)
-	wsDir := t.TempDir()
-	w := testkit.NewDiskWorkspace(t, wsDir, testkit.Workspace)
-	w.Output("output/ok.csv", "a,b\n1,2\n", nil).
-		Output("output/badhash.csv", "a,b\n1,2\n", map[string]any{"content_hash": "not-a-hash"})
-	cases := w.AddHostile(t.TempDir())
-	w.Save()
-	blobs, err := blobstore.New(filepath.Join(t.TempDir(), "requests"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { blobs.Close() })
-	e.Svc = service.New(service.Config{
-		Store: e.Store, Workspaces: workspace.NewReader(wsDir), Blobs: blobs, Notifier: e.Notes, Now: e.Clock.Now,
-	})
+	wsDir, storeDir := t.TempDir(), filepath.Join(t.TempDir(), "requests")
+	cases := testkit.NewHostileFiles(t, wsDir, testkit.Workspace, "not-a-hash")
+	e.UseDisk(wsDir, storeDir)
+	copies := testkit.CopiesIn(t, storeDir)
 	views := func() int {
 		evs, err := e.Store.Events(e.Ctx, store.EventFilter{Workspace: testkit.Workspace})
 		if err != nil {
@@ -76,10 +32,9 @@ func TestHostileWorkspaceFilesThroughTheService(t *testing.T) {
 		}
 		return len(evs)
 	}
-	cases = append(cases, testkit.HostileCase{Name: "content_hash not a sha256", Path: "output/badhash.csv", Output: true})
 	for _, tc := range cases {
 		t.Run(tc.Name, func(t *testing.T) {
-			within(t, tc.Path, func() {
+			testkit.Promptly(t, tc.Path, func() {
 				before := views()
 				r, err := e.Svc.AddFiles(e.Ctx, e.Author, testkit.Workspace, "g", outputs(tc.Path))
 				if err == nil {
@@ -91,13 +46,13 @@ func TestHostileWorkspaceFilesThroughTheService(t *testing.T) {
 				if !strings.Contains(err.Error(), tc.Path) {
 					t.Errorf("the error does not name the path: %v", err)
 				}
-				if tc.Name == "content_hash not a sha256" && (!errors.Is(err, domain.ErrInvalidInput) || !strings.Contains(err.Error(), `content_hash "not-a-hash" is not a sha256`)) {
+				if tc.Name == testkit.BadHashCase && (!errors.Is(err, domain.ErrInvalidInput) || !strings.Contains(err.Error(), `content_hash "not-a-hash" is not a sha256`)) {
 					t.Errorf("bad hash: %v, want a 400 naming the problem", err)
 				}
 				if cur, _ := e.Svc.CurrentRequest(e.Ctx, e.Author, testkit.Workspace); cur != nil {
 					t.Errorf("a request was written: %+v", cur.Files)
 				}
-				if n := blobCount(t, blobs); n != 0 {
+				if n := copies(); n != 0 {
 					t.Errorf("%d files in the request store", n)
 				}
 				f, _, err := e.Svc.ViewWorkspaceFile(e.Ctx, e.Author, testkit.Workspace, tc.Path)
@@ -125,7 +80,7 @@ func TestHostileWorkspaceFilesThroughTheService(t *testing.T) {
 			paths = append(paths, tc.Path)
 		}
 	}
-	within(t, "the folder's checks", func() {
+	testkit.Promptly(t, "the folder's checks", func() {
 		found, err := e.Svc.WorkspaceFilesChecks(e.Ctx, e.Author, testkit.Workspace, append(paths, "output/ok.csv"))
 		if err != nil {
 			t.Fatal(err)

@@ -8,40 +8,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/airlock-go/airlock/internal/blobstore"
 	"github.com/airlock-go/airlock/internal/domain"
-	"github.com/airlock-go/airlock/internal/service"
 	"github.com/airlock-go/airlock/internal/store"
 	"github.com/airlock-go/airlock/internal/store/sqlite"
 	"github.com/airlock-go/airlock/internal/testkit"
-	"github.com/airlock-go/airlock/internal/workspace"
 )
-
-// bigCSV is a 300 KiB table: more than a full disk's room, less than a
-// freed one's.
-var bigCSV = "region,count\n" + strings.Repeat("North,10\n", 300<<10/9)
-
-// fullDiskEnv is an Env whose service copies into a request folder that
-// fault fills on demand; the workspace holds output/small.csv and
-// output/big.csv.
-func fullDiskEnv(t *testing.T, fault testkit.DiskFault) *testkit.Env {
-	t.Helper()
-	e := testkit.NewEnv(t)
-	wsDir := t.TempDir()
-	testkit.NewDiskWorkspace(t, wsDir, testkit.Workspace).
-		Output("output/small.csv", "region,n\nNorth,10\n", nil).
-		Output("output/big.csv", bigCSV, nil).
-		Save()
-	blobs, err := blobstore.New(fault.Root, fault.Options...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { blobs.Close() })
-	e.Svc = service.New(service.Config{
-		Store: e.Store, Workspaces: workspace.NewReader(wsDir), Blobs: blobs, Notifier: e.Notes, Now: e.Clock.Now,
-	})
-	return e
-}
 
 func countEvents(t *testing.T, e *testkit.Env) int {
 	t.Helper()
@@ -61,7 +32,8 @@ func TestAddFilesOnFullDisk(t *testing.T) {
 	for name, mk := range testkit.DiskFaults() {
 		t.Run(name, func(t *testing.T) {
 			fault := mk(t)
-			e := fullDiskEnv(t, fault)
+			e := testkit.NewEnv(t)
+			e.UseFullDisk(fault)
 			refused := func(err error) {
 				t.Helper()
 				if !errors.Is(err, domain.ErrInsufficientStorage) {

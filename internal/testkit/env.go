@@ -5,10 +5,12 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/airlock-go/airlock/internal/blobstore"
 	"github.com/airlock-go/airlock/internal/domain"
 	"github.com/airlock-go/airlock/internal/service"
 	"github.com/airlock-go/airlock/internal/store"
 	"github.com/airlock-go/airlock/internal/store/sqlite"
+	"github.com/airlock-go/airlock/internal/workspace"
 )
 
 // Workspace is the workspace every Env user works in.
@@ -76,6 +78,23 @@ func NewEnvOn(t testing.TB, st store.Store) *Env {
 		}
 	}
 	return e
+}
+
+// UseDisk replaces e's service by one that reads the workspaces under
+// wsDir from disk and copies request files into a request store in
+// storeDir, made with opts and closed when the test ends; it returns the
+// store.
+func (e *Env) UseDisk(wsDir, storeDir string, opts ...blobstore.Option) *blobstore.Store {
+	e.T.Helper()
+	blobs, err := blobstore.New(storeDir, opts...)
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	e.T.Cleanup(func() { blobs.Close() })
+	e.Svc = service.New(service.Config{
+		Store: e.Store, Workspaces: workspace.NewReader(wsDir), Blobs: blobs, Notifier: e.Notes, Now: e.Clock.Now,
+	})
+	return blobs
 }
 
 // Users returns the whole cast.

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -99,6 +100,24 @@ func DiskFaults() map[string]func(t testing.TB) DiskFault {
 			}
 		},
 	}
+}
+
+// BigCSV is a 300 KiB table: more than a filled DiskFault's room, less
+// than a freed one's.
+var BigCSV = "region,count\n" + strings.Repeat("North,10\n", 300<<10/9)
+
+// UseFullDisk replaces e's service by one that copies into fault's
+// request folder (see UseDisk), over Workspace on disk holding
+// output/small.csv (which fits a filled disk) and output/big.csv
+// (BigCSV, which does not).
+func (e *Env) UseFullDisk(fault DiskFault) {
+	e.T.Helper()
+	wsDir := e.T.TempDir()
+	NewDiskWorkspace(e.T, wsDir, Workspace).
+		Output("output/small.csv", "region,n\nNorth,10\n", nil).
+		Output("output/big.csv", BigCSV, nil).
+		Save()
+	e.UseDisk(wsDir, fault.Root, fault.Options...)
 }
 
 // FilesUnder lists the files under dir, recursively, as sorted relative

@@ -3,6 +3,7 @@ package testkit
 import (
 	"fmt"
 	"io/fs"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -262,4 +263,220 @@ var TraversalPaths = []string{
 	"..%2f..%2fsecret.csv", "output/./a.csv", "output//a.csv", "output/highly_sensitive/patients.csv",
 	"output/../output/highly_sensitive/patients.csv", strings.Repeat("a/", 3000) + "x.csv",
 	strings.Repeat("x", 5000) + ".csv", "output/\xff\xfe.csv", "output/a\n.csv", "~/secret.csv",
+}
+
+// Caller is a kind of caller in the hostile authorisation matrix.
+type Caller string
+
+// The kinds of caller; each but CallerAnonymous is played by an Env user
+// (see Username).
+const (
+	CallerAnonymous     Caller = "anonymous"
+	CallerAuthor        Caller = "author"
+	CallerCollaborator  Caller = "collaborator"
+	CallerChecker       Caller = "checker"
+	CallerCheckerAuthor Caller = "checker-author"
+	CallerCopilot       Caller = "copilot"
+	CallerReadOnly      Caller = "read-only"
+	// CallerReadOnlyRoles is a read-only user (technical support) who
+	// also holds a role on the workspace and is an output checker:
+	// read-only wins, so they may look at everything and do nothing.
+	// Username "rosupport", made by NewReadOnlyRolesUser.
+	CallerReadOnlyRoles Caller = "read-only-with-roles"
+	CallerOutsider      Caller = "outsider"
+)
+
+// HostileCallers are every kind of caller, in the matrix's order.
+var HostileCallers = []Caller{
+	CallerAnonymous, CallerAuthor, CallerCollaborator, CallerChecker, CallerCheckerAuthor,
+	CallerCopilot, CallerReadOnly, CallerReadOnlyRoles, CallerOutsider,
+}
+
+// Username is the user playing the caller ("" for CallerAnonymous).
+func (c Caller) Username() string {
+	return map[Caller]string{
+		CallerAuthor: "author", CallerCollaborator: "colleague", CallerChecker: "c3", CallerCheckerAuthor: "checkerauthor",
+		CallerCopilot: "copilot", CallerReadOnly: "support", CallerReadOnlyRoles: "rosupport", CallerOutsider: "outsider",
+	}[c]
+}
+
+// NewReadOnlyRolesUser is the user playing CallerReadOnlyRoles, who is
+// not in an Env's cast: read-only, yet with a role on Workspace and an
+// output checker.
+func NewReadOnlyRolesUser() domain.User {
+	u := NewUser("rosupport", CheckerResearcher, Workspace)
+	u.ReadonlyAccess = true
+	return u
+}
+
+// RouteClass says who may call a route: the hostile matrix's oracle. A
+// call is either refused (every hostile call, which a test makes) or
+// possibly allowed (which a test makes only when it reads, since the
+// fixtures are reused). The classes up to ClassWSAct are not about a
+// request.
+type RouteClass int
+
+const (
+	ClassPublic     RouteClass = iota // no login needed
+	ClassSelf                         // any logged-in user
+	ClassSelfSome                     // some logged-in users (a page of its own rules): only anonymous callers are asserted
+	ClassWSView                       // viewers of the workspace
+	ClassWSAct                        // researchers with a role on the workspace, not read-only
+	ClassView                         // viewers of the request's workspace
+	ClassContent                      // reviewers (output checkers, not the author)
+	ClassAuthor                       // the author while the request is theirs
+	ClassComment                      // CheckComment
+	ClassOwnComment                   // the comment's author only
+	ClassReview                       // reviewers while under review
+	ClassReturn                       // reviewers while under review
+	ClassReject                       // reviewers on a REVIEWED request
+	ClassRelease                      // reviewers on a REVIEWED or APPROVED request
+)
+
+// MayBeAllowed is the oracle: false when the caller must be refused
+// whatever else holds; commentAuthor is the username of who wrote the
+// comment a ClassOwnComment route targets.
+func MayBeAllowed(cls RouteClass, caller Caller, st domain.Status, commentAuthor string) bool {
+	if caller == CallerAnonymous {
+		return cls == ClassPublic
+	}
+	viewer := caller != CallerOutsider
+	isAuthor := caller == CallerAuthor || caller == CallerCheckerAuthor // each acts on their own request
+	reviewer := caller == CallerChecker                                 // rosupport is read-only; checkerAuthor wrote it
+	researcher := caller == CallerAuthor || caller == CallerCollaborator || caller == CallerCheckerAuthor
+	switch cls {
+	case ClassPublic, ClassSelf, ClassSelfSome:
+		return true
+	case ClassWSView, ClassView:
+		return viewer
+	case ClassWSAct:
+		return researcher
+	case ClassContent:
+		return reviewer // read-only access takes the output checker role away: no downloads
+	case ClassAuthor:
+		return isAuthor && st.IsEditing()
+	case ClassComment:
+		return (researcher && st.IsEditing()) || (reviewer && st.IsUnderReview())
+	case ClassOwnComment:
+		return caller.Username() == commentAuthor
+	case ClassReview, ClassReturn:
+		return reviewer && st.IsUnderReview()
+	case ClassReject:
+		return reviewer && st == domain.StatusReviewed
+	case ClassRelease:
+		return reviewer && (st == domain.StatusReviewed || st == domain.StatusApproved)
+	}
+	return false
+}
+
+// MatrixStatuses are the statuses the matrix puts its requests in.
+var MatrixStatuses = []domain.Status{
+	domain.StatusPending, domain.StatusSubmitted, domain.StatusPartiallyReviewed, domain.StatusReviewed,
+	domain.StatusReturned, domain.StatusApproved, domain.StatusReleased, domain.StatusRejected, domain.StatusWithdrawn,
+}
+
+// MatrixRequests are the requests of the matrix in one status: one by
+// the author and one by the checker-author, each group "g" with
+// out/a.csv and out/b.csv; under review, C3 has voted and written a
+// private comment. The workspace also holds out/new.csv, to be added.
+type MatrixRequests struct {
+	ByUser        map[string]*domain.Request // author's username → request
+	CID           map[string]int64           // request id → a comment to target
+	CommentAuthor map[string]string          // request id → that comment's author
+}
+
+// NewMatrixRequests builds the matrix's requests in status st on e.
+func NewMatrixRequests(e *Env, st domain.Status) *MatrixRequests {
+	e.T.Helper()
+	m := &MatrixRequests{ByUser: map[string]*domain.Request{}, CID: map[string]int64{}, CommentAuthor: map[string]string{}}
+	for _, a := range []domain.User{e.Author, e.CheckerAuthor} {
+		r := e.RequestIn(a, st)
+		if st.IsUnderReview() {
+			e.VoteAll(r.ID, e.C3, domain.VoteApproved)
+			c, err := e.Svc.CreateComment(e.Ctx, e.C3, r.ID, "g", "checker's note", domain.VisibilityPrivate)
+			e.OK(err)
+			m.CID[r.ID], m.CommentAuthor[r.ID] = c.ID, e.C3.Username
+		} else if r = e.Get(r.ID); len(r.Comments) > 0 {
+			m.CID[r.ID], m.CommentAuthor[r.ID] = r.Comments[0].ID, r.Comments[0].Author
+		} else {
+			m.CID[r.ID] = 999999
+		}
+		m.ByUser[a.Username] = e.Get(r.ID)
+	}
+	e.Files.Write(Workspace, "out/new.csv", "n\n1\n")
+	return m
+}
+
+// For is the request a caller acts on: the checker-author their own,
+// everyone else the author's.
+func (m *MatrixRequests) For(caller Caller) *domain.Request {
+	if caller == CallerCheckerAuthor {
+		return m.ByUser["checkerauthor"]
+	}
+	return m.ByUser["author"]
+}
+
+// HostileRequests makes a PENDING request by the author and a SUBMITTED
+// one by the checker-author (see RequestIn), and writes out/new.csv (to
+// be added) and a changed out/a.csv (to be updated) into Workspace: the
+// requests the text and body categories send their calls to.
+func (e *Env) HostileRequests() (pending, submitted *domain.Request) {
+	e.T.Helper()
+	pending = e.RequestIn(e.Author, domain.StatusPending)
+	submitted = e.RequestIn(e.CheckerAuthor, domain.StatusSubmitted)
+	e.Files.Write(Workspace, "out/new.csv", "n\n1\n")
+	e.Files.Write(Workspace, "out/a.csv", "x,y\n9,9\n")
+	return pending, submitted
+}
+
+// MatrixCovers fails t for every route served without a row in the
+// matrix, and for every row of the matrix that is not a route served:
+// so nothing escapes the matrix.
+func MatrixCovers(t testing.TB, rows, served []string) {
+	t.Helper()
+	left := map[string]bool{}
+	for _, r := range rows {
+		left[r] = true
+	}
+	for _, k := range served {
+		if !left[k] {
+			t.Errorf("route %s has no row in the hostile matrix", k)
+		}
+		delete(left, k)
+	}
+	for k := range left {
+		t.Errorf("the hostile matrix has a row for %s, which is not a route", k)
+	}
+}
+
+// RouterRedirect reports whether an answer is net/http's router's
+// redirect of an unclean path (. or .. segments, doubled slashes) to its
+// clean form, which it answers before any handler runs: nothing is read
+// or changed.
+func RouterRedirect(path string, status int, loc string) bool {
+	switch status {
+	case http.StatusMovedPermanently, http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
+	default:
+		return false
+	}
+	p, _, _ := strings.Cut(path, "?")
+	return loc != "" && (strings.Contains(p, "/./") || strings.Contains(p, "/../") || strings.HasSuffix(p, "/..") ||
+		strings.Contains(p, "//"))
+}
+
+// Shorten cuts s to n bytes (marking the cut), for error messages.
+func Shorten(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
+}
+
+// EscapeAll percent-encodes every byte of s.
+func EscapeAll(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		fmt.Fprintf(&b, "%%%02x", s[i])
+	}
+	return b.String()
 }

@@ -8,6 +8,10 @@ import (
 	"path/filepath"
 	"syscall"
 	"testing"
+	"time"
+
+	"github.com/airlock-go/airlock/internal/domain"
+	"github.com/airlock-go/airlock/internal/service"
 )
 
 // Secret is the content of the highly sensitive file of a hostile
@@ -92,6 +96,53 @@ func (h *HostileWorkspace) Release() {
 	}
 }
 
+// HostileDisk is an Env's service over a hostile workspace on disk and a
+// request store on disk, with a PENDING request by the author and a
+// SUBMITTED one by the checker-author, each holding the workspace's good
+// output in group "g".
+type HostileDisk struct {
+	*HostileWorkspace
+	Copies             func() int // counts the request store's files
+	Pending, Submitted *domain.Request
+}
+
+// NewHostileDisk replaces e's service by one over Workspace written by
+// NewHostileWorkspace and a request store in a temporary folder (see
+// UseDisk), and makes the two requests.
+func NewHostileDisk(e *Env) *HostileDisk {
+	t := e.T
+	t.Helper()
+	wsDir, storeDir := filepath.Join(t.TempDir(), "workspaces"), filepath.Join(t.TempDir(), "requests")
+	hw := NewHostileWorkspace(t, wsDir, Workspace)
+	e.UseDisk(wsDir, storeDir)
+	mk := func(a domain.User) *domain.Request {
+		r := e.R(e.Svc.AddFiles(e.Ctx, a, Workspace, "g", []service.AddFile{{Path: hw.Good, FileType: domain.FileOutput}}))
+		r, _, err := e.Svc.EditGroup(e.Ctx, a, r.ID, "g", "Counts of things", "Rounded to 5")
+		return e.R(r, err)
+	}
+	d := &HostileDisk{HostileWorkspace: hw, Copies: CopiesIn(t, storeDir)}
+	d.Pending = mk(e.Author)
+	d.Submitted = e.R(e.Svc.Submit(e.Ctx, e.CheckerAuthor, mk(e.CheckerAuthor).ID))
+	return d
+}
+
+// Promptly runs f, failing the test instead of hanging when f does not
+// return within a generous bound (a FIFO opened for reading blocks until
+// a writer comes: for ever, in a test).
+func Promptly(t testing.TB, what string, f func()) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		f()
+	}()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatalf("%s did not return within 20s: it hangs", what)
+	}
+}
+
 // HostileCase is a path of a workspace that the manifest lists as a
 // moderately sensitive output (or, under metadata/, a log) but that is not
 // a regular file reached through no link.
@@ -101,6 +152,31 @@ type HostileCase struct {
 	// Output is set for outputs listed in the manifest (which can be
 	// asked to be added); logs under metadata/ are found on disk.
 	Output bool
+}
+
+// BadHashCase names the case NewHostileFiles adds for an output whose
+// content_hash is not a sha256.
+const BadHashCase = "content_hash not a sha256"
+
+// NewHostileFiles writes the workspace name under parent: a regular
+// output output/ok.csv and log metadata/ok.log, every hostile case of
+// AddHostile (its outside folder a temporary one) and, when badHash is
+// not empty, output/badhash.csv listed with content_hash badHash (the
+// last case, named BadHashCase). It saves the manifest and returns the
+// cases.
+func NewHostileFiles(t testing.TB, parent, name, badHash string) []HostileCase {
+	t.Helper()
+	w := NewDiskWorkspace(t, parent, name)
+	w.Output("output/ok.csv", "a,b\n1,2\n", nil).WriteFile("metadata/ok.log", "ran\n")
+	if badHash != "" {
+		w.Output("output/badhash.csv", "a,b\n1,2\n", map[string]any{"content_hash": badHash})
+	}
+	cases := w.AddHostile(t.TempDir())
+	w.Save()
+	if badHash != "" {
+		cases = append(cases, HostileCase{Name: BadHashCase, Path: "output/badhash.csv", Output: true})
+	}
+	return cases
 }
 
 // AddHostile writes the hostile cases into w (call Save after): links to

@@ -9,12 +9,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/airlock-go/airlock/internal/blobstore"
 	"github.com/airlock-go/airlock/internal/domain"
 	"github.com/airlock-go/airlock/internal/service"
 	"github.com/airlock-go/airlock/internal/store"
 	"github.com/airlock-go/airlock/internal/testkit"
-	"github.com/airlock-go/airlock/internal/workspace"
 )
 
 // TestAddOnFullDisk: adding a file from the pages when the request folder
@@ -25,19 +23,9 @@ func TestAddOnFullDisk(t *testing.T) {
 	for name, mk := range testkit.DiskFaults() {
 		t.Run(name, func(t *testing.T) {
 			fault := mk(t)
-			wsDir := t.TempDir()
-			testkit.NewDiskWorkspace(t, wsDir, "ws").
-				Output("output/big.csv", "region,count\n"+strings.Repeat("North,10\n", 300<<10/9), nil).
-				Save()
 			h := newHarness(t, withService(func(e *testkit.Env) *service.Service {
-				blobs, err := blobstore.New(fault.Root, fault.Options...)
-				if err != nil {
-					t.Fatal(err)
-				}
-				t.Cleanup(func() { blobs.Close() })
-				return service.New(service.Config{
-					Store: e.Store, Workspaces: workspace.NewReader(wsDir), Blobs: blobs, Notifier: e.Notes, Now: e.Clock.Now,
-				})
+				e.UseFullDisk(fault)
+				return e.Svc
 			}))
 			c := h.client(h.server())
 			c.login("author")

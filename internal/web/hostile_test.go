@@ -10,17 +10,14 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/airlock-go/airlock/internal/blobstore"
 	"github.com/airlock-go/airlock/internal/domain"
 	"github.com/airlock-go/airlock/internal/service"
 	"github.com/airlock-go/airlock/internal/testkit"
-	"github.com/airlock-go/airlock/internal/workspace"
 )
 
 // The hostile probe's categories, re-run against the pages: every page ×
@@ -30,34 +27,6 @@ import (
 // an error message (checked on the page it leads to), or with a 4xx; never
 // a 5xx, a hang or the secret; and it changes nothing. Run with -v to see
 // the counts.
-
-// The kinds of caller.
-const (
-	wAnonymous     = "anonymous"
-	wAuthor        = "author"
-	wCollaborator  = "collaborator"
-	wChecker       = "checker"
-	wCheckerAuthor = "checker-author"
-	wCopilot       = "copilot"
-	wReadOnly      = "read-only"
-	wReadOnlyRoles = "read-only-with-roles"
-	wOutsider      = "outsider"
-)
-
-var wCallers = []string{wAnonymous, wAuthor, wCollaborator, wChecker, wCheckerAuthor, wCopilot, wReadOnly, wReadOnlyRoles, wOutsider}
-
-var wUsernames = map[string]string{
-	wAuthor: "author", wCollaborator: "colleague", wChecker: "c3", wCheckerAuthor: "checkerauthor",
-	wCopilot: "copilot", wReadOnly: "support", wReadOnlyRoles: "rosupport", wOutsider: "outsider",
-}
-
-// rosupportUser is read-only (technical support) yet holds a role on the
-// workspace and is an output checker: read-only wins.
-func rosupportUser() domain.User {
-	u := testkit.NewUser("rosupport", testkit.CheckerResearcher, testkit.Workspace)
-	u.ReadonlyAccess = true
-	return u
-}
 
 // wTimeout bounds every hostile call, so that a hang fails the test
 // instead of hanging it (a bound on a hang, not a speed).
@@ -70,7 +39,7 @@ type hostileClient struct {
 	anonymous bool
 }
 
-func newHostileClient(t testing.TB, h *harness, srv *httptest.Server, caller string) *hostileClient {
+func newHostileClient(t testing.TB, h *harness, srv *httptest.Server, caller testkit.Caller) *hostileClient {
 	t.Helper()
 	jar, err := cookiejar.New(nil)
 	if err != nil {
@@ -80,11 +49,11 @@ func newHostileClient(t testing.TB, h *harness, srv *httptest.Server, caller str
 	hc := &http.Client{Transport: srv.Client().Transport, Jar: jar, Timeout: wTimeout,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	c := &client{t: t, srv: srv, c: hc}
-	if caller != wAnonymous {
-		c.login(wUsernames[caller])
+	if caller != testkit.CallerAnonymous {
+		c.login(caller.Username())
 		c.get("/workspaces/") // shows, and so clears, the "Logged in" message
 	}
-	return &hostileClient{client: c, anonymous: caller == wAnonymous}
+	return &hostileClient{client: c, anonymous: caller == testkit.CallerAnonymous}
 }
 
 // send makes a call and reads its answer; err is set when the call did
@@ -154,7 +123,7 @@ func (run *hostileRun) refused(c *hostileClient, what, method, path string, form
 	case a.StatusCode >= 500:
 		fail("status %d: %s", a.StatusCode, shortPath(a.body))
 	case a.StatusCode >= 400:
-	case routerRedirect(path, a.StatusCode, a.Header.Get("Location")):
+	case testkit.RouterRedirect(path, a.StatusCode, a.Header.Get("Location")):
 		// The router's redirect to the clean path, before any handler.
 		redirected = true
 	case a.StatusCode == http.StatusSeeOther || a.StatusCode == http.StatusFound || (a.StatusCode == http.StatusNoContent && a.Header.Get("HX-Redirect") != ""):
@@ -202,50 +171,14 @@ func (run *hostileRun) refused(c *hostileClient, what, method, path string, form
 	return clean
 }
 
-// routerRedirect reports whether an answer is net/http's router's
-// redirect of an unclean path (. or .. segments, doubled slashes) to its
-// clean form, which it answers before any handler runs.
-func routerRedirect(path string, status int, loc string) bool {
-	switch status {
-	case http.StatusMovedPermanently, http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
-	default:
-		return false
-	}
-	p, _, _ := strings.Cut(path, "?")
-	return loc != "" && (strings.Contains(p, "/./") || strings.Contains(p, "/../") || strings.HasSuffix(p, "/..") ||
-		strings.Contains(p, "//"))
-}
-
-func shortPath(s string) string {
-	if len(s) > 160 {
-		return s[:160] + "…"
-	}
-	return s
-}
-
-// Who may do what (the matrix's oracle), as in the API's hostile test.
-type wClass int
-
-const (
-	wPublic     wClass = iota // no login needed
-	wSelf                     // any logged-in user
-	wSelfSome                 // some logged-in users (a page of its own rules): only anonymous callers are asserted
-	wWSView                   // viewers of the workspace
-	wWSAct                    // researchers with a role on the workspace, not read-only
-	wView                     // viewers of the request
-	wAuthorOnly               // the author while the request is theirs
-	wComment                  // CheckComment
-	wOwnComment               // the comment's author
-	wReview                   // reviewers while under review
-	wReject                   // reviewers on a REVIEWED request
-	wRelease                  // reviewers on a REVIEWED or APPROVED request
-)
+// shortPath cuts a path or answer for an error message.
+func shortPath(s string) string { return testkit.Shorten(s, 160) }
 
 // wRoute is one page in the matrix.
 type wRoute struct {
-	pattern string // as the route table has it
-	class   wClass
-	path    string // %s the request id
+	pattern string             // as the route table has it
+	class   testkit.RouteClass // who may call it
+	path    string             // %s the request id
 	form    url.Values
 }
 
@@ -258,101 +191,63 @@ func form(kv ...string) url.Values {
 }
 
 var wRoutes = []wRoute{
-	{"GET /{$}", wSelf, "/", nil},
-	{"GET /login/{$}", wPublic, "/login/", nil},
-	{"POST /login/{$}", wPublic, "/login/", nil},
-	{"GET /logout/{$}", wSelf, "/logout/", nil},
-	{"POST /logout/{$}", wSelf, "/logout/", form()},
-	{"POST /switch-user/{$}", wSelf, "/switch-user/", form("username", "c1")},
-	{"GET /workspaces/{$}", wSelf, "/workspaces/", nil},
-	{"GET /ui-components/{$}", wSelf, "/ui-components/", nil},
-	{"GET /docs/{path...}", wPublic, "/docs/", nil},
-	{"GET /copiloted-workspaces/{$}", wSelf, "/copiloted-workspaces/", nil},
-	{"GET /workspaces/all/{$}", wSelfSome, "/workspaces/all/", nil},
-	{"GET /workspaces/view/{ws}/{path...}", wWSView, "/workspaces/view/ws/out/a.csv", nil},
-	{"GET /workspaces/tree/{ws}/{path...}", wWSView, "/workspaces/tree/ws/out/", nil},
-	{"GET /workspaces/content/{ws}/{path...}", wWSView, "/workspaces/content/ws/out/a.csv", nil},
-	{"POST /workspaces/toggle-out-of-date/{ws}", wWSView, "/workspaces/toggle-out-of-date/ws", form()},
-	{"POST /workspaces/multiselect/{ws}", wWSAct, "/workspaces/multiselect/ws", form("selected", "out/new.csv", "action", "add_files")},
-	{"POST /workspaces/add-file-to-request/{ws}", wWSAct, "/workspaces/add-file-to-request/ws", form("file", "out/new.csv", "new_group", "g")},
-	{"POST /workspaces/update-file-in-request/{ws}", wWSAct, "/workspaces/update-file-in-request/ws", form("file", "out/a.csv")},
-	{"GET /requests/{$}", wSelf, "/requests/", nil},
-	{"GET /requests/view/{id}/{$}", wView, "/requests/view/%s/", nil},
-	{"GET /requests/view/{id}/{group}/{path...}", wView, "/requests/view/%s/g/out/a.csv", nil},
-	{"GET /requests/content/{id}/{group}/{path...}", wView, "/requests/content/%s/g/out/a.csv", nil},
-	{"GET /requests/workspace/{ws}", wWSView, "/requests/workspace/ws", nil},
-	{"GET /requests/{id}/{what}", wView, "/requests/%s/uploaded-files-count", nil},
-	{"POST /requests/approve/{id}/{path...}", wReview, "/requests/approve/%s/out/a.csv", form()},
-	{"POST /requests/request_changes/{id}/{path...}", wReview, "/requests/request_changes/%s/out/a.csv", form()},
-	{"POST /requests/reset_review/{id}/{path...}", wReview, "/requests/reset_review/%s/out/a.csv", form()},
-	{"POST /requests/withdraw/{id}/{path...}", wAuthorOnly, "/requests/withdraw/%s/out/b.csv", form()},
-	{"POST /requests/override-checks/{id}/{path...}", wAuthorOnly, "/requests/override-checks/%s/out/a.csv", form("justification", "Counts of hospitals.")},
-	{"POST /requests/change-properties/{id}", wAuthorOnly, "/requests/change-properties/%s", form("selected", "out/a.csv", "new_filegroup", "other", "filetype", "OUTPUT")},
-	{"POST /requests/multiselect/{id}", wAuthorOnly, "/requests/multiselect/%s", form("selected", "out/b.csv", "action", "withdraw_files")},
-	{"POST /requests/release/{id}", wRelease, "/requests/release/%s", form()},
-	{"POST /requests/submit/{id}", wAuthorOnly, "/requests/submit/%s", form("confirm_rules", "on")},
-	{"POST /requests/review/{id}", wReview, "/requests/review/%s", form()},
-	{"POST /requests/reject/{id}", wReject, "/requests/reject/%s", form()},
-	{"POST /requests/withdraw/{id}", wAuthorOnly, "/requests/withdraw/%s", form()},
-	{"POST /requests/return/{id}", wReview, "/requests/return/%s", form()},
-	{"POST /requests/edit/{id}/{group}", wAuthorOnly, "/requests/edit/%s/g", form("context", "new", "controls", "new")},
-	{"POST /requests/comment/create/{id}/{group}", wComment, "/requests/comment/create/%s/g", form("comment", "hello")},
-	{"POST /requests/comment/delete/{id}/{group}", wOwnComment, "/requests/comment/delete/%s/g", form("comment_id", "{cid}")},
-	{"POST /requests/comment/visibility_public/{id}/{group}", wOwnComment, "/requests/comment/visibility_public/%s/g", form("comment_id", "{cid}")},
-	{"POST /requests/request-changes/{id}/{group}", wReview, "/requests/request-changes/%s/g", form()},
-	{"POST /requests/reset-votes/{id}/{group}", wReview, "/requests/reset-votes/%s/g", form()},
-	{"GET /requests/output_checker", wSelfSome, "/requests/output_checker", nil},
-}
-
-// wMayBeAllowed is the oracle: false when the caller must be refused.
-func wMayBeAllowed(cls wClass, caller string, st domain.Status, commentAuthor string) bool {
-	if caller == wAnonymous {
-		return cls == wPublic
-	}
-	viewer := caller != wOutsider
-	isAuthor := caller == wAuthor || caller == wCheckerAuthor
-	reviewer := caller == wChecker
-	researcher := caller == wAuthor || caller == wCollaborator || caller == wCheckerAuthor
-	switch cls {
-	case wPublic, wSelf, wSelfSome:
-		return true
-	case wWSView, wView:
-		return viewer
-	case wWSAct:
-		return researcher
-	case wAuthorOnly:
-		return isAuthor && st.IsEditing()
-	case wComment:
-		return (researcher && st.IsEditing()) || (reviewer && st.IsUnderReview())
-	case wOwnComment:
-		return wUsernames[caller] == commentAuthor
-	case wReview:
-		return reviewer && st.IsUnderReview()
-	case wReject:
-		return reviewer && st == domain.StatusReviewed
-	case wRelease:
-		return reviewer && (st == domain.StatusReviewed || st == domain.StatusApproved)
-	}
-	return false
+	{"GET /{$}", testkit.ClassSelf, "/", nil},
+	{"GET /login/{$}", testkit.ClassPublic, "/login/", nil},
+	{"POST /login/{$}", testkit.ClassPublic, "/login/", nil},
+	{"GET /logout/{$}", testkit.ClassSelf, "/logout/", nil},
+	{"POST /logout/{$}", testkit.ClassSelf, "/logout/", form()},
+	{"POST /switch-user/{$}", testkit.ClassSelf, "/switch-user/", form("username", "c1")},
+	{"GET /workspaces/{$}", testkit.ClassSelf, "/workspaces/", nil},
+	{"GET /ui-components/{$}", testkit.ClassSelf, "/ui-components/", nil},
+	{"GET /docs/{path...}", testkit.ClassPublic, "/docs/", nil},
+	{"GET /copiloted-workspaces/{$}", testkit.ClassSelf, "/copiloted-workspaces/", nil},
+	{"GET /workspaces/all/{$}", testkit.ClassSelfSome, "/workspaces/all/", nil},
+	{"GET /workspaces/view/{ws}/{path...}", testkit.ClassWSView, "/workspaces/view/ws/out/a.csv", nil},
+	{"GET /workspaces/tree/{ws}/{path...}", testkit.ClassWSView, "/workspaces/tree/ws/out/", nil},
+	{"GET /workspaces/content/{ws}/{path...}", testkit.ClassWSView, "/workspaces/content/ws/out/a.csv", nil},
+	{"POST /workspaces/toggle-out-of-date/{ws}", testkit.ClassWSView, "/workspaces/toggle-out-of-date/ws", form()},
+	{"POST /workspaces/multiselect/{ws}", testkit.ClassWSAct, "/workspaces/multiselect/ws", form("selected", "out/new.csv", "action", "add_files")},
+	{"POST /workspaces/add-file-to-request/{ws}", testkit.ClassWSAct, "/workspaces/add-file-to-request/ws", form("file", "out/new.csv", "new_group", "g")},
+	{"POST /workspaces/update-file-in-request/{ws}", testkit.ClassWSAct, "/workspaces/update-file-in-request/ws", form("file", "out/a.csv")},
+	{"GET /requests/{$}", testkit.ClassSelf, "/requests/", nil},
+	{"GET /requests/view/{id}/{$}", testkit.ClassView, "/requests/view/%s/", nil},
+	{"GET /requests/view/{id}/{group}/{path...}", testkit.ClassView, "/requests/view/%s/g/out/a.csv", nil},
+	{"GET /requests/content/{id}/{group}/{path...}", testkit.ClassView, "/requests/content/%s/g/out/a.csv", nil},
+	{"GET /requests/workspace/{ws}", testkit.ClassWSView, "/requests/workspace/ws", nil},
+	{"GET /requests/{id}/{what}", testkit.ClassView, "/requests/%s/uploaded-files-count", nil},
+	{"POST /requests/approve/{id}/{path...}", testkit.ClassReview, "/requests/approve/%s/out/a.csv", form()},
+	{"POST /requests/request_changes/{id}/{path...}", testkit.ClassReview, "/requests/request_changes/%s/out/a.csv", form()},
+	{"POST /requests/reset_review/{id}/{path...}", testkit.ClassReview, "/requests/reset_review/%s/out/a.csv", form()},
+	{"POST /requests/withdraw/{id}/{path...}", testkit.ClassAuthor, "/requests/withdraw/%s/out/b.csv", form()},
+	{"POST /requests/override-checks/{id}/{path...}", testkit.ClassAuthor, "/requests/override-checks/%s/out/a.csv", form("justification", "Counts of hospitals.")},
+	{"POST /requests/change-properties/{id}", testkit.ClassAuthor, "/requests/change-properties/%s", form("selected", "out/a.csv", "new_filegroup", "other", "filetype", "OUTPUT")},
+	{"POST /requests/multiselect/{id}", testkit.ClassAuthor, "/requests/multiselect/%s", form("selected", "out/b.csv", "action", "withdraw_files")},
+	{"POST /requests/release/{id}", testkit.ClassRelease, "/requests/release/%s", form()},
+	{"POST /requests/submit/{id}", testkit.ClassAuthor, "/requests/submit/%s", form("confirm_rules", "on")},
+	{"POST /requests/review/{id}", testkit.ClassReview, "/requests/review/%s", form()},
+	{"POST /requests/reject/{id}", testkit.ClassReject, "/requests/reject/%s", form()},
+	{"POST /requests/withdraw/{id}", testkit.ClassAuthor, "/requests/withdraw/%s", form()},
+	{"POST /requests/return/{id}", testkit.ClassReview, "/requests/return/%s", form()},
+	{"POST /requests/edit/{id}/{group}", testkit.ClassAuthor, "/requests/edit/%s/g", form("context", "new", "controls", "new")},
+	{"POST /requests/comment/create/{id}/{group}", testkit.ClassComment, "/requests/comment/create/%s/g", form("comment", "hello")},
+	{"POST /requests/comment/delete/{id}/{group}", testkit.ClassOwnComment, "/requests/comment/delete/%s/g", form("comment_id", "{cid}")},
+	{"POST /requests/comment/visibility_public/{id}/{group}", testkit.ClassOwnComment, "/requests/comment/visibility_public/%s/g", form("comment_id", "{cid}")},
+	{"POST /requests/request-changes/{id}/{group}", testkit.ClassReview, "/requests/request-changes/%s/g", form()},
+	{"POST /requests/reset-votes/{id}/{group}", testkit.ClassReview, "/requests/reset-votes/%s/g", form()},
+	{"GET /requests/output_checker", testkit.ClassSelfSome, "/requests/output_checker", nil},
 }
 
 // TestHostileMatrixCoversEveryPage: a page added to the route table
 // without a row in the hostile matrix fails here.
 func TestHostileMatrixCoversEveryPage(t *testing.T) {
-	h := newHarness(t)
-	rows := map[string]bool{}
+	var rows, pages []string
 	for _, r := range wRoutes {
-		rows[r.pattern] = true
+		rows = append(rows, r.pattern)
 	}
-	for _, rt := range h.pages.routes() {
-		if !rows[rt.pattern] {
-			t.Errorf("page %s has no row in wRoutes", rt.pattern)
-		}
-		delete(rows, rt.pattern)
+	for _, rt := range newHarness(t).pages.routes() {
+		pages = append(pages, rt.pattern)
 	}
-	for k := range rows {
-		t.Errorf("wRoutes has %s, which is not a page", k)
-	}
+	testkit.MatrixCovers(t, rows, pages)
 }
 
 // TestHostileWeb runs every category against the pages.
@@ -364,52 +259,23 @@ func TestHostileWeb(t *testing.T) {
 	t.Run("malformed", func(t *testing.T) { hostileWebMalformed(t, census) })
 }
 
-var wStatuses = []domain.Status{
-	domain.StatusPending, domain.StatusSubmitted, domain.StatusPartiallyReviewed, domain.StatusReviewed,
-	domain.StatusReturned, domain.StatusApproved, domain.StatusReleased, domain.StatusRejected, domain.StatusWithdrawn,
-}
-
-// wFixture is a harness with a request by the author and one by the
-// checker-author in one status, and a logged-in client per caller.
+// wFixture is a harness with the matrix's requests in one status, and a
+// logged-in client per caller.
 type wFixture struct {
 	h       *harness
-	clients map[string]*hostileClient
-	byUser  map[string]*domain.Request
-	cid     map[string]int64
-	cAuth   map[string]string
+	clients map[testkit.Caller]*hostileClient
+	*testkit.MatrixRequests
 }
 
 func newWFixture(t *testing.T, st domain.Status) *wFixture {
 	t.Helper()
-	h := newHarness(t, withUsers(rosupportUser()))
-	f := &wFixture{h: h, clients: map[string]*hostileClient{}, byUser: map[string]*domain.Request{}, cid: map[string]int64{}, cAuth: map[string]string{}}
-	for _, a := range []domain.User{h.Author, h.CheckerAuthor} {
-		r := h.RequestIn(a, st)
-		if st.IsUnderReview() {
-			h.VoteAll(r.ID, h.C3, domain.VoteApproved)
-			c, err := h.Svc.CreateComment(h.Ctx, h.C3, r.ID, "g", "checker's note", domain.VisibilityPrivate)
-			h.OK(err)
-			f.cid[r.ID], f.cAuth[r.ID] = c.ID, h.C3.Username
-		} else if r = h.Get(r.ID); len(r.Comments) > 0 {
-			f.cid[r.ID], f.cAuth[r.ID] = r.Comments[0].ID, r.Comments[0].Author
-		} else {
-			f.cid[r.ID] = 999999
-		}
-		f.byUser[a.Username] = h.Get(r.ID)
-	}
-	h.Files.Write(testkit.Workspace, "out/new.csv", "n\n1\n")
+	h := newHarness(t, withUsers(testkit.NewReadOnlyRolesUser()))
+	f := &wFixture{h: h, clients: map[testkit.Caller]*hostileClient{}, MatrixRequests: testkit.NewMatrixRequests(h.Env, st)}
 	srv := h.server()
-	for _, c := range wCallers {
+	for _, c := range testkit.HostileCallers {
 		f.clients[c] = newHostileClient(t, h, srv, c)
 	}
 	return f
-}
-
-func (f *wFixture) requestFor(caller string) *domain.Request {
-	if caller == wCheckerAuthor {
-		return f.byUser["checkerauthor"]
-	}
-	return f.byUser["author"]
 }
 
 // hostileWebMatrix makes every page's call as every kind of caller on a
@@ -418,35 +284,35 @@ func (f *wFixture) requestFor(caller string) *domain.Request {
 func hostileWebMatrix(t *testing.T, census *testkit.Census) {
 	tally := census.Category("authorisation matrix (pages)")
 	reads := 0
-	for _, st := range wStatuses {
+	for _, st := range testkit.MatrixStatuses {
 		f := newWFixture(t, st)
 		run := &hostileRun{t: t, h: f.h, tally: tally, copies: f.h.Files.Copies}
 		for _, rt := range wRoutes {
-			if rt.class == wPublic {
+			if rt.class == testkit.ClassPublic {
 				continue
 			}
-			if (rt.class <= wWSAct) && st != domain.StatusPending {
+			if (rt.class <= testkit.ClassWSAct) && st != domain.StatusPending {
 				continue // not about a request: once is enough
 			}
 			method := strings.Fields(rt.pattern)[0]
-			for _, caller := range wCallers {
-				r := f.requestFor(caller)
+			for _, caller := range testkit.HostileCallers {
+				r := f.For(caller)
 				path := strings.Replace(rt.path, "%s", r.ID, 1)
 				var fm url.Values
 				if rt.form != nil {
 					fm = url.Values{}
 					for k, vs := range rt.form {
 						for _, v := range vs {
-							fm.Add(k, strings.Replace(v, "{cid}", fmt.Sprint(f.cid[r.ID]), 1))
+							fm.Add(k, strings.Replace(v, "{cid}", fmt.Sprint(f.CID[r.ID]), 1))
 						}
 					}
 				}
 				what := fmt.Sprintf("%s on a %s request", caller, st)
-				if wMayBeAllowed(rt.class, caller, st, f.cAuth[r.ID]) {
+				if testkit.MayBeAllowed(rt.class, caller, st, f.CommentAuthor[r.ID]) {
 					if method == "GET" && rt.pattern != "GET /logout/{$}" {
 						reads++
 						a, err := f.clients[caller].send(method, path, nil, "")
-						if err != nil || a.StatusCode >= 500 || (a.StatusCode >= 400 && rt.class != wSelfSome) {
+						if err != nil || a.StatusCode >= 500 || (a.StatusCode >= 400 && rt.class != testkit.ClassSelfSome) {
 							code := 0
 							if a.Response != nil {
 								code = a.StatusCode
@@ -469,35 +335,15 @@ func hostileWebMatrix(t *testing.T, census *testkit.Census) {
 }
 
 // wDiskHarness serves the pages over a hostile workspace on disk and a
-// request store on disk, with a PENDING request by the author and a
-// SUBMITTED one by the checker-author, each holding output/a.csv.
-func wDiskHarness(t *testing.T) (*harness, *testkit.HostileWorkspace, func() int, *domain.Request, *domain.Request) {
+// request store on disk (see testkit.NewHostileDisk).
+func wDiskHarness(t *testing.T) (*harness, *testkit.HostileDisk) {
 	t.Helper()
-	h := newHarness(t, withUsers(rosupportUser()))
-	wsDir, storeDir := filepath.Join(t.TempDir(), "workspaces"), filepath.Join(t.TempDir(), "requests")
-	hw := testkit.NewHostileWorkspace(t, wsDir, testkit.Workspace)
-	blobs, err := blobstore.New(storeDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { blobs.Close() })
-	svc := service.New(service.Config{Store: h.Store, Workspaces: workspace.NewReader(wsDir), Blobs: blobs, Notifier: h.Notes, Now: h.Clock.Now})
-	h.Svc = svc
-	pages, err := New(Config{Service: svc, Logins: h.logins, Store: h.sessions, DevUsers: h.devUsers, Logger: h.pages.log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mux := http.NewServeMux()
-	pages.Register(mux)
-	h.pages, h.handler = pages, mux
-	mk := func(a domain.User) *domain.Request {
-		r := h.R(svc.AddFiles(h.Ctx, a, testkit.Workspace, "g", []service.AddFile{{Path: hw.Good, FileType: domain.FileOutput}}))
-		r, _, err := svc.EditGroup(h.Ctx, a, r.ID, "g", "Counts of things", "Rounded to 5")
-		return h.R(r, err)
-	}
-	pending := mk(h.Author)
-	submitted := h.R(svc.Submit(h.Ctx, h.CheckerAuthor, mk(h.CheckerAuthor).ID))
-	return h, hw, testkit.CopiesIn(t, storeDir), pending, submitted
+	var d *testkit.HostileDisk
+	h := newHarness(t, withUsers(testkit.NewReadOnlyRolesUser()), withService(func(e *testkit.Env) *service.Service {
+		d = testkit.NewHostileDisk(e)
+		return e.Svc
+	}))
+	return h, d
 }
 
 // hostileWebTraversal sends traversal payloads into every path a page
@@ -505,11 +351,12 @@ func wDiskHarness(t *testing.T) (*harness, *testkit.HostileWorkspace, func() int
 // workspace: all refused, promptly, never the secret.
 func hostileWebTraversal(t *testing.T, census *testkit.Census) {
 	tally := census.Category("traversal and symlinks (pages)")
-	h, hw, copies, pending, submitted := wDiskHarness(t)
-	run := &hostileRun{t: t, h: h, tally: tally, copies: copies}
+	h, hw := wDiskHarness(t)
+	pending, submitted := hw.Pending, hw.Submitted
+	run := &hostileRun{t: t, h: h, tally: tally, copies: hw.Copies}
 	srv := h.server()
-	author, c3 := newHostileClient(t, h, srv, wAuthor), newHostileClient(t, h, srv, wChecker)
-	copilot := newHostileClient(t, h, srv, wCopilot)
+	author, c3 := newHostileClient(t, h, srv, testkit.CallerAuthor), newHostileClient(t, h, srv, testkit.CallerChecker)
+	copilot := newHostileClient(t, h, srv, testkit.CallerCopilot)
 	var segs []string
 	for _, s := range testkit.TraversalSegments() {
 		segs = append(segs, s)
@@ -584,15 +431,12 @@ func hostileWebTraversal(t *testing.T, census *testkit.Census) {
 // audit chain intact after.
 func hostileWebUTF8(t *testing.T, census *testkit.Census) {
 	tally := census.Category("invalid UTF-8 (pages)")
-	h := newHarness(t, withUsers(rosupportUser()))
-	pending := h.RequestIn(h.Author, domain.StatusPending)
-	submitted := h.RequestIn(h.CheckerAuthor, domain.StatusSubmitted)
-	h.Files.Write(testkit.Workspace, "out/new.csv", "n\n1\n")
-	h.Files.Write(testkit.Workspace, "out/a.csv", "x,y\n9,9\n")
+	h := newHarness(t, withUsers(testkit.NewReadOnlyRolesUser()))
+	pending, submitted := h.HostileRequests()
 	srv := h.server()
 	run := &hostileRun{t: t, h: h, tally: tally, copies: h.Files.Copies}
-	author, c3, anon := newHostileClient(t, h, srv, wAuthor), newHostileClient(t, h, srv, wChecker), newHostileClient(t, h, srv, wAnonymous)
-	support := newHostileClient(t, h, srv, wReadOnly)
+	author, c3, anon := newHostileClient(t, h, srv, testkit.CallerAuthor), newHostileClient(t, h, srv, testkit.CallerChecker), newHostileClient(t, h, srv, testkit.CallerAnonymous)
+	support := newHostileClient(t, h, srv, testkit.CallerReadOnly)
 	pid, sid := pending.ID, submitted.ID
 	type fieldCall struct {
 		what string
@@ -671,19 +515,11 @@ func hostileWebUTF8(t *testing.T, census *testkit.Census) {
 			if c.method == "POST" {
 				fm = form("comment", "ok", "context", "c", "controls", "c")
 			}
-			path := strings.Replace(c.path, "%s", escapeAll(s), 1)
+			path := strings.Replace(c.path, "%s", testkit.EscapeAll(s), 1)
 			run.refused(c.c, "URL with "+name, c.method, path, fm, "")
 		}
 	}
 	testkit.VerifyAudit(t, h.Store)
-}
-
-func escapeAll(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		fmt.Fprintf(&b, "%%%02x", s[i])
-	}
-	return b.String()
 }
 
 // hostileWebMalformed posts malformed forms to every form, and duplicate
@@ -691,15 +527,12 @@ func escapeAll(s string) string {
 // no duplicate audit events.
 func hostileWebMalformed(t *testing.T, census *testkit.Census) {
 	tally := census.Category("malformed forms (pages)")
-	h := newHarness(t, withUsers(rosupportUser()))
-	pending := h.RequestIn(h.Author, domain.StatusPending)
-	submitted := h.RequestIn(h.CheckerAuthor, domain.StatusSubmitted)
-	h.Files.Write(testkit.Workspace, "out/new.csv", "n\n1\n")
-	h.Files.Write(testkit.Workspace, "out/a.csv", "x,y\n9,9\n")
+	h := newHarness(t, withUsers(testkit.NewReadOnlyRolesUser()))
+	pending, submitted := h.HostileRequests()
 	h.Files.Write(testkit.Workspace, "out/b.csv", "x,y\n8,8\n")
 	srv := h.server()
 	run := &hostileRun{t: t, h: h, tally: tally, copies: h.Files.Copies}
-	author, c3 := newHostileClient(t, h, srv, wAuthor), newHostileClient(t, h, srv, wChecker)
+	author, c3 := newHostileClient(t, h, srv, testkit.CallerAuthor), newHostileClient(t, h, srv, testkit.CallerChecker)
 	pid, sid := pending.ID, submitted.ID
 	bodies := map[string]string{
 		"bad escape":         "comment=%zz&context=%&controls=%g1&file=%",

@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/airlock-go/airlock/internal/testkit"
 )
@@ -21,10 +20,7 @@ import (
 func TestHostileWorkspaceFilePages(t *testing.T) {
 	h := newHarness(t)
 	dir := t.TempDir()
-	w := testkit.NewDiskWorkspace(t, dir, "ws")
-	w.Output("output/ok.csv", "a,b\n1,2\n", nil)
-	cases := w.AddHostile(t.TempDir())
-	w.Save()
+	cases := testkit.NewHostileFiles(t, dir, "ws", "")
 	withDiskWorkspaces(h, dir)
 	c := h.client(h.server())
 	c.login("author")
@@ -45,30 +41,17 @@ func TestHostileWorkspaceFilePages(t *testing.T) {
 		h.handler.ServeHTTP(rec, req)
 		return answer{rec.Result(), rec.Body.String()}
 	}
-	promptly := func(t *testing.T, what string, f func()) {
-		t.Helper()
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			f()
-		}()
-		select {
-		case <-done:
-		case <-time.After(20 * time.Second):
-			t.Fatalf("%s: no answer within 20s", what)
-		}
-	}
 	for _, tc := range cases {
 		t.Run(tc.Name, func(t *testing.T) {
 			for _, page := range []string{"/workspaces/view/ws/", "/workspaces/content/ws/"} {
-				promptly(t, page+tc.Path, func() {
+				testkit.Promptly(t, page+tc.Path, func() {
 					a := call(http.MethodGet, page+tc.Path, nil)
 					if a.StatusCode < 400 || a.StatusCode >= 500 || strings.Contains(a.body, "very secret") {
 						t.Errorf("GET %s%s: %d\n%s", page, tc.Path, a.StatusCode, a.body)
 					}
 				})
 			}
-			promptly(t, "adding "+tc.Path, func() {
+			testkit.Promptly(t, "adding "+tc.Path, func() {
 				a := call(http.MethodPost, "/workspaces/add-file-to-request/ws", url.Values{
 					"group": {"default"}, "file": {tc.Path}, "filetype_0": {"OUTPUT"}, "next_url": {"/workspaces/view/ws/output/"},
 				})
@@ -81,7 +64,7 @@ func TestHostileWorkspaceFilePages(t *testing.T) {
 			})
 		})
 	}
-	promptly(t, "the folder page", func() {
+	testkit.Promptly(t, "the folder page", func() {
 		if a := call(http.MethodGet, "/workspaces/view/ws/output/", nil); a.StatusCode != 200 || strings.Contains(a.body, "very secret") {
 			t.Errorf("folder page: %d", a.StatusCode)
 		}

@@ -18,35 +18,6 @@ import (
 	"github.com/airlock-go/airlock/internal/workspace"
 )
 
-// promptly runs f, failing the test instead of hanging when f does not
-// return within a generous bound (a FIFO opened for reading blocks until
-// a writer comes: for ever, in a test).
-func promptly(t *testing.T, what string, f func()) {
-	t.Helper()
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		f()
-	}()
-	select {
-	case <-done:
-	case <-time.After(20 * time.Second):
-		t.Fatalf("%s did not return within 20s: it hangs", what)
-	}
-}
-
-// hostile builds a workspace with every hostile case, and a regular
-// output and log beside them.
-func hostile(t *testing.T) (string, []testkit.HostileCase) {
-	t.Helper()
-	dir := t.TempDir()
-	w := testkit.NewDiskWorkspace(t, dir, "ws")
-	w.Output("output/ok.csv", "a\n1\n", nil).WriteFile("metadata/ok.log", "ran\n")
-	cases := w.AddHostile(t.TempDir())
-	w.Save()
-	return dir, cases
-}
-
 // TestHostileFilesAreNeverOpened: links (to a highly sensitive file, out
 // of the workspace, through a linked folder, as a log), FIFOs, sockets,
 // devices and folders listed as files are refused promptly with a 4xx
@@ -54,14 +25,15 @@ func hostile(t *testing.T) (string, []testkit.HostileCase) {
 func TestHostileFilesAreNeverOpened(t *testing.T) {
 	for _, mode := range []string{"openat2", "walk"} {
 		t.Run(mode, func(t *testing.T) {
-			dir, cases := hostile(t)
+			dir := t.TempDir()
+			cases := testkit.NewHostileFiles(t, dir, "ws", "")
 			r := workspace.NewReader(dir)
 			if mode == "walk" {
 				workspace.ForceWalk(r)
 			}
 			for _, tc := range cases {
 				t.Run(tc.Name, func(t *testing.T) {
-					promptly(t, "reading "+tc.Path, func() {
+					testkit.Promptly(t, "reading "+tc.Path, func() {
 						_, err := r.Stat(ctx, "ws", tc.Path)
 						if !errors.Is(err, domain.ErrNotFound) || !errors.Is(err, workspace.ErrUnusable) || !strings.Contains(err.Error(), tc.Path+" in workspace ws cannot be used: it is") {
 							t.Errorf("Stat(%s) = %v, want not found saying why", tc.Path, err)
@@ -85,7 +57,7 @@ func TestHostileFilesAreNeverOpened(t *testing.T) {
 					})
 				})
 			}
-			promptly(t, "listing metadata", func() {
+			testkit.Promptly(t, "listing metadata", func() {
 				items, err := r.List(ctx, "ws", "metadata", true)
 				if err != nil {
 					t.Fatal(err)
@@ -175,7 +147,7 @@ func TestHungDiskIsBounded(t *testing.T) {
 		"workspaces": func() error { _, err := r.Workspaces(ctx); return err },
 		"metadata":   func() error { _, err := r.List(ctx, "ws", "metadata", false); return err },
 	} {
-		promptly(t, name, func() {
+		testkit.Promptly(t, name, func() {
 			err := call()
 			if !errors.Is(err, domain.ErrUnavailable) || !strings.Contains(err.Error(), "did not answer within 50ms") {
 				t.Errorf("%s on a hung disk: %v", name, err)
@@ -185,7 +157,7 @@ func TestHungDiskIsBounded(t *testing.T) {
 	// A request that ends stops the wait too.
 	cctx, cancel := context.WithCancel(ctx)
 	cancel()
-	promptly(t, "cancelled", func() {
+	testkit.Promptly(t, "cancelled", func() {
 		r2 := workspace.NewReader(dir)
 		workspace.SetBeforeDisk(r2, func() { <-hung })
 		if _, err := r2.Tree(cctx, "ws"); !errors.Is(err, context.Canceled) {
