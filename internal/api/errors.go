@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"net/http"
 	"strconv"
 	"time"
@@ -86,15 +85,4 @@ func (a *API) classify(err error) *apiError {
 		return errorf(http.StatusInsufficientStorage, "insufficient_storage", msg)
 	}
 	return errorf(http.StatusInternalServerError, "internal", "something went wrong on the server; it has been logged")
-}
-
-// logLevel is the level a request's log line gets from its status.
-func logLevel(status int) slog.Level {
-	switch {
-	case status >= 500:
-		return slog.LevelError
-	case status >= 400:
-		return slog.LevelInfo
-	}
-	return slog.LevelDebug
 }
