@@ -106,8 +106,12 @@ func dsn(path string) string {
 	return path + "?" + q.Encode()
 }
 
-// maxConns bounds the connections to the database file.
-const maxConns = 32
+// maxConns bounds the connections to the database file. Each holds its
+// own page cache and prepared statements; SQLite writes one at a time and
+// two cores read no faster with more, and with 32 the process's memory
+// grew with the database under the soak (bench/soak.sh). With 8 the
+// request pages keep 0.36 of a hello-world handler at 64 connections.
+const maxConns = 8
 
 func openDB(ctx context.Context, path string) (*sql.DB, error) {
 	if path == "" {
