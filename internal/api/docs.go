@@ -77,6 +77,7 @@ type commentDoc struct {
 }
 
 type eventDoc struct {
+	ID        int64             `json:"id"`
 	Type      domain.EventType  `json:"type"`
 	Label     string            `json:"label"`
 	User      string            `json:"user"`
@@ -228,7 +229,7 @@ func eventDocument(e domain.Event) eventDoc {
 		extra = map[string]string{}
 	}
 	return eventDoc{
-		Type: e.Type, Label: e.Type.Label(), User: e.User, Workspace: e.Workspace,
+		ID: e.ID, Type: e.Type, Label: e.Type.Label(), User: e.User, Workspace: e.Workspace,
 		Request: strPtr(e.Request), Path: strPtr(e.Path), Extra: extra, CreatedAt: ts(e.CreatedAt),
 	}
 }

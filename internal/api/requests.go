@@ -1,10 +1,13 @@
 package api
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"mime"
 	"net/http"
+	"net/url"
 	"path"
 	"strconv"
 	"time"
@@ -247,17 +250,89 @@ func (a *API) content(w http.ResponseWriter, r *http.Request, u domain.User) err
 	return nil
 }
 
+// auditPage is how many events the audit answer reads at a time when the
+// caller asks for the whole history.
+const auditPage = 500
+
+// requestAudit answers the request's audit events the caller may see,
+// newest first: one page with ?limit= (and ?before=, the id of the last
+// event of the previous page; next_before in the answer says there are
+// older ones), or else the whole history, read and written a page at a
+// time so that the answer's size never sits in memory.
 func (a *API) requestAudit(w http.ResponseWriter, r *http.Request, u domain.User) error {
-	events, err := a.svc.RequestEvents(r.Context(), u, r.PathValue("id"))
+	q := r.URL.Query()
+	before, err := queryInt(q, "before")
 	if err != nil {
 		return err
 	}
-	out := eventsAnswer{Events: make([]eventDoc, 0, len(events))}
-	for _, e := range events {
-		out.Events = append(out.Events, eventDocument(e))
+	id := r.PathValue("id")
+	if q.Has("limit") {
+		limit, err := queryInt(q, "limit")
+		if err != nil {
+			return err
+		}
+		events, more, err := a.svc.RequestEventsPage(r.Context(), u, id, before, int(limit))
+		if err != nil {
+			return err
+		}
+		out := eventsAnswer{Events: make([]eventDoc, 0, len(events))}
+		for _, e := range events {
+			out.Events = append(out.Events, eventDocument(e))
+		}
+		if more {
+			out.NextBefore = events[len(events)-1].ID
+		}
+		writeJSON(w, http.StatusOK, out)
+		return nil
 	}
-	writeJSON(w, http.StatusOK, out)
-	return nil
+	events, more, err := a.svc.RequestEventsPage(r.Context(), u, id, before, auditPage)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	bw := bufio.NewWriterSize(w, 32<<10)
+	enc := json.NewEncoder(bw)
+	enc.SetEscapeHTML(true)
+	bw.WriteString(`{"events":[`)
+	first := true
+	for {
+		for _, e := range events {
+			if !first {
+				bw.WriteByte(',')
+			}
+			first = false
+			if err := enc.Encode(eventDocument(e)); err != nil {
+				return fmt.Errorf("api: audit: %w", err)
+			}
+		}
+		if !more {
+			break
+		}
+		events, more, err = a.svc.RequestEventsPage(r.Context(), u, id, events[len(events)-1].ID, auditPage)
+		if err != nil {
+			// The answer has begun: end the connection so that the
+			// client sees a cut answer, never a short complete one.
+			a.log.ErrorContext(r.Context(), "api: audit: the answer was cut", "request", id, "error", err)
+			panic(http.ErrAbortHandler)
+		}
+	}
+	bw.WriteString("]}\n")
+	return bw.Flush()
+}
+
+// queryInt reads a non-negative integer query parameter (0 when absent).
+func queryInt(q url.Values, name string) (int64, error) {
+	v := q.Get(name)
+	if v == "" && !q.Has(name) {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 {
+		return 0, domain.Errorf(domain.ErrInvalidInput, "%s must be a whole number, not %q", name, v)
+	}
+	return n, nil
 }
 
 // timeOf turns a manifest timestamp (seconds) into a time.

@@ -51,7 +51,8 @@ type (
 		Requests []requestDoc `json:"requests"`
 	}
 	eventsAnswer struct {
-		Events []eventDoc `json:"events"`
+		Events     []eventDoc `json:"events"`
+		NextBefore int64      `json:"next_before,omitempty"` // with ?limit=: the ?before= of the next page
 	}
 	bulkAnswer struct {
 		Changed   int        `json:"changed"`
@@ -111,7 +112,7 @@ func (a *API) routes() []route {
 			Status: http.StatusAccepted, Answer: requestDoc{}, handle: a.transition(a.svc.Release, http.StatusAccepted)},
 		{Method: "GET", Path: "/requests/{id}/content/{path...}", Summary: "The bytes of a request file (output checkers who are not the author; audited)",
 			Status: http.StatusOK, handle: a.content},
-		{Method: "GET", Path: "/requests/{id}/audit", Summary: "The request's audit events the caller may see, newest first",
+		{Method: "GET", Path: "/requests/{id}/audit", Summary: "The request's audit events the caller may see, newest first: all of them, or one page with query limit (1-1000) and before (the next_before of the previous page)",
 			Status: http.StatusOK, Answer: eventsAnswer{}, handle: a.requestAudit},
 		{Method: "GET", Path: "/openapi.json", Summary: "This API, described in OpenAPI 3", Public: true, Status: http.StatusOK, handle: a.openAPI},
 	}

@@ -112,6 +112,51 @@ func (s *Service) RequestEvents(ctx context.Context, u domain.User, id string) (
 	return s.VisibleEventsAt(ctx, u, r, st)
 }
 
+// MaxEventsPage is the most events one page of RequestEventsPage holds.
+const MaxEventsPage = 1000
+
+// RequestEventsPage returns at most limit (1..MaxEventsPage) of the audit
+// events of a request the user may see, newest first, older than the
+// event id before (0: from the newest), and whether there are older ones.
+// It reads the store a page at a time and keeps nothing, so that what one
+// call holds is bounded however long the request's history grows.
+func (s *Service) RequestEventsPage(ctx context.Context, u domain.User, id string, before int64, limit int) ([]domain.Event, bool, error) {
+	if limit < 1 || limit > MaxEventsPage {
+		return nil, false, domain.Errorf(domain.ErrInvalidInput, "limit must be between 1 and %d, not %d", MaxEventsPage, limit)
+	}
+	if before < 0 {
+		return nil, false, domain.Errorf(domain.ErrInvalidInput, "before must be an event id, not %d", before)
+	}
+	r, err := s.GetRequest(ctx, u, id)
+	if err != nil {
+		return nil, false, err
+	}
+	if err := r.CheckView(u); err != nil {
+		return nil, false, err
+	}
+	out := make([]domain.Event, 0, limit+1)
+	for len(out) <= limit {
+		// One more than asked, to know whether older ones follow.
+		page, err := s.store.Events(ctx, store.EventFilter{Request: id, Before: before, Limit: limit + 1})
+		if err != nil {
+			return nil, false, fmt.Errorf("service: request events: %w", err)
+		}
+		for _, e := range page {
+			if r.EventVisible(u, e) {
+				out = append(out, e)
+			}
+			before = e.ID
+		}
+		if len(page) <= limit {
+			break // the oldest event has been read
+		}
+	}
+	if len(out) > limit {
+		return out[:limit], true, nil
+	}
+	return out, false, nil
+}
+
 // VisibleEventsAt returns the audit events of a request loaded for the
 // user by GetRequestStamped (at stamp st) that the user may see, newest
 // first. The events' Extra maps are shared with a cache: callers must not

@@ -226,6 +226,7 @@ type EventFilter struct {
 	Request      string
 	Group        string // extra.group
 	ExcludeTypes []domain.EventType
+	Before       int64 // only events with a smaller id (paging newest first); 0: no bound
 	Limit        int
 }
 

@@ -61,6 +61,9 @@ func (s *Store) Events(ctx context.Context, f store.EventFilter) ([]domain.Event
 		}
 		conds = append(conds, "type <> ALL("+arg(types)+")")
 	}
+	if f.Before > 0 {
+		conds = append(conds, "id < "+arg(f.Before))
+	}
 	query := `SELECT ` + eventColumns + ` FROM audit_log`
 	if len(conds) > 0 {
 		query += " WHERE " + strings.Join(conds, " AND ")

@@ -67,6 +67,10 @@ func (s *Store) Events(ctx context.Context, f store.EventFilter) ([]domain.Event
 			args = append(args, string(t))
 		}
 	}
+	if f.Before > 0 {
+		conds = append(conds, "id < ?")
+		args = append(args, f.Before)
+	}
 	query := `SELECT ` + eventColumns + ` FROM audit_log`
 	if len(conds) > 0 {
 		query += " WHERE " + strings.Join(conds, " AND ")

@@ -1114,6 +1114,9 @@ func testEventsFilter(t *testing.T, s store.Store) {
 		{"limit", store.EventFilter{Limit: 3}, []int64{7, 6, 5}},
 		{"limit with filter", store.EventFilter{User: "alice", Limit: 2}, []int64{3, 2}},
 		{"limit above count", store.EventFilter{Request: "r2", Limit: 10}, []int64{7, 6}},
+		{"before", store.EventFilter{Before: 5}, []int64{4, 3, 2, 1}},
+		{"before with filter and limit", store.EventFilter{Request: "r1", Before: 5, Limit: 1}, []int64{4}},
+		{"before the first", store.EventFilter{Before: 1}, []int64{}},
 		{"no match", store.EventFilter{User: "nobody"}, []int64{}},
 		{"user and workspace", store.EventFilter{User: "carol", Workspace: "ws1"}, []int64{}},
 	}
