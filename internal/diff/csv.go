@@ -73,7 +73,6 @@ func readTable(r io.Reader) (*table, error) {
 	br := &bomSkipper{r: r}
 	cr := csv.NewReader(br)
 	cr.FieldsPerRecord = -1
-	cr.LazyQuotes = true
 	cr.ReuseRecord = false
 	t := &table{}
 	for {

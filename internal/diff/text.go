@@ -250,8 +250,9 @@ func matchLines(x, y []int) [][2]int {
 			sx--
 			sy--
 		}
+		n := x1 - sx // lines of common suffix
 		defer func() {
-			for k := 0; k < x1-sx; k++ {
+			for k := range n {
 				out = append(out, [2]int{sx + k, sy + k})
 			}
 		}()
