@@ -26,8 +26,12 @@ type CSV struct {
 	MatchedBy        []string
 	OldRows, NewRows int
 
-	Cells        []Cell // changed cells of matched rows, at most Limits.Cells
-	CellsTotal   int
+	Cells      []Cell // changed cells of matched rows, at most Limits.Cells
+	CellsTotal int
+	// Changed are the new version's rows that have changed cells (at
+	// most Limits.Rows), to show the cells around a change.
+	Changed      []Row
+	ChangedTotal int
 	Added        []Row // rows of the new version only, at most Limits.Rows
 	AddedTotal   int
 	Removed      []Row // rows of the old version only, at most Limits.Rows
@@ -52,7 +56,7 @@ type Row struct {
 
 // Truncated reports whether some list was cut at its limit.
 func (d *CSV) Truncated() bool {
-	return len(d.Cells) < d.CellsTotal || len(d.Added) < d.AddedTotal || len(d.Removed) < d.RemovedTotal
+	return len(d.Cells) < d.CellsTotal || len(d.Changed) < d.ChangedTotal || len(d.Added) < d.AddedTotal || len(d.Removed) < d.RemovedTotal
 }
 
 // Empty reports whether the versions hold the same table.
@@ -227,15 +231,23 @@ func CompareCSV(oldR, newR io.Reader, lim Limits) (*CSV, error) {
 			continue
 		}
 		old := a.rows[i]
+		changed := false
 		for c, oc := range oldCol {
 			if oc < 0 {
 				continue
 			}
 			if ov, nv := cell(old, oc), cell(row, c); ov != nv {
+				changed = true
 				d.CellsTotal++
 				if len(d.Cells) < lim.Cells {
 					d.Cells = append(d.Cells, Cell{Row: j + 1, OldRow: i + 1, Col: c, Column: b.header[c], Old: ov, New: nv})
 				}
+			}
+		}
+		if changed {
+			d.ChangedTotal++
+			if len(d.Changed) < lim.Rows {
+				d.Changed = append(d.Changed, Row{Row: j + 1, Cells: clip(row, lim.MaxRowSize)})
 			}
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 func TestKindOf(t *testing.T) {
@@ -104,8 +105,20 @@ func TestCompareCSV(t *testing.T) {
 			if !tt.want.HeaderChanged {
 				tt.want.OldHeader, tt.want.NewHeader = got.OldHeader, got.NewHeader
 			}
-			if diff := cmp.Diff(&tt.want, got); diff != "" {
+			if diff := cmp.Diff(&tt.want, got, cmpopts.IgnoreFields(CSV{}, "Changed", "ChangedTotal")); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
+			}
+			// Changed holds each row with changed cells, whole, as it is now.
+			rows := map[int]bool{}
+			for _, c := range got.Cells {
+				rows[c.Row] = true
+				i := slices.IndexFunc(got.Changed, func(r Row) bool { return r.Row == c.Row })
+				if i < 0 || cell(got.Changed[i].Cells, c.Col) != c.New {
+					t.Errorf("changed rows %+v lack the cell %+v", got.Changed, c)
+				}
+			}
+			if got.ChangedTotal != len(rows) || len(got.Changed) != len(rows) {
+				t.Errorf("%d changed rows (%d listed), want %d", got.ChangedTotal, len(got.Changed), len(rows))
 			}
 			if got.Empty() != (tt.name == "same") {
 				t.Errorf("Empty() = %v", got.Empty())

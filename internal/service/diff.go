@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/airlock-go/airlock/internal/diff"
@@ -217,4 +218,30 @@ func findVersion(versions []domain.FileVersion, relpath, ref, which string) (dom
 	}
 	return domain.FileVersion{}, domain.Errorf(domain.ErrNotFound,
 		"%s has no version %q (%s): its versions are 1 to %d, or give a version's sha256 (at least its first 8 characters)", relpath, ref, which, n)
+}
+
+// ViewFileVersion opens the stored copy of one version of a request file
+// (named as DiffFile's to is), for anyone who may view the request, and
+// audits the view.
+func (s *Service) ViewFileVersion(ctx context.Context, u domain.User, id, relpath, ref string) (*os.File, domain.FileVersion, error) {
+	r, err := s.GetRequest(ctx, u, id)
+	if err != nil {
+		return nil, domain.FileVersion{}, err
+	}
+	versions, _, err := s.fileVersions(ctx, u, r, relpath)
+	if err != nil {
+		return nil, domain.FileVersion{}, err
+	}
+	v, err := findVersion(versions, relpath, ref, "version")
+	if err != nil {
+		return nil, domain.FileVersion{}, err
+	}
+	if err := s.RecordRequestFileView(ctx, u, id, relpath, false); err != nil {
+		return nil, domain.FileVersion{}, err
+	}
+	fh, err := s.blobs.Open(r.Workspace, v.FileID)
+	if err != nil {
+		return nil, domain.FileVersion{}, fmt.Errorf("service: open version %d of %s: %w", v.Ordinal, relpath, err)
+	}
+	return fh, v, nil
 }
