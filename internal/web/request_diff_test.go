@@ -21,11 +21,11 @@ func TestRequestDiffSection(t *testing.T) {
 		!strings.Contains(body, "<ins>15</ins>") || strings.Contains(body, "<html") {
 		t.Fatalf("fragment: %d\n%s", resp.StatusCode, body)
 	}
-	resp = c.get("/requests/diff/"+r.ID+"/out/t.csv?from=1&to=2")
+	resp = c.get("/requests/diff/" + r.ID + "/out/t.csv?from=1&to=2")
 	if body := resp.body; resp.StatusCode != http.StatusOK || !strings.Contains(body, "<html") || !strings.Contains(body, "<ins>15</ins>") {
 		t.Errorf("page: %d\n%.500s", resp.StatusCode, body)
 	}
-	resp = c.get("/requests/version/"+r.ID+"/1/out/t.csv")
+	resp = c.get("/requests/version/" + r.ID + "/1/out/t.csv")
 	if body := resp.body; resp.StatusCode != http.StatusOK || !strings.Contains(body, "12") {
 		t.Errorf("version 1: %d\n%.500s", resp.StatusCode, body)
 	}
@@ -44,4 +44,3 @@ func TestRequestDiffSection(t *testing.T) {
 		t.Errorf("a bad version: %d\n%s", resp.StatusCode, body)
 	}
 }
-
