@@ -4,6 +4,7 @@ import (
 	"errors"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -131,4 +132,35 @@ func events(e *testkit.Env, f service.AuditFilter) []domain.Event {
 	evs, err := e.Svc.AuditLog(e.Ctx, f)
 	e.OK(err)
 	return evs
+}
+
+// TestDiffBinaryAndNotCSV: images are compared by size, date and hash; a
+// .csv that is not valid CSV falls back to a line diff.
+func TestDiffBinaryAndNotCSV(t *testing.T) {
+	e := testkit.NewEnv(t)
+	r := e.Resubmitted(e.Author,
+		map[string]string{"out/chart.png": "\x89PNG one", "out/bad.csv": "a,b\n1,\"2\n"},
+		map[string]string{"out/chart.png": "\x89PNG two!", "out/bad.csv": "a,b\n1,\"3\n"})
+	d, err := e.Svc.DiffFile(e.Ctx, e.C1, r.ID, "out/chart.png", "", "")
+	e.OK(err)
+	if d.Kind != diff.KindBinary || d.CSV != nil || d.Text != nil || d.From.Size != 8 || d.To.Size != 9 || d.Same() {
+		t.Errorf("binary diff: %+v", d)
+	}
+	d, err = e.Svc.DiffFile(e.Ctx, e.C1, r.ID, "out/bad.csv", "", "")
+	e.OK(err)
+	if d.Kind != diff.KindText || d.Text == nil || d.Text.Added != 1 || d.Text.Removed != 1 {
+		t.Errorf("a .csv that is not CSV: %+v", d)
+	}
+	// Each version can be viewed.
+	for _, ref := range []string{"1", "2"} {
+		f, v, err := e.Svc.ViewFileVersion(e.Ctx, e.C1, r.ID, "out/chart.png", ref)
+		e.OK(err)
+		f.Close()
+		if strconv.Itoa(v.Ordinal) != ref {
+			t.Errorf("ViewFileVersion(%s) = version %d", ref, v.Ordinal)
+		}
+	}
+	if _, _, err := e.Svc.ViewFileVersion(e.Ctx, e.Outsider, r.ID, "out/chart.png", "1"); err == nil {
+		t.Error("an outsider viewed a version")
+	}
 }
