@@ -154,3 +154,15 @@ func (a *API) diff(w http.ResponseWriter, r *http.Request, u domain.User) error 
 	writeJSON(w, http.StatusOK, diffDocument(d))
 	return nil
 }
+
+// addVersions puts each file's versions in a request document.
+func addVersions(doc *requestDoc, versions map[string][]domain.FileVersion) {
+	for gi := range doc.Groups {
+		for fi := range doc.Groups[gi].Files {
+			f := &doc.Groups[gi].Files[fi]
+			for _, v := range versions[f.Path] {
+				f.Versions = append(f.Versions, versionDocument(v))
+			}
+		}
+	}
+}

@@ -87,6 +87,28 @@ func TestDiff(t *testing.T) {
 		t.Errorf("the diff by sha256 prefix: %d %s", status, raw)
 	}
 
+	// The request document lists each file's versions.
+	status, raw = h.call(h.C1.Username, "GET", api.Prefix+"/requests/"+r.ID, nil)
+	doc := decodeInto[struct {
+		Groups []struct {
+			Files []struct {
+				Path     string `json:"path"`
+				SHA256   string `json:"sha256"`
+				Versions []struct {
+					Version int    `json:"version"`
+					SHA256  string `json:"sha256"`
+					AddedBy string `json:"added_by"`
+					AddedAt string `json:"added_at"`
+				} `json:"versions"`
+			} `json:"files"`
+		} `json:"groups"`
+	}](t, raw)
+	for _, f := range doc.Groups[0].Files {
+		if status != http.StatusOK || len(f.Versions) != 2 || f.Versions[1].SHA256 != f.SHA256 || f.Versions[0].AddedBy != h.Author.Username || f.Versions[0].AddedAt == "" {
+			t.Errorf("versions of %s in the request document: %+v", f.Path, f.Versions)
+		}
+	}
+
 	refusals := []struct {
 		user, path string
 		status     int

@@ -48,7 +48,13 @@ func (a *API) getRequest(w http.ResponseWriter, r *http.Request, u domain.User) 
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, requestDocument(req, u))
+	doc := requestDocument(req, u)
+	versions, err := a.svc.RequestVersions(r.Context(), u, req)
+	if err != nil {
+		return err
+	}
+	addVersions(&doc, versions)
+	writeJSON(w, http.StatusOK, doc)
 	return nil
 }
 

@@ -245,3 +245,16 @@ func (s *Service) ViewFileVersion(ctx context.Context, u domain.User, id, relpat
 	}
 	return fh, v, nil
 }
+
+// RequestVersions returns the versions of every file of a request the
+// user may view, by path, each oldest first.
+func (s *Service) RequestVersions(ctx context.Context, u domain.User, r *domain.Request) (map[string][]domain.FileVersion, error) {
+	if err := r.CheckView(u); err != nil {
+		return nil, err
+	}
+	out, err := s.store.RequestVersions(ctx, r.ID)
+	if err != nil {
+		return nil, wrapStoreErr("service: versions", err)
+	}
+	return out, nil
+}

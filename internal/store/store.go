@@ -79,6 +79,9 @@ type Store interface {
 	// (numbered 1, 2, ...); none (an empty list) when the path was never on
 	// the request. A withdrawn file keeps its versions.
 	FileVersions(ctx context.Context, id, relpath string) ([]domain.FileVersion, error)
+	// RequestVersions lists the versions of every path of the request, by
+	// path, each oldest first (paths no longer on the request included).
+	RequestVersions(ctx context.Context, id string) (map[string][]domain.FileVersion, error)
 	// ReviewedVersion returns the version of a request file the reviewer
 	// last voted on, even once that vote was reset. ErrNotFound if they
 	// never voted on the path.

@@ -16,6 +16,9 @@ const (
 	fileVersionsSQL = `
 		SELECT ordinal, file_id, size, timestamp, commit_sha, job_id, added_by, added_at
 		FROM file_versions WHERE request_id = $1 AND relpath = $2 ORDER BY ordinal`
+	requestVersionsSQL = `
+		SELECT relpath, ordinal, file_id, size, timestamp, commit_sha, job_id, added_by, added_at
+		FROM file_versions WHERE request_id = $1 ORDER BY relpath, ordinal`
 	latestVersionSQL = `
 		SELECT ordinal, file_id, size, timestamp, commit_sha, job_id, added_by, added_at
 		FROM file_versions WHERE request_id = $1 AND relpath = $2 ORDER BY ordinal DESC LIMIT 1`
@@ -57,6 +60,30 @@ func (s *Store) FileVersions(ctx context.Context, id, relpath string) ([]domain.
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("postgres: versions of %s/%s: %w", id, relpath, classify(err))
+	}
+	return out, nil
+}
+
+// RequestVersions lists the versions of every path of the request.
+func (s *Store) RequestVersions(ctx context.Context, id string) (map[string][]domain.FileVersion, error) {
+	rows, err := s.pool.Query(ctx, requestVersionsSQL, id)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: versions of %s: %w", id, classify(err))
+	}
+	defer rows.Close()
+	out := map[string][]domain.FileVersion{}
+	for rows.Next() {
+		var relpath string
+		var v domain.FileVersion
+		var ordinal int64
+		if err := rows.Scan(&relpath, &ordinal, &v.FileID, &v.Size, &v.Timestamp, &v.Commit, &v.JobID, &v.AddedBy, &v.AddedAt); err != nil {
+			return nil, fmt.Errorf("postgres: versions of %s: %w", id, classify(err))
+		}
+		v.Ordinal, v.AddedAt = int(ordinal), v.AddedAt.UTC()
+		out[relpath] = append(out[relpath], v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("postgres: versions of %s: %w", id, classify(err))
 	}
 	return out, nil
 }

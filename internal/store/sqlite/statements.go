@@ -21,7 +21,7 @@ type statements struct {
 	requestComments *sql.Stmt
 	// Other reads.
 	requestStamp, activeRequestID, releasedFileIDs, releasedFiles, fileIDs, auditHead, allEvents, requestFile,
-	fileVersions, reviewedVersion *sql.Stmt
+	fileVersions, requestVersions, reviewedVersion *sql.Stmt
 
 	// Writes of a request (tx).
 	guardRequest, requestVersion, touchRequest, createRequest, setStatus, setReviewTurn, addSubmittedReview,
@@ -62,6 +62,7 @@ func (st *statements) all() []namedStmt {
 		{"files", &st.fileIDs, fileIDsSQL},
 		{"request file", &st.requestFile, requestFileSQL},
 		{"file versions", &st.fileVersions, fileVersionsSQL},
+		{"request versions", &st.requestVersions, requestVersionsSQL},
 		{"reviewed version", &st.reviewedVersion, reviewedVersionSQL},
 		{"audit head", &st.auditHead, auditHeadSQL},
 		{"all events", &st.allEvents, allEventsSQL},

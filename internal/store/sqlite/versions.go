@@ -15,6 +15,9 @@ const (
 	fileVersionsSQL = `
 		SELECT ordinal, file_id, size, timestamp, commit_sha, job_id, added_by, added_at
 		FROM file_versions WHERE request_id = ? AND relpath = ? ORDER BY ordinal`
+	requestVersionsSQL = `
+		SELECT relpath, ordinal, file_id, size, timestamp, commit_sha, job_id, added_by, added_at
+		FROM file_versions WHERE request_id = ? ORDER BY relpath, ordinal`
 	latestVersionSQL = `
 		SELECT ordinal, file_id, size, timestamp, commit_sha, job_id, added_by, added_at
 		FROM file_versions WHERE request_id = ? AND relpath = ? ORDER BY ordinal DESC LIMIT 1`
@@ -58,6 +61,32 @@ func (s *Store) FileVersions(ctx context.Context, id, relpath string) ([]domain.
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("sqlite: versions of %s/%s: %w", id, relpath, err)
+	}
+	return out, nil
+}
+
+// RequestVersions lists the versions of every path of the request.
+func (s *Store) RequestVersions(ctx context.Context, id string) (map[string][]domain.FileVersion, error) {
+	rows, err := s.st.requestVersions.QueryContext(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: versions of %s: %w", id, err)
+	}
+	defer rows.Close()
+	out := map[string][]domain.FileVersion{}
+	for rows.Next() {
+		var relpath string
+		var v domain.FileVersion
+		var at string
+		if err := rows.Scan(&relpath, &v.Ordinal, &v.FileID, &v.Size, &v.Timestamp, &v.Commit, &v.JobID, &v.AddedBy, &at); err != nil {
+			return nil, fmt.Errorf("sqlite: versions of %s: %w", id, err)
+		}
+		if v.AddedAt, err = parseTime(at); err != nil {
+			return nil, fmt.Errorf("sqlite: versions of %s: %w", id, err)
+		}
+		out[relpath] = append(out[relpath], v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: versions of %s: %w", id, err)
 	}
 	return out, nil
 }

@@ -2020,6 +2020,16 @@ func testFileVersions(t *testing.T, s store.Store) {
 	if got, _ := s.FileVersions(ctx, "r1", "b.csv"); len(got) != 1 || got[0].Ordinal != 1 {
 		t.Errorf("versions of another path: %#v, want one, numbered 1", got)
 	}
+	all, err := s.RequestVersions(ctx, "r1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, all["a.csv"]); diff != "" || len(all) != 2 || len(all["b.csv"]) != 1 {
+		t.Errorf("RequestVersions: %d paths; a.csv (-want +got):\n%s", len(all), diff)
+	}
+	if all, err := s.RequestVersions(ctx, "none"); err != nil || len(all) != 0 {
+		t.Errorf("RequestVersions of no request = %v, %v", all, err)
+	}
 
 	// A version written in a transaction that fails is not kept.
 	err = guarded(t, s, "r1", func(ctx context.Context, tx store.Tx) error {
