@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"strconv"
 	"strings"
@@ -175,41 +176,50 @@ func CompareCSV(oldR, newR io.Reader, lim Limits) (*CSV, error) {
 	match := make([]int, len(b.rows)) // new row -> old row, or -1
 	matched := make([]bool, len(a.rows))
 	if len(keyNew) > 0 {
-		var sb strings.Builder
-		key := func(row []string, cols []int) string {
-			sb.Reset()
+		// Rows are keyed by a 64-bit hash of their key cells (a map of
+		// strings would hold a copy of every key); a match is checked
+		// cell by cell, so a collision only ever costs a match.
+		seed := maphash.MakeSeed()
+		key := func(row []string, cols []int) uint64 {
+			var h maphash.Hash
+			h.SetSeed(seed)
 			for _, c := range cols {
 				v := cell(row, c)
-				sb.WriteString(strconv.Itoa(len(v)))
-				sb.WriteByte(':')
-				sb.WriteString(v)
+				h.WriteString(strconv.Itoa(len(v)))
+				h.WriteByte(':')
+				h.WriteString(v)
 			}
-			return sb.String()
+			return h.Sum64()
 		}
-		// Old rows by key, in order: a slice of indexes per key and a
-		// cursor, so that a key shared by many rows costs no more.
-		first := make(map[string]int, len(a.rows))
-		next := make([]int, len(a.rows)) // the next old row with the same key, or -1
-		last := make(map[string]int, len(a.rows))
-		for i, row := range a.rows {
-			k := key(row, keyOld)
+		sameKey := func(old, row []string) bool {
+			for k, c := range keyNew {
+				if cell(old, keyOld[k]) != cell(row, c) {
+					return false
+				}
+			}
+			return true
+		}
+		// Old rows by key, in order: the first row of each key, and for
+		// each row the next with its key (-1 for none), so that a key
+		// shared by many rows costs no more.
+		first := make(map[uint64]int32, len(a.rows))
+		next := make([]int32, len(a.rows))
+		for i := len(a.rows) - 1; i >= 0; i-- { // backwards: first ends at the earliest
+			k := key(a.rows[i], keyOld)
 			next[i] = -1
-			if l, ok := last[k]; ok {
-				next[l] = i
-			} else {
-				first[k] = i
+			if f, ok := first[k]; ok {
+				next[i] = f
 			}
-			last[k] = i
+			first[k] = int32(i)
 		}
-		last = nil // done with it
 		for j, row := range b.rows {
 			k := key(row, keyNew)
 			i, ok := first[k]
-			if !ok || i < 0 {
+			if !ok || i < 0 || !sameKey(a.rows[i], row) {
 				match[j] = -1
 				continue
 			}
-			match[j], matched[i] = i, true
+			match[j], matched[i] = int(i), true
 			first[k] = next[i]
 		}
 	} else {
