@@ -11,8 +11,8 @@ import (
 func TestRequestDiffSection(t *testing.T) {
 	h := newHarness(t)
 	r := h.Resubmitted(h.Author,
-		map[string]string{"out/t.csv": "region,n\nNorth,10\nSouth,12\n"},
-		map[string]string{"out/t.csv": "region,n\nNorth,10\nSouth,15\n"})
+		map[string]string{"out/t.csv": "region,n\nNorth,10\nSouth,12\n", "out/f.png": "\x89PNG one"},
+		map[string]string{"out/t.csv": "region,n\nNorth,10\nSouth,15\n", "out/f.png": "\x89PNG two!"})
 	c := h.client(h.server())
 	c.login("c1")
 	resp := c.get("/requests/diff/"+r.ID+"/out/t.csv", "HX-Request", "true")
@@ -36,6 +36,14 @@ func TestRequestDiffSection(t *testing.T) {
 	} {
 		if resp := c.get(path); resp.StatusCode != want {
 			t.Errorf("%s: %d, want %d", path, resp.StatusCode, want)
+		}
+	}
+	// An image: both versions' size, date and hash, each viewable.
+	resp = c.get("/requests/diff/"+r.ID+"/out/f.png", "HX-Request", "true")
+	for _, want := range []string{"Changed since you voted", "8 bytes", "9 bytes", "View version 1", "View version 2",
+		`href="/requests/version/` + r.ID + `/1/out/f.png"`} {
+		if !strings.Contains(resp.body, want) {
+			t.Errorf("the image's section lacks %q:\n%s", want, resp.body)
 		}
 	}
 	// A bad version in the picker is said in the section, not a 5xx.
