@@ -51,6 +51,7 @@ type clientCmd struct {
 	Release    clientReleaseCmd    `cmd:"" help:"Release a reviewed request's approved files."`
 	Requests   clientRequestsCmd   `cmd:"" help:"List requests, newest first."`
 	Audit      clientAuditCmd      `cmd:"" help:"Print a request's audit events, newest first."`
+	Diff       clientDiffCmd       `cmd:"" help:"Show what changed in a request file since the version you voted on (or between any two versions)."`
 }
 
 const clientNotLoggedIn = "not logged in: run `airlock client login URL`"

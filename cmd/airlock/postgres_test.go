@@ -23,7 +23,7 @@ import (
 func TestMigratePostgres(t *testing.T) {
 	u := pgtest.NewDatabase(t)
 	code, out, stderr := airlock(t, "", "migrate", "--database-url", u)
-	if code != 0 || strings.Count(out, "applied ") != 6 || !strings.Contains(out, "applied 00006_upload_error.sql") {
+	if code != 0 || strings.Count(out, "applied ") != 7 || !strings.Contains(out, "applied 00007_file_versions.sql") {
 		t.Fatalf("first migrate: exit %d\n%s%s", code, out, stderr)
 	}
 	code, out, stderr = airlock(t, "", "migrate", "--database-url", u)

@@ -68,10 +68,11 @@ type route struct {
 	Method  string
 	Path    string // under Prefix, in net/http pattern syntax
 	Summary string
-	Public  bool // no token needed
-	Status  int  // the success status
-	Body    any  // the request body's type, if any
-	Answer  any  // the success body's type, if any
+	Public  bool         // no token needed
+	Status  int          // the success status
+	Body    any          // the request body's type, if any
+	Answer  any          // the success body's type, if any
+	Query   []queryParam // the query parameters it reads, for the OpenAPI document
 	handle  handlerFunc
 }
 

@@ -58,6 +58,9 @@ type fileDoc struct {
 	// blocking ones, or null.
 	Checks         []checks.Finding `json:"checks"`
 	ChecksOverride *overrideDoc     `json:"checks_override"`
+	// Versions are every version of the file, oldest first (in the
+	// answer of GET /requests/{id} only).
+	Versions []versionDoc `json:"versions,omitempty"`
 }
 
 type overrideDoc struct {

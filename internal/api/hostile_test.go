@@ -185,6 +185,7 @@ var hostileRoutes = []hostileRoute{
 	{"GET /api/v1/requests/{id}", testkit.ClassView, "/api/v1/requests/%s", nil},
 	{"GET /api/v1/requests/{id}/audit", testkit.ClassView, "/api/v1/requests/%s/audit", nil},
 	{"GET /api/v1/requests/{id}/content/{path}", testkit.ClassContent, "/api/v1/requests/%s/content/out/a.csv", nil},
+	{"GET /api/v1/requests/{id}/diff/{path}", testkit.ClassView, "/api/v1/requests/%s/diff/out/a.csv?from=1", nil},
 	{"PUT /api/v1/requests/{id}/groups/{group}", testkit.ClassAuthor, "/api/v1/requests/%s/groups/g", map[string]string{"context": "new", "controls": "new"}},
 	{"POST /api/v1/requests/{id}/files/withdraw", testkit.ClassAuthor, "/api/v1/requests/%s/files/withdraw", map[string]any{"paths": []string{"out/b.csv"}}},
 	{"POST /api/v1/requests/{id}/files/properties", testkit.ClassAuthor, "/api/v1/requests/%s/files/properties",

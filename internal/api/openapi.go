@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/airlock-go/airlock/internal/diff"
 	"github.com/airlock-go/airlock/internal/domain"
 )
 
@@ -44,6 +45,11 @@ func (a *API) openAPIDocument() map[string]any {
 			}
 			params = append(params, map[string]any{
 				"name": m[1], "in": "path", "required": true, "description": desc, "schema": map[string]any{"type": "string"},
+			})
+		}
+		for _, q := range rt.Query {
+			params = append(params, map[string]any{
+				"name": q.Name, "in": "query", "required": false, "description": q.Description, "schema": map[string]any{"type": "string"},
 			})
 		}
 		if params != nil {
@@ -112,6 +118,7 @@ var enums = map[reflect.Type][]string{
 	reflect.TypeOf(domain.Vote("")):       {string(domain.VoteApproved), string(domain.VoteChangesRequested), string(domain.VoteUndecided)},
 	reflect.TypeOf(domain.Decision("")):   {string(domain.DecisionIncomplete), string(domain.DecisionApproved), string(domain.DecisionConflicted), string(domain.DecisionChangesRequested)},
 	reflect.TypeOf(domain.Visibility("")): {string(domain.VisibilityPublic), string(domain.VisibilityPrivate)},
+	reflect.TypeOf(diff.Kind("")):         {string(diff.KindCSV), string(diff.KindText), string(diff.KindBinary)},
 	reflect.TypeOf(domain.WorkspaceFileStatus("")): {
 		string(domain.WorkspaceFileUnreleased), string(domain.WorkspaceFileUnderReview), string(domain.WorkspaceFileReleased),
 		string(domain.WorkspaceFileUpdated), string(domain.WorkspaceFileWithdrawn)},

@@ -1,8 +1,10 @@
 package api
 
 import (
+	"encoding/json"
 	"net/http"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -65,4 +67,27 @@ func (m *recordingMux) Handle(pattern string, h http.Handler) {
 func (m *recordingMux) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request)) {
 	*m.seen = append(*m.seen, pattern)
 	m.ServeMux.HandleFunc(pattern, h)
+}
+
+// TestOpenAPIDiff: the diff call is described with its query parameters
+// and the shape of its answer.
+func TestOpenAPIDiff(t *testing.T) {
+	doc := New(Config{}).openAPIDocument()
+	op, ok := doc["paths"].(map[string]map[string]any)[Prefix+"/requests/{id}/diff/{path}"]["get"].(map[string]any)
+	if !ok {
+		t.Fatal("no GET …/diff/{path} in the document")
+	}
+	var names []string
+	for _, p := range op["parameters"].([]any) {
+		names = append(names, p.(map[string]any)["name"].(string)+":"+p.(map[string]any)["in"].(string))
+	}
+	if want := []string{"id:path", "path:path", "from:query", "to:query"}; !slices.Equal(names, want) {
+		t.Errorf("parameters %v, want %v", names, want)
+	}
+	raw, _ := json.Marshal(op["responses"])
+	for _, field := range []string{`"kind"`, `"header_changed"`, `"rows_added"`, `"cells"`, `"unified"`, `"sha256"`, `"added_at"`, `"csv","text","binary"`} {
+		if !strings.Contains(string(raw), field) {
+			t.Errorf("the diff's answer does not describe %s", field)
+		}
+	}
 }

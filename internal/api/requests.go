@@ -51,7 +51,13 @@ func (a *API) getRequest(w http.ResponseWriter, r *http.Request, u domain.User) 
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, requestDocument(req, u))
+	doc := requestDocument(req, u)
+	versions, err := a.svc.RequestVersions(r.Context(), u, req)
+	if err != nil {
+		return err
+	}
+	addVersions(&doc, versions)
+	writeJSON(w, http.StatusOK, doc)
 	return nil
 }
 
@@ -248,6 +254,12 @@ func (a *API) content(w http.ResponseWriter, r *http.Request, u domain.User) err
 	w.Header().Set("ETag", fmt.Sprintf("%q", f.FileID))
 	http.ServeContent(w, r, "", timeOf(f.Timestamp), fh)
 	return nil
+}
+
+// auditQuery are the audit's parameters.
+var auditQuery = []queryParam{
+	{"limit", "answer one page of at most this many events (1 to 1000), with next_before when older events follow; without it, every event"},
+	{"before", "only events older than this event id: the next_before of the previous page"},
 }
 
 // auditPage is how many events the audit answer reads at a time when the

@@ -112,7 +112,10 @@ func (a *API) routes() []route {
 			Status: http.StatusAccepted, Answer: requestDoc{}, handle: a.transition(a.svc.Release, http.StatusAccepted)},
 		{Method: "GET", Path: "/requests/{id}/content/{path...}", Summary: "The bytes of a request file (output checkers who are not the author; audited)",
 			Status: http.StatusOK, handle: a.content},
-		{Method: "GET", Path: "/requests/{id}/audit", Summary: "The request's audit events the caller may see, newest first: all of them, or one page with query limit (1-1000) and before (the next_before of the previous page)",
+		{Method: "GET", Path: "/requests/{id}/diff/{path...}", Summary: "What changed in a request file between two of its versions (anyone who may see the request)",
+			Status: http.StatusOK, Answer: diffDoc{}, Query: diffQuery, handle: a.diff},
+		{Method: "GET", Path: "/requests/{id}/audit", Summary: "The request's audit events the caller may see, newest first: all of them, or one page with limit",
+			Query: auditQuery,
 			Status: http.StatusOK, Answer: eventsAnswer{}, handle: a.requestAudit},
 		{Method: "GET", Path: "/openapi.json", Summary: "This API, described in OpenAPI 3", Public: true, Status: http.StatusOK, handle: a.openAPI},
 	}

@@ -294,6 +294,27 @@ func (c *Client) Content(ctx context.Context, id, path string) (io.ReadCloser, e
 	return resp.Body, nil
 }
 
+// Diff compares two versions of a request file: from is "reviewed" (the
+// version the caller last voted on; also when empty), "previous", a
+// version number or a sha256; to is "current" (also when empty), a
+// version number or a sha256.
+func (c *Client) Diff(ctx context.Context, id, path, from, to string) (Diff, error) {
+	var out Diff
+	p, err := escapePath(path, false)
+	if err != nil {
+		return out, err
+	}
+	q := url.Values{}
+	if from != "" {
+		q.Set("from", from)
+	}
+	if to != "" {
+		q.Set("to", to)
+	}
+	err = c.call(ctx, http.MethodGet, requestPath(id)+"/diff/"+p, q, nil, &out)
+	return out, err
+}
+
 // Audit returns the request's audit events visible to the caller, newest
 // first.
 func (c *Client) Audit(ctx context.Context, id string) ([]Event, error) {

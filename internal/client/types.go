@@ -211,3 +211,72 @@ type RequestFilter struct {
 	// Review asks for the requests the caller can review.
 	Review bool
 }
+
+// FileVersion is one version of a request file.
+type FileVersion struct {
+	Version int       `json:"version"`
+	SHA256  string    `json:"sha256"`
+	Size    int64     `json:"size"`
+	AddedBy string    `json:"added_by"`
+	AddedAt time.Time `json:"added_at"`
+	JobID   string    `json:"job_id"`
+	Commit  string    `json:"commit"`
+}
+
+// Diff is what changed in a request file between two of its versions
+// (GET /api/v1/requests/{id}/diff/{path}). Lists are bounded; the totals
+// count everything.
+type Diff struct {
+	Path     string        `json:"path"`
+	From     FileVersion   `json:"from"`
+	To       FileVersion   `json:"to"`
+	Kind     string        `json:"kind"` // csv, text or binary
+	Same     bool          `json:"same"`
+	TooLarge bool          `json:"too_large"`
+	CSV      *CSVDiff      `json:"csv"`
+	Text     *TextDiff     `json:"text"`
+	Versions []FileVersion `json:"versions"`
+	Reviewed *string       `json:"reviewed"`
+}
+
+// CSVDiff is the diff of two versions of a CSV table.
+type CSVDiff struct {
+	HeaderChanged    bool      `json:"header_changed"`
+	OldHeader        []string  `json:"old_header"`
+	NewHeader        []string  `json:"new_header"`
+	ColumnsAdded     []string  `json:"columns_added"`
+	ColumnsRemoved   []string  `json:"columns_removed"`
+	MatchedBy        []string  `json:"matched_by"`
+	RowsAdded        []CSVRow  `json:"rows_added"`
+	RowsAddedTotal   int       `json:"rows_added_total"`
+	RowsRemoved      []CSVRow  `json:"rows_removed"`
+	RowsRemovedTotal int       `json:"rows_removed_total"`
+	Cells            []CSVCell `json:"cells"`
+	CellsTotal       int       `json:"cells_total"`
+	Truncated        bool      `json:"truncated"`
+}
+
+// CSVRow is a row only one version has.
+type CSVRow struct {
+	Row   int      `json:"row"`
+	Cells []string `json:"cells"`
+}
+
+// CSVCell is a changed cell.
+type CSVCell struct {
+	Row      int    `json:"row"`
+	OldRow   int    `json:"old_row"`
+	Col      string `json:"col"`
+	ColIndex int    `json:"col_index"`
+	Old      string `json:"old"`
+	New      string `json:"new"`
+}
+
+// TextDiff is a unified line diff.
+type TextDiff struct {
+	Unified      string `json:"unified"`
+	LinesAdded   int    `json:"lines_added"`
+	LinesRemoved int    `json:"lines_removed"`
+	MoreLines    int    `json:"more_lines"`
+	Truncated    bool   `json:"truncated"`
+}

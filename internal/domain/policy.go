@@ -477,8 +477,11 @@ func (r *Request) editableFile(u User, relpath string) (*RequestFile, error) {
 }
 
 // ResolveGroupName turns a group name a user typed into the group to use:
-// an existing group whose name matches ignoring case, or a new lower-case
-// name. r may be nil (a request not yet created).
+// an existing group of that name, or a new group with the name as typed
+// (its case kept, its surrounding spaces trimmed). Group names are unique
+// on a request ignoring case, so a name that differs from an existing
+// group's only in case is refused, naming the group that exists. r may
+// be nil (a request not yet created).
 func ResolveGroupName(r *Request, name string) (string, error) {
 	if err := CheckText("the group name", name); err != nil {
 		return "", err
@@ -500,10 +503,11 @@ func ResolveGroupName(r *Request, name string) (string, error) {
 			return g.Name, nil
 		}
 		if g, ok := r.GroupFold(name); ok {
-			return g.Name, nil
+			return "", Errorf(ErrInvalidInput,
+				"this request already has a group %q, and group names must differ by more than upper and lower case: use %q, or another name", g.Name, g.Name)
 		}
 	}
-	return strings.ToLower(name), nil
+	return name, nil
 }
 
 func quoteList(names []string) string {

@@ -191,8 +191,10 @@ func TestResolveGroupName(t *testing.T) {
 		err      bool
 	}{
 		{"default", "default", false},
-		{"tables", "Tables", false},
-		{"  New Group ", "new group", false},
+		{"Tables", "Tables", false},
+		{"tables", "", true}, // the same name but for case
+		{"DEFAULT", "", true},
+		{"  New Group ", "New Group", false},
 		{"", "", true},
 		{"a/b", "", true},
 		{"a\x00b", "", true},

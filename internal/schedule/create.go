@@ -86,7 +86,7 @@ func NewCreator(svc *service.Service, ws *workspace.Reader, users UserSource, lo
 // group is what one folder of a spec contributes to the request.
 type group struct {
 	dir  string
-	name string // as typed; the service lower-cases new group names
+	name string // the folder's path, "/" → "-"
 	// files are the valid-tree files beneath dir, in tree order.
 	files []domain.WorkspaceFile
 
@@ -194,8 +194,15 @@ func (c *Creator) Create(ctx context.Context, spec Spec) (Result, error) {
 			id = cur.ID
 			c.log.InfoContext(ctx, "using request", "workspace", spec.Workspace, "user", username, "request", id)
 		}
-		if _, err := c.svc.AddFiles(ctx, u, spec.Workspace, g.name, files); err != nil {
-			return Result{}, fmt.Errorf("add %d file(s) of %s to group %q of request %s: %w", len(files), g.dir, g.name, id, err)
+		// Group names are unique ignoring case: a group of the request
+		// named after this folder in another case (an earlier run's, or
+		// one lower-cased before names kept their case) is this group.
+		name := g.name
+		if rg, ok := cur.GroupFold(name); ok {
+			name = rg.Name
+		}
+		if cur, err = c.svc.AddFiles(ctx, u, spec.Workspace, name, files); err != nil {
+			return Result{}, fmt.Errorf("add %d file(s) of %s to group %q of request %s: %w", len(files), g.dir, name, id, err)
 		}
 		added++
 		nOut += len(g.outputs)

@@ -149,7 +149,7 @@ func TestCreateGroupNames(t *testing.T) {
 	f.W.Output("Results/Q1/Summary.csv", "a\n1\n", by("author")).Save()
 	res := f.create(schedule.Spec{Username: "author", Workspace: testkit.Workspace, Dirs: []string{"Results/Q1/"}})
 	r := f.Get(res.RequestID)
-	if got := testkit.SortedPaths(r); !slices.Equal(got, []string{"results-q1:Results/Q1/Summary.csv:OUTPUT"}) {
+	if got := testkit.SortedPaths(r); !slices.Equal(got, []string{"Results-Q1:Results/Q1/Summary.csv:OUTPUT"}) {
 		t.Fatalf("files %v", got)
 	}
 	// A group of another case is found again, not duplicated.
@@ -158,6 +158,25 @@ func TestCreateGroupNames(t *testing.T) {
 	r = f.Get(res.RequestID)
 	if len(r.Groups) != 1 || len(r.Files) != 2 {
 		t.Errorf("groups %v files %v", r.Groups, testkit.SortedPaths(r))
+	}
+}
+
+// TestCreateFindsAGroupOfAnotherCase: a request whose group is named
+// after the folder in another case (lower-cased, as airlock named groups
+// before names kept their case) gets the run's files in that group,
+// rather than a refusal for a name differing only in case.
+func TestCreateFindsAGroupOfAnotherCase(t *testing.T) {
+	f := newFixture(t)
+	f.W.Output("Results/Q1/Summary.csv", "a\n1\n", by("author")).Output("Results/Q1/More.csv", "a\n2\n", by("author")).Save()
+	r := f.R(f.Svc.AddFiles(f.Ctx, f.Author, testkit.Workspace, "results-q1", []service.AddFile{{Path: "Results/Q1/Summary.csv", FileType: domain.FileOutput}}))
+	res := f.create(schedule.Spec{Username: "author", Workspace: testkit.Workspace, Dirs: []string{"Results/Q1"}})
+	if res.RequestID != r.ID {
+		t.Fatalf("the run used request %s, not %s", res.RequestID, r.ID)
+	}
+	r = f.Get(r.ID)
+	if got := testkit.SortedPaths(r); len(r.Groups) != 1 || !slices.Equal(got, []string{
+		"results-q1:Results/Q1/More.csv:OUTPUT", "results-q1:Results/Q1/Summary.csv:OUTPUT"}) {
+		t.Errorf("groups %v files %v", r.Groups, got)
 	}
 }
 

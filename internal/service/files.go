@@ -388,17 +388,26 @@ func (c *change) insertFile(st staged, group string, event domain.EventType) err
 	if err := c.tx.InsertFile(c.ctx, c.r.ID, f); err != nil {
 		return fmt.Errorf("add %s: %w", wf.Relpath, err)
 	}
+	// Every version is kept, with who added it and when (a copy with the
+	// content of the latest version is not a new version).
+	v := domain.FileVersion{
+		FileID: st.fileID, Size: wf.Size, Timestamp: wf.Timestamp, Commit: wf.Commit, JobID: wf.JobID,
+		AddedBy: c.user, AddedAt: c.now,
+	}
+	if _, err := c.tx.AddFileVersion(c.ctx, c.r.ID, wf.Relpath, v); err != nil {
+		return fmt.Errorf("add %s: %w", wf.Relpath, err)
+	}
 	return c.audit(event, wf.Relpath, map[string]string{"group": group, "filetype": string(st.ft)})
 }
 
-// replaceFile swaps a file on the request for a new copy: its votes go,
-// the old row goes, the new one comes in.
+// replaceFile swaps a file on the request for a new copy: its votes go
+// (each vote reset is audited), the old row goes, the new one comes in,
+// and the whole is one REQUEST_FILE_UPDATE event. (The reference also
+// logs a REQUEST_FILE_WITHDRAW for the old row; the file was never
+// withdrawn, so airlock does not say it was.) The old copy stays as the
+// file's previous version.
 func (c *change) replaceFile(old domain.RequestFile, st staged, group string) error {
 	if err := c.deleteFile(old, true); err != nil {
-		return err
-	}
-	extra := map[string]string{"group": old.Group, "filetype": string(old.FileType)}
-	if err := c.audit(domain.EventRequestFileWithdraw, old.Relpath, extra); err != nil {
 		return err
 	}
 	return c.insertFile(st, group, domain.EventRequestFileUpdate)

@@ -288,11 +288,21 @@ func TestAddingFilesIsAtomic(t *testing.T) {
 		t.Fatal("a hash mismatch left a request behind")
 	}
 	r := e.R(e.Svc.AddFiles(e.Ctx, e.Author, testkit.Workspace, "Tables", []service.AddFile{{Path: "out/a.csv", FileType: domain.FileOutput}}))
-	if r.Groups[0].Name != "tables" {
-		t.Errorf("new group named %q, want it lower-cased", r.Groups[0].Name)
+	if r.Groups[0].Name != "Tables" {
+		t.Errorf("new group named %q, want the case typed kept", r.Groups[0].Name)
+	}
+	// Group names are unique ignoring case: "tables" is refused, naming
+	// the group that exists, and nothing is added.
+	e.Files.Write(testkit.Workspace, "out/c.csv", "x\n1\n")
+	_, err = e.Svc.AddFiles(e.Ctx, e.Author, testkit.Workspace, "tables", []service.AddFile{{Path: "out/c.csv", FileType: domain.FileOutput}})
+	if !errors.Is(err, domain.ErrInvalidInput) || !strings.Contains(err.Error(), `already has a group "Tables"`) {
+		t.Fatalf("a group differing only in case: %v", err)
+	}
+	if got := e.Get(r.ID); len(got.Files) != 1 || len(got.Groups) != 1 {
+		t.Fatalf("the refused add changed the request: %+v", got)
 	}
 	_, err = e.Svc.AddFiles(e.Ctx, e.Author, testkit.Workspace, "other", []service.AddFile{{Path: "out/a.csv", FileType: domain.FileOutput}})
-	if err == nil || !strings.Contains(err.Error(), `"tables"`) {
+	if err == nil || !strings.Contains(err.Error(), `"Tables"`) {
 		t.Fatalf("duplicate add: %v", err)
 	}
 	// Another researcher has a request of their own.

@@ -72,8 +72,20 @@ type Store interface {
 	// request), oldest release first.
 	ReleasedFiles(ctx context.Context, workspace string) ([]ReleasedFile, error)
 	// FileIDs returns the content hashes of every file of every request of
-	// the workspace, whatever its status: the request copies still needed.
+	// the workspace, whatever its status, and of every version those files
+	// had: the request copies still needed.
 	FileIDs(ctx context.Context, workspace string) (map[string]bool, error)
+	// FileVersions lists the versions of a request file, oldest first
+	// (numbered 1, 2, ...); none (an empty list) when the path was never on
+	// the request. A withdrawn file keeps its versions.
+	FileVersions(ctx context.Context, id, relpath string) ([]domain.FileVersion, error)
+	// RequestVersions lists the versions of every path of the request, by
+	// path, each oldest first (paths no longer on the request included).
+	RequestVersions(ctx context.Context, id string) (map[string][]domain.FileVersion, error)
+	// ReviewedVersion returns the version of a request file the reviewer
+	// last voted on, even once that vote was reset. ErrNotFound if they
+	// never voted on the path.
+	ReviewedVersion(ctx context.Context, id, relpath, reviewer string) (domain.ReviewedVersion, error)
 
 	// Events returns audit events matching f.
 	Events(ctx context.Context, f EventFilter) ([]domain.Event, error)
@@ -169,6 +181,11 @@ type Tx interface {
 	// InsertFile adds a file (without votes) to an existing group.
 	// ErrConflict if the request already has a file at that path.
 	InsertFile(ctx context.Context, id string, f domain.RequestFile) error
+	// AddFileVersion records v as the next version of a request file
+	// (numbered after the path's latest; v.Ordinal is ignored) and returns
+	// it as stored. When the latest version has the same content (FileID)
+	// nothing is recorded and the latest is returned.
+	AddFileVersion(ctx context.Context, id, relpath string, v domain.FileVersion) (domain.FileVersion, error)
 	// DeleteFile removes a file; its votes must have been deleted first.
 	DeleteFile(ctx context.Context, id, relpath string) error
 	// SetFileProperties moves a file to another existing group and/or
@@ -192,7 +209,9 @@ type Tx interface {
 	RecordUploadAttempt(ctx context.Context, id, relpath string, at time.Time) error
 
 	// PutReview sets a reviewer's vote on a file, replacing any earlier one
-	// (CreatedAt of the first vote is kept).
+	// (CreatedAt of the first vote is kept), and records the file's
+	// current content as the version they last voted on (ReviewedVersion),
+	// at rv.UpdatedAt.
 	PutReview(ctx context.Context, id, relpath string, rv domain.Review) error
 	// DeleteReview removes a reviewer's vote. ErrNotFound if there was none.
 	DeleteReview(ctx context.Context, id, relpath, reviewer string) error

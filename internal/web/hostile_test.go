@@ -213,6 +213,8 @@ var wRoutes = []wRoute{
 	{"GET /requests/view/{id}/{$}", testkit.ClassView, "/requests/view/%s/", nil},
 	{"GET /requests/view/{id}/{group}/{path...}", testkit.ClassView, "/requests/view/%s/g/out/a.csv", nil},
 	{"GET /requests/content/{id}/{group}/{path...}", testkit.ClassView, "/requests/content/%s/g/out/a.csv", nil},
+	{"GET /requests/diff/{id}/{path...}", testkit.ClassView, "/requests/diff/%s/out/a.csv?from=1", nil},
+	{"GET /requests/version/{id}/{version}/{path...}", testkit.ClassView, "/requests/version/%s/1/out/a.csv", nil},
 	{"GET /requests/workspace/{ws}", testkit.ClassWSView, "/requests/workspace/ws", nil},
 	{"GET /requests/{id}/{what}", testkit.ClassView, "/requests/%s/uploaded-files-count", nil},
 	{"POST /requests/approve/{id}/{path...}", testkit.ClassReview, "/requests/approve/%s/out/a.csv", form()},

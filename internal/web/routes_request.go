@@ -7,6 +7,8 @@ func (h *Handler) requestRoutes() []route {
 		{"GET /requests/view/{id}/{$}", false, h.requestOverview},
 		{"GET /requests/view/{id}/{group}/{path...}", false, h.requestPath},
 		{"GET /requests/content/{id}/{group}/{path...}", false, h.requestContent},
+		{"GET /requests/diff/{id}/{path...}", false, h.requestDiff},
+		{"GET /requests/version/{id}/{version}/{path...}", false, h.requestVersion},
 		{"GET /requests/workspace/{ws}", false, h.requestsOfWorkspace},
 		{"GET /requests/{id}/{what}", false, h.requestUploadedCount},
 		{"POST /requests/approve/{id}/{path...}", false, h.postVote},

@@ -46,6 +46,8 @@ var Tables = []Table{
 	{"file_groups", []string{"id"}},
 	{"request_files", []string{"id"}},
 	{"file_reviews", []string{"id"}},
+	{"file_versions", []string{"request_id", "relpath", "ordinal"}},
+	{"reviewed_versions", []string{"request_id", "relpath", "reviewer"}},
 	{"comments", []string{"id"}},
 	{"audit_log", []string{"id"}},
 	{"audit_head", []string{"id"}},

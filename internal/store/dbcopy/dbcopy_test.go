@@ -66,6 +66,10 @@ func seed(t *testing.T, s store.Store) {
 				if err := tx.InsertFile(ctx, id, f); err != nil {
 					return err
 				}
+				v := domain.FileVersion{FileID: f.FileID, Size: f.Size, Timestamp: f.Timestamp, Commit: f.Commit, JobID: f.JobID, AddedBy: "author", AddedAt: at(4)}
+				if _, err := tx.AddFileVersion(ctx, id, f.Relpath, v); err != nil {
+					return err
+				}
 			}
 			for _, who := range []string{"checker1", "checker2"} {
 				if err := tx.PutReview(ctx, id, "out/a.csv", domain.Review{Reviewer: who, Vote: domain.VoteApproved, CreatedAt: at(8), UpdatedAt: at(9), ReviewTurn: 1}); err != nil {
@@ -151,7 +155,7 @@ func TestCopy(t *testing.T) {
 	}
 	want := map[string]int64{
 		"users": 1, "requests": 3, "submitted_reviews": 9, "file_groups": 6, "request_files": 9, "file_reviews": 6,
-		"comments": 6, "audit_log": 10, "audit_head": 1, "api_tokens": 2, "sessions": 2,
+		"file_versions": 9, "reviewed_versions": 6, "comments": 6, "audit_log": 10, "audit_head": 1, "api_tokens": 2, "sessions": 2,
 	}
 	got := map[string]int64{}
 	for _, c := range counts {

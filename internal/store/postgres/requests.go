@@ -441,8 +441,12 @@ const (
 		FROM request_files f JOIN requests r ON r.id = f.request_id
 		WHERE r.workspace = $1 AND f.released_at IS NOT NULL`
 	fileIDsSQL = `
-		SELECT DISTINCT f.file_id
+		SELECT f.file_id
 		FROM request_files f JOIN requests r ON r.id = f.request_id
+		WHERE r.workspace = $1
+		UNION
+		SELECT v.file_id
+		FROM file_versions v JOIN requests r ON r.id = v.request_id
 		WHERE r.workspace = $1`
 )
 

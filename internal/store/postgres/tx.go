@@ -358,10 +358,15 @@ const putReviewSQL = `
 			status = excluded.status, updated_at = excluded.updated_at, review_turn = excluded.review_turn`
 
 // PutReview inserts or replaces a reviewer's vote on a file, keeping the
-// CreatedAt of the first vote. ErrNotFound when there is no such file.
+// CreatedAt of the first vote, and records the version voted on.
+// ErrNotFound when there is no such file.
 func (t *tx) PutReview(ctx context.Context, id, relpath string, rv domain.Review) error {
 	err := t.execOne(ctx, putReviewSQL,
 		rv.Reviewer, string(rv.Vote), rv.CreatedAt, rv.UpdatedAt, rv.ReviewTurn, id, relpath)
+	if err == nil {
+		// The vote records the version it was cast on.
+		err = t.execOne(ctx, putReviewedVersionSQL, rv.Reviewer, rv.UpdatedAt, id, relpath)
+	}
 	if err != nil {
 		return fmt.Errorf("postgres: put review of %s/%s by %s: %w", id, relpath, rv.Reviewer, classify(err))
 	}

@@ -443,10 +443,15 @@ const releasedFileIDsSQL = `
 		FROM request_files f JOIN requests r ON r.id = f.request_id
 		WHERE r.workspace = ? AND f.released_at IS NOT NULL`
 
-// fileIDsSQL lists the content hashes of every file of the workspace.
+// fileIDsSQL lists the content hashes of every file of the workspace,
+// and of every version they had.
 const fileIDsSQL = `
 		SELECT f.file_id
 		FROM request_files f JOIN requests r ON r.id = f.request_id
+		WHERE r.workspace = ?
+		UNION
+		SELECT v.file_id
+		FROM file_versions v JOIN requests r ON r.id = v.request_id
 		WHERE r.workspace = ?`
 
 // ReleasedFileIDs returns the content hashes of the workspace's released
@@ -494,16 +499,16 @@ func (s *Store) ReleasedFiles(ctx context.Context, workspace string) ([]store.Re
 // FileIDs returns the content hashes of every file of the workspace's
 // requests.
 func (s *Store) FileIDs(ctx context.Context, workspace string) (map[string]bool, error) {
-	out, err := hashSet(ctx, s.st.fileIDs, workspace)
+	out, err := hashSet(ctx, s.st.fileIDs, workspace, workspace)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: files of %s: %w", workspace, err)
 	}
 	return out, nil
 }
 
-// hashSet runs a query of one column for a workspace into a set.
-func hashSet(ctx context.Context, stmt *sql.Stmt, workspace string) (map[string]bool, error) {
-	rows, err := stmt.QueryContext(ctx, workspace)
+// hashSet runs a query of one column into a set.
+func hashSet(ctx context.Context, stmt *sql.Stmt, args ...any) (map[string]bool, error) {
+	rows, err := stmt.QueryContext(ctx, args...)
 	if err != nil {
 		return nil, err
 	}

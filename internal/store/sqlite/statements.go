@@ -20,14 +20,15 @@ type statements struct {
 	getRequest, requestSubmittedReviews, requestGroups, requestFiles, requestFileReviews,
 	requestComments *sql.Stmt
 	// Other reads.
-	requestStamp, activeRequestID, releasedFileIDs, releasedFiles, fileIDs, auditHead, allEvents, requestFile *sql.Stmt
+	requestStamp, activeRequestID, releasedFileIDs, releasedFiles, fileIDs, auditHead, allEvents, requestFile,
+	fileVersions, requestVersions, reviewedVersion *sql.Stmt
 
 	// Writes of a request (tx).
 	guardRequest, requestVersion, touchRequest, createRequest, setStatus, setReviewTurn, addSubmittedReview,
 	createGroup, updateGroup, groupID,
 	insertFile, deleteFile, setFileProperties, setChecksOverride, fileExists, setFileReleased, setFileUploaded,
 	recordUploadAttempt, claimUpload, renewUploadLease, dropUploadLease,
-	putReview, deleteReview,
+	putReview, putReviewedVersion, deleteReview, latestVersion, insertVersion,
 	insertComment, deleteComment, setCommentVisibility *sql.Stmt
 	// The audit log (tx).
 	insertEvent, moveAuditHead, hideTurnEvents *sql.Stmt
@@ -60,6 +61,9 @@ func (st *statements) all() []namedStmt {
 		{"released files with paths", &st.releasedFiles, releasedFilesSQL},
 		{"files", &st.fileIDs, fileIDsSQL},
 		{"request file", &st.requestFile, requestFileSQL},
+		{"file versions", &st.fileVersions, fileVersionsSQL},
+		{"request versions", &st.requestVersions, requestVersionsSQL},
+		{"reviewed version", &st.reviewedVersion, reviewedVersionSQL},
 		{"audit head", &st.auditHead, auditHeadSQL},
 		{"all events", &st.allEvents, allEventsSQL},
 
@@ -85,6 +89,9 @@ func (st *statements) all() []namedStmt {
 		{"renew upload lease", &st.renewUploadLease, renewUploadLeaseSQL},
 		{"drop upload lease", &st.dropUploadLease, dropUploadLeaseSQL},
 		{"put review", &st.putReview, putReviewSQL},
+		{"put reviewed version", &st.putReviewedVersion, putReviewedVersionSQL},
+		{"latest version", &st.latestVersion, latestVersionSQL},
+		{"insert version", &st.insertVersion, insertVersionSQL},
 		{"delete review", &st.deleteReview, deleteReviewSQL},
 		{"insert comment", &st.insertComment, insertCommentSQL},
 		{"delete comment", &st.deleteComment, deleteCommentSQL},

@@ -58,6 +58,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"RequestStamp", testRequestStamp},
 		{"ChecksOverride", testChecksOverride},
 		{"ReleasedFiles", testReleasedFiles},
+		{"FileVersions", testFileVersions},
+		{"ReviewedVersion", testReviewedVersion},
 		{"ListRequests", testListRequests},
 		{"Users", testUsers},
 		{"Tokens", testTokens},
@@ -1972,4 +1974,145 @@ func testReleasedFiles(t *testing.T, s store.Store) {
 	if got, err := s.ReleasedFiles(ctx, "none"); err != nil || len(got) != 0 {
 		t.Errorf("ReleasedFiles of an unknown workspace: %v %v", got, err)
 	}
+}
+
+func testFileVersions(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	create(t, s, newRequest("r1", "ws", "alice", 0))
+	create(t, s, newRequest("r2", "other", "alice", 0))
+	if vs, err := s.FileVersions(ctx, "r1", "a.csv"); err != nil || vs == nil || len(vs) != 0 {
+		t.Fatalf("FileVersions of a path never added = %#v, %v; want an empty list", vs, err)
+	}
+	hash := func(n int) string { return fmt.Sprintf("%064x", n) }
+	add := func(id, relpath string, n int, sha string) domain.FileVersion {
+		t.Helper()
+		var got domain.FileVersion
+		mustGuarded(t, s, id, func(ctx context.Context, tx store.Tx) error {
+			var err error
+			got, err = tx.AddFileVersion(ctx, id, relpath, domain.FileVersion{
+				Ordinal: 99, FileID: sha, Size: int64(100 + n), Timestamp: 1709285415.5 + float64(n),
+				Commit: "c" + strconv.Itoa(n), JobID: "job-" + strconv.Itoa(n), AddedBy: "alice", AddedAt: at(n)})
+			return err
+		})
+		return got
+	}
+	v1 := add("r1", "a.csv", 1, hash(1))
+	v2 := add("r1", "a.csv", 2, hash(2))
+	same := add("r1", "a.csv", 3, hash(2)) // the same content again: no new version
+	v3 := add("r1", "a.csv", 4, hash(1))   // content may come back
+	add("r1", "b.csv", 5, hash(5))
+	add("r2", "a.csv", 6, hash(6))
+	want := []domain.FileVersion{
+		{Ordinal: 1, FileID: hash(1), Size: 101, Timestamp: 1709285416.5, Commit: "c1", JobID: "job-1", AddedBy: "alice", AddedAt: at(1)},
+		{Ordinal: 2, FileID: hash(2), Size: 102, Timestamp: 1709285417.5, Commit: "c2", JobID: "job-2", AddedBy: "alice", AddedAt: at(2)},
+		{Ordinal: 3, FileID: hash(1), Size: 104, Timestamp: 1709285419.5, Commit: "c4", JobID: "job-4", AddedBy: "alice", AddedAt: at(4)},
+	}
+	if diff := cmp.Diff(want, []domain.FileVersion{v1, v2, v3}); diff != "" {
+		t.Errorf("AddFileVersion results (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(want[1], same); diff != "" {
+		t.Errorf("AddFileVersion of the latest content again (-want +got):\n%s", diff)
+	}
+	got, err := s.FileVersions(ctx, "r1", "a.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("FileVersions (-want +got):\n%s", diff)
+	}
+	if got, _ := s.FileVersions(ctx, "r1", "b.csv"); len(got) != 1 || got[0].Ordinal != 1 {
+		t.Errorf("versions of another path: %#v, want one, numbered 1", got)
+	}
+	all, err := s.RequestVersions(ctx, "r1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, all["a.csv"]); diff != "" || len(all) != 2 || len(all["b.csv"]) != 1 {
+		t.Errorf("RequestVersions: %d paths; a.csv (-want +got):\n%s", len(all), diff)
+	}
+	if all, err := s.RequestVersions(ctx, "none"); err != nil || len(all) != 0 {
+		t.Errorf("RequestVersions of no request = %v, %v", all, err)
+	}
+
+	// A version written in a transaction that fails is not kept.
+	err = guarded(t, s, "r1", func(ctx context.Context, tx store.Tx) error {
+		if _, err := tx.AddFileVersion(ctx, "r1", "a.csv", domain.FileVersion{FileID: hash(9), AddedBy: "alice", AddedAt: at(9)}); err != nil {
+			return err
+		}
+		return errors.New("boom")
+	})
+	if err == nil {
+		t.Fatal("the failing transaction succeeded")
+	}
+	if got, _ := s.FileVersions(ctx, "r1", "a.csv"); len(got) != 3 {
+		t.Errorf("after a rolled back version: %d versions, want 3", len(got))
+	}
+
+	// Every version's content is still needed (for gc), even once the
+	// file is gone from the request; another workspace's are not.
+	ids, err := s.FileIDs(ctx, "ws")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(map[string]bool{hash(1): true, hash(2): true, hash(5): true}, ids); diff != "" {
+		t.Errorf("FileIDs with versions (-want +got):\n%s", diff)
+	}
+	mustGuarded(t, s, "r1", func(ctx context.Context, tx store.Tx) error {
+		return tx.InsertFile(ctx, "r1", file("c.csv", "default"))
+	})
+	ids, _ = s.FileIDs(ctx, "ws")
+	if !ids[file("c.csv", "default").FileID] || !ids[hash(2)] {
+		t.Errorf("FileIDs = %v: want the files' and the versions' hashes", ids)
+	}
+}
+
+func testReviewedVersion(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	create(t, s, newRequest("r1", "ws", "alice", 0))
+	f := file("a.csv", "default")
+	mustGuarded(t, s, "r1", func(ctx context.Context, tx store.Tx) error {
+		return tx.InsertFile(ctx, "r1", f)
+	})
+	_, err := s.ReviewedVersion(ctx, "r1", "a.csv", "bob")
+	wantErr(t, "ReviewedVersion before any vote", err, store.ErrNotFound)
+
+	vote := func(n int) {
+		t.Helper()
+		mustGuarded(t, s, "r1", func(ctx context.Context, tx store.Tx) error {
+			return tx.PutReview(ctx, "r1", "a.csv", domain.Review{Reviewer: "bob", Vote: domain.VoteApproved, CreatedAt: at(n), UpdatedAt: at(n), ReviewTurn: 1})
+		})
+	}
+	vote(1)
+	got, err := s.ReviewedVersion(ctx, "r1", "a.csv", "bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(domain.ReviewedVersion{Reviewer: "bob", FileID: f.FileID, VotedAt: at(1)}, got); diff != "" {
+		t.Errorf("ReviewedVersion (-want +got):\n%s", diff)
+	}
+
+	// The file is updated: the vote goes, what it was cast on stays.
+	g := f
+	g.FileID = fmt.Sprintf("%064x", 42)
+	mustGuarded(t, s, "r1", func(ctx context.Context, tx store.Tx) error {
+		if err := tx.DeleteReview(ctx, "r1", "a.csv", "bob"); err != nil {
+			return err
+		}
+		if err := tx.DeleteFile(ctx, "r1", "a.csv"); err != nil {
+			return err
+		}
+		return tx.InsertFile(ctx, "r1", g)
+	})
+	got, err = s.ReviewedVersion(ctx, "r1", "a.csv", "bob")
+	if err != nil || got.FileID != f.FileID {
+		t.Errorf("ReviewedVersion after the update = %+v, %v; want the old content %s", got, err, f.FileID)
+	}
+	// A vote on the new content moves it.
+	vote(2)
+	got, _ = s.ReviewedVersion(ctx, "r1", "a.csv", "bob")
+	if got.FileID != g.FileID || !got.VotedAt.Equal(at(2)) {
+		t.Errorf("ReviewedVersion after a new vote = %+v; want %s at %v", got, g.FileID, at(2))
+	}
+	_, err = s.ReviewedVersion(ctx, "r1", "a.csv", "carol")
+	wantErr(t, "ReviewedVersion of another reviewer", err, store.ErrNotFound)
 }
