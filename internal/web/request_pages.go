@@ -26,7 +26,7 @@ type requestView struct {
 	Tree     []reqTreeGroup
 	Actions  []requestAction
 	Banner   []string
-	Kind     string // "overview", "group", "dir", "file"
+	Kind     string     // "overview", "group", "dir", "file"
 	treeSel  reqTreeSel // what the tree shows open and selected
 
 	// overview
