@@ -147,18 +147,19 @@ func (h *Handler) requestPath(w http.ResponseWriter, r *http.Request, u domain.U
 // when it was rendered, else built by build and kept.
 func (h *Handler) requestPage(w http.ResponseWriter, r *http.Request, u domain.User, build func(r *http.Request, u domain.User, v *requestView) error) error {
 	ctx := r.Context()
+	cacheable := !h.hasFlashes(ctx)
+	if cacheable {
+		// The stamp alone finds a rendered page, without copying the
+		// request (see servePageCached).
+		if done, err := h.servePageCached(w, r, u); done || err != nil {
+			return err
+		}
+	}
 	rq, st, err := h.svc.GetRequestStamped(ctx, u, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	cacheable := !h.hasFlashes(ctx)
 	key := pageKey(r.URL.RequestURI(), st, u)
-	if cacheable {
-		if body, ok := h.rendered.get(key); ok {
-			h.writePage(w, r, http.StatusOK, body)
-			return nil
-		}
-	}
 	v := h.requestViewOf(rq, st, u)
 	if err := build(r, u, v); err != nil {
 		return err

@@ -155,22 +155,38 @@ func requestTree(rq *domain.Request, u domain.User, reviewer, author bool, sel r
 	return out
 }
 
+// servePageCached answers with the page of the request r names as it
+// was rendered for u at the request's current stamp, if it is in the page
+// cache; it reads only the stamp (and checks u may see the request), not
+// a copy of the request, so a cached page of a large request costs as
+// little as of a small one. done is false when the page must be built.
+func (h *Handler) servePageCached(w http.ResponseWriter, r *http.Request, u domain.User) (done bool, err error) {
+	st, err := h.svc.RequestStamp(r.Context(), u, r.PathValue("id"))
+	if err != nil {
+		return false, err
+	}
+	body, ok := h.rendered.get(pageKey(r.URL.RequestURI(), st, u))
+	if !ok {
+		return false, nil
+	}
+	h.writePage(w, r, http.StatusOK, body)
+	return true, nil
+}
+
 // reqTreeFragment is the contents of one folder, for the lazy tree.
 type reqTreeFragment struct{ Nodes []reqTreeNode }
 
 // requestTreeFolder answers htmx with the <ul> of a folder of the request
 // tree opened for the first time.
 func (h *Handler) requestTreeFolder(w http.ResponseWriter, r *http.Request, u domain.User) error {
-	ctx := r.Context()
-	rq, st, err := h.svc.GetRequestStamped(ctx, u, r.PathValue("id"))
+	if done, err := h.servePageCached(w, r, u); done || err != nil {
+		return err
+	}
+	rq, st, err := h.svc.GetRequestStamped(r.Context(), u, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
 	key := pageKey(r.URL.RequestURI(), st, u)
-	if body, ok := h.rendered.get(key); ok {
-		h.writePage(w, r, http.StatusOK, body)
-		return nil
-	}
 	g, ok := rq.Group(r.PathValue("group"))
 	if !ok {
 		return errorPage(http.StatusNotFound, "This request has no group "+r.PathValue("group")+".")
