@@ -101,6 +101,25 @@ func TestBrowserRequestFolders(t *testing.T) {
 		t.Errorf("the tree lacks the new group: %q", got)
 	}
 	b.screenshotWidths("request-folder-after-move")
+
+	// An output checker sees the folder without checkboxes or actions,
+	// with the decision of each file.
+	if _, _, err := h.Svc.EditGroup(h.Ctx, h.Author, r.ID, f.Group, "Counts by sex", "Rounded to 5"); err != nil {
+		t.Fatal(err)
+	}
+	h.R(h.Svc.Submit(h.Ctx, h.Author, r.ID))
+	h.R(h.Svc.Vote(h.Ctx, h.C1, r.ID, "out/summary.csv", domain.VoteApproved))
+	c := newBrowser(t, h)
+	c.login("c1")
+	c.do("set the viewport", chromedp.EmulateViewport(1280, 800))
+	c.open("/requests/view/" + r.ID + "/g/out/")
+	if n := eval[int](c, `document.querySelectorAll('input[name="selected"], .req-selection-actions').length`); n != 0 {
+		t.Errorf("the checker has %d selection controls", n)
+	}
+	if got := c.text(".req-folder-files"); !strings.Contains(got, "summary.csv") || !strings.Contains(got, "tables/") {
+		t.Errorf("checker's folder page: %q", got)
+	}
+	c.screenshotWidths("request-folder-checker")
 }
 
 // TestBrowserCSVFilter: on a 1,000,000-row CSV the filter counts the
