@@ -17,7 +17,7 @@ var treeLinkRe = regexp.MustCompile(`<a class="tree-node tree-file[^"]*" href="(
 
 func treeLinks(body string) []string {
 	nav := body
-	if i := strings.Index(nav, `<nav class="browser-tree"`); i >= 0 {
+	if i := strings.Index(nav, `aria-label="Groups and files"`); i >= 0 {
 		nav = nav[i:]
 		if j := strings.Index(nav, "</nav>"); j >= 0 {
 			nav = nav[:j]
@@ -69,7 +69,7 @@ func TestRequestTreeFolders(t *testing.T) {
 	if a.StatusCode != http.StatusOK || !strings.HasPrefix(strings.TrimSpace(a.body), "<ul>") {
 		t.Fatalf("lazy folder: %d\n%s", a.StatusCode, a.body)
 	}
-	if got := treeLinks(`<nav class="browser-tree">` + a.body); !slices.Equal(got, []string{base + "out/dir/sub/", base + "out/dir/one.csv", base + "out/dir/two.csv"}) {
+	if got := treeLinks(`<nav aria-label="Groups and files">` + a.body); !slices.Equal(got, []string{base + "out/dir/sub/", base + "out/dir/one.csv", base + "out/dir/two.csv"}) {
 		t.Errorf("lazy folder links %q", got)
 	}
 	for _, bad := range []string{"/requests/tree/" + r.ID + "/g/nope/", "/requests/tree/" + r.ID + "/nope/out/", "/requests/tree/" + r.ID + "/g/top.csv/"} {
