@@ -61,6 +61,9 @@ var rounds int
 // pagePath, if set, is the page loaded instead of the request overview.
 var pagePath string
 
+// uncached is how many first renders after a change are timed.
+var uncached int
+
 const (
 	wsName   = "bench"
 	group    = "tables"
@@ -77,6 +80,7 @@ func main() {
 	flag.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the airlock load to this file")
 	flag.IntVar(&rounds, "rounds", 3, "rounds of hello then airlock; the verdict is on the median ratio")
 	flag.StringVar(&pagePath, "page", "", "load this page instead of the request overview (a path such as /workspaces/)")
+	flag.IntVar(&uncached, "uncached", 40, "first renders after a change to time (a checker comments, then loads the page); 0 for none")
 	flag.Parse()
 	if *conns <= 0 || *dur <= 0 || *files <= 0 || rounds <= 0 {
 		fmt.Fprintln(os.Stderr, "-c, -d, -files and -rounds must be positive")
@@ -107,7 +111,7 @@ func run(conns int, dur time.Duration, nfiles int) error {
 	defer hello.Close()
 
 	// (b) airlock.
-	handler, id, closeApp, err := airlock(ctx, dir, nfiles)
+	handler, id, change, closeApp, err := airlock(ctx, dir, nfiles)
 	if err != nil {
 		return err
 	}
@@ -168,7 +172,38 @@ func run(conns int, dur time.Duration, nfiles int) error {
 		verdict = "misses"
 	}
 	fmt.Printf("median ratio airlock/hello over %d rounds = %.3f (%s the goal of %.2f); errors in the last round: hello %d, airlock %d\n", rounds, ratio, verdict, goal, h.errors, a.errors)
+	if uncached > 0 {
+		first, err := firstRenders(ctx, base+page, cookie, change, uncached)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("first render after a change (%d changes: a checker comments, then loads %s): p50 %s  p90 %s  max %s\n",
+			uncached, page, first.pct(0.5).Round(10*time.Microsecond), first.pct(0.9).Round(10*time.Microsecond), first.pct(1).Round(10*time.Microsecond))
+	}
 	return nil
+}
+
+// firstRenders times n loads of u each right after a change to the
+// request (which no page cache may answer), one at a time on an idle
+// server.
+func firstRenders(ctx context.Context, u, cookie string, change func(context.Context, int) error, n int) (result, error) {
+	var r result
+	for i := range n {
+		if err := change(ctx, i); err != nil {
+			return r, fmt.Errorf("change %d: %w", i, err)
+		}
+		t0 := time.Now()
+		status, _, err := probe(u, cookie)
+		if err != nil {
+			return r, err
+		}
+		if status != http.StatusOK {
+			return r, fmt.Errorf("GET %s after a change: status %d", u, status)
+		}
+		r.latencies = append(r.latencies, time.Since(t0))
+	}
+	slices.Sort(r.latencies)
+	return r, nil
 }
 
 // loadBoth loads hello, then airlock, for dur each; the airlock load is
@@ -207,29 +242,33 @@ func listen(h http.Handler) (*listenServer, error) {
 
 // airlock builds the real handler over a fresh database in dir, with a
 // workspace of nfiles outputs and one REVIEWED request of all of them;
-// it returns the handler, the request's id and what closes it all.
-func airlock(ctx context.Context, dir string, nfiles int) (http.Handler, string, func(), error) {
+// it returns the handler, the request's id, a change to the request (a
+// checker's comment) and what closes it all.
+func airlock(ctx context.Context, dir string, nfiles int) (http.Handler, string, func(context.Context, int) error, func(), error) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	wsDir := filepath.Join(dir, "workspaces")
 	paths, err := writeWorkspace(wsDir, nfiles)
 	if err != nil {
-		return nil, "", nil, err
+		return nil, "", nil, nil, err
 	}
 	usersFile := filepath.Join(dir, "users.json")
 	if err := writeUsers(usersFile); err != nil {
-		return nil, "", nil, err
+		return nil, "", nil, nil, err
 	}
 	blobs, err := blobstore.New(filepath.Join(dir, "requests"))
 	if err != nil {
-		return nil, "", nil, err
+		return nil, "", nil, nil, err
 	}
 	st, err := sqlite.Open(ctx, filepath.Join(dir, "airlock.db"))
 	if err != nil {
 		blobs.Close()
-		return nil, "", nil, err
+		return nil, "", nil, nil, err
 	}
 	closeAll := func() { st.Close(); blobs.Close() }
-	fail := func(err error) (http.Handler, string, func(), error) { closeAll(); return nil, "", nil, err }
+	fail := func(err error) (http.Handler, string, func(context.Context, int) error, func(), error) {
+		closeAll()
+		return nil, "", nil, nil, err
+	}
 	svc := service.New(service.Config{Store: st, Workspaces: workspace.NewReader(wsDir), Blobs: blobs, Logger: log})
 
 	users, err := auth.LoadUsersFile(usersFile)
@@ -259,7 +298,11 @@ func airlock(ctx context.Context, dir string, nfiles int) (http.Handler, string,
 		jsonAPI.Register(mux)
 		pages.Register(mux)
 	}})
-	return h, id, closeAll, nil
+	change := func(ctx context.Context, i int) error {
+		_, err := svc.CreateComment(ctx, byName[checker1], id, group, fmt.Sprintf("Checked again (%d).", i+1), domain.VisibilityPrivate)
+		return err
+	}
+	return h, id, change, closeAll, nil
 }
 
 // reviewedRequest has the author add every file, explain the group and

@@ -65,6 +65,8 @@ type SummaryRow struct {
 // Rows lays the summary out as the table of spec §6.6, one row per
 // statistic and one cell per column. Numeric statistics are "-" unless
 // the column is fully numeric; Min non-zero is "-" when all values are 0.
+// Redacted is counted in every column, text columns included, as the
+// reference does.
 func (s Summary) Rows() []SummaryRow {
 	stats := []struct {
 		label   string
@@ -75,7 +77,7 @@ func (s Summary) Rows() []SummaryRow {
 		{"Total rows", false, func(c ColumnSummary) string { return strconv.Itoa(c.TotalRows) }},
 		{"Total numeric", false, func(c ColumnSummary) string { return strconv.Itoa(c.TotalNumeric) }},
 		{"Null / missing", false, func(c ColumnSummary) string { return strconv.Itoa(c.Missing) }},
-		{"Redacted", true, func(c ColumnSummary) string { return strconv.Itoa(c.Redacted) }},
+		{"Redacted", false, func(c ColumnSummary) string { return strconv.Itoa(c.Redacted) }},
 		{"Min value", true, func(c ColumnSummary) string { return c.Min }},
 		{"Min non-zero", true, func(c ColumnSummary) string { return orDash(c.MinNonZero) }},
 		{"Max value", true, func(c ColumnSummary) string { return c.Max }},
@@ -122,7 +124,7 @@ func SummaryNotes() []string {
 		"Other values are read as integers if possible, then as decimal numbers (floats), else as text. " +
 			"Column type is text (no numbers), integer, float (at least one decimal number) or mixed (numbers and text).",
 		"Total rows counts every data row, including rows too short to reach the column; Total numeric counts the numbers.",
-		`Redacted and the numeric statistics are shown only for columns whose values are all numbers (ignoring missing and redacted values); otherwise they show "-".`,
+		`Redacted is counted in every column. The numeric statistics are shown only for columns whose values are all numbers (ignoring missing and redacted values); otherwise they show "-".`,
 		`Min non-zero is the smallest absolute value that is not 0 ("-" if all values are 0). Sum adds every value, counting repeats.`,
 		"Divisible by 5 and Divisible by 6 are Yes when x mod 5 = 0, or x mod 6 = 0, for every value x. " +
 			"Values derived from midpoint 6 rounded counts (0, 6, 12, …) are divisible by 6.",

@@ -46,7 +46,7 @@ func TestSummaryReferenceExample(t *testing.T) {
 		"Total rows":         {"3", "3", "3"},
 		"Total numeric":      {"0", "3", "3"},
 		"Null / missing":     {"0", "0", "0"},
-		"Redacted":           {"-", "0", "0"},
+		"Redacted":           {"0", "0", "0"},
 		"Min value":          {"-", "1", "0.5"},
 		"Min non-zero":       {"-", "1", "0.5"},
 		"Max value":          {"-", "2", "3.0"},
@@ -78,11 +78,14 @@ func TestSummaryColumns(t *testing.T) {
 			"Min value": "5", "Max value": "10", "Sum": "15", "Divisible by 5": "Yes",
 		}},
 		{"not a redaction token", []string{"1", "2", "<4"}, map[string]string{
-			"Column type": "mixed", "Total numeric": "2", "Redacted": "-", "Min value": "-", "Sum": "-",
+			"Column type": "mixed", "Total numeric": "2", "Redacted": "0", "Min value": "-", "Sum": "-",
 			"Divisible by 5": "-", "Midpoint 6 rounded": "-",
 		}},
 		{"all missing is text", []string{"", "null", "redacted"}, map[string]string{
-			"Column type": "text", "Total numeric": "0", "Null / missing": "2", "Redacted": "-",
+			"Column type": "text", "Total numeric": "0", "Null / missing": "2", "Redacted": "1",
+		}},
+		{"redacted in a text column", []string{"Leeds", "REDACTED", "York", "[redacted]", "<=7"}, map[string]string{
+			"Column type": "text", "Total numeric": "0", "Redacted": "3", "Min value": "-",
 		}},
 		{"mixed", []string{"1", "x", "2.5"}, map[string]string{
 			"Column type": "mixed", "Total numeric": "2", "Min value": "-", "Min non-zero": "-", "Max value": "-",

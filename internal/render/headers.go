@@ -11,9 +11,10 @@ import (
 
 const (
 	// DocumentCSP is sent with every HTML document the viewers generate:
-	// no scripts, inline styles and data: images only, framed by the
-	// same origin only.
-	DocumentCSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'"
+	// no scripts, inline styles and data: images only, forms (the CSV
+	// filter) sent to the same origin only, framed by the same origin
+	// only.
+	DocumentCSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; frame-ancestors 'self'"
 	// RawCSP is sent with HTML and SVG files served as they are: the
 	// sandbox directive blocks their scripts and gives them a unique
 	// origin, even when they are opened outside the sandboxed iframe.

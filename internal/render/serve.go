@@ -71,7 +71,7 @@ func chooseView(f File, k kind, q url.Values) view {
 			return view{variant: "csv-summary", build: func() (document, error) { return buildSummary(f, q) }}
 		}
 		page := pageNumber(q.Get("page"))
-		variant := "csv-page-" + strconv.Itoa(page)
+		variant := "csv-page-" + strconv.Itoa(page) + viewQuery(q)
 		if h := findingsHash(f.Findings); h != "" {
 			variant += "-findings-" + h
 		}
@@ -117,6 +117,21 @@ func serveDocument(w http.ResponseWriter, r *http.Request, f File, v view) error
 		return fmt.Errorf("writing the view of %s: %w", f.Name, err)
 	}
 	return nil
+}
+
+// viewQuery is the part of the query that changes a CSV table page
+// besides its number: the order, the filter and the hidden columns.
+func viewQuery(q url.Values) string {
+	v := url.Values{}
+	for _, k := range []string{"sort", "dir", "q", "col", "hide"} {
+		if vs, ok := q[k]; ok {
+			v[k] = vs
+		}
+	}
+	if len(v) == 0 {
+		return ""
+	}
+	return "?" + v.Encode()
 }
 
 // pageNumber reads a 1-based page number; anything invalid is page 1.

@@ -224,6 +224,8 @@ var wRoutes = []wRoute{
 	{"POST /requests/override-checks/{id}/{path...}", testkit.ClassAuthor, "/requests/override-checks/%s/out/a.csv", form("justification", "Counts of hospitals.")},
 	{"POST /requests/change-properties/{id}", testkit.ClassAuthor, "/requests/change-properties/%s", form("selected", "out/a.csv", "new_filegroup", "other", "filetype", "OUTPUT")},
 	{"POST /requests/multiselect/{id}", testkit.ClassAuthor, "/requests/multiselect/%s", form("selected", "out/b.csv", "action", "withdraw_files")},
+	{"GET /requests/tree/{id}/{group}/{path...}", testkit.ClassView, "/requests/tree/%s/g/out/", nil},
+	{"POST /requests/selection/{id}", testkit.ClassAuthor, "/requests/selection/%s", form("selected", "out/b.csv", "action", "withdraw")},
 	{"POST /requests/release/{id}", testkit.ClassRelease, "/requests/release/%s", form()},
 	{"POST /requests/submit/{id}", testkit.ClassAuthor, "/requests/submit/%s", form("confirm_rules", "on")},
 	{"POST /requests/review/{id}", testkit.ClassReview, "/requests/review/%s", form()},

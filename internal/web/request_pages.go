@@ -26,7 +26,8 @@ type requestView struct {
 	Tree     []reqTreeGroup
 	Actions  []requestAction
 	Banner   []string
-	Kind     string // "overview", "group", "dir", "file"
+	Kind     string     // "overview", "group", "dir", "file"
+	treeSel  reqTreeSel // what the tree shows open and selected
 
 	// overview
 	OutputCount, SupportingCount, ReleasedCount, UploadedCount int
@@ -38,18 +39,6 @@ type requestView struct {
 	Group *reqGroupView
 	Dir   *reqDirView
 	File  *reqFileView
-}
-
-type reqTreeGroup struct {
-	Name, URL string
-	Current   bool
-	Files     []reqTreeFile
-}
-
-type reqTreeFile struct {
-	Relpath, URL string
-	Current      bool
-	Class        string // tree node classes of spec §6.2
 }
 
 type reqGroupSummary struct {
@@ -94,14 +83,6 @@ type reqCommentRow struct {
 	HTML                 any
 	Blinded, Own         bool
 	CanDelete, CanPublic bool
-}
-
-type reqDirView struct {
-	Path, Group       string
-	Files             []domain.RequestFile
-	CanWithdraw       bool
-	WithdrawReason    string
-	ActionURL, Parent string
 }
 
 type reqFileView struct {
@@ -166,22 +147,24 @@ func (h *Handler) requestPath(w http.ResponseWriter, r *http.Request, u domain.U
 // when it was rendered, else built by build and kept.
 func (h *Handler) requestPage(w http.ResponseWriter, r *http.Request, u domain.User, build func(r *http.Request, u domain.User, v *requestView) error) error {
 	ctx := r.Context()
+	cacheable := !h.hasFlashes(ctx)
+	if cacheable {
+		// The stamp alone finds a rendered page, without copying the
+		// request (see servePageCached).
+		if done, err := h.servePageCached(w, r, u); done || err != nil {
+			return err
+		}
+	}
 	rq, st, err := h.svc.GetRequestStamped(ctx, u, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	cacheable := !h.hasFlashes(ctx)
 	key := pageKey(r.URL.RequestURI(), st, u)
-	if cacheable {
-		if body, ok := h.rendered.get(key); ok {
-			h.writePage(w, r, http.StatusOK, body)
-			return nil
-		}
-	}
 	v := h.requestViewOf(rq, st, u)
 	if err := build(r, u, v); err != nil {
 		return err
 	}
+	v.Tree = requestTree(rq, u, v.Reviewer, v.IsAuthor, v.treeSel)
 	body, flashed, err := h.renderBytes(r, "request-view", "layout", v)
 	if err != nil {
 		return err
@@ -262,27 +245,6 @@ func reqEventRows(events []domain.Event, group string) []reqEventRow {
 // requestViewOf builds what every request browser page shows.
 func (h *Handler) requestViewOf(rq *domain.Request, st store.Stamp, u domain.User) *requestView {
 	v := &requestView{R: rq, stamp: st, Base: requestBase(rq.ID), IsAuthor: rq.Author == u.Username, Reviewer: rq.CanReview(u)}
-	for _, g := range rq.Groups {
-		tg := reqTreeGroup{Name: g.Name, URL: reqGroupURL(rq.ID, g.Name)}
-		for _, f := range rq.GroupFiles(g.Name) {
-			class := strings.ToLower(string(f.FileType))
-			if f.FileType == domain.FileOutput {
-				class += " request_" + strings.ToLower(string(rq.DecisionFor(f, u)))
-				if v.Reviewer {
-					vote := "incomplete" // not voted
-					if rv, ok := f.Reviews[u.Username]; ok {
-						vote = strings.ToLower(string(rv.Vote))
-					}
-					class += " user_" + vote
-				}
-			}
-			tg.Files = append(tg.Files, reqTreeFile{Relpath: f.Relpath, URL: reqFileURL(rq.ID, g.Name, f.Relpath), Class: class})
-		}
-		if len(tg.Files) == 0 && rq.IsEmpty(g.Name) && !v.IsAuthor {
-			continue
-		}
-		v.Tree = append(v.Tree, tg)
-	}
 	v.Actions = reqActions(rq, u)
 	v.Banner = reqBanner(rq, u)
 	return v
@@ -399,9 +361,7 @@ func (h *Handler) buildPath(r *http.Request, u domain.User, v *requestView) erro
 	if !ok {
 		return errorPage(http.StatusNotFound, "This request has no group "+r.PathValue("group")+".")
 	}
-	for i := range v.Tree {
-		v.Tree[i].Current = v.Tree[i].Name == g.Name
-	}
+	v.treeSel = reqTreeSel{Group: g.Name}
 	p := r.PathValue("path")
 	switch {
 	case p == "":
@@ -423,11 +383,7 @@ func (h *Handler) buildPath(r *http.Request, u domain.User, v *requestView) erro
 		return errorPage(http.StatusNotFound, "There is no file "+p+" in group "+g.Name+".")
 	}
 	v.Kind = "file"
-	for i := range v.Tree {
-		for j := range v.Tree[i].Files {
-			v.Tree[i].Files[j].Current = v.Tree[i].Files[j].Relpath == f.Relpath
-		}
-	}
+	v.treeSel = reqTreeSel{Group: g.Name, Path: f.Relpath}
 	id := url.PathEscape(rq.ID)
 	fv := &reqFileView{F: f, Group: g.Name, IsOutput: f.FileType == domain.FileOutput,
 		ContentURL: "/requests/content/" + id + "/" + url.PathEscape(g.Name) + "/" + pathEscape(f.Relpath) + "?cache_id=" + url.QueryEscape(f.FileID),
@@ -556,32 +512,6 @@ func reqCommentWarning(rq *domain.Request, u domain.User) string {
 		return "Private comments are seen by output checkers only; public comments are shown to the author when the request is returned or completed."
 	}
 	return ""
-}
-
-// buildDir is a folder of a group, with multi-select withdraw.
-func (h *Handler) buildDir(u domain.User, v *requestView, g *domain.Group, dir string) error {
-	rq := v.R
-	v.Kind = "dir"
-	dv := &reqDirView{Path: dir, Group: g.Name, ActionURL: "/requests/multiselect/" + url.PathEscape(rq.ID)}
-	for _, f := range rq.GroupFiles(g.Name) {
-		if strings.HasPrefix(f.Relpath, dir+"/") {
-			dv.Files = append(dv.Files, f)
-		}
-	}
-	if len(dv.Files) == 0 {
-		return errorPage(http.StatusNotFound, "There is no folder "+dir+" in group "+g.Name+".")
-	}
-	if v.IsAuthor {
-		err := rq.CheckEdit(u)
-		dv.CanWithdraw, dv.WithdrawReason = err == nil, reqReason(err)
-	}
-	if i := strings.LastIndex(dir, "/"); i >= 0 {
-		dv.Parent = reqFileURL(rq.ID, g.Name, dir[:i]) + "/"
-	} else {
-		dv.Parent = reqGroupURL(rq.ID, g.Name)
-	}
-	v.Dir = dv
-	return nil
 }
 
 // requestContent serves a request file's content for the iframe, or with

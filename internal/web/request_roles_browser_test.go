@@ -75,7 +75,7 @@ func TestBrowserRequestButtons(t *testing.T) {
 	if n := eval[int](c1, `document.querySelectorAll("a[download]").length`); n != 1 {
 		t.Errorf("checker has %d download links", n)
 	}
-	if n := eval[int](c1, `document.querySelectorAll("iframe.content-frame[sandbox='allow-same-origin']").length`); n != 1 {
+	if n := eval[int](c1, `document.querySelectorAll("iframe.content-frame[sandbox='allow-same-origin allow-forms']").length`); n != 1 {
 		t.Errorf("no sandboxed iframe without scripts")
 	}
 	// The frame shows the file (a frame the browser refuses to fill would
@@ -101,7 +101,8 @@ func TestBrowserRequestButtons(t *testing.T) {
 	ca.open("/requests/view/" + mine.ID + "/g/out/dir/")
 	ca.screenshot("request-folder-author")
 	ca.click(`input[data-select-all="selected"]`)
-	ca.post(`form[action^="/requests/multiselect/"] button[type="submit"]`)
+	ca.click(`[data-dialog-open="sel-withdraw-dialog"]`)
+	ca.post(`#sel-withdraw-dialog button[type="submit"]`)
 	got := h.Get(mine.ID)
 	for _, p := range []string{"out/dir/one.csv", "out/dir/two.csv"} {
 		if f, ok := got.File(p); ok && f.FileType != domain.FileWithdrawn { // (PENDING: removed)

@@ -18,6 +18,8 @@ func (h *Handler) requestRoutes() []route {
 		{"POST /requests/override-checks/{id}/{path...}", false, h.postOverrideChecks},
 		{"POST /requests/change-properties/{id}", false, h.postChangeProperties},
 		{"POST /requests/multiselect/{id}", false, h.postMultiselect},
+		{"GET /requests/tree/{id}/{group}/{path...}", false, h.requestTreeFolder},
+		{"POST /requests/selection/{id}", false, h.postSelection},
 		{"POST /requests/release/{id}", false, h.postStatus},
 		{"POST /requests/submit/{id}", false, h.postStatus},
 		{"POST /requests/review/{id}", false, h.postStatus},

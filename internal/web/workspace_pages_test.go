@@ -54,7 +54,7 @@ func TestWorkspaceBrowsePages(t *testing.T) {
 	if a.StatusCode != http.StatusOK {
 		t.Fatalf("file: %d\n%s", a.StatusCode, a.body)
 	}
-	for _, want := range []string{`sandbox="allow-same-origin"`, `src="/workspaces/content/ws/output/summary.csv?cache_id=`, "Add file to request", `id="workspace-add-dialog"`} {
+	for _, want := range []string{`sandbox="allow-same-origin allow-forms"`, `src="/workspaces/content/ws/output/summary.csv?cache_id=`, "Add file to request", `id="workspace-add-dialog"`} {
 		if !strings.Contains(a.body, want) {
 			t.Errorf("file page lacks %q", want)
 		}
