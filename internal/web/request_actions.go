@@ -99,14 +99,22 @@ func (h *Handler) postChangeProperties(w http.ResponseWriter, r *http.Request, u
 	if err != nil {
 		return h.reqDone(w, r, id, "", "", err)
 	}
-	rq, err := h.svc.ChangeFileProperties(r.Context(), u, id, paths, group, ft)
+	rq, res, err := h.svc.ChangeFileProperties(r.Context(), u, id, paths, group, ft)
 	target := ""
 	if err == nil && len(paths) == 1 {
 		if f, ok := rq.File(paths[0]); ok {
 			target = reqFileURL(rq.ID, f.Group, f.Relpath)
 		}
 	}
-	return h.reqDone(w, r, id, target, "Updated the properties of "+plural(len(paths), "file", "files"), err)
+	if err == nil && res.Changed == 0 {
+		h.flash(r, FlashInfo, domain.NothingChanged(res.Unchanged))
+		return h.reqDone(w, r, id, target, "", nil)
+	}
+	msg := "Updated the properties of " + plural(res.Changed, "file", "files")
+	if res.Unchanged > 0 {
+		msg += "; " + plural(res.Unchanged, "file was", "files were") + " already so"
+	}
+	return h.reqDone(w, r, id, target, msg, err)
 }
 
 // postMultiselect withdraws (withdraw_files) or changes the properties of

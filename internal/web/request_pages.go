@@ -527,10 +527,7 @@ func (h *Handler) buildGroup(r *http.Request, u domain.User, v *requestView, g *
 	gv.Editable, gv.EditReason = editErr == nil, reqReason(editErr)
 	if rq.CanReview(u) {
 		gv.ReviewerButtons = true
-		cur := rq.CheckCurrentlyReview(u)
-		if cur == nil && rq.HasSubmittedReview(u.Username) {
-			cur = domain.Errorf(domain.ErrInvalidTransition, "you have already submitted your review")
-		}
+		cur := rq.CheckGroupVotes(u, g.Name)
 		gv.RequestChanges = reqAction("Request changes", "/requests/request-changes/"+id+"/"+gs, cur)
 		gv.RequestChanges.Confirm = "Request changes on every output file of " + g.Name + " you have not voted on?"
 		gv.ResetVotes = reqAction("Reset votes", "/requests/reset-votes/"+id+"/"+gs, cur)
