@@ -409,10 +409,10 @@ func TestClientRefusesInvalidText(t *testing.T) {
 		args  []string
 		want  string
 	}{
-		{"", []string{"comment", "r1", "g", "bad \xff\xfe"}, "a command-line argument is not valid UTF-8"},
-		{"bad \xff from stdin", []string{"comment", "r1", "g", "-"}, "the text read from standard input is not valid UTF-8"},
-		{"", []string{"context", "r1", "g", "--context-file", bad, "--controls", "c"}, "the text read from " + bad + " is not valid UTF-8"},
-		{"", []string{"add", f.Workspace, "out/\xc0.csv", "--group", "g"}, "a command-line argument is not valid UTF-8"},
+		{"", []string{"comment", "r1", "g", "bad \xff\xfe"}, "A command-line argument is not valid UTF-8"},
+		{"bad \xff from stdin", []string{"comment", "r1", "g", "-"}, "The text read from standard input is not valid UTF-8"},
+		{"", []string{"context", "r1", "g", "--context-file", bad, "--controls", "c"}, "The text read from " + bad + " is not valid UTF-8"},
+		{"", []string{"add", f.Workspace, "out/\xc0.csv", "--group", "g"}, "A command-line argument is not valid UTF-8"},
 	} {
 		code, out, errOut := clientAs(t, session, tt.stdin, tt.args...)
 		if code == 0 || out != "" || !strings.Contains(errOut, tt.want) {

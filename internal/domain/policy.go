@@ -409,7 +409,7 @@ func (r *Request) CheckAddFile(u User, relpath string, ft FileType, st Workspace
 // request (r nil).
 func CheckAddable(relpath string, ft FileType, st WorkspaceFileStatus, r *Request) error {
 	if !AllowedFileType(relpath) {
-		return Errorf(ErrInvalidInput, "%s files cannot be released, so %s cannot be added.", fileKind(relpath), relpath)
+		return Errorf(ErrInvalidInput, "Files of type %s cannot be released, so %s cannot be added.", fileKind(relpath), relpath)
 	}
 	if ft != FileOutput && ft != FileSupporting {
 		return Errorf(ErrInvalidInput, "A file is added as an output (OUTPUT) or a supporting file (SUPPORTING).")
@@ -440,7 +440,7 @@ func (r *Request) CheckUpdateFile(u User, relpath string, st WorkspaceFileStatus
 		return err
 	}
 	if !AllowedFileType(relpath) {
-		return Errorf(ErrInvalidInput, "%s files cannot be released, so %s cannot be updated.", fileKind(relpath), relpath)
+		return Errorf(ErrInvalidInput, "Files of type %s cannot be released, so %s cannot be updated.", fileKind(relpath), relpath)
 	}
 	switch st {
 	case WorkspaceFileUpdated:

@@ -246,7 +246,7 @@ func SummarizeEvent(e Event) EventSummary {
 	case EventRequestFileRelease:
 		s.Action = "released " + path
 	case EventRequestFileUpload:
-		s.Actor, s.Action = "", path+" was uploaded"
+		s.Actor, s.Action = "", "the file "+path+" was uploaded"
 	case EventRequestFileChecksOverride:
 		s.Action = "overrode the blocking disclosure checks of " + path
 		s.Excerpt = Excerpt(e.Extra["justification"], excerptLength)
@@ -352,12 +352,12 @@ func itOrThem(n int) string {
 }
 
 // fileKind names the kind of a file by its extension, for a sentence:
-// ".exe", or "Extensionless".
+// ".exe", or "(none)".
 func fileKind(relpath string) string {
 	if ext := FileExt(relpath); ext != "" {
 		return ext
 	}
-	return "Extensionless"
+	return "(none)"
 }
 
 // countFiles is "1 file", "3 files".

@@ -189,7 +189,7 @@ func TestRequiredPublicCommentsAfterAReturn(t *testing.T) {
 				_, err := e.Svc.CreateComment(e.Ctx, e.Author, r.ID, g, "Explained.", "")
 				e.OK(err)
 			}
-			if _, err := e.Svc.Submit(e.Ctx, e.Author, r.ID); err != nil && !strings.Contains(err.Error(), "no output files") {
+			if _, err := e.Svc.Submit(e.Ctx, e.Author, r.ID); err != nil && !strings.Contains(err.Error(), "at least one output file") {
 				t.Fatalf("submit after comments: %v", err)
 			}
 		})
@@ -292,7 +292,7 @@ func TestAddingFilesIsAtomic(t *testing.T) {
 		t.Errorf("new group named %q, want it lower-cased", r.Groups[0].Name)
 	}
 	_, err = e.Svc.AddFiles(e.Ctx, e.Author, testkit.Workspace, "other", []service.AddFile{{Path: "out/a.csv", FileType: domain.FileOutput}})
-	if err == nil || !strings.Contains(err.Error(), `"tables"`) {
+	if err == nil || !strings.Contains(err.Error(), `“tables”`) {
 		t.Fatalf("duplicate add: %v", err)
 	}
 	// Another researcher has a request of their own.

@@ -145,7 +145,7 @@ func TestWorkspaceCopilotAndAll(t *testing.T) {
 	cp := h.client(srv)
 	cp.login("copilot")
 	a := cp.get("/workspaces/view/ws/output/summary.csv")
-	if a.StatusCode != http.StatusOK || !strings.Contains(a.body, "disabled-reason") || !strings.Contains(a.body, "does not have a role") {
+	if a.StatusCode != http.StatusOK || !strings.Contains(a.body, "disabled-reason") || !strings.Contains(a.body, "You do not have a role") {
 		t.Errorf("copilot file page: %d\n%s", a.StatusCode, a.body)
 	}
 	a = cp.get("/copiloted-workspaces/")
