@@ -190,13 +190,11 @@ func (h *Handler) postStatus(w http.ResponseWriter, r *http.Request, u domain.Us
 	ctx := r.Context()
 	switch verb {
 	case "submit":
-		rq, gerr := h.svc.GetRequest(ctx, u, id)
-		if gerr != nil {
-			return gerr
-		}
-		if rq.Status == domain.StatusPending && r.PostFormValue("confirm_rules") == "" && rq.CheckSubmit(u) == nil {
-			return h.reqDone(w, r, id, "", "", domain.Errorf(domain.ErrInvalidInput, "confirm that you have read the data release rules before submitting"))
-		}
+		// The submit dialog asks the author to confirm they have read the
+		// data release rules (a required box); that is a person's
+		// acknowledgement, not a rule of the request, so the server does
+		// not refuse without it: the API and the command line submit the
+		// same way.
 		_, err = h.svc.Submit(ctx, u, id)
 		msg = "Request has been submitted"
 	case "review":

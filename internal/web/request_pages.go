@@ -1,7 +1,6 @@
 package web
 
 import (
-	"cmp"
 	"errors"
 	"net/http"
 	"net/url"
@@ -62,11 +61,6 @@ type reqGroupSummary struct {
 type requestAction struct {
 	Label, URL, Reason, Confirm, Dialog, Class string
 	Enabled                                    bool
-}
-
-type reqEventRow struct {
-	Time, User, Label, Path string
-	Extra                   []string
 }
 
 type reqGroupView struct {
@@ -228,35 +222,6 @@ func (h *Handler) buildOverview(r *http.Request, u domain.User, v *requestView) 
 	}
 	v.Activity = reqActivityOf(events, "", r.URL.Path, r.URL.Query())
 	return nil
-}
-
-// reqEventRows are the visible, non-read-only events, newest first; only
-// those of group when group is set.
-func reqEventRows(events []domain.Event, group string) []reqEventRow {
-	var out []reqEventRow
-	slices.SortStableFunc(events, func(a, b domain.Event) int { return cmp.Or(b.CreatedAt.Compare(a.CreatedAt), cmp.Compare(b.ID, a.ID)) })
-	for _, e := range events {
-		if e.Type.ReadOnly() || e.Hidden {
-			continue
-		}
-		if group != "" && e.Extra["group"] != group {
-			continue
-		}
-		row := reqEventRow{Time: formatTime(e.CreatedAt, "2006-01-02 15:04"), User: e.User, Label: e.Type.Label(), Path: e.Path}
-		keys := make([]string, 0, len(e.Extra))
-		for k := range e.Extra {
-			if k == "review_turn" {
-				continue
-			}
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		for _, k := range keys {
-			row.Extra = append(row.Extra, k+": "+e.Extra[k])
-		}
-		out = append(out, row)
-	}
-	return out
 }
 
 // requestViewOf builds what every request browser page shows.

@@ -149,10 +149,10 @@ func TestRequestPageCacheFollowsChanges(t *testing.T) {
 	if _, err := h.Svc.Vote(h.Ctx, h.C1, r.ID, "out/a.csv", domain.VoteApproved); err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(first, "Approved file") {
+	if strings.Contains(first, "</strong> approved out/a.csv") {
 		t.Fatalf("the overview shows an approval before any vote")
 	}
-	if after := c1.get(overview).body; !strings.Contains(after, "Approved file") {
+	if after := c1.get(overview).body; !strings.Contains(after, "<strong>c1</strong> approved out/a.csv") {
 		t.Errorf("the overview's activity does not show the vote made since it was first shown")
 	}
 }

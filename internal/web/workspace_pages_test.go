@@ -215,7 +215,7 @@ func TestWorkspaceFileButtonStates(t *testing.T) {
 	}
 	h.R(h.Svc.Submit(h.Ctx, h.Author, r.ID))
 	a = c.get("/workspaces/view/ws/output/summary.csv")
-	if !strings.Contains(a.body, "disabled-reason") || !strings.Contains(a.body, "cannot be changed until it is returned") {
+	if !strings.Contains(a.body, "disabled-reason") || !strings.Contains(a.body, "files can be added again when it is returned to you") {
 		t.Errorf("under review file page\n%s", a.body)
 	}
 }
