@@ -171,7 +171,7 @@ func TestClientAPIErrors(t *testing.T) {
 		t.Errorf("show unknown: exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
 	code, _, errOut = clientAs(t, session, "", "--json", "ls", f.Workspace, "no/such/folder")
-	if code != 1 || !strings.HasPrefix(errOut, "Error: no file or folder no/such/folder") {
+	if code != 1 || !strings.Contains(errOut, "no file or folder no/such/folder") {
 		t.Errorf("ls unknown: exit %d, stderr %q", code, errOut)
 	}
 

@@ -146,7 +146,7 @@ func TestChangeStatus(t *testing.T) {
 		t.Errorf("bad status: exit %d %q", code, stderr)
 	}
 	code, _, stderr = airlock(t, "", "request", "change-status", "01NOPE", "--user", "admin", "--status", "REJECTED", "--yes", "--work-dir", workDir)
-	if code != 1 || !strings.Contains(stderr, "no release request 01NOPE") {
+	if code != 1 || !strings.Contains(stderr, "There is no release request 01NOPE") {
 		t.Errorf("unknown request: exit %d %q", code, stderr)
 	}
 }
@@ -243,7 +243,7 @@ func TestDemoServes(t *testing.T) {
 	}
 	// The users file was loaded: the admin command knows its users.
 	code, _, stderr := airlock(t, "", "request", "change-status", "01NOPE", "--user", "checker1", "--status", "REJECTED", "--yes", "--work-dir", filepath.Join(dir, "workdir"))
-	if code != 1 || !strings.Contains(stderr, "no release request") {
+	if code != 1 || !strings.Contains(stderr, "There is no release request") {
 		t.Errorf("demo users not loaded: %q", stderr)
 	}
 }

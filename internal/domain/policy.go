@@ -154,6 +154,16 @@ func (r *Request) CheckOverridable(u User, relpath string) error {
 // minJustification is the shortest justification of an override.
 const minJustification = 10
 
+// CheckDownload refuses downloading the request's files: only output
+// checkers who did not write the request may (everyone who may see the
+// request may view them).
+func (r *Request) CheckDownload(u User) error {
+	if !r.CanReview(u) {
+		return Errorf(ErrPermissionDenied, "Only output checkers who did not write this request can download its files.")
+	}
+	return nil
+}
+
 // CheckWithdraw refuses withdrawing the whole request.
 func (r *Request) CheckWithdraw(u User) error { return r.CheckStatus(StatusWithdrawn, u) }
 

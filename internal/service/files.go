@@ -93,7 +93,7 @@ func (s *Service) addFiles(ctx context.Context, u domain.User, workspace, group 
 		return nil, err
 	}
 	if len(files) == 0 {
-		return nil, domain.Errorf(domain.ErrInvalidInput, "no files to add")
+		return nil, domain.Errorf(domain.ErrInvalidInput, "Select at least one file to add.")
 	}
 	paths := make([]string, len(files))
 	for i, f := range files {
@@ -168,7 +168,7 @@ func (s *Service) UpdateFiles(ctx context.Context, u domain.User, workspace stri
 		return nil, err
 	}
 	if len(paths) == 0 {
-		return nil, domain.Errorf(domain.ErrInvalidInput, "no files to update")
+		return nil, domain.Errorf(domain.ErrInvalidInput, "Select at least one file to update.")
 	}
 	paths, err := domain.UniquePaths(paths)
 	if err != nil {
@@ -178,7 +178,7 @@ func (s *Service) UpdateFiles(ctx context.Context, u domain.User, workspace stri
 	return s.run(ctx, u.Username, func(ctx context.Context) (*domain.Request, error) {
 		r, err := s.CurrentRequest(ctx, u, workspace)
 		if err == nil && r == nil {
-			err = domain.Errorf(domain.ErrNotFound, "you have no current request for workspace %s", workspace)
+			err = domain.Errorf(domain.ErrNotFound, "You have no current request for workspace %s.", workspace)
 		}
 		return r, err
 	}, func(r *domain.Request) (func(*change) error, error) {
@@ -217,7 +217,7 @@ func (s *Service) UpdateFiles(ctx context.Context, u domain.User, workspace stri
 // a returned one keeps them, withdrawn, for the record.
 func (s *Service) WithdrawFiles(ctx context.Context, u domain.User, id string, paths []string) (*domain.Request, error) {
 	if len(paths) == 0 {
-		return nil, domain.Errorf(domain.ErrInvalidInput, "no files to withdraw")
+		return nil, domain.Errorf(domain.ErrInvalidInput, "Select at least one file to withdraw.")
 	}
 	paths, err := domain.UniquePaths(paths)
 	if err != nil {

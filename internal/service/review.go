@@ -12,7 +12,7 @@ import (
 // after submitting their review.
 func (s *Service) Vote(ctx context.Context, u domain.User, id, relpath string, vote domain.Vote) (*domain.Request, error) {
 	if vote != domain.VoteApproved && vote != domain.VoteChangesRequested {
-		return nil, domain.Errorf(domain.ErrInvalidInput, "vote must be APPROVED or CHANGES_REQUESTED")
+		return nil, domain.Errorf(domain.ErrInvalidInput, "The vote must be APPROVED or CHANGES_REQUESTED.")
 	}
 	return s.update(ctx, u, id, func(r *domain.Request) (func(*change) error, error) {
 		if err := r.CheckVote(u, relpath); err != nil {

@@ -133,7 +133,7 @@ func (h *Handler) postMultiselect(w http.ResponseWriter, r *http.Request, u doma
 		return errorPage(http.StatusBadRequest, "Unknown action.")
 	}
 	if len(paths) == 0 {
-		return h.reqDone(w, r, id, "", "", domain.Errorf(domain.ErrInvalidInput, "select at least one file"))
+		return h.reqDone(w, r, id, "", "", domain.Errorf(domain.ErrInvalidInput, "Select at least one file."))
 	}
 	paths, err := domain.UniquePaths(paths)
 	if err != nil {

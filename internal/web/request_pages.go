@@ -556,8 +556,8 @@ func (h *Handler) requestContent(w http.ResponseWriter, r *http.Request, u domai
 		if err != nil {
 			return err
 		}
-		if !rq.CanReview(u) {
-			return errorPage(http.StatusForbidden, "Only output checkers who did not write the request may download its files.")
+		if err := rq.CheckDownload(u); err != nil {
+			return err
 		}
 		f, info, e := h.svc.DownloadRequestFile(r.Context(), u, id, p)
 		if e != nil {

@@ -385,7 +385,7 @@ func fileButton(u domain.User, ws, rel string, st domain.WorkspaceFileStatus, cu
 		return b
 	}
 	if !domain.AllowedFileType(rel) {
-		return disable(domain.Errorf(domain.ErrInvalidInput, "files of type %q cannot be released", domain.FileExt(rel)))
+		return disable(domain.Errorf(domain.ErrInvalidInput, "Files of type %s cannot be released.", domain.FileExt(rel)))
 	}
 	ft := domain.FileOutput
 	if st == domain.WorkspaceFileReleased {
