@@ -172,3 +172,37 @@ func (u User) checkNotReadOnly() error {
 	}
 	return nil
 }
+
+// Landing is the page a user starts on after logging in.
+type Landing int
+
+const (
+	// LandingWorkspaces: the user's own workspaces and requests.
+	LandingWorkspaces Landing = iota + 1
+	// LandingReviews: the requests an output checker may review.
+	LandingReviews
+	// LandingAllWorkspaces: every workspace, for read-only (support) users.
+	LandingAllWorkspaces
+	// LandingCopiloted: the workspaces the user copilots.
+	LandingCopiloted
+)
+
+// Landing is the most useful first page for u: an output checker's
+// Reviews, a read-only (support) user's All Workspaces, a researcher's
+// own workspaces, a copilot's copiloted workspaces. A user who is several
+// of these lands on the first that applies, in that order (the others
+// stay in the navigation); a user who is none lands on their workspaces,
+// which says what they can do.
+func (u User) Landing() Landing {
+	switch {
+	case u.IsOutputChecker():
+		return LandingReviews
+	case u.ReadonlyAccess:
+		return LandingAllWorkspaces
+	case len(u.Workspaces) > 0:
+		return LandingWorkspaces
+	case len(u.CopilotedWorkspaces) > 0:
+		return LandingCopiloted
+	}
+	return LandingWorkspaces
+}

@@ -201,3 +201,25 @@ func TestPropertiesUnchanged(t *testing.T) {
 		t.Error("a file not on the request is not unchanged")
 	}
 }
+
+func TestLanding(t *testing.T) {
+	ws := map[string]WorkspaceInfo{"ws": {ProjectDetails: ProjectDetails{Ongoing: true}}}
+	for _, tc := range []struct {
+		name string
+		u    User
+		want Landing
+	}{
+		{"researcher", User{Workspaces: ws}, LandingWorkspaces},
+		{"output checker", User{OutputChecker: true}, LandingReviews},
+		{"checker who is also a researcher", User{OutputChecker: true, Workspaces: ws}, LandingReviews},
+		{"copilot", User{CopilotedWorkspaces: ws}, LandingCopiloted},
+		{"copilot with workspaces of their own", User{Workspaces: ws, CopilotedWorkspaces: ws}, LandingWorkspaces},
+		{"support (read-only)", User{ReadonlyAccess: true}, LandingAllWorkspaces},
+		{"read-only checker is support", User{ReadonlyAccess: true, OutputChecker: true, Workspaces: ws}, LandingAllWorkspaces},
+		{"nobody", User{}, LandingWorkspaces},
+	} {
+		if got := tc.u.Landing(); got != tc.want {
+			t.Errorf("%s: lands on %d, want %d", tc.name, got, tc.want)
+		}
+	}
+}
