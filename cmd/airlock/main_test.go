@@ -85,6 +85,13 @@ func TestAuditListAndFilters(t *testing.T) {
 	if code != 0 || strings.Count(out, "\n") != 1 {
 		t.Errorf("limited audit: %q", out)
 	}
+	// --words tells each event as the request pages do.
+	code, out, _ = airlock(t, "", "audit", "--work-dir", workDir, "--words")
+	lines = strings.Split(strings.TrimSpace(out), "\n")
+	if code != 0 || len(lines) != 4 || !strings.HasSuffix(lines[0], "request "+id+": author submitted the request for review") ||
+		!strings.HasSuffix(lines[2], ": author added out/a.csv to group g as an output") {
+		t.Errorf("audit --words:\n%s", out)
+	}
 }
 
 // TestAuditVerifyNamesTheTamperedEvent changes, deletes and reorders

@@ -169,6 +169,23 @@ func (s EventSummary) String() string {
 	return out
 }
 
+// FormatEventWords renders an event as one line of `airlock audit
+// --words`: its time, request and sentence.
+func FormatEventWords(e Event) string {
+	var b strings.Builder
+	b.WriteString(e.CreatedAt.UTC().Format("2006-01-02T15:04:05Z"))
+	if e.Request != "" {
+		b.WriteString(" request " + e.Request)
+	} else if e.Workspace != "" {
+		b.WriteString(" workspace " + e.Workspace)
+	}
+	b.WriteString(": " + SummarizeEvent(e).String())
+	if e.Hidden {
+		b.WriteString(" (hidden by an early return)")
+	}
+	return b.String()
+}
+
 // excerptLength bounds an event's excerpt, in characters.
 const excerptLength = 140
 
