@@ -219,11 +219,11 @@ func TestClientWorkflow(t *testing.T) {
 		t.Errorf("ls top:\n%s", out)
 	}
 	out = clientOK(t, author, "", "ls", f.Workspace, f.Folder)
-	if !clientHasLine(out, "UNRELEASED", f.File) {
+	if !clientHasLine(out, "Unreleased", f.File) {
 		t.Errorf("ls folder:\n%s", out)
 	}
 	out = clientOK(t, author, "", "ls", f.Workspace, f.File)
-	for _, want := range []string{"path:", f.File, "status:", "UNRELEASED", "size:", "sha256:", "modified:"} {
+	for _, want := range []string{"path:", f.File, "status:", "Unreleased", "size:", "sha256:", "modified:"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("ls file lacks %q:\n%s", want, out)
 		}
@@ -235,11 +235,11 @@ func TestClientWorkflow(t *testing.T) {
 		t.Fatalf("add: %+v", r)
 	}
 	out = clientOK(t, author, "", "add", f.Workspace, "output/summary.csv", "--group", "tables", "--supporting")
-	if !strings.Contains(out, "request "+r.ID) || !clientHasLine(out, "SUPPORTING", "output/summary.csv") {
+	if !strings.Contains(out, "request "+r.ID) || !clientHasLine(out, "Supporting", "output/summary.csv") {
 		t.Errorf("add supporting:\n%s", out)
 	}
 	out = clientOK(t, author, "", "ls", f.Workspace, f.Folder)
-	if !clientHasLine(out, "UNDER_REVIEW", f.File) {
+	if !clientHasLine(out, "Under review", f.File) {
 		t.Errorf("ls after add:\n%s", out)
 	}
 	clientOK(t, author, "", "update", f.Workspace, f.File)
@@ -260,21 +260,21 @@ func TestClientWorkflow(t *testing.T) {
 	// Changing one of the two keeps the other.
 	clientOK(t, author, "why it matters\n", "context", r.ID, "tables", "--context-file", "-")
 	out = clientOK(t, author, "", "comment", r.ID, "tables", "please look at the \x1b[31mtotals\x1b[0m")
-	if !strings.Contains(out, "PUBLIC") {
+	if !strings.Contains(out, "(all users)") {
 		t.Errorf("comment:\n%s", out)
 	}
 	out = clientOK(t, author, "", "submit", r.ID)
-	if !clientHasLine(out, "request "+r.ID+": SUBMITTED (review turn 1)") {
+	if !clientHasLine(out, "request "+r.ID+": Submitted (review turn 1)") {
 		t.Errorf("submit:\n%s", out)
 	}
 
 	checker := clientLogin(t, f, f.Checker, f.CheckerToken)
 	out = clientOK(t, checker, "", "requests", "--review", "--status", "submitted", "--workspace", f.Workspace)
-	if !clientHasLine(out, r.ID, f.Workspace, f.Author, "SUBMITTED", "1") {
+	if !clientHasLine(out, r.ID, f.Workspace, f.Author, "Submitted", "1") {
 		t.Errorf("requests --review:\n%s", out)
 	}
 	out = clientOK(t, checker, "", "vote", r.ID, f.File, "changes")
-	if !strings.Contains(out, "my vote CHANGES_REQUESTED") {
+	if !strings.Contains(out, "my vote Changes requested") {
 		t.Errorf("vote changes:\n%s", out)
 	}
 	out = clientOK(t, checker, "", "vote", r.ID, f.File, "reset")
@@ -286,14 +286,14 @@ func TestClientWorkflow(t *testing.T) {
 
 	out = clientOK(t, checker, "", "show", r.ID)
 	for _, want := range [][]string{
-		{"request:", r.ID}, {"workspace:", f.Workspace}, {"author:", f.Author}, {"status:", "SUBMITTED"},
+		{"request:", r.ID}, {"workspace:", f.Workspace}, {"author:", f.Author}, {"status:", "Submitted"},
 		{"review turn:", "1"}, {"group:", "tables"}, {"context:", "why it matters"},
 		{"controls:", "small numbers suppressed"}, {"rounded to 5"},
 		{"files:"}, {"FILETYPE", "DECISION", "MY VOTE", "SIZE", "PATH"},
-		{"OUTPUT", "APPROVED", "APPROVED", f.File}, {"SUPPORTING", "INCOMPLETE", "-", "output/summary.csv"},
+		{"Output", "Approved", "Approved", f.File}, {"Supporting", "Incomplete", "-", "output/summary.csv"},
 		{"comments:"},
-		{"#", f.Author, "PUBLIC", "turn 0", "please look at the ?[31mtotals?[0m"},
-		{"#", f.Checker, "PRIVATE", "turn 1", "checker-only note"},
+		{"#", f.Author, "All users", "turn 0", "please look at the ?[31mtotals?[0m"},
+		{"#", f.Checker, "Output checkers only", "turn 1", "checker-only note"},
 	} {
 		if !clientHasLine(out, want...) {
 			t.Errorf("show lacks a line with %q:\n%s", want, out)
@@ -308,14 +308,14 @@ func TestClientWorkflow(t *testing.T) {
 	}
 
 	out = clientOK(t, checker, "", "review", r.ID)
-	if !strings.Contains(out, "PARTIALLY_REVIEWED") {
+	if !strings.Contains(out, "One review submitted") {
 		t.Errorf("review:\n%s", out)
 	}
 	checker2 := clientLogin(t, f, f.Checker2, f.Checker2Token)
 	clientOK(t, checker2, "", "vote", r.ID, f.File, "approve")
 	clientOK(t, checker2, "", "review", r.ID)
 	out = clientOK(t, checker2, "", "release", r.ID)
-	if !strings.Contains(out, "request "+r.ID+": APPROVED") {
+	if !strings.Contains(out, "request "+r.ID+": Approved, files uploading") {
 		t.Errorf("release:\n%s", out)
 	}
 
