@@ -561,11 +561,11 @@ func transitionRule(to Status) string {
 	case StatusPartiallyReviewed, StatusReviewed:
 		return "Reviews can be submitted only while the request is under review."
 	case StatusReturned:
-		return "A request can be returned only while it is under review."
+		return "A request can be returned while it is under review."
 	case StatusApproved:
-		return "Files can be released once both reviews have been submitted and every output file is approved."
+		return "Files can be released once two independent reviews have been submitted and every output file is approved by both."
 	case StatusRejected:
-		return "A request can be rejected once both reviews have been submitted."
+		return "A request can be rejected once two independent reviews have been submitted."
 	case StatusWithdrawn:
 		return "Only a pending or returned request can be withdrawn."
 	case StatusReleased:
