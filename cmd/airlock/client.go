@@ -39,6 +39,7 @@ type clientCmd struct {
 	Ls         clientLsCmd         `cmd:"" name:"ls" help:"List a workspace folder (status, size, path), or show one file."`
 	Add        clientAddCmd        `cmd:"" help:"Add workspace files to a group of your request, creating the request if needed."`
 	Update     clientUpdateCmd     `cmd:"" help:"Refresh request files whose workspace files have changed."`
+	Properties clientPropertiesCmd `cmd:"" help:"Move request files to a group and/or make them outputs or supporting files."`
 	Context    clientContextCmd    `cmd:"" help:"Set a group's context and controls."`
 	Comment    clientCommentCmd    `cmd:"" help:"Comment on a group of a request."`
 	Submit     clientSubmitCmd     `cmd:"" help:"Submit a request for review."`
@@ -531,6 +532,63 @@ func (c *clientAddCmd) Run(e *env, cc *clientCmd) error {
 			fmt.Fprintf(w, "  %s\t%s\n", fileTypeWords(string(f.FileType)), clientClean(f.Path))
 		}
 	})
+}
+
+type clientPropertiesCmd struct {
+	ID         string   `arg:"" help:"The request."`
+	Paths      []string `arg:"" name:"path" help:"Request files to move or retype."`
+	Group      string   `name:"group" short:"g" required:"" help:"The group to put them in (created if needed)."`
+	Supporting bool     `name:"supporting" help:"Make them supporting files rather than outputs."`
+}
+
+func (c *clientPropertiesCmd) Run(e *env, cc *clientCmd) error {
+	s, err := cc.connect(e)
+	if err != nil {
+		return err
+	}
+	filetype := client.FileTypeOutput
+	if c.Supporting {
+		filetype = client.FileTypeSupporting
+	}
+	paths := make([]string, len(c.Paths))
+	for i, p := range c.Paths {
+		paths[i] = strings.Trim(p, "/")
+	}
+	before, err := s.api.Request(e.ctx, c.ID)
+	if err != nil {
+		return s.fail(err)
+	}
+	after, err := s.api.SetFileProperties(e.ctx, c.ID, paths, c.Group, filetype)
+	if err != nil {
+		return s.fail(err)
+	}
+	was, now := clientPlacement(before), clientPlacement(after)
+	changed := 0
+	for _, p := range paths {
+		if was[p] != now[p] {
+			changed++
+		}
+	}
+	return s.print(func(w io.Writer) {
+		if changed == 0 {
+			// Saving properties unchanged is no error: nothing happened.
+			fmt.Fprintln(w, domain.NothingChanged(len(paths)))
+			return
+		}
+		fmt.Fprintf(w, "request %s (%s): %d %s now in group %s, as %s\n", clientClean(after.ID), statusWords(after.Status),
+			changed, clientPlural(changed, "file"), clientClean(c.Group), strings.ToLower(fileTypeWords(string(filetype))))
+	})
+}
+
+// clientPlacement is each file's group and type.
+func clientPlacement(r client.Request) map[string]string {
+	out := map[string]string{}
+	for _, g := range r.Groups {
+		for _, f := range g.Files {
+			out[f.Path] = g.Name + "\x00" + f.FileType
+		}
+	}
+	return out
 }
 
 type clientUpdateCmd struct {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/airlock-go/airlock/internal/client"
 	"github.com/airlock-go/airlock/internal/client/clienttest"
+	"github.com/airlock-go/airlock/internal/domain"
 )
 
 // clientFixture is the server the client command talks to in these tests,
@@ -243,6 +244,15 @@ func TestClientWorkflow(t *testing.T) {
 		t.Errorf("ls after add:\n%s", out)
 	}
 	clientOK(t, author, "", "update", f.Workspace, f.File)
+	// Saving properties unchanged says so, and is no error; a change says
+	// what it did.
+	if out := clientOK(t, author, "", "properties", r.ID, f.File, "--group", "tables"); strings.TrimSpace(out) != domain.NothingChanged(1) {
+		t.Errorf("unchanged properties: %q", out)
+	}
+	if out := clientOK(t, author, "", "properties", r.ID, "output/summary.csv", "--group", "tables"); !strings.Contains(out, "1 file now in group tables, as output") {
+		t.Errorf("changed properties: %q", out)
+	}
+	clientOK(t, author, "", "properties", r.ID, "output/summary.csv", "--group", "tables", "--supporting")
 
 	code, _, errOut := clientAs(t, author, "", "submit", r.ID)
 	if code != 1 || !strings.HasPrefix(errOut, "Error: group tables needs context and controls") {
