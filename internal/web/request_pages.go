@@ -446,17 +446,7 @@ func reqGroupNames(rq *domain.Request) []string {
 	return out
 }
 
-func reqDecisionLabel(d domain.Decision) string {
-	switch d {
-	case domain.DecisionApproved:
-		return "Approved"
-	case domain.DecisionChangesRequested:
-		return "Changes requested"
-	case domain.DecisionConflicted:
-		return "Conflicted"
-	}
-	return "Incomplete"
-}
+func reqDecisionLabel(d domain.Decision) string { return d.Label() }
 
 // reqGroupDetails is what the group page and a file's "Context &
 // Comments" dialog show of a group: its context and controls, the
