@@ -19,6 +19,7 @@ type auditListCmd struct {
 	Workspace       string `name:"workspace" short:"w" help:"Only events of this workspace."`
 	Request         string `name:"request" short:"r" help:"Only events of this request."`
 	Limit           int    `name:"limit" help:"At most this many events (0: all)." default:"0"`
+	Words           bool   `name:"words" help:"Tell each event as a sentence (as the request pages do) instead of the reference's key=value line."`
 }
 
 func (c *auditListCmd) Run(e *env) error {
@@ -32,6 +33,10 @@ func (c *auditListCmd) Run(e *env) error {
 		return err
 	}
 	for _, ev := range events {
+		if c.Words {
+			fmt.Fprintln(e.stdout, domain.FormatEventWords(ev))
+			continue
+		}
 		fmt.Fprintln(e.stdout, domain.FormatEvent(ev))
 	}
 	return nil

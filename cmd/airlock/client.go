@@ -39,6 +39,7 @@ type clientCmd struct {
 	Ls         clientLsCmd         `cmd:"" name:"ls" help:"List a workspace folder (status, size, path), or show one file."`
 	Add        clientAddCmd        `cmd:"" help:"Add workspace files to a group of your request, creating the request if needed."`
 	Update     clientUpdateCmd     `cmd:"" help:"Refresh request files whose workspace files have changed."`
+	Properties clientPropertiesCmd `cmd:"" help:"Move request files to a group and/or make them outputs or supporting files."`
 	Context    clientContextCmd    `cmd:"" help:"Set a group's context and controls."`
 	Comment    clientCommentCmd    `cmd:"" help:"Comment on a group of a request."`
 	Submit     clientSubmitCmd     `cmd:"" help:"Submit a request for review."`
@@ -341,7 +342,7 @@ func (c *clientLsCmd) Run(e *env, cc *clientCmd) error {
 	return s.print(func(w io.Writer) {
 		if !entry.IsDir() {
 			fmt.Fprintf(w, "path:\t%s\n", clientClean(entry.Path))
-			fmt.Fprintf(w, "status:\t%s\n", clientClean(entry.Status))
+			fmt.Fprintf(w, "status:\t%s\n", fileStatusWords(entry.Status))
 			fmt.Fprintf(w, "size:\t%d\n", entry.Size)
 			modified := "-"
 			if entry.Timestamp != nil {
@@ -357,7 +358,7 @@ func (c *clientLsCmd) Run(e *env, cc *clientCmd) error {
 				fmt.Fprintf(w, "-\t-\t%s/\n", clientClean(strings.TrimRight(ch.Path, "/")))
 				continue
 			}
-			fmt.Fprintf(w, "%s\t%d\t%s\n", clientOr(clientClean(ch.Status), "-"), ch.Size, clientClean(ch.Path))
+			fmt.Fprintf(w, "%s\t%d\t%s\n", clientOr(fileStatusWords(ch.Status), "-"), ch.Size, clientClean(ch.Path))
 		}
 	})
 }
@@ -382,7 +383,7 @@ func clientPrintRequest(w io.Writer, r client.Request) {
 	fmt.Fprintf(w, "request:\t%s\n", clientClean(r.ID))
 	fmt.Fprintf(w, "workspace:\t%s\n", clientClean(r.Workspace))
 	fmt.Fprintf(w, "author:\t%s\n", clientClean(r.Author))
-	fmt.Fprintf(w, "status:\t%s\n", clientClean(r.Status))
+	fmt.Fprintf(w, "status:\t%s\n", statusWords(r.Status))
 	fmt.Fprintf(w, "review turn:\t%d\n", r.ReviewTurn)
 	fmt.Fprintf(w, "created:\t%s\n", clientTime(r.CreatedAt))
 	fmt.Fprintf(w, "last submitted:\t%s\n", clientTimePtr(r.LastSubmittedAt))
@@ -403,15 +404,15 @@ func clientPrintRequest(w io.Writer, r client.Request) {
 		for _, f := range g.Files {
 			vote := "-"
 			if f.MyVote != nil {
-				vote = clientClean(*f.MyVote)
+				vote = voteWords(*f.MyVote)
 			}
-			fmt.Fprintf(w, "  %s\t%s\t%s\t%d\t%s\n", clientClean(f.FileType), clientOr(clientClean(f.Decision), "-"), vote, f.Size, clientClean(f.Path))
+			fmt.Fprintf(w, "  %s\t%s\t%s\t%d\t%s\n", fileTypeWords(f.FileType), clientOr(decisionWords(f.Decision), "-"), vote, f.Size, clientClean(f.Path))
 		}
 		if len(g.Comments) > 0 {
 			fmt.Fprintln(w, "comments:")
 		}
 		for _, cm := range g.Comments {
-			clientPrintText(w, fmt.Sprintf("  #%d\t%s\t%s\tturn %d\t%s\t", cm.ID, clientClean(cm.Author), clientClean(cm.Visibility), cm.ReviewTurn, clientTime(cm.CreatedAt)), cm.Text)
+			clientPrintText(w, fmt.Sprintf("  #%d\t%s\t%s\tturn %d\t%s\t", cm.ID, clientClean(cm.Author), visibilityWords(cm.Visibility), cm.ReviewTurn, clientTime(cm.CreatedAt)), cm.Text)
 		}
 	}
 }
@@ -456,7 +457,7 @@ func (c *clientRequestsCmd) Run(e *env, cc *clientCmd) error {
 	return s.print(func(w io.Writer) {
 		fmt.Fprintln(w, "ID\tWORKSPACE\tAUTHOR\tSTATUS\tTURN\tCREATED")
 		for _, r := range list {
-			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%d\t%s\n", clientClean(r.ID), clientClean(r.Workspace), clientClean(r.Author), clientClean(r.Status), r.ReviewTurn, clientTime(r.CreatedAt))
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%d\t%s\n", clientClean(r.ID), clientClean(r.Workspace), clientClean(r.Author), statusWords(r.Status), r.ReviewTurn, clientTime(r.CreatedAt))
 		}
 	})
 }
@@ -527,11 +528,68 @@ func (c *clientAddCmd) Run(e *env, cc *clientCmd) error {
 		return s.fail(err)
 	}
 	return s.print(func(w io.Writer) {
-		fmt.Fprintf(w, "request %s (%s): added %d %s to group %s\n", clientClean(r.ID), clientClean(r.Status), len(files), clientPlural(len(files), "file"), clientClean(c.Group))
+		fmt.Fprintf(w, "request %s (%s): added %d %s to group %s\n", clientClean(r.ID), statusWords(r.Status), len(files), clientPlural(len(files), "file"), clientClean(c.Group))
 		for _, f := range files {
-			fmt.Fprintf(w, "  %s\t%s\n", f.FileType, clientClean(f.Path))
+			fmt.Fprintf(w, "  %s\t%s\n", fileTypeWords(string(f.FileType)), clientClean(f.Path))
 		}
 	})
+}
+
+type clientPropertiesCmd struct {
+	ID         string   `arg:"" help:"The request."`
+	Paths      []string `arg:"" name:"path" help:"Request files to move or retype."`
+	Group      string   `name:"group" short:"g" required:"" help:"The group to put them in (created if needed)."`
+	Supporting bool     `name:"supporting" help:"Make them supporting files rather than outputs."`
+}
+
+func (c *clientPropertiesCmd) Run(e *env, cc *clientCmd) error {
+	s, err := cc.connect(e)
+	if err != nil {
+		return err
+	}
+	filetype := client.FileTypeOutput
+	if c.Supporting {
+		filetype = client.FileTypeSupporting
+	}
+	paths := make([]string, len(c.Paths))
+	for i, p := range c.Paths {
+		paths[i] = strings.Trim(p, "/")
+	}
+	before, err := s.api.Request(e.ctx, c.ID)
+	if err != nil {
+		return s.fail(err)
+	}
+	after, err := s.api.SetFileProperties(e.ctx, c.ID, paths, c.Group, filetype)
+	if err != nil {
+		return s.fail(err)
+	}
+	was, now := clientPlacement(before), clientPlacement(after)
+	changed := 0
+	for _, p := range paths {
+		if was[p] != now[p] {
+			changed++
+		}
+	}
+	return s.print(func(w io.Writer) {
+		if changed == 0 {
+			// Saving properties unchanged is no error: nothing happened.
+			fmt.Fprintln(w, domain.NothingChanged(len(paths)))
+			return
+		}
+		fmt.Fprintf(w, "request %s (%s): %d %s now in group %s, as %s\n", clientClean(after.ID), statusWords(after.Status),
+			changed, clientPlural(changed, "file"), clientClean(c.Group), strings.ToLower(fileTypeWords(string(filetype))))
+	})
+}
+
+// clientPlacement is each file's group and type.
+func clientPlacement(r client.Request) map[string]string {
+	out := map[string]string{}
+	for _, g := range r.Groups {
+		for _, f := range g.Files {
+			out[f.Path] = g.Name + "\x00" + f.FileType
+		}
+	}
+	return out
 }
 
 type clientUpdateCmd struct {
@@ -553,7 +611,7 @@ func (c *clientUpdateCmd) Run(e *env, cc *clientCmd) error {
 		return s.fail(err)
 	}
 	return s.print(func(w io.Writer) {
-		fmt.Fprintf(w, "request %s (%s): updated %d %s\n", clientClean(r.ID), clientClean(r.Status), len(paths), clientPlural(len(paths), "file"))
+		fmt.Fprintf(w, "request %s (%s): updated %d %s\n", clientClean(r.ID), statusWords(r.Status), len(paths), clientPlural(len(paths), "file"))
 		for _, p := range paths {
 			fmt.Fprintf(w, "  %s\n", clientClean(p))
 		}
@@ -687,7 +745,7 @@ func (c *clientCommentCmd) Run(e *env, cc *clientCmd) error {
 		return s.fail(err)
 	}
 	return s.print(func(w io.Writer) {
-		fmt.Fprintf(w, "comment %d added to group %s of request %s (%s)\n", cm.ID, clientClean(c.Group), clientClean(c.ID), clientClean(cm.Visibility))
+		fmt.Fprintf(w, "comment %d added to group %s of request %s (%s)\n", cm.ID, clientClean(c.Group), clientClean(c.ID), strings.ToLower(visibilityWords(cm.Visibility)))
 	})
 }
 
@@ -719,9 +777,9 @@ func (c *clientVoteCmd) Run(e *env, cc *clientCmd) error {
 	return s.print(func(w io.Writer) {
 		mine := vote
 		if f.MyVote != nil {
-			mine = *f.MyVote
+			mine = voteWords(*f.MyVote)
 		}
-		fmt.Fprintf(w, "%s: my vote %s, decision %s\n", clientClean(clientOr(f.Path, c.Path)), clientClean(mine), clientOr(clientClean(f.Decision), "-"))
+		fmt.Fprintf(w, "%s: my vote %s, decision %s\n", clientClean(clientOr(f.Path, c.Path)), clientClean(mine), clientOr(decisionWords(f.Decision), "-"))
 	})
 }
 
@@ -758,7 +816,7 @@ func clientChange(e *env, cc *clientCmd, id string, change func(*client.Client, 
 		return s.fail(err)
 	}
 	return s.print(func(w io.Writer) {
-		fmt.Fprintf(w, "request %s: %s (review turn %d)\n", clientClean(r.ID), clientClean(r.Status), r.ReviewTurn)
+		fmt.Fprintf(w, "request %s: %s (review turn %d)\n", clientClean(r.ID), statusWords(r.Status), r.ReviewTurn)
 	})
 }
 
@@ -837,4 +895,30 @@ func clientTimePtr(t *time.Time) string {
 		return "-"
 	}
 	return clientTime(*t)
+}
+
+// The words of the human output: the domain's labels of the API's enum
+// values (the JSON output keeps the values); a value the domain does not
+// know is printed as it came.
+
+func statusWords(v string) string {
+	if st := domain.Status(v); st.Valid() {
+		return st.Label()
+	}
+	return clientClean(v)
+}
+
+func fileTypeWords(v string) string { return clientClean(domain.FileType(v).Label()) }
+
+func voteWords(v string) string { return clientClean(domain.Vote(v).Label()) }
+
+func visibilityWords(v string) string { return clientClean(domain.Visibility(v).Label()) }
+
+func fileStatusWords(v string) string { return clientClean(domain.WorkspaceFileStatus(v).Label()) }
+
+func decisionWords(v string) string {
+	if v == "" {
+		return ""
+	}
+	return clientClean(domain.Decision(v).Label())
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/airlock-go/airlock/internal/client"
 	"github.com/airlock-go/airlock/internal/client/clienttest"
+	"github.com/airlock-go/airlock/internal/domain"
 )
 
 // clientFixture is the server the client command talks to in these tests,
@@ -171,7 +172,7 @@ func TestClientAPIErrors(t *testing.T) {
 		t.Errorf("show unknown: exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
 	code, _, errOut = clientAs(t, session, "", "--json", "ls", f.Workspace, "no/such/folder")
-	if code != 1 || !strings.HasPrefix(errOut, "Error: no file or folder no/such/folder") {
+	if code != 1 || !strings.Contains(errOut, "no file or folder no/such/folder") {
 		t.Errorf("ls unknown: exit %d, stderr %q", code, errOut)
 	}
 
@@ -219,11 +220,11 @@ func TestClientWorkflow(t *testing.T) {
 		t.Errorf("ls top:\n%s", out)
 	}
 	out = clientOK(t, author, "", "ls", f.Workspace, f.Folder)
-	if !clientHasLine(out, "UNRELEASED", f.File) {
+	if !clientHasLine(out, "Unreleased", f.File) {
 		t.Errorf("ls folder:\n%s", out)
 	}
 	out = clientOK(t, author, "", "ls", f.Workspace, f.File)
-	for _, want := range []string{"path:", f.File, "status:", "UNRELEASED", "size:", "sha256:", "modified:"} {
+	for _, want := range []string{"path:", f.File, "status:", "Unreleased", "size:", "sha256:", "modified:"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("ls file lacks %q:\n%s", want, out)
 		}
@@ -235,14 +236,23 @@ func TestClientWorkflow(t *testing.T) {
 		t.Fatalf("add: %+v", r)
 	}
 	out = clientOK(t, author, "", "add", f.Workspace, "output/summary.csv", "--group", "tables", "--supporting")
-	if !strings.Contains(out, "request "+r.ID) || !clientHasLine(out, "SUPPORTING", "output/summary.csv") {
+	if !strings.Contains(out, "request "+r.ID) || !clientHasLine(out, "Supporting", "output/summary.csv") {
 		t.Errorf("add supporting:\n%s", out)
 	}
 	out = clientOK(t, author, "", "ls", f.Workspace, f.Folder)
-	if !clientHasLine(out, "UNDER_REVIEW", f.File) {
+	if !clientHasLine(out, "Under review", f.File) {
 		t.Errorf("ls after add:\n%s", out)
 	}
 	clientOK(t, author, "", "update", f.Workspace, f.File)
+	// Saving properties unchanged says so, and is no error; a change says
+	// what it did.
+	if out := clientOK(t, author, "", "properties", r.ID, f.File, "--group", "tables"); strings.TrimSpace(out) != domain.NothingChanged(1) {
+		t.Errorf("unchanged properties: %q", out)
+	}
+	if out := clientOK(t, author, "", "properties", r.ID, "output/summary.csv", "--group", "tables"); !strings.Contains(out, "1 file now in group tables, as output") {
+		t.Errorf("changed properties: %q", out)
+	}
+	clientOK(t, author, "", "properties", r.ID, "output/summary.csv", "--group", "tables", "--supporting")
 
 	code, _, errOut := clientAs(t, author, "", "submit", r.ID)
 	if code != 1 || !strings.HasPrefix(errOut, "Error: group tables needs context and controls") {
@@ -260,21 +270,21 @@ func TestClientWorkflow(t *testing.T) {
 	// Changing one of the two keeps the other.
 	clientOK(t, author, "why it matters\n", "context", r.ID, "tables", "--context-file", "-")
 	out = clientOK(t, author, "", "comment", r.ID, "tables", "please look at the \x1b[31mtotals\x1b[0m")
-	if !strings.Contains(out, "PUBLIC") {
+	if !strings.Contains(out, "(all users)") {
 		t.Errorf("comment:\n%s", out)
 	}
 	out = clientOK(t, author, "", "submit", r.ID)
-	if !clientHasLine(out, "request "+r.ID+": SUBMITTED (review turn 1)") {
+	if !clientHasLine(out, "request "+r.ID+": Submitted (review turn 1)") {
 		t.Errorf("submit:\n%s", out)
 	}
 
 	checker := clientLogin(t, f, f.Checker, f.CheckerToken)
 	out = clientOK(t, checker, "", "requests", "--review", "--status", "submitted", "--workspace", f.Workspace)
-	if !clientHasLine(out, r.ID, f.Workspace, f.Author, "SUBMITTED", "1") {
+	if !clientHasLine(out, r.ID, f.Workspace, f.Author, "Submitted", "1") {
 		t.Errorf("requests --review:\n%s", out)
 	}
 	out = clientOK(t, checker, "", "vote", r.ID, f.File, "changes")
-	if !strings.Contains(out, "my vote CHANGES_REQUESTED") {
+	if !strings.Contains(out, "my vote Changes requested") {
 		t.Errorf("vote changes:\n%s", out)
 	}
 	out = clientOK(t, checker, "", "vote", r.ID, f.File, "reset")
@@ -286,14 +296,14 @@ func TestClientWorkflow(t *testing.T) {
 
 	out = clientOK(t, checker, "", "show", r.ID)
 	for _, want := range [][]string{
-		{"request:", r.ID}, {"workspace:", f.Workspace}, {"author:", f.Author}, {"status:", "SUBMITTED"},
+		{"request:", r.ID}, {"workspace:", f.Workspace}, {"author:", f.Author}, {"status:", "Submitted"},
 		{"review turn:", "1"}, {"group:", "tables"}, {"context:", "why it matters"},
 		{"controls:", "small numbers suppressed"}, {"rounded to 5"},
 		{"files:"}, {"FILETYPE", "DECISION", "MY VOTE", "SIZE", "PATH"},
-		{"OUTPUT", "APPROVED", "APPROVED", f.File}, {"SUPPORTING", "INCOMPLETE", "-", "output/summary.csv"},
+		{"Output", "Approved", "Approved", f.File}, {"Supporting", "Incomplete", "-", "output/summary.csv"},
 		{"comments:"},
-		{"#", f.Author, "PUBLIC", "turn 0", "please look at the ?[31mtotals?[0m"},
-		{"#", f.Checker, "PRIVATE", "turn 1", "checker-only note"},
+		{"#", f.Author, "All users", "turn 0", "please look at the ?[31mtotals?[0m"},
+		{"#", f.Checker, "Output checkers only", "turn 1", "checker-only note"},
 	} {
 		if !clientHasLine(out, want...) {
 			t.Errorf("show lacks a line with %q:\n%s", want, out)
@@ -308,14 +318,14 @@ func TestClientWorkflow(t *testing.T) {
 	}
 
 	out = clientOK(t, checker, "", "review", r.ID)
-	if !strings.Contains(out, "PARTIALLY_REVIEWED") {
+	if !strings.Contains(out, "One review submitted") {
 		t.Errorf("review:\n%s", out)
 	}
 	checker2 := clientLogin(t, f, f.Checker2, f.Checker2Token)
 	clientOK(t, checker2, "", "vote", r.ID, f.File, "approve")
 	clientOK(t, checker2, "", "review", r.ID)
 	out = clientOK(t, checker2, "", "release", r.ID)
-	if !strings.Contains(out, "request "+r.ID+": APPROVED") {
+	if !strings.Contains(out, "request "+r.ID+": Approved, files uploading") {
 		t.Errorf("release:\n%s", out)
 	}
 
@@ -409,10 +419,10 @@ func TestClientRefusesInvalidText(t *testing.T) {
 		args  []string
 		want  string
 	}{
-		{"", []string{"comment", "r1", "g", "bad \xff\xfe"}, "a command-line argument is not valid UTF-8"},
-		{"bad \xff from stdin", []string{"comment", "r1", "g", "-"}, "the text read from standard input is not valid UTF-8"},
-		{"", []string{"context", "r1", "g", "--context-file", bad, "--controls", "c"}, "the text read from " + bad + " is not valid UTF-8"},
-		{"", []string{"add", f.Workspace, "out/\xc0.csv", "--group", "g"}, "a command-line argument is not valid UTF-8"},
+		{"", []string{"comment", "r1", "g", "bad \xff\xfe"}, "A command-line argument is not valid UTF-8"},
+		{"bad \xff from stdin", []string{"comment", "r1", "g", "-"}, "The text read from standard input is not valid UTF-8"},
+		{"", []string{"context", "r1", "g", "--context-file", bad, "--controls", "c"}, "The text read from " + bad + " is not valid UTF-8"},
+		{"", []string{"add", f.Workspace, "out/\xc0.csv", "--group", "g"}, "A command-line argument is not valid UTF-8"},
 	} {
 		code, out, errOut := clientAs(t, session, tt.stdin, tt.args...)
 		if code == 0 || out != "" || !strings.Contains(errOut, tt.want) {

@@ -85,6 +85,13 @@ func TestAuditListAndFilters(t *testing.T) {
 	if code != 0 || strings.Count(out, "\n") != 1 {
 		t.Errorf("limited audit: %q", out)
 	}
+	// --words tells each event as the request pages do.
+	code, out, _ = airlock(t, "", "audit", "--work-dir", workDir, "--words")
+	lines = strings.Split(strings.TrimSpace(out), "\n")
+	if code != 0 || len(lines) != 4 || !strings.HasSuffix(lines[0], "request "+id+": author submitted the request for review") ||
+		!strings.HasSuffix(lines[2], ": author added out/a.csv to group g as an output") {
+		t.Errorf("audit --words:\n%s", out)
+	}
 }
 
 // TestAuditVerifyNamesTheTamperedEvent changes, deletes and reorders
@@ -146,7 +153,7 @@ func TestChangeStatus(t *testing.T) {
 		t.Errorf("bad status: exit %d %q", code, stderr)
 	}
 	code, _, stderr = airlock(t, "", "request", "change-status", "01NOPE", "--user", "admin", "--status", "REJECTED", "--yes", "--work-dir", workDir)
-	if code != 1 || !strings.Contains(stderr, "no release request 01NOPE") {
+	if code != 1 || !strings.Contains(stderr, "There is no release request 01NOPE") {
 		t.Errorf("unknown request: exit %d %q", code, stderr)
 	}
 }
@@ -243,7 +250,7 @@ func TestDemoServes(t *testing.T) {
 	}
 	// The users file was loaded: the admin command knows its users.
 	code, _, stderr := airlock(t, "", "request", "change-status", "01NOPE", "--user", "checker1", "--status", "REJECTED", "--yes", "--work-dir", filepath.Join(dir, "workdir"))
-	if code != 1 || !strings.Contains(stderr, "no release request") {
+	if code != 1 || !strings.Contains(stderr, "There is no release request") {
 		t.Errorf("demo users not loaded: %q", stderr)
 	}
 }
@@ -331,7 +338,7 @@ func clientEndToEnd(t *testing.T, base, dir string) {
 	out := client("", "requests", "--review")
 	id := ""
 	for _, line := range strings.Split(out, "\n") {
-		if strings.Contains(line, "SUBMITTED") {
+		if strings.Contains(line, " Submitted ") {
 			id = strings.Fields(line)[0]
 		}
 	}
@@ -344,7 +351,7 @@ func clientEndToEnd(t *testing.T, base, dir string) {
 	}
 	client("", "vote", id, "output/tables/counts_by_region.csv", "approve")
 	client("", "review", id)
-	if out := client("", "show", id); !strings.Contains(out, "PARTIALLY_REVIEWED") && !strings.Contains(out, "ONE REVIEW SUBMITTED") {
+	if out := client("", "show", id); !strings.Contains(out, "One review submitted") {
 		t.Errorf("after review:\n%s", out)
 	}
 	client("", "logout")

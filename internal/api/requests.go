@@ -189,7 +189,9 @@ func (a *API) changeProperties(w http.ResponseWriter, r *http.Request, u domain.
 	if err != nil {
 		return err
 	}
-	req, err := a.svc.ChangeFileProperties(r.Context(), u, r.PathValue("id"), body.Paths, body.Group, ft)
+	// Files already so are no error: the answer is the request, unchanged
+	// when nothing was to change (nothing audited either).
+	req, _, err := a.svc.ChangeFileProperties(r.Context(), u, r.PathValue("id"), body.Paths, body.Group, ft)
 	if err != nil {
 		return err
 	}

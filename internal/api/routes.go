@@ -95,7 +95,7 @@ func (a *API) routes() []route {
 			Status: http.StatusOK, Answer: bulkAnswer{}, handle: a.resetVotesOnGroup},
 		{Method: "POST", Path: "/requests/{id}/files/withdraw", Summary: "Withdraw files from the request",
 			Status: http.StatusOK, Body: pathsBody{}, Answer: requestDoc{}, handle: a.withdrawFiles},
-		{Method: "POST", Path: "/requests/{id}/files/properties", Summary: "Move files to a group and/or change their type",
+		{Method: "POST", Path: "/requests/{id}/files/properties", Summary: "Move files to a group and/or change their type; files already in that group with that type are left alone (no error: when nothing changes, 200 with the request unchanged, nothing audited)",
 			Status: http.StatusOK, Body: propertiesBody{}, Answer: requestDoc{}, handle: a.changeProperties},
 		{Method: "POST", Path: "/requests/{id}/files/override-checks", Summary: "Submit a file despite its blocking disclosure findings, with a written justification (author; audited, shown to reviewers)",
 			Status: http.StatusOK, Body: overrideBody{}, Answer: requestDoc{}, handle: a.overrideChecks},

@@ -19,10 +19,10 @@ func TestInvalidTextRefused(t *testing.T) {
 		name, method, path, body, want string
 	}{
 		{"raw 0xff in a comment", "POST", "/api/v1/requests/" + r.ID + "/groups/" + g + "/comments", "{\"text\": \"bad \xff\xfe\", \"visibility\": \"PUBLIC\"}", "not valid UTF-8"},
-		{"NUL in a comment", "POST", "/api/v1/requests/" + r.ID + "/groups/" + g + "/comments", `{"text": "a\u0000b", "visibility": "PUBLIC"}`, "the comment holds a NUL"},
+		{"NUL in a comment", "POST", "/api/v1/requests/" + r.ID + "/groups/" + g + "/comments", `{"text": "a\u0000b", "visibility": "PUBLIC"}`, "The comment holds a NUL"},
 		{"raw 0xff in context", "PUT", "/api/v1/requests/" + r.ID + "/groups/" + g, "{\"context\": \"ctx\xff\", \"controls\": \"c\"}", "not valid UTF-8"},
-		{"NUL in controls", "PUT", "/api/v1/requests/" + r.ID + "/groups/" + g, `{"context": "c", "controls": "\u0000"}`, "the controls holds a NUL"},
-		{"NUL in a group name", "POST", "/api/v1/workspaces/" + r.Workspace + "/request/files", `{"group": "g\u0000", "files": [{"path": "out/z.csv", "filetype": "OUTPUT"}]}`, "the group name holds a NUL"},
+		{"NUL in controls", "PUT", "/api/v1/requests/" + r.ID + "/groups/" + g, `{"context": "c", "controls": "\u0000"}`, "The controls holds a NUL"},
+		{"NUL in a group name", "POST", "/api/v1/workspaces/" + r.Workspace + "/request/files", `{"group": "g\u0000", "files": [{"path": "out/z.csv", "filetype": "OUTPUT"}]}`, "The group name holds a NUL"},
 		{"too long a justification", "POST", "/api/v1/requests/" + r.ID + "/files/override-checks", `{"path": "` + r.Files[0].Relpath + `", "justification": "` + strings.Repeat("é", domain.MaxTextLength+1) + `"}`, "longer than 20000"},
 		{"invalid query", "GET", "/api/v1/requests?author=%ff", "", "not valid UTF-8"},
 	}

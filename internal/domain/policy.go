@@ -16,17 +16,17 @@ func (r *Request) CanReview(u User) bool {
 // CheckView refuses users who may not see the request.
 func (r *Request) CheckView(u User) error {
 	if !u.CanViewWorkspace(r.Workspace) {
-		return Errorf(ErrPermissionDenied, "%s may not view requests of workspace %s", u.Username, r.Workspace)
+		return Errorf(ErrPermissionDenied, "You do not have access to workspace %s, so you cannot see its requests.", r.Workspace)
 	}
 	return nil
 }
 
 func (r *Request) checkReviewer(u User) error {
 	if !u.IsOutputChecker() {
-		return Errorf(ErrPermissionDenied, "only output checkers may review requests")
+		return Errorf(ErrPermissionDenied, "Only output checkers can review requests.")
 	}
 	if u.Username == r.Author {
-		return Errorf(ErrPermissionDenied, "you cannot review your own request")
+		return Errorf(ErrPermissionDenied, "You cannot review your own request.")
 	}
 	return nil
 }
@@ -37,7 +37,7 @@ func (r *Request) CheckCurrentlyReview(u User) error {
 		return err
 	}
 	if !r.Status.IsUnderReview() {
-		return Errorf(ErrInvalidTransition, "request is %s, not under review", r.Status)
+		return Errorf(ErrInvalidTransition, "%s; it is not under review.", r.Status.Describe())
 	}
 	return nil
 }
@@ -46,13 +46,13 @@ func (r *Request) CheckCurrentlyReview(u User) error {
 // only its author, on an active workspace, while the request is theirs.
 func (r *Request) CheckEdit(u User) error {
 	if u.Username != r.Author {
-		return Errorf(ErrPermissionDenied, "only the author of a request may change it")
+		return Errorf(ErrPermissionDenied, "Only the author of this request can change it.")
 	}
 	if err := u.CheckActionWorkspace(r.Workspace); err != nil {
 		return err
 	}
 	if !r.Status.IsEditing() {
-		return Errorf(ErrInvalidTransition, "request is %s and cannot be changed", r.Status)
+		return Errorf(ErrInvalidTransition, "%s, so its files and groups cannot be changed.", r.Status.Describe())
 	}
 	return nil
 }
@@ -61,7 +61,7 @@ func (r *Request) CheckEdit(u User) error {
 // must allow the move, and the user must own the current status.
 func (r *Request) CheckStatus(to Status, u User) error {
 	if _, ok := FindTransition(r.Status, to); !ok {
-		return Errorf(ErrInvalidTransition, "cannot change status from %s to %s", r.Status, to)
+		return Errorf(ErrInvalidTransition, "%s. %s", r.Status.Describe(), transitionRule(to))
 	}
 	if err := u.checkNotReadOnly(); err != nil {
 		return err
@@ -69,14 +69,14 @@ func (r *Request) CheckStatus(to Status, u User) error {
 	switch {
 	case r.Status.Owner() == OwnerAuthor:
 		if u.Username != r.Author {
-			return Errorf(ErrPermissionDenied, "only the author may change the status of a %s request", r.Status)
+			return Errorf(ErrPermissionDenied, "Only the author of this request can submit or withdraw it.")
 		}
 	case r.Status.Owner() == OwnerReviewer || r.Status == StatusApproved || r.Status == StatusRejected:
 		if err := r.checkReviewer(u); err != nil {
 			return err
 		}
 		if to == StatusApproved && !r.AllFilesApproved() {
-			return Errorf(ErrPolicy, "request has unapproved files")
+			return Errorf(ErrPolicy, "Files can be released only when every output file is approved by two reviewers; %s not.", isOrAre(len(r.UnapprovedFiles())))
 		}
 	}
 	return nil
@@ -91,16 +91,16 @@ func (r *Request) CheckSubmit(u User) error {
 		return err
 	}
 	if len(r.OutputFiles()) == 0 {
-		return Errorf(ErrPolicy, "cannot submit with no output files")
+		return Errorf(ErrPolicy, "Add at least one output file before submitting this request.")
 	}
 	if g := r.IncompleteGroups(); len(g) > 0 {
-		return Errorf(ErrPolicy, "incomplete context and/or controls for %s", quoteList(g))
+		return Errorf(ErrPolicy, "Describe the context and the disclosure controls of %s before submitting.", groupList(g))
 	}
 	if g := r.GroupsMissingPublicComment(); len(g) > 0 {
-		return Errorf(ErrPolicy, "please explain your changes in a public comment on %s", quoteList(g))
+		return Errorf(ErrPolicy, "Explain your changes in a public comment on %s before resubmitting.", groupList(g))
 	}
 	if b := r.BlockedFiles(); len(b) > 0 {
-		return Errorf(ErrPolicy, "disclosure checks found blocking problems in %s: withdraw the files, or override the checks with a written justification", quoteList(b))
+		return Errorf(ErrPolicy, "The disclosure checks found blocking problems in %s: withdraw %s, or override the checks with a written justification.", quoteList(b), itOrThem(len(b)))
 	}
 	return nil
 }
@@ -127,7 +127,7 @@ func (r *Request) CheckOverrideChecks(u User, relpath, justification string) err
 		return err
 	}
 	if n := len(strings.TrimSpace(justification)); n < minJustification {
-		return Errorf(ErrInvalidInput, "explain why %s is safe to release despite its checks (at least %d characters)", relpath, minJustification)
+		return Errorf(ErrInvalidInput, "Explain why %s is safe to release despite its checks (at least %d characters).", relpath, minJustification)
 	}
 	return nil
 }
@@ -140,19 +140,29 @@ func (r *Request) CheckOverridable(u User, relpath string) error {
 		return err
 	}
 	if f.FileType != FileOutput {
-		return Errorf(ErrPolicy, "only output files need their checks overridden: %s is %s", relpath, strings.ToLower(string(f.FileType)))
+		return Errorf(ErrPolicy, "Only output files need their checks overridden; %s is %s.", relpath, f.FileType.Noun())
 	}
 	if len(f.BlockingChecks()) == 0 {
-		return Errorf(ErrPolicy, "the disclosure checks found nothing blocking in %s", relpath)
+		return Errorf(ErrPolicy, "The disclosure checks found nothing blocking in %s.", relpath)
 	}
 	if f.Override != nil {
-		return Errorf(ErrPolicy, "the checks of %s are already overridden", relpath)
+		return Errorf(ErrPolicy, "The checks of %s are already overridden.", relpath)
 	}
 	return nil
 }
 
 // minJustification is the shortest justification of an override.
 const minJustification = 10
+
+// CheckDownload refuses downloading the request's files: only output
+// checkers who did not write the request may (everyone who may see the
+// request may view them).
+func (r *Request) CheckDownload(u User) error {
+	if !r.CanReview(u) {
+		return Errorf(ErrPermissionDenied, "Only output checkers who did not write this request can download its files.")
+	}
+	return nil
+}
 
 // CheckWithdraw refuses withdrawing the whole request.
 func (r *Request) CheckWithdraw(u User) error { return r.CheckStatus(StatusWithdrawn, u) }
@@ -176,10 +186,10 @@ func (r *Request) CheckVote(u User, relpath string) error {
 	}
 	f, ok := r.File(relpath)
 	if !ok {
-		return Errorf(ErrNotFound, "file %s is not on this request", relpath)
+		return Errorf(ErrNotFound, "%s is not a file of this request.", relpath)
 	}
 	if f.FileType != FileOutput {
-		return Errorf(ErrPolicy, "only output files can be voted on; %s is %s", relpath, strings.ToLower(string(f.FileType)))
+		return Errorf(ErrPolicy, "Only output files are voted on; %s is %s.", relpath, f.FileType.Noun())
 	}
 	return nil
 }
@@ -190,11 +200,29 @@ func (r *Request) CheckResetVote(u User, relpath string) error {
 		return err
 	}
 	if r.HasSubmittedReview(u.Username) {
-		return Errorf(ErrPolicy, "cannot reset file from submitted review")
+		return Errorf(ErrPolicy, "You have submitted your review: you can change your vote on %s, but not take it back.", relpath)
 	}
 	f, _ := r.File(relpath)
 	if _, ok := f.Reviews[u.Username]; !ok {
-		return Errorf(ErrNotFound, "you have not voted on %s", relpath)
+		return Errorf(ErrNotFound, "You have not voted on %s.", relpath)
+	}
+	return nil
+}
+
+// CheckGroupVotes refuses a group-wide vote (request changes on every
+// output file of the group not voted on yet, or take back every vote on
+// it): a reviewer may do either only until they submit their review.
+// After that every output file has their vote, which they change file by
+// file, and a vote cannot be taken back.
+func (r *Request) CheckGroupVotes(u User, group string) error {
+	if err := r.CheckCurrentlyReview(u); err != nil {
+		return err
+	}
+	if _, ok := r.Group(group); !ok {
+		return Errorf(ErrNotFound, "This request has no group “%s”.", group)
+	}
+	if r.HasSubmittedReview(u.Username) {
+		return Errorf(ErrPolicy, "You have already submitted your review: change your votes file by file.")
 	}
 	return nil
 }
@@ -205,7 +233,7 @@ func (r *Request) CheckSubmitReview(u User) error {
 		return err
 	}
 	if r.HasSubmittedReview(u.Username) {
-		return Errorf(ErrPolicy, "you have already submitted your review")
+		return Errorf(ErrPolicy, "You have already submitted your review of this request.")
 	}
 	var unvoted []string
 	for _, f := range r.OutputFiles() {
@@ -214,10 +242,10 @@ func (r *Request) CheckSubmitReview(u User) error {
 		}
 	}
 	if len(unvoted) > 0 {
-		return Errorf(ErrPolicy, "you must approve or request changes on every output file before submitting your review (%d left: %s)", len(unvoted), strings.Join(unvoted, ", "))
+		return Errorf(ErrPolicy, "Approve or request changes on every output file before submitting your review: %s left (%s).", countFiles(len(unvoted)), quoteList(unvoted))
 	}
 	if g := r.GroupsNeedingReviewerComment(u.Username); len(g) > 0 {
-		return Errorf(ErrPolicy, "you must comment on %s, where you requested changes", quoteList(g))
+		return Errorf(ErrPolicy, "You requested changes in %s: add a comment there explaining them before submitting your review.", groupList(g))
 	}
 	return nil
 }
@@ -254,7 +282,7 @@ func (r *Request) CheckReturn(u User) error {
 		return err
 	}
 	if g := r.GroupsMissingPublicComment(); len(g) > 0 {
-		return Errorf(ErrPolicy, "before returning, add a public comment to %s explaining the changes needed", quoteList(g))
+		return Errorf(ErrPolicy, "Before returning this request, add a public comment to %s explaining the changes needed.", groupList(g))
 	}
 	return nil
 }
@@ -271,18 +299,21 @@ func (r *Request) CheckComment(u User) error {
 	switch {
 	case !u.HasRole(r.Workspace):
 		if err := r.checkReviewer(u); err != nil {
-			return Errorf(ErrPermissionDenied, "only collaborators on the workspace and output checkers may comment")
+			return Errorf(ErrPermissionDenied, "Only collaborators on this workspace and output checkers can comment.")
 		}
 		if !r.Status.IsUnderReview() {
-			return Errorf(ErrInvalidTransition, "output checkers can comment only while a request is under review")
+			return Errorf(ErrInvalidTransition, "%s: output checkers can comment only while a request is under review.", r.Status.Describe())
 		}
 	case !r.CanReview(u):
+		if r.Status.IsFinal() {
+			return Errorf(ErrInvalidTransition, "%s, so no more comments can be added.", r.Status.Describe())
+		}
 		if !r.Status.IsEditing() {
-			return Errorf(ErrInvalidTransition, "comments cannot be added while the request is %s", r.Status)
+			return Errorf(ErrInvalidTransition, "%s: you can comment again when it is returned to its author.", r.Status.Describe())
 		}
 	default:
 		if r.Status.IsFinal() {
-			return Errorf(ErrInvalidTransition, "comments cannot be added to a %s request", r.Status)
+			return Errorf(ErrInvalidTransition, "%s, so no more comments can be added.", r.Status.Describe())
 		}
 	}
 	return nil
@@ -304,16 +335,16 @@ func (r *Request) CheckCreateComment(u User, group string, text string, vis Visi
 		return err
 	}
 	if _, ok := r.Group(group); !ok {
-		return Errorf(ErrNotFound, "no group %q on this request", group)
+		return Errorf(ErrNotFound, "This request has no group “%s”.", group)
 	}
 	if err := CheckLongText("the comment", text); err != nil {
 		return err
 	}
 	if strings.TrimSpace(text) == "" {
-		return Errorf(ErrInvalidInput, "a comment needs some text")
+		return Errorf(ErrInvalidInput, "A comment needs some text.")
 	}
 	if !slices.Contains(r.WritableVisibilities(u), vis) {
-		return Errorf(ErrPermissionDenied, "you cannot write a %s comment now", strings.ToLower(string(vis)))
+		return Errorf(ErrPermissionDenied, "You cannot write a comment for %s now.", strings.ToLower(vis.Label()))
 	}
 	return nil
 }
@@ -322,18 +353,18 @@ func (r *Request) ownComment(u User, group string, id int64) (Comment, error) {
 	for _, c := range r.Comments {
 		if c.ID == id && c.Group == group {
 			if c.Author != u.Username {
-				return Comment{}, Errorf(ErrPermissionDenied, "only the author of a comment may change it")
+				return Comment{}, Errorf(ErrPermissionDenied, "Only the author of a comment can change it.")
 			}
 			if err := r.CheckComment(u); err != nil {
 				return Comment{}, err
 			}
 			if c.ReviewTurn != r.ReviewTurn {
-				return Comment{}, Errorf(ErrPolicy, "comments cannot be changed after their turn has ended")
+				return Comment{}, Errorf(ErrPolicy, "This comment was written in an earlier review turn and can no longer be changed.")
 			}
 			return c, nil
 		}
 	}
-	return Comment{}, Errorf(ErrNotFound, "no comment %d on group %q", id, group)
+	return Comment{}, Errorf(ErrNotFound, "Group “%s” has no comment %d.", group, id)
 }
 
 // CheckDeleteComment refuses deleting a comment: only its author, only in
@@ -350,7 +381,7 @@ func (r *Request) CheckPublishComment(u User, group string, id int64) error {
 		return err
 	}
 	if c.Visibility != VisibilityPrivate {
-		return Errorf(ErrPolicy, "comment %d is already public", id)
+		return Errorf(ErrPolicy, "This comment is already visible to all users.")
 	}
 	return nil
 }
@@ -361,7 +392,7 @@ func (r *Request) CheckEditGroup(u User, group string) error {
 		return err
 	}
 	if _, ok := r.Group(group); !ok {
-		return Errorf(ErrNotFound, "no group %q on this request", group)
+		return Errorf(ErrNotFound, "This request has no group “%s”.", group)
 	}
 	return nil
 }
@@ -388,29 +419,29 @@ func (r *Request) CheckAddFile(u User, relpath string, ft FileType, st Workspace
 // request (r nil).
 func CheckAddable(relpath string, ft FileType, st WorkspaceFileStatus, r *Request) error {
 	if !AllowedFileType(relpath) {
-		return Errorf(ErrInvalidInput, "cannot add file of type %s", FileExt(relpath))
+		return Errorf(ErrInvalidInput, "Files of type %s cannot be released, so %s cannot be added.", fileKind(relpath), relpath)
 	}
 	if ft != FileOutput && ft != FileSupporting {
-		return Errorf(ErrInvalidInput, "file type must be OUTPUT or SUPPORTING")
+		return Errorf(ErrInvalidInput, "A file is added as an output (OUTPUT) or a supporting file (SUPPORTING).")
 	}
 	if strings.HasPrefix(relpath, "metadata/") && ft == FileOutput {
-		return Errorf(ErrPolicy, "%s is a log or metadata file and can only be added as a supporting file", relpath)
+		return Errorf(ErrPolicy, "%s is a log or metadata file and can only be added as a supporting file.", relpath)
 	}
 	if st == WorkspaceFileReleased && ft == FileOutput {
-		return Errorf(ErrPolicy, "%s has been released already; released files cannot be added as output files, only as supporting files", relpath)
+		return Errorf(ErrPolicy, "%s has been released already: released files can be added only as supporting files, not as outputs.", relpath)
 	}
 	if r != nil {
 		if f, ok := r.File(relpath); ok && f.FileType != FileWithdrawn {
-			return Errorf(ErrPolicy, "%s is already on this request, in group %q", relpath, f.Group)
+			return Errorf(ErrPolicy, "%s is already on this request, in group “%s”.", relpath, f.Group)
 		}
 	}
 	switch st {
 	case WorkspaceFileUnreleased, WorkspaceFileReleased, WorkspaceFileWithdrawn:
 		return nil
 	case WorkspaceFileInvalid:
-		return Errorf(ErrInvalidInput, "%s is not a file of this workspace that can be released", relpath)
+		return Errorf(ErrInvalidInput, "%s is not a file of this workspace that can be released.", relpath)
 	}
-	return Errorf(ErrPolicy, "cannot add file %s in status %s", relpath, st)
+	return Errorf(ErrPolicy, "%s cannot be added: it is %s.", relpath, strings.ToLower(st.Label()))
 }
 
 // CheckUpdateFile refuses refreshing a file whose workspace copy changed.
@@ -419,15 +450,15 @@ func (r *Request) CheckUpdateFile(u User, relpath string, st WorkspaceFileStatus
 		return err
 	}
 	if !AllowedFileType(relpath) {
-		return Errorf(ErrInvalidInput, "cannot update file of type %s", FileExt(relpath))
+		return Errorf(ErrInvalidInput, "Files of type %s cannot be released, so %s cannot be updated.", fileKind(relpath), relpath)
 	}
 	switch st {
 	case WorkspaceFileUpdated:
 		return nil
 	case WorkspaceFileInvalid:
-		return Errorf(ErrPolicy, "%s is no longer in the workspace: it can be withdrawn but not updated", relpath)
+		return Errorf(ErrPolicy, "%s is no longer in the workspace: it can be withdrawn but not updated.", relpath)
 	}
-	return Errorf(ErrPolicy, "cannot update %s: it has not changed in the workspace", relpath)
+	return Errorf(ErrPolicy, "%s has not changed in the workspace since it was added, so there is nothing to update.", relpath)
 }
 
 // CheckChangeProperties refuses moving a file to another group or changing
@@ -438,18 +469,32 @@ func (r *Request) CheckChangeProperties(u User, relpath, group string, ft FileTy
 		return err
 	}
 	if f.FileType == FileWithdrawn {
-		return Errorf(ErrPolicy, "%s has been withdrawn; add it again from the workspace", relpath)
+		return Errorf(ErrPolicy, "%s has been withdrawn; add it again from the workspace.", relpath)
 	}
 	if ft != FileOutput && ft != FileSupporting {
-		return Errorf(ErrInvalidInput, "file type must be OUTPUT or SUPPORTING")
+		return Errorf(ErrInvalidInput, "A file is added as an output (OUTPUT) or a supporting file (SUPPORTING).")
 	}
 	if ft == FileOutput && released {
-		return Errorf(ErrPolicy, "%s has been released already and can only be a supporting file", relpath)
-	}
-	if f.Group == group && f.FileType == ft {
-		return Errorf(ErrPolicy, "no changes to make to %s", relpath)
+		return Errorf(ErrPolicy, "%s has been released already and can only be a supporting file.", relpath)
 	}
 	return nil
+}
+
+// PropertiesUnchanged reports whether moving the file at relpath to group
+// as ft would change nothing: saving unchanged properties is no refusal,
+// only nothing to do (no audit event, no state change).
+func (r *Request) PropertiesUnchanged(relpath, group string, ft FileType) bool {
+	f, ok := r.File(relpath)
+	return ok && f.Group == group && f.FileType == ft
+}
+
+// NothingChanged is what every client says when a change of file
+// properties changed nothing.
+func NothingChanged(n int) string {
+	if n == 1 {
+		return "Nothing changed: the file is already in that group, with that type."
+	}
+	return "Nothing changed: the files are already in that group, with that type."
 }
 
 // CheckWithdrawFile refuses withdrawing a file from the request.
@@ -459,7 +504,7 @@ func (r *Request) CheckWithdrawFile(u User, relpath string) error {
 		return err
 	}
 	if f.FileType == FileWithdrawn {
-		return Errorf(ErrPolicy, "%s has already been withdrawn", relpath)
+		return Errorf(ErrPolicy, "%s has already been withdrawn.", relpath)
 	}
 	return nil
 }
@@ -471,7 +516,7 @@ func (r *Request) editableFile(u User, relpath string) (*RequestFile, error) {
 	}
 	f, ok := r.File(relpath)
 	if !ok {
-		return nil, Errorf(ErrNotFound, "file %s is not on this request", relpath)
+		return nil, Errorf(ErrNotFound, "%s is not a file of this request.", relpath)
 	}
 	return f, nil
 }
@@ -488,14 +533,14 @@ func ResolveGroupName(r *Request, name string) (string, error) {
 	}
 	name = strings.TrimSpace(name)
 	if name == "" {
-		return "", Errorf(ErrInvalidInput, "a group name is required")
+		return "", Errorf(ErrInvalidInput, "A group name is required.")
 	}
 	if len(name) > 100 {
-		return "", Errorf(ErrInvalidInput, "group names are at most 100 characters")
+		return "", Errorf(ErrInvalidInput, "Group names are at most 100 characters.")
 	}
 	for _, c := range name {
 		if c == '/' || c == '\\' || unicode.IsControl(c) {
-			return "", Errorf(ErrInvalidInput, "group name %q may not contain slashes or control characters", name)
+			return "", Errorf(ErrInvalidInput, "The group name %q may not contain slashes or control characters.", name)
 		}
 	}
 	if r != nil {
@@ -504,16 +549,44 @@ func ResolveGroupName(r *Request, name string) (string, error) {
 		}
 		if g, ok := r.GroupFold(name); ok {
 			return "", Errorf(ErrInvalidInput,
-				"this request already has a group %q, and group names must differ by more than upper and lower case: use %q, or another name", g.Name, g.Name)
+				"This request already has a group “%s”, and group names must differ by more than upper and lower case: use “%s”, or another name.", g.Name, g.Name)
 		}
 	}
 	return name, nil
 }
 
-func quoteList(names []string) string {
-	q := make([]string, len(names))
-	for i, n := range names {
-		q[i] = fmt.Sprintf("%q", n)
+// transitionRule says, for people, when a request can move to a status:
+// the second half of the refusal of a move the state machine does not
+// allow.
+func transitionRule(to Status) string {
+	switch to {
+	case StatusSubmitted:
+		return "Only a pending or returned request can be submitted."
+	case StatusPartiallyReviewed, StatusReviewed:
+		return "Reviews can be submitted only while the request is under review."
+	case StatusReturned:
+		return "A request can be returned while it is under review."
+	case StatusApproved:
+		return "Files can be released once two independent reviews have been submitted and every output file is approved by both."
+	case StatusRejected:
+		return "A request can be rejected once two independent reviews have been submitted."
+	case StatusWithdrawn:
+		return "Only a pending or returned request can be withdrawn."
+	case StatusReleased:
+		return "A request is released when all its approved files have been uploaded."
 	}
-	return strings.Join(q, ", ")
+	return fmt.Sprintf("It cannot become %s.", strings.ToLower(to.Label()))
+}
+
+// UnapprovedFiles lists the output files not yet approved by the reviews
+// submitted this turn.
+func (r *Request) UnapprovedFiles() []string {
+	reviewers := r.SubmittedReviewers()
+	var out []string
+	for _, f := range r.OutputFiles() {
+		if DecisionOver(f, reviewers) != DecisionApproved {
+			out = append(out, f.Relpath)
+		}
+	}
+	return out
 }

@@ -74,7 +74,7 @@ func TestFileOperationPolicies(t *testing.T) {
 		{"update absent", r.CheckUpdateFile(author, "z.csv", WorkspaceFileUpdated), ErrNotFound},
 		{"move", r.CheckChangeProperties(author, "a.csv", "h", FileOutput, false), nil},
 		{"retype", r.CheckChangeProperties(author, "a.csv", "g", FileSupporting, false), nil},
-		{"no change", r.CheckChangeProperties(author, "a.csv", "g", FileOutput, false), ErrPolicy},
+		{"no change is no refusal", r.CheckChangeProperties(author, "a.csv", "g", FileOutput, false), nil},
 		{"released to output", r.CheckChangeProperties(author, "a.csv", "h", FileOutput, true), ErrPolicy},
 		{"change withdrawn", r.CheckChangeProperties(author, "w.csv", "h", FileOutput, false), ErrPolicy},
 		{"withdraw", r.CheckWithdrawFile(author, "a.csv"), nil},

@@ -26,7 +26,7 @@ func ParseFileType(s string) (FileType, error) {
 	case FileOutput, FileSupporting:
 		return FileType(s), nil
 	}
-	return "", Errorf(ErrInvalidInput, "file type must be OUTPUT or SUPPORTING, not %q", s)
+	return "", Errorf(ErrInvalidInput, "The file type must be OUTPUT (an output) or SUPPORTING (a supporting file), not %q.", s)
 }
 
 // Vote is one output checker's verdict on one file. Values are persisted.
@@ -46,7 +46,7 @@ func ParseVote(s string) (Vote, error) {
 	case VoteApproved, VoteChangesRequested:
 		return Vote(s), nil
 	}
-	return "", Errorf(ErrInvalidInput, "vote must be APPROVED or CHANGES_REQUESTED, not %q", s)
+	return "", Errorf(ErrInvalidInput, "The vote must be APPROVED or CHANGES_REQUESTED, not %q.", s)
 }
 
 // Decision is the combined outcome of the votes on a file.
@@ -75,7 +75,7 @@ func ParseVisibility(s string) (Visibility, error) {
 	case VisibilityPublic, VisibilityPrivate:
 		return Visibility(s), nil
 	}
-	return "", Errorf(ErrInvalidInput, "visibility must be PUBLIC or PRIVATE, not %q", s)
+	return "", Errorf(ErrInvalidInput, "The visibility must be PUBLIC (all users) or PRIVATE (output checkers only), not %q.", s)
 }
 
 // Review is one checker's vote on one file.

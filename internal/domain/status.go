@@ -45,7 +45,7 @@ func ParseStatus(s string) (Status, error) {
 	if st.Valid() {
 		return st, nil
 	}
-	return "", Errorf(ErrInvalidInput, "%q is not a request status", s)
+	return "", Errorf(ErrInvalidInput, "%q is not a request status.", s)
 }
 
 // Valid reports whether s is a known status.

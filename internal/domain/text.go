@@ -18,10 +18,10 @@ const MaxTextLength = 20000
 // what the audit log's hashes cover. what names the text for the message.
 func CheckText(what, s string) error {
 	if !utf8.ValidString(s) {
-		return Errorf(ErrInvalidInput, "%s is not valid UTF-8 text: send it as UTF-8", what)
+		return Errorf(ErrInvalidInput, "%s is not valid UTF-8 text: send it as UTF-8.", upperFirst(what))
 	}
 	if strings.IndexByte(s, 0) >= 0 {
-		return Errorf(ErrInvalidInput, "%s holds a NUL character, which is not allowed in text", what)
+		return Errorf(ErrInvalidInput, "%s holds a NUL character, which is not allowed in text.", upperFirst(what))
 	}
 	return nil
 }
@@ -33,7 +33,7 @@ func CheckLongText(what, s string) error {
 		return err
 	}
 	if utf8.RuneCountInString(s) > MaxTextLength {
-		return Errorf(ErrInvalidInput, "%s is longer than %d characters", what, MaxTextLength)
+		return Errorf(ErrInvalidInput, "%s is longer than %d characters.", upperFirst(what), MaxTextLength)
 	}
 	return nil
 }
@@ -42,10 +42,10 @@ func CheckLongText(what, s string) error {
 // body, a file's contents read as text).
 func CheckTextBytes(what string, b []byte) error {
 	if !utf8.Valid(b) {
-		return Errorf(ErrInvalidInput, "%s is not valid UTF-8 text: send it as UTF-8", what)
+		return Errorf(ErrInvalidInput, "%s is not valid UTF-8 text: send it as UTF-8.", upperFirst(what))
 	}
 	if bytes.IndexByte(b, 0) >= 0 {
-		return Errorf(ErrInvalidInput, "%s holds a NUL character, which is not allowed in text", what)
+		return Errorf(ErrInvalidInput, "%s holds a NUL character, which is not allowed in text.", upperFirst(what))
 	}
 	return nil
 }
@@ -84,7 +84,7 @@ func fieldLabel(name string) string {
 // and "a/" are the same file. It returns the paths so cleaned, in order.
 func UniquePaths(paths []string) ([]string, error) {
 	if len(paths) == 0 {
-		return nil, Errorf(ErrInvalidInput, "no files given")
+		return nil, Errorf(ErrInvalidInput, "No files were given.")
 	}
 	out := make([]string, 0, len(paths))
 	seen := make(map[string]bool, len(paths))
@@ -94,7 +94,7 @@ func UniquePaths(paths []string) ([]string, error) {
 		}
 		c := strings.TrimSuffix(p, "/")
 		if seen[c] {
-			return nil, Errorf(ErrInvalidInput, "%q is listed twice", c)
+			return nil, Errorf(ErrInvalidInput, "%s is listed twice.", c)
 		}
 		seen[c] = true
 		out = append(out, c)

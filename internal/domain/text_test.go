@@ -39,7 +39,7 @@ func TestCheckText(t *testing.T) {
 			if err != nil && !errors.Is(err, ErrInvalidInput) {
 				t.Fatalf("error %v is not invalid input", err)
 			}
-			if err != nil && !strings.Contains(err.Error(), "comment") {
+			if err != nil && !strings.Contains(err.Error(), "Comment") {
 				t.Fatalf("error %q does not name the field", err)
 			}
 			if berr := CheckTextBytes("comment", []byte(tc.in)); (berr == nil) != (tc.ok || tc.long) {
@@ -58,9 +58,9 @@ func TestUniquePaths(t *testing.T) {
 	}{
 		{"distinct", []string{"out/a.csv", "out/b.csv"}, []string{"out/a.csv", "out/b.csv"}, ""},
 		{"trailing slash dropped", []string{"out/a.csv/"}, []string{"out/a.csv"}, ""},
-		{"twice", []string{"out/a.csv", "out/b.csv", "out/a.csv"}, nil, `"out/a.csv" is listed twice`},
-		{"with and without slash", []string{"a", "a/"}, nil, `"a" is listed twice`},
-		{"none", nil, nil, "no files given"},
+		{"twice", []string{"out/a.csv", "out/b.csv", "out/a.csv"}, nil, "out/a.csv is listed twice."},
+		{"with and without slash", []string{"a", "a/"}, nil, "a is listed twice."},
+		{"none", nil, nil, "No files were given."},
 		{"not UTF-8", []string{"a\xff"}, nil, "not valid UTF-8"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -141,7 +141,7 @@ func (u User) WorkspaceInfo(workspace string) WorkspaceInfo {
 // CheckViewWorkspace refuses users who may not see the workspace.
 func (u User) CheckViewWorkspace(workspace string) error {
 	if !u.CanViewWorkspace(workspace) {
-		return Errorf(ErrPermissionDenied, "%s does not have access to workspace %s", u.Username, workspace)
+		return Errorf(ErrPermissionDenied, "You do not have access to workspace %s.", workspace)
 	}
 	return nil
 }
@@ -154,13 +154,13 @@ func (u User) CheckActionWorkspace(workspace string) error {
 	}
 	w, ok := u.Workspaces[workspace]
 	if !ok {
-		return Errorf(ErrPermissionDenied, "%s does not have a role on workspace %s", u.Username, workspace)
+		return Errorf(ErrPermissionDenied, "You do not have a role on workspace %s, so you cannot make or change its requests.", workspace)
 	}
 	if w.Archived {
-		return Errorf(ErrPermissionDenied, "workspace %s is archived", workspace)
+		return Errorf(ErrPermissionDenied, "Workspace %s is archived: its requests can no longer be made or changed.", workspace)
 	}
 	if !w.ProjectDetails.Ongoing {
-		return Errorf(ErrPermissionDenied, "workspace %s belongs to an inactive project", workspace)
+		return Errorf(ErrPermissionDenied, "Workspace %s belongs to a project that is no longer ongoing: its requests can no longer be made or changed.", workspace)
 	}
 	return nil
 }
@@ -168,7 +168,41 @@ func (u User) CheckActionWorkspace(workspace string) error {
 // checkNotReadOnly refuses any change by a user with read-only access.
 func (u User) checkNotReadOnly() error {
 	if u.ReadonlyAccess {
-		return Errorf(ErrPermissionDenied, "%s has read-only access: they may view requests but not make or change them", u.Username)
+		return Errorf(ErrPermissionDenied, "You have read-only access: you can view requests but not make or change them.")
 	}
 	return nil
+}
+
+// Landing is the page a user starts on after logging in.
+type Landing int
+
+const (
+	// LandingWorkspaces: the user's own workspaces and requests.
+	LandingWorkspaces Landing = iota + 1
+	// LandingReviews: the requests an output checker may review.
+	LandingReviews
+	// LandingAllWorkspaces: every workspace, for read-only (support) users.
+	LandingAllWorkspaces
+	// LandingCopiloted: the workspaces the user copilots.
+	LandingCopiloted
+)
+
+// Landing is the most useful first page for u: an output checker's
+// Reviews, a read-only (support) user's All Workspaces, a researcher's
+// own workspaces, a copilot's copiloted workspaces. A user who is several
+// of these lands on the first that applies, in that order (the others
+// stay in the navigation); a user who is none lands on their workspaces,
+// which says what they can do.
+func (u User) Landing() Landing {
+	switch {
+	case u.IsOutputChecker():
+		return LandingReviews
+	case u.ReadonlyAccess:
+		return LandingAllWorkspaces
+	case len(u.Workspaces) > 0:
+		return LandingWorkspaces
+	case len(u.CopilotedWorkspaces) > 0:
+		return LandingCopiloted
+	}
+	return LandingWorkspaces
 }

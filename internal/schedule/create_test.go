@@ -223,7 +223,7 @@ func TestCreateSubmitNeedsCompleteGroups(t *testing.T) {
 	spec := tables()
 	spec.Submit, spec.Controls = true, ""
 	_, err := f.C.Create(f.Ctx, spec)
-	if err == nil || !strings.Contains(err.Error(), "incomplete context and/or controls") {
+	if err == nil || !strings.Contains(err.Error(), "Describe the context and the disclosure controls") {
 		t.Fatalf("err %v", err)
 	}
 }
@@ -290,7 +290,7 @@ func TestCreateUnaddableFiles(t *testing.T) {
 		f := newFixture(t)
 		spec := schedule.Spec{Username: "author", Workspace: testkit.Workspace, Dirs: []string{"output/bad"}}
 		res := f.create(spec)
-		if !res.Completed || !strings.Contains(res.Message, "1 file(s) cannot be added: output/bad/model.pkl (cannot add file of type .pkl)") {
+		if !res.Completed || !strings.Contains(res.Message, "1 file(s) cannot be added: output/bad/model.pkl (Files of type .pkl cannot be released") {
 			t.Fatalf("result %+v", res)
 		}
 		if got := testkit.SortedPaths(f.Get(res.RequestID)); !slices.Equal(got, []string{"output-bad:output/bad/ok.csv:OUTPUT"}) {
@@ -398,7 +398,7 @@ func TestCreateUsers(t *testing.T) {
 		t.Errorf("unknown user: %v", err)
 	}
 	spec.Username = "c1" // an output checker without a role on the workspace
-	if _, err := f.C.Create(f.Ctx, spec); err == nil || !strings.Contains(err.Error(), "does not have a role on workspace") {
+	if _, err := f.C.Create(f.Ctx, spec); err == nil || !strings.Contains(err.Error(), "do not have a role on workspace") {
 		t.Errorf("no role: %v", err)
 	}
 }

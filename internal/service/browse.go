@@ -88,7 +88,7 @@ func (s *Service) BrowseWorkspace(ctx context.Context, u domain.User, workspace,
 		return BrowseEntry{}, nil, wrapStoreErr("service: browse", err)
 	}
 	if !entry.Valid {
-		return BrowseEntry{}, nil, domain.Errorf(domain.ErrNotFound, "no file or folder %q in workspace %s", relpath, workspace)
+		return BrowseEntry{}, nil, domain.Errorf(domain.ErrNotFound, "Workspace %s has no file or folder %s.", workspace, relpath)
 	}
 	status, err := s.FileStatuses(ctx, u, workspace)
 	if err != nil {
@@ -133,7 +133,7 @@ func (s *Service) openRequestFile(ctx context.Context, u domain.User, id, relpat
 	}
 	f, ok := r.File(relpath)
 	if !ok {
-		return nil, domain.RequestFile{}, domain.Errorf(domain.ErrNotFound, "file %s is not on this request", relpath)
+		return nil, domain.RequestFile{}, domain.Errorf(domain.ErrNotFound, "%s is not a file of this request.", relpath)
 	}
 	if err := s.RecordRequestFileView(ctx, u, id, relpath, download); err != nil {
 		return nil, domain.RequestFile{}, err
@@ -160,7 +160,7 @@ func (s *Service) ViewWorkspaceFile(ctx context.Context, u domain.User, workspac
 		return nil, domain.WorkspaceEntry{}, wrapStoreErr("service: view", err)
 	}
 	if !entry.Valid || entry.Dir {
-		return nil, domain.WorkspaceEntry{}, domain.Errorf(domain.ErrNotFound, "no file %q in workspace %s", relpath, workspace)
+		return nil, domain.WorkspaceEntry{}, domain.Errorf(domain.ErrNotFound, "Workspace %s has no file %s.", workspace, relpath)
 	}
 	// Open before recording the view: a file that cannot be opened (a
 	// link, a FIFO) was not viewed, and the audit log must not say it was.

@@ -123,7 +123,7 @@ func stampBefore(a, b store.Stamp) bool {
 func (s *Service) stamp(ctx context.Context, id string) (store.Stamp, error) {
 	st, err := s.store.RequestStamp(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return st, domain.Errorf(domain.ErrNotFound, "no release request %s", id)
+		return st, domain.Errorf(domain.ErrNotFound, "There is no release request %s.", id)
 	}
 	if err != nil {
 		return st, fmt.Errorf("service: stamp of request %s: %w", id, err)

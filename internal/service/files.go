@@ -93,7 +93,7 @@ func (s *Service) addFiles(ctx context.Context, u domain.User, workspace, group 
 		return nil, err
 	}
 	if len(files) == 0 {
-		return nil, domain.Errorf(domain.ErrInvalidInput, "no files to add")
+		return nil, domain.Errorf(domain.ErrInvalidInput, "Select at least one file to add.")
 	}
 	paths := make([]string, len(files))
 	for i, f := range files {
@@ -168,7 +168,7 @@ func (s *Service) UpdateFiles(ctx context.Context, u domain.User, workspace stri
 		return nil, err
 	}
 	if len(paths) == 0 {
-		return nil, domain.Errorf(domain.ErrInvalidInput, "no files to update")
+		return nil, domain.Errorf(domain.ErrInvalidInput, "Select at least one file to update.")
 	}
 	paths, err := domain.UniquePaths(paths)
 	if err != nil {
@@ -178,7 +178,7 @@ func (s *Service) UpdateFiles(ctx context.Context, u domain.User, workspace stri
 	return s.run(ctx, u.Username, func(ctx context.Context) (*domain.Request, error) {
 		r, err := s.CurrentRequest(ctx, u, workspace)
 		if err == nil && r == nil {
-			err = domain.Errorf(domain.ErrNotFound, "you have no current request for workspace %s", workspace)
+			err = domain.Errorf(domain.ErrNotFound, "You have no current request for workspace %s.", workspace)
 		}
 		return r, err
 	}, func(r *domain.Request) (func(*change) error, error) {
@@ -217,7 +217,7 @@ func (s *Service) UpdateFiles(ctx context.Context, u domain.User, workspace stri
 // a returned one keeps them, withdrawn, for the record.
 func (s *Service) WithdrawFiles(ctx context.Context, u domain.User, id string, paths []string) (*domain.Request, error) {
 	if len(paths) == 0 {
-		return nil, domain.Errorf(domain.ErrInvalidInput, "no files to withdraw")
+		return nil, domain.Errorf(domain.ErrInvalidInput, "Select at least one file to withdraw.")
 	}
 	paths, err := domain.UniquePaths(paths)
 	if err != nil {
@@ -250,16 +250,20 @@ func (s *Service) WithdrawFiles(ctx context.Context, u domain.User, id string, p
 }
 
 // ChangeFileProperties moves files to another group and/or changes their
-// type. Their votes are reset: the new context needs a fresh review.
-func (s *Service) ChangeFileProperties(ctx context.Context, u domain.User, id string, paths []string, group string, ft domain.FileType) (*domain.Request, error) {
+// type. Their votes are reset: the new context needs a fresh review. Files
+// already in that group with that type are left alone and counted as
+// unchanged: saving unchanged properties is no error, and when nothing
+// changes nothing is written or audited.
+func (s *Service) ChangeFileProperties(ctx context.Context, u domain.User, id string, paths []string, group string, ft domain.FileType) (*domain.Request, BulkResult, error) {
 	if len(paths) == 0 {
-		return nil, domain.Errorf(domain.ErrInvalidInput, "no files to change")
+		return nil, BulkResult{}, domain.Errorf(domain.ErrInvalidInput, "Select at least one file to change.")
 	}
 	paths, err := domain.UniquePaths(paths)
 	if err != nil {
-		return nil, err
+		return nil, BulkResult{}, err
 	}
-	return s.update(ctx, u, id, func(r *domain.Request) (func(*change) error, error) {
+	var res BulkResult
+	r, err := s.update(ctx, u, id, func(r *domain.Request) (func(*change) error, error) {
 		name, err := domain.ResolveGroupName(r, group)
 		if err != nil {
 			return nil, err
@@ -268,6 +272,7 @@ func (s *Service) ChangeFileProperties(ctx context.Context, u domain.User, id st
 		if err != nil {
 			return nil, fmt.Errorf("service: change file properties: %w", err)
 		}
+		var changed []string
 		for _, p := range paths {
 			var fileID string
 			if f, ok := r.File(p); ok {
@@ -276,12 +281,19 @@ func (s *Service) ChangeFileProperties(ctx context.Context, u domain.User, id st
 			if err := r.CheckChangeProperties(u, p, name, ft, released[fileID]); err != nil {
 				return nil, err
 			}
+			if !r.PropertiesUnchanged(p, name, ft) {
+				changed = append(changed, p)
+			}
+		}
+		res = BulkResult{Changed: len(changed), Unchanged: len(paths) - len(changed)}
+		if len(changed) == 0 {
+			return nil, nil
 		}
 		return func(c *change) error {
 			if err := c.ensureGroup(name); err != nil {
 				return err
 			}
-			for _, p := range paths {
+			for _, p := range changed {
 				f, _ := c.r.File(p)
 				if err := c.resetVotes(*f); err != nil {
 					return err
@@ -296,6 +308,7 @@ func (s *Service) ChangeFileProperties(ctx context.Context, u domain.User, id st
 			return nil
 		}, nil
 	})
+	return r, res, err
 }
 
 // workspaceFile looks a path up in a workspace; paths outside the valid

@@ -39,7 +39,7 @@ func TestDuplicatePathsRefused(t *testing.T) {
 			return err
 		}},
 		{"properties twice", func() error {
-			_, err := e.Svc.ChangeFileProperties(e.Ctx, e.Author, pending.ID, []string{"out/b.csv", "out/b.csv/"}, "h", domain.FileOutput)
+			_, _, err := e.Svc.ChangeFileProperties(e.Ctx, e.Author, pending.ID, []string{"out/b.csv", "out/b.csv/"}, "h", domain.FileOutput)
 			return err
 		}},
 		{"add with a slash", func() error {

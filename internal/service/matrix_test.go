@@ -101,7 +101,7 @@ var actions = []action{
 		return err
 	}, func(a actor, st domain.Status) bool { return isAuthor(a) && editing(st) }},
 	{"change file properties", func(e *testkit.Env, u domain.User, r *domain.Request) error {
-		_, err := e.Svc.ChangeFileProperties(e.Ctx, u, r.ID, []string{"out/a.csv"}, "other", domain.FileOutput)
+		_, _, err := e.Svc.ChangeFileProperties(e.Ctx, u, r.ID, []string{"out/a.csv"}, "other", domain.FileOutput)
 		return err
 	}, func(a actor, st domain.Status) bool { return isAuthor(a) && editing(st) }},
 	{"update file", func(e *testkit.Env, u domain.User, r *domain.Request) error {

@@ -265,12 +265,12 @@ func (s *Service) RecordRequestFileView(ctx context.Context, u domain.User, id, 
 	}
 	f, ok := r.File(relpath)
 	if !ok {
-		return domain.Errorf(domain.ErrNotFound, "file %s is not on this request", relpath)
+		return domain.Errorf(domain.ErrNotFound, "%s is not a file of this request.", relpath)
 	}
 	t := domain.EventRequestFileView
 	if download {
-		if !r.CanReview(u) {
-			return domain.Errorf(domain.ErrPermissionDenied, "only output checkers who are not the author may download request files")
+		if err := r.CheckDownload(u); err != nil {
+			return err
 		}
 		t = domain.EventRequestFileDownload
 	}

@@ -12,7 +12,7 @@ import (
 // after submitting their review.
 func (s *Service) Vote(ctx context.Context, u domain.User, id, relpath string, vote domain.Vote) (*domain.Request, error) {
 	if vote != domain.VoteApproved && vote != domain.VoteChangesRequested {
-		return nil, domain.Errorf(domain.ErrInvalidInput, "vote must be APPROVED or CHANGES_REQUESTED")
+		return nil, domain.Errorf(domain.ErrInvalidInput, "The vote must be APPROVED or CHANGES_REQUESTED.")
 	}
 	return s.update(ctx, u, id, func(r *domain.Request) (func(*change) error, error) {
 		if err := r.CheckVote(u, relpath); err != nil {
@@ -60,17 +60,18 @@ func (c *change) deleteVote(f domain.RequestFile, reviewer string) error {
 
 // BulkResult counts what a group-wide action did.
 type BulkResult struct {
-	Changed   int // files whose vote changed
-	Unchanged int // files left alone because they already had a vote
+	Changed   int // files changed (their vote, their properties)
+	Unchanged int // files left alone (already voted on; already so)
 }
 
 // RequestChangesOnGroup asks for changes on every output file of the group
 // the reviewer has not voted on yet (or whose vote is UNDECIDED); files
-// already voted on are left alone.
+// already voted on are left alone. Only before the reviewer submits their
+// review (domain's CheckGroupVotes).
 func (s *Service) RequestChangesOnGroup(ctx context.Context, u domain.User, id, group string) (*domain.Request, BulkResult, error) {
 	var res BulkResult
 	r, err := s.update(ctx, u, id, func(r *domain.Request) (func(*change) error, error) {
-		if err := checkGroupReview(r, u, group); err != nil {
+		if err := r.CheckGroupVotes(u, group); err != nil {
 			return nil, err
 		}
 		paths, unchanged := r.GroupChangesToRequest(u.Username, group)
@@ -93,11 +94,8 @@ func (s *Service) RequestChangesOnGroup(ctx context.Context, u domain.User, id, 
 func (s *Service) ResetVotesOnGroup(ctx context.Context, u domain.User, id, group string) (*domain.Request, BulkResult, error) {
 	var res BulkResult
 	r, err := s.update(ctx, u, id, func(r *domain.Request) (func(*change) error, error) {
-		if err := checkGroupReview(r, u, group); err != nil {
+		if err := r.CheckGroupVotes(u, group); err != nil {
 			return nil, err
-		}
-		if r.HasSubmittedReview(u.Username) {
-			return nil, domain.Errorf(domain.ErrPolicy, "cannot reset votes after submitting your review")
 		}
 		paths := r.GroupVotesOf(u.Username, group)
 		res = BulkResult{Changed: len(paths), Unchanged: len(r.GroupFiles(group)) - len(paths)}
@@ -112,17 +110,6 @@ func (s *Service) ResetVotesOnGroup(ctx context.Context, u domain.User, id, grou
 		}, nil
 	})
 	return r, res, err
-}
-
-// checkGroupReview refuses a group-wide review action.
-func checkGroupReview(r *domain.Request, u domain.User, group string) error {
-	if err := r.CheckCurrentlyReview(u); err != nil {
-		return err
-	}
-	if _, ok := r.Group(group); !ok {
-		return domain.Errorf(domain.ErrNotFound, "no group %q on this request", group)
-	}
-	return nil
 }
 
 // SubmitReview submits the reviewer's review for this turn: the first

@@ -20,13 +20,15 @@ import (
 type FileResult struct {
 	Path string
 	Err  error
+	// Unchanged: the file already was as asked (no error, nothing written).
+	Unchanged bool
 }
 
 // Done returns the paths of the files the action changed.
 func Done(results []FileResult) []string {
 	var out []string
 	for _, r := range results {
-		if r.Err == nil {
+		if r.Err == nil && !r.Unchanged {
 			out = append(out, r.Path)
 		}
 	}
@@ -144,8 +146,9 @@ func (s *Service) changeSelection(ctx context.Context, u domain.User, id string,
 			}
 			g, ft := target(*f)
 			err := r.CheckChangeProperties(u, p, g, ft, released[f.FileID])
-			results = append(results, FileResult{Path: p, Err: err})
-			if err == nil {
+			unchanged := err == nil && r.PropertiesUnchanged(p, g, ft)
+			results = append(results, FileResult{Path: p, Err: err, Unchanged: unchanged})
+			if err == nil && !unchanged {
 				ok = append(ok, move{p, g, ft})
 			}
 		}

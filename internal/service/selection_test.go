@@ -19,6 +19,9 @@ func outcomes(res []service.FileResult) []string {
 		if r.Err != nil {
 			msg = domain.Message(r.Err)
 		}
+		if r.Unchanged {
+			msg = "unchanged"
+		}
 		out = append(out, r.Path+": "+msg)
 	}
 	return out
@@ -39,7 +42,7 @@ func TestSelectionActions(t *testing.T) {
 			act: func(e *testkit.Env, id string) (*domain.Request, []service.FileResult, error) {
 				return e.Svc.WithdrawSelection(e.Ctx, e.Author, id, []string{"out/a.csv", "out/nope.csv", "out/c.csv"})
 			},
-			want:   []string{"out/a.csv: ", "out/nope.csv: file out/nope.csv is not on this request", "out/c.csv: "},
+			want:   []string{"out/a.csv: ", "out/nope.csv: out/nope.csv is not a file of this request.", "out/c.csv: "},
 			events: 2,
 			check: func(t *testing.T, r *domain.Request) {
 				if _, ok := r.File("out/a.csv"); ok {
@@ -54,7 +57,7 @@ func TestSelectionActions(t *testing.T) {
 			name:   "move keeps each file's type",
 			status: domain.StatusPending,
 			act: func(e *testkit.Env, id string) (*domain.Request, []service.FileResult, error) {
-				if _, err := e.Svc.ChangeFileProperties(e.Ctx, e.Author, id, []string{"out/b.csv"}, "g", domain.FileSupporting); err != nil {
+				if _, _, err := e.Svc.ChangeFileProperties(e.Ctx, e.Author, id, []string{"out/b.csv"}, "g", domain.FileSupporting); err != nil {
 					t.Fatal(err)
 				}
 				return e.Svc.MoveSelection(e.Ctx, e.Author, id, []string{"out/a.csv", "out/b.csv"}, "tables")
@@ -70,12 +73,12 @@ func TestSelectionActions(t *testing.T) {
 			},
 		},
 		{
-			name:   "moving to the group a file is in is no change, in the single-file words",
+			name:   "moving to the group a file is in changes nothing and is no error",
 			status: domain.StatusPending,
 			act: func(e *testkit.Env, id string) (*domain.Request, []service.FileResult, error) {
 				return e.Svc.MoveSelection(e.Ctx, e.Author, id, []string{"out/a.csv"}, "g")
 			},
-			want:   []string{"out/a.csv: no changes to make to out/a.csv"},
+			want:   []string{"out/a.csv: unchanged"},
 			events: 0,
 		},
 		{
@@ -103,7 +106,7 @@ func TestSelectionActions(t *testing.T) {
 				}
 				return e.Svc.WithdrawSelection(e.Ctx, e.Author, id, []string{"out/a.csv", "out/b.csv"})
 			},
-			want:   []string{"out/a.csv: out/a.csv has already been withdrawn", "out/b.csv: "},
+			want:   []string{"out/a.csv: out/a.csv has already been withdrawn.", "out/b.csv: "},
 			events: 2,
 			check: func(t *testing.T, r *domain.Request) {
 				for _, p := range []string{"out/a.csv", "out/b.csv"} {

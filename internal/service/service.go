@@ -156,7 +156,7 @@ const maxAttempts = 20
 
 // errBusy is returned when an action lost the race for its request too
 // many times.
-var errBusy = domain.Errorf(domain.ErrInvalidTransition, "the request is being changed by someone else; please try again")
+var errBusy = domain.Errorf(domain.ErrInvalidTransition, "The request is being changed by someone else; please try again.")
 
 // change is one transaction's worth of writes to one request.
 type change struct {
@@ -259,7 +259,7 @@ func (s *Service) backoff(ctx context.Context, attempt int) {
 func (s *Service) request(ctx context.Context, id string) (*domain.Request, error) {
 	r, err := s.store.GetRequest(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, domain.Errorf(domain.ErrNotFound, "no release request %s", id)
+		return nil, domain.Errorf(domain.ErrNotFound, "There is no release request %s.", id)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("service: load request %s: %w", id, err)

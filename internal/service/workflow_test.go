@@ -156,10 +156,10 @@ func TestRequiredPublicCommentsAfterAReturn(t *testing.T) {
 			e.R(e.Svc.AddFiles(e.Ctx, e.Author, testkit.Workspace, "extra", []service.AddFile{{Path: "out/new.csv", FileType: domain.FileOutput}}))
 		}, []string{"extra", "g"}},
 		{"file moved to a new group", func(e *testkit.Env, r *domain.Request) {
-			e.R(e.Svc.ChangeFileProperties(e.Ctx, e.Author, r.ID, []string{"out/a.csv"}, "moved", domain.FileOutput))
+			e.R(changeProperties(e, r.ID, "moved", domain.FileOutput))
 		}, []string{"g", "moved"}},
 		{"retyped to supporting", func(e *testkit.Env, r *domain.Request) {
-			e.R(e.Svc.ChangeFileProperties(e.Ctx, e.Author, r.ID, []string{"out/a.csv"}, "g", domain.FileSupporting))
+			e.R(changeProperties(e, r.ID, "g", domain.FileSupporting))
 		}, []string{"g"}},
 		{"updated file", func(e *testkit.Env, r *domain.Request) {
 			e.Files.Write(testkit.Workspace, "out/a.csv", "x,y\n5,10\n")
@@ -189,7 +189,7 @@ func TestRequiredPublicCommentsAfterAReturn(t *testing.T) {
 				_, err := e.Svc.CreateComment(e.Ctx, e.Author, r.ID, g, "Explained.", "")
 				e.OK(err)
 			}
-			if _, err := e.Svc.Submit(e.Ctx, e.Author, r.ID); err != nil && !strings.Contains(err.Error(), "no output files") {
+			if _, err := e.Svc.Submit(e.Ctx, e.Author, r.ID); err != nil && !strings.Contains(err.Error(), "at least one output file") {
 				t.Fatalf("submit after comments: %v", err)
 			}
 		})
@@ -295,14 +295,14 @@ func TestAddingFilesIsAtomic(t *testing.T) {
 	// the group that exists, and nothing is added.
 	e.Files.Write(testkit.Workspace, "out/c.csv", "x\n1\n")
 	_, err = e.Svc.AddFiles(e.Ctx, e.Author, testkit.Workspace, "tables", []service.AddFile{{Path: "out/c.csv", FileType: domain.FileOutput}})
-	if !errors.Is(err, domain.ErrInvalidInput) || !strings.Contains(err.Error(), `already has a group "Tables"`) {
+	if !errors.Is(err, domain.ErrInvalidInput) || !strings.Contains(err.Error(), `already has a group “Tables”`) {
 		t.Fatalf("a group differing only in case: %v", err)
 	}
 	if got := e.Get(r.ID); len(got.Files) != 1 || len(got.Groups) != 1 {
 		t.Fatalf("the refused add changed the request: %+v", got)
 	}
 	_, err = e.Svc.AddFiles(e.Ctx, e.Author, testkit.Workspace, "other", []service.AddFile{{Path: "out/a.csv", FileType: domain.FileOutput}})
-	if err == nil || !strings.Contains(err.Error(), `"Tables"`) {
+	if err == nil || !strings.Contains(err.Error(), `“Tables”`) {
 		t.Fatalf("duplicate add: %v", err)
 	}
 	// Another researcher has a request of their own.
@@ -329,7 +329,7 @@ func TestReleasedFilesOnlyAsSupportingAndLogs(t *testing.T) {
 	if got := testkit.SortedPaths(r); !slices.Equal(got, []string{"g:metadata/job.log:SUPPORTING", "g:out/a.csv:SUPPORTING"}) {
 		t.Errorf("files %v", got)
 	}
-	_, err = e.Svc.ChangeFileProperties(e.Ctx, e.Author, r.ID, []string{"out/a.csv"}, "g", domain.FileOutput)
+	_, _, err = e.Svc.ChangeFileProperties(e.Ctx, e.Author, r.ID, []string{"out/a.csv"}, "g", domain.FileOutput)
 	wantKind(t, err, domain.ErrPolicy)
 }
 
@@ -360,7 +360,7 @@ func TestFileGoneFromWorkspace(t *testing.T) {
 	e.Files.Remove(testkit.Workspace, "out/a.csv")
 	_, err := e.Svc.UpdateFiles(e.Ctx, e.Author, testkit.Workspace, []string{"out/a.csv"})
 	wantKind(t, err, domain.ErrInvalidInput)
-	e.R(e.Svc.ChangeFileProperties(e.Ctx, e.Author, r.ID, []string{"out/a.csv"}, "h", domain.FileOutput))
+	e.R(changeProperties(e, r.ID, "h", domain.FileOutput))
 	e.R(e.Svc.WithdrawFiles(e.Ctx, e.Author, r.ID, []string{"out/a.csv"}))
 }
 
@@ -603,5 +603,45 @@ func TestStats(t *testing.T) {
 	}
 	if st.UploadBacklog != 2 || st.UploadFailing != 1 {
 		t.Errorf("backlog %d failing %d, want 2 and 1", st.UploadBacklog, st.UploadFailing)
+	}
+}
+
+// changeProperties changes the properties of the author's out/a.csv.
+func changeProperties(e *testkit.Env, id, group string, ft domain.FileType) (*domain.Request, error) {
+	r, _, err := e.Svc.ChangeFileProperties(e.Ctx, e.Author, id, []string{"out/a.csv"}, group, ft)
+	return r, err
+}
+
+// Saving a file's properties unchanged is no refusal and no change: no
+// audit event, the same version, the file counted as unchanged; with
+// another file that does change, only that one is written.
+func TestChangePropertiesUnchanged(t *testing.T) {
+	e := testkit.NewEnv(t)
+	r := e.Pending(e.Author)
+	before, err := e.Svc.RequestEvents(e.Ctx, e.Author, r.ID)
+	e.OK(err)
+	got, res, err := e.Svc.ChangeFileProperties(e.Ctx, e.Author, r.ID, []string{"out/a.csv"}, "g", domain.FileOutput)
+	e.OK(err)
+	if res != (service.BulkResult{Changed: 0, Unchanged: 1}) {
+		t.Errorf("result %+v, want 1 unchanged", res)
+	}
+	if got.Version != r.Version {
+		t.Errorf("version %d, want %d: nothing should be written", got.Version, r.Version)
+	}
+	after, err := e.Svc.RequestEvents(e.Ctx, e.Author, r.ID)
+	e.OK(err)
+	if len(after) != len(before) {
+		t.Errorf("%d audit events after saving unchanged properties, want %d", len(after), len(before))
+	}
+	got, res, err = e.Svc.ChangeFileProperties(e.Ctx, e.Author, r.ID, []string{"out/a.csv", "out/b.csv"}, "g", domain.FileSupporting)
+	e.OK(err)
+	if res != (service.BulkResult{Changed: 2, Unchanged: 0}) {
+		t.Errorf("result %+v, want 2 changed", res)
+	}
+	// A group named in another case is refused, naming the group (group
+	// names keep their case, and differ by more than case).
+	_, _, err = e.Svc.ChangeFileProperties(e.Ctx, e.Author, got.ID, []string{"out/a.csv", "out/b.csv"}, "G", domain.FileSupporting)
+	if !errors.Is(err, domain.ErrInvalidInput) || !strings.Contains(err.Error(), "“g”") {
+		t.Errorf("group named in another case: %v, want a refusal naming “g”", err)
 	}
 }

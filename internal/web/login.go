@@ -10,7 +10,7 @@ import (
 )
 
 // defaultNext is where people go after logging in.
-const defaultNext = "/workspaces/"
+const defaultNext = "/" // the user's landing page (home)
 
 // loginView is the login form.
 type loginView struct {

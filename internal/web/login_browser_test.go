@@ -83,8 +83,8 @@ func TestBrowserSwitchUser(t *testing.T) {
 	b.click(".menu-dev summary")
 	b.screenshot("switch-user-menu")
 	b.clickToLoad(`.menu-dev form:has(input[value="c1"]) button`)
-	if loc := b.location(); loc != "/workspaces/" {
-		t.Errorf("after switching at %s", loc)
+	if loc := b.location(); loc != "/requests/output_checker" {
+		t.Errorf("after switching to c1, an output checker, at %s, want their Reviews", loc)
 	}
 	if got := b.text(".menu-account summary"); got != "Logged in as c1" {
 		t.Errorf("after switching to c1: %q", got)

@@ -99,14 +99,22 @@ func (h *Handler) postChangeProperties(w http.ResponseWriter, r *http.Request, u
 	if err != nil {
 		return h.reqDone(w, r, id, "", "", err)
 	}
-	rq, err := h.svc.ChangeFileProperties(r.Context(), u, id, paths, group, ft)
+	rq, res, err := h.svc.ChangeFileProperties(r.Context(), u, id, paths, group, ft)
 	target := ""
 	if err == nil && len(paths) == 1 {
 		if f, ok := rq.File(paths[0]); ok {
 			target = reqFileURL(rq.ID, f.Group, f.Relpath)
 		}
 	}
-	return h.reqDone(w, r, id, target, "Updated the properties of "+plural(len(paths), "file", "files"), err)
+	if err == nil && res.Changed == 0 {
+		h.flash(r, FlashInfo, domain.NothingChanged(res.Unchanged))
+		return h.reqDone(w, r, id, target, "", nil)
+	}
+	msg := "Updated the properties of " + plural(res.Changed, "file", "files")
+	if res.Unchanged > 0 {
+		msg += "; " + plural(res.Unchanged, "file was", "files were") + " already so"
+	}
+	return h.reqDone(w, r, id, target, msg, err)
 }
 
 // postMultiselect withdraws (withdraw_files) or changes the properties of
@@ -125,7 +133,7 @@ func (h *Handler) postMultiselect(w http.ResponseWriter, r *http.Request, u doma
 		return errorPage(http.StatusBadRequest, "Unknown action.")
 	}
 	if len(paths) == 0 {
-		return h.reqDone(w, r, id, "", "", domain.Errorf(domain.ErrInvalidInput, "select at least one file"))
+		return h.reqDone(w, r, id, "", "", domain.Errorf(domain.ErrInvalidInput, "Select at least one file."))
 	}
 	paths, err := domain.UniquePaths(paths)
 	if err != nil {
@@ -182,13 +190,11 @@ func (h *Handler) postStatus(w http.ResponseWriter, r *http.Request, u domain.Us
 	ctx := r.Context()
 	switch verb {
 	case "submit":
-		rq, gerr := h.svc.GetRequest(ctx, u, id)
-		if gerr != nil {
-			return gerr
-		}
-		if rq.Status == domain.StatusPending && r.PostFormValue("confirm_rules") == "" && rq.CheckSubmit(u) == nil {
-			return h.reqDone(w, r, id, "", "", domain.Errorf(domain.ErrInvalidInput, "confirm that you have read the data release rules before submitting"))
-		}
+		// The submit dialog asks the author to confirm they have read the
+		// data release rules (a required box); that is a person's
+		// acknowledgement, not a rule of the request, so the server does
+		// not refuse without it: the API and the command line submit the
+		// same way.
 		_, err = h.svc.Submit(ctx, u, id)
 		msg = "Request has been submitted"
 	case "review":

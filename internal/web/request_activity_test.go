@@ -21,7 +21,7 @@ func TestActivityPagingAndSearch(t *testing.T) {
 		if i >= 20 {
 			group = "figures"
 		}
-		events = append(events, domain.Event{ID: int64(i + 1), Type: domain.EventRequestComment, User: user,
+		events = append(events, domain.Event{ID: int64(i + 1), Type: domain.EventRequestFileApprove, User: user,
 			Path: fmt.Sprintf("out/f%02d.csv", i), Extra: map[string]string{"group": group}, CreatedAt: base.Add(time.Duration(i) * time.Minute)})
 	}
 	// A read-only event is never shown, nor counted.
@@ -54,8 +54,8 @@ func TestActivityPagingAndSearch(t *testing.T) {
 			if len(a.Rows) != tt.wantRows || a.Matched != tt.wantMatched || a.Page != tt.wantPage {
 				t.Fatalf("rows %d matched %d page %d, want %d %d %d", len(a.Rows), a.Matched, a.Page, tt.wantRows, tt.wantMatched, tt.wantPage)
 			}
-			if tt.wantRows > 0 && a.Rows[0].Path != tt.wantFirstPath {
-				t.Errorf("first row %s, want %s", a.Rows[0].Path, tt.wantFirstPath)
+			if tt.wantRows > 0 && a.Rows[0].Action != "approved "+tt.wantFirstPath {
+				t.Errorf("first row %q, want it to approve %s", a.Rows[0].Action, tt.wantFirstPath)
 			}
 			if got := a.NewerURL; got != tt.wantNewer {
 				t.Errorf("newer link %q, want %q", got, tt.wantNewer)

@@ -79,7 +79,7 @@ func TestBrowserActivitySearch(t *testing.T) {
 	if n := rows(); n != 1 {
 		t.Errorf("search for 'approved': %d rows, want 1", n)
 	}
-	if got := c1.text(".req-activity tbody"); !strings.Contains(got, "Approved file") {
+	if got := c1.text(".req-activity tbody"); !strings.Contains(got, "c1 approved out/a.csv") {
 		t.Errorf("search result: %q", got)
 	}
 	c1.screenshot("request-activity-search")

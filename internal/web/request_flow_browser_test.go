@@ -184,7 +184,7 @@ func TestBrowserRequestFlow(t *testing.T) {
 	}
 	c1.open(base)
 	c1.post(sel("release"))
-	if got := c1.statusPill(); !strings.HasPrefix(got, "APPROVED") {
+	if got := c1.statusPill(); !strings.HasPrefix(got, "Approved") {
 		t.Errorf("after release: %q", got)
 	}
 	if !c1.has("Uploading: 0 of 2") {
@@ -197,7 +197,7 @@ func TestBrowserRequestFlow(t *testing.T) {
 	}
 	h.R(h.Svc.MarkReleased(h.Ctx, r.ID))
 	c1.open(base)
-	if got := c1.statusPill(); !strings.HasPrefix(got, "RELEASED") {
+	if got := c1.statusPill(); !strings.HasPrefix(got, "Released") {
 		t.Errorf("after upload: %q", got)
 	}
 	c1.screenshot("request-overview-released")

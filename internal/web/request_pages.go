@@ -1,7 +1,6 @@
 package web
 
 import (
-	"cmp"
 	"errors"
 	"net/http"
 	"net/url"
@@ -51,11 +50,6 @@ type reqGroupSummary struct {
 type requestAction struct {
 	Label, URL, Reason, Confirm, Dialog, Class string
 	Enabled                                    bool
-}
-
-type reqEventRow struct {
-	Time, User, Label, Path string
-	Extra                   []string
 }
 
 type reqGroupView struct {
@@ -211,35 +205,6 @@ func (h *Handler) buildOverview(r *http.Request, u domain.User, v *requestView) 
 	}
 	v.Activity = reqActivityOf(events, "", r.URL.Path, r.URL.Query())
 	return nil
-}
-
-// reqEventRows are the visible, non-read-only events, newest first; only
-// those of group when group is set.
-func reqEventRows(events []domain.Event, group string) []reqEventRow {
-	var out []reqEventRow
-	slices.SortStableFunc(events, func(a, b domain.Event) int { return cmp.Or(b.CreatedAt.Compare(a.CreatedAt), cmp.Compare(b.ID, a.ID)) })
-	for _, e := range events {
-		if e.Type.ReadOnly() || e.Hidden {
-			continue
-		}
-		if group != "" && e.Extra["group"] != group {
-			continue
-		}
-		row := reqEventRow{Time: formatTime(e.CreatedAt, "2006-01-02 15:04"), User: e.User, Label: e.Type.Label(), Path: e.Path}
-		keys := make([]string, 0, len(e.Extra))
-		for k := range e.Extra {
-			if k == "review_turn" {
-				continue
-			}
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		for _, k := range keys {
-			row.Extra = append(row.Extra, k+": "+e.Extra[k])
-		}
-		out = append(out, row)
-	}
-	return out
 }
 
 // requestViewOf builds what every request browser page shows.
@@ -437,17 +402,7 @@ func reqGroupNames(rq *domain.Request) []string {
 	return out
 }
 
-func reqDecisionLabel(d domain.Decision) string {
-	switch d {
-	case domain.DecisionApproved:
-		return "Approved"
-	case domain.DecisionChangesRequested:
-		return "Changes requested"
-	case domain.DecisionConflicted:
-		return "Conflicted"
-	}
-	return "Incomplete"
-}
+func reqDecisionLabel(d domain.Decision) string { return d.Label() }
 
 // reqGroupDetails is what the group page and a file's "Context &
 // Comments" dialog show of a group: its context and controls, the
@@ -483,10 +438,7 @@ func (h *Handler) buildGroup(r *http.Request, u domain.User, v *requestView, g *
 	gv.Editable, gv.EditReason = editErr == nil, reqReason(editErr)
 	if rq.CanReview(u) {
 		gv.ReviewerButtons = true
-		cur := rq.CheckCurrentlyReview(u)
-		if cur == nil && rq.HasSubmittedReview(u.Username) {
-			cur = domain.Errorf(domain.ErrInvalidTransition, "you have already submitted your review")
-		}
+		cur := rq.CheckGroupVotes(u, g.Name)
 		gv.RequestChanges = reqAction("Request changes", "/requests/request-changes/"+id+"/"+gs, cur)
 		gv.RequestChanges.Confirm = "Request changes on every output file of " + g.Name + " you have not voted on?"
 		gv.ResetVotes = reqAction("Reset votes", "/requests/reset-votes/"+id+"/"+gs, cur)
@@ -524,8 +476,8 @@ func (h *Handler) requestContent(w http.ResponseWriter, r *http.Request, u domai
 		if err != nil {
 			return err
 		}
-		if !rq.CanReview(u) {
-			return errorPage(http.StatusForbidden, "Only output checkers who did not write the request may download its files.")
+		if err := rq.CheckDownload(u); err != nil {
+			return err
 		}
 		f, info, e := h.svc.DownloadRequestFile(r.Context(), u, id, p)
 		if e != nil {

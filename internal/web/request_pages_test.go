@@ -32,19 +32,14 @@ func TestRequestPagesRender(t *testing.T) {
 	if a := c.get("/requests/"); a.StatusCode != http.StatusFound || a.Header.Get("Location") != "/workspaces/" {
 		t.Errorf("/requests/: %d %s", a.StatusCode, a.Header.Get("Location"))
 	}
-	// Submitting a PENDING request needs the rules confirmed.
-	a := c.post("/requests/submit/"+r.ID, url.Values{})
-	if a.StatusCode != http.StatusSeeOther {
-		t.Fatalf("submit: %d", a.StatusCode)
-	}
-	if got := h.Get(r.ID).Status; got != domain.StatusPending {
-		t.Errorf("submitted without confirming: %s", got)
-	}
-	a = c.post("/requests/edit/"+r.ID+"/g", url.Values{"context": {"ctx"}, "controls": {"ctl"}})
+	// The rules' confirmation is the submit dialog's required box, not a
+	// refusal of the server: the pages submit as the API does (below,
+	// without the box).
+	a := c.post("/requests/edit/"+r.ID+"/g", url.Values{"context": {"ctx"}, "controls": {"ctl"}})
 	if a.StatusCode != http.StatusSeeOther {
 		t.Fatalf("edit: %d", a.StatusCode)
 	}
-	c.post("/requests/submit/"+r.ID, url.Values{"confirm_rules": {"yes"}})
+	c.post("/requests/submit/"+r.ID, url.Values{})
 	if got := h.Get(r.ID).Status; got != domain.StatusSubmitted {
 		t.Errorf("after submit: %s", got)
 	}
@@ -149,10 +144,10 @@ func TestRequestPageCacheFollowsChanges(t *testing.T) {
 	if _, err := h.Svc.Vote(h.Ctx, h.C1, r.ID, "out/a.csv", domain.VoteApproved); err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(first, "Approved file") {
+	if strings.Contains(first, "</strong> approved out/a.csv") {
 		t.Fatalf("the overview shows an approval before any vote")
 	}
-	if after := c1.get(overview).body; !strings.Contains(after, "Approved file") {
+	if after := c1.get(overview).body; !strings.Contains(after, "<strong>c1</strong> approved out/a.csv") {
 		t.Errorf("the overview's activity does not show the vote made since it was first shown")
 	}
 }

@@ -381,13 +381,20 @@ func (h *Handler) postSelection(w http.ResponseWriter, r *http.Request, u domain
 		}
 		h.flash(r, FlashSuccess, fmt.Sprintf("%s: %s", done, listPaths(ok)))
 	}
+	var same []string
 	for _, res := range results {
+		if res.Unchanged {
+			same = append(same, res.Path)
+		}
 		if res.Err != nil {
 			if statusOf(res.Err) >= 500 {
 				return res.Err
 			}
 			h.flash(r, FlashError, "Not changed: "+res.Path+": "+domain.Message(res.Err))
 		}
+	}
+	if len(same) > 0 {
+		h.flash(r, FlashInfo, "Nothing to change (already as asked): "+listPaths(same))
 	}
 	h.redirect(w, r, selectionTarget(r, rq, ok, group))
 	return nil

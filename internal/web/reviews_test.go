@@ -41,7 +41,7 @@ func TestReviewsIndex(t *testing.T) {
 	out := section(a.body, "Outstanding requests awaiting review")
 	for _, want := range []string{
 		`href="/requests/view/` + submitted.ID + `/"`, `href="/requests/view/` + partly.ID + `/"`,
-		"Your review: 0/2 files (incomplete)", "Your review: 2/2 files</td>", "ONE REVIEW SUBMITTED", ">SUBMITTED<", "Org",
+		"Your review: 0/2 files (incomplete)", "Your review: 2/2 files</td>", "One review submitted", ">Submitted<", "Org",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("outstanding section lacks %q:\n%s", want, out)

@@ -46,8 +46,24 @@ func (h *Handler) baseRoutes() []route {
 	}
 }
 
-// home sends people to the workspaces index.
-func (h *Handler) home(w http.ResponseWriter, r *http.Request, _ domain.User) error {
-	http.Redirect(w, r, "/workspaces/", http.StatusFound)
+// home sends people to the page most useful to them (domain's Landing):
+// Reviews for output checkers, All Workspaces for read-only (support)
+// users, their workspaces for researchers, their copiloted workspaces for
+// copilots.
+func (h *Handler) home(w http.ResponseWriter, r *http.Request, u domain.User) error {
+	http.Redirect(w, r, landingURL(u), http.StatusFound)
 	return nil
+}
+
+// landingURL is the page of u's Landing.
+func landingURL(u domain.User) string {
+	switch u.Landing() {
+	case domain.LandingReviews:
+		return "/requests/output_checker"
+	case domain.LandingAllWorkspaces:
+		return "/workspaces/all/"
+	case domain.LandingCopiloted:
+		return "/copiloted-workspaces/"
+	}
+	return "/workspaces/"
 }

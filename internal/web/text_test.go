@@ -23,10 +23,10 @@ func TestInvalidTextRefused(t *testing.T) {
 		form       url.Values
 		want       string
 	}{
-		{"comment", "/requests/comment/create/" + r.ID + "/g", url.Values{"comment": {"\xff\xfe"}}, "the comment is not valid UTF-8"},
-		{"comment with NUL", "/requests/comment/create/" + r.ID + "/g", url.Values{"comment": {"a\x00b"}}, "the comment holds a NUL"},
-		{"context", "/requests/edit/" + r.ID + "/g", url.Values{"context": {"ctx\xff"}, "controls": {"ok"}}, "the context is not valid UTF-8"},
-		{"controls", "/requests/edit/" + r.ID + "/g", url.Values{"context": {"ok"}, "controls": {"\xc0\xaf"}}, "the controls is not valid UTF-8"},
+		{"comment", "/requests/comment/create/" + r.ID + "/g", url.Values{"comment": {"\xff\xfe"}}, "The comment is not valid UTF-8"},
+		{"comment with NUL", "/requests/comment/create/" + r.ID + "/g", url.Values{"comment": {"a\x00b"}}, "The comment holds a NUL"},
+		{"context", "/requests/edit/" + r.ID + "/g", url.Values{"context": {"ctx\xff"}, "controls": {"ok"}}, "The context is not valid UTF-8"},
+		{"controls", "/requests/edit/" + r.ID + "/g", url.Values{"context": {"ok"}, "controls": {"\xc0\xaf"}}, "The controls is not valid UTF-8"},
 		{"field name", "/requests/edit/" + r.ID + "/g", url.Values{"context": {"ok"}, "x\xff": {"1"}}, "not valid UTF-8"},
 		{"group of an add", "/workspaces/add-file-to-request/" + testkit.Workspace, url.Values{"file": {"out/b.csv"}, "filetype_0": {"OUTPUT"}, "new_group": {"g\xff"}}, "not valid UTF-8"},
 		{"query", "/requests/edit/" + r.ID + "/g?next=%ff", url.Values{"context": {"ok"}}, "not valid UTF-8"},

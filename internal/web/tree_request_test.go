@@ -148,7 +148,7 @@ func TestRequestSelection(t *testing.T) {
 	if loc != folder {
 		t.Errorf("back at %s", loc)
 	}
-	for _, want := range []string{"Withdrawn from the request: out/b.csv", "Not changed: out/a.csv: out/a.csv has already been withdrawn", "Not changed: out/zzz.csv: file out/zzz.csv is not on this request"} {
+	for _, want := range []string{"Withdrawn from the request: out/b.csv", "Not changed: out/a.csv: out/a.csv has already been withdrawn.", "Not changed: out/zzz.csv: out/zzz.csv is not a file of this request."} {
 		if !strings.Contains(body, want) {
 			t.Errorf("page lacks %q", want)
 		}

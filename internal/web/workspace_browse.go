@@ -77,17 +77,8 @@ type workspaceBrowseView struct {
 type statusLabel struct{ State, Label string }
 
 // workspace states as pills.
-var workspaceStateLabels = map[domain.WorkspaceFileStatus]string{
-	domain.WorkspaceFileUnreleased:  "Unreleased",
-	domain.WorkspaceFileUnderReview: "Under review",
-	domain.WorkspaceFileReleased:    "Released",
-	domain.WorkspaceFileUpdated:     "Updated",
-	domain.WorkspaceFileWithdrawn:   "Withdrawn",
-	domain.WorkspaceFileInvalid:     "Invalid",
-}
-
 func pillOf(st domain.WorkspaceFileStatus) statusLabel {
-	return statusLabel{State: string(st), Label: workspaceStateLabels[st]}
+	return statusLabel{State: string(st), Label: st.Label()}
 }
 
 // oodKey is the session key of a workspace's out-of-date flag.
@@ -387,14 +378,14 @@ func fileButton(u domain.User, ws, rel string, st domain.WorkspaceFileStatus, cu
 	}
 	if current != nil {
 		if err := current.CheckEdit(u); err != nil {
-			return disable(domain.Errorf(domain.ErrInvalidTransition, "your current request is %s and cannot be changed until it is returned to you", current.Status.Display()))
+			return disable(domain.Errorf(domain.ErrInvalidTransition, "Your current request is %s: files can be added again when it is returned to you.", strings.ToLower(current.Status.Label())))
 		}
 	}
 	if b.Update {
 		return b
 	}
 	if !domain.AllowedFileType(rel) {
-		return disable(domain.Errorf(domain.ErrInvalidInput, "files of type %q cannot be released", domain.FileExt(rel)))
+		return disable(domain.Errorf(domain.ErrInvalidInput, "Files of type %s cannot be released.", domain.FileExt(rel)))
 	}
 	ft := domain.FileOutput
 	if st == domain.WorkspaceFileReleased {

@@ -120,7 +120,7 @@ func TestBrowserWorkspaceCopilotAndAll(t *testing.T) {
 	b.open("/copiloted-workspaces/")
 	b.screenshot("workspace-copiloted")
 	b.open("/workspaces/view/ws/output/summary.csv")
-	if s := b.text(".disabled-reason"); !strings.Contains(s, "does not have a role") {
+	if s := b.text(".disabled-reason"); !strings.Contains(s, "do not have a role") {
 		t.Errorf("copilot reason %q", s)
 	}
 	b.screenshot("workspace-file-copilot")

@@ -145,7 +145,7 @@ func TestWorkspaceCopilotAndAll(t *testing.T) {
 	cp := h.client(srv)
 	cp.login("copilot")
 	a := cp.get("/workspaces/view/ws/output/summary.csv")
-	if a.StatusCode != http.StatusOK || !strings.Contains(a.body, "disabled-reason") || !strings.Contains(a.body, "does not have a role") {
+	if a.StatusCode != http.StatusOK || !strings.Contains(a.body, "disabled-reason") || !strings.Contains(a.body, "You do not have a role") {
 		t.Errorf("copilot file page: %d\n%s", a.StatusCode, a.body)
 	}
 	a = cp.get("/copiloted-workspaces/")
@@ -215,7 +215,7 @@ func TestWorkspaceFileButtonStates(t *testing.T) {
 	}
 	h.R(h.Svc.Submit(h.Ctx, h.Author, r.ID))
 	a = c.get("/workspaces/view/ws/output/summary.csv")
-	if !strings.Contains(a.body, "disabled-reason") || !strings.Contains(a.body, "cannot be changed until it is returned") {
+	if !strings.Contains(a.body, "disabled-reason") || !strings.Contains(a.body, "files can be added again when it is returned to you") {
 		t.Errorf("under review file page\n%s", a.body)
 	}
 }

@@ -81,7 +81,7 @@ func TestBrowserWorkspacesIndex(t *testing.T) {
 	if !slices.Equal(links, wantLinks) {
 		t.Errorf("request links of ws %q, want %q", links, wantLinks)
 	}
-	if got := b.text(".project:nth-of-type(2) .current-request"); !strings.Contains(got, "RETURNED") {
+	if got := b.text(".project:nth-of-type(2) .current-request"); !strings.Contains(got, "Returned") {
 		t.Errorf("current request of ws: %q", got)
 	}
 	if got := eval[string](b, `document.querySelector(".project .current-request").getAttribute("href")`); got != "/requests/view/"+diabetes.ID+"/" {
@@ -99,7 +99,8 @@ func TestBrowserWorkspacesIndexOtherUsers(t *testing.T) {
 	h := newHarness(t)
 	b := newBrowser(t, h)
 	b.login("c1")
-	if got := b.text(".empty"); !strings.Contains(got, "You have no workspaces") || !strings.Contains(got, "Reviews") {
+	b.open("/workspaces/")
+	if got := b.text(".empty"); !strings.Contains(got, "No workspaces of your own") || strings.Contains(got, "You have no workspaces") || !strings.Contains(got, "Reviews") {
 		t.Errorf("output checker without roles: %q", got)
 	}
 	b.screenshot("workspaces-output-checker")
@@ -109,6 +110,7 @@ func TestBrowserWorkspacesIndexOtherUsers(t *testing.T) {
 	if got := b.text(".site-nav"); !strings.Contains(got, "All Workspaces") {
 		t.Errorf("read-only user's navigation: %q", got)
 	}
+	b.open("/workspaces/")
 	if got := b.text(".empty"); !strings.Contains(got, "All Workspaces") {
 		t.Errorf("read-only user's page: %q", got)
 	}

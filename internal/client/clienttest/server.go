@@ -134,6 +134,7 @@ func (s *Server) routes() *http.ServeMux {
 	route("GET /api/v1/requests/{id}", s.get)
 	route("PUT /api/v1/requests/{id}/groups/{group}", s.editGroup)
 	route("POST /api/v1/requests/{id}/groups/{group}/comments", s.comment)
+	route("POST /api/v1/requests/{id}/files/properties", s.properties)
 	route("PUT /api/v1/requests/{id}/votes/{path...}", s.vote)
 	route("DELETE /api/v1/requests/{id}/votes/{path...}", s.resetVote)
 	route("POST /api/v1/requests/{id}/{action}", s.transition)
@@ -404,6 +405,52 @@ func (s *Server) updateFiles(r *http.Request, u *user) (int, any, error) {
 			return 0, nil, fail(http.StatusNotFound, client.CodeNotFound, "%s is not in request %s", p, req.doc.ID)
 		}
 		s.record("REQUEST_FILE_UPDATE", u, req, p, nil)
+	}
+	return http.StatusOK, s.view(req, u), nil
+}
+
+// properties moves files to a group and/or changes their type; files
+// already so are left alone (no error, no event), as airlock does.
+func (s *Server) properties(r *http.Request, u *user) (int, any, error) {
+	var in struct {
+		Paths    []string `json:"paths"`
+		Group    string   `json:"group"`
+		FileType string   `json:"filetype"`
+	}
+	if err := decode(r, &in); err != nil {
+		return 0, nil, err
+	}
+	req, err := s.find(r, u)
+	if err != nil {
+		return 0, nil, err
+	}
+	if req.doc.Author != u.Username {
+		return 0, nil, errDenied("only the author may change a request")
+	}
+	if req.doc.Status != "PENDING" && req.doc.Status != "RETURNED" {
+		return 0, nil, errTransition(req, "change files of")
+	}
+	if in.FileType != client.FileTypeOutput && in.FileType != client.FileTypeSupporting {
+		return 0, nil, fail(http.StatusBadRequest, client.CodeInvalidInput, "unknown filetype %q", in.FileType)
+	}
+	for _, p := range in.Paths {
+		gi, fi, ok := findFile(&req.doc, p)
+		if !ok {
+			return 0, nil, fail(http.StatusNotFound, client.CodeNotFound, "%s is not in request %s", p, req.doc.ID)
+		}
+		f := req.doc.Groups[gi].Files[fi]
+		if req.doc.Groups[gi].Name == in.Group && f.FileType == in.FileType {
+			continue
+		}
+		req.doc.Groups[gi].Files = slices.Delete(req.doc.Groups[gi].Files, fi, fi+1)
+		g := slices.IndexFunc(req.doc.Groups, func(g client.Group) bool { return g.Name == in.Group })
+		if g < 0 {
+			req.doc.Groups = append(req.doc.Groups, client.Group{Name: in.Group, Files: []client.RequestFile{}, Comments: []client.Comment{}})
+			g = len(req.doc.Groups) - 1
+		}
+		f.FileType = in.FileType
+		req.doc.Groups[g].Files = append(req.doc.Groups[g].Files, f)
+		s.record("REQUEST_FILE_UPDATE", u, req, p, map[string]any{"group": in.Group, "filetype": in.FileType})
 	}
 	return http.StatusOK, s.view(req, u), nil
 }
