@@ -115,7 +115,7 @@ func (a *API) routes() []route {
 		{Method: "GET", Path: "/requests/{id}/diff/{path...}", Summary: "What changed in a request file between two of its versions (anyone who may see the request)",
 			Status: http.StatusOK, Answer: diffDoc{}, Query: diffQuery, handle: a.diff},
 		{Method: "GET", Path: "/requests/{id}/audit", Summary: "The request's audit events the caller may see, newest first: all of them, or one page with limit",
-			Query: auditQuery,
+			Query:  auditQuery,
 			Status: http.StatusOK, Answer: eventsAnswer{}, handle: a.requestAudit},
 		{Method: "GET", Path: "/openapi.json", Summary: "This API, described in OpenAPI 3", Public: true, Status: http.StatusOK, handle: a.openAPI},
 	}
