@@ -93,7 +93,6 @@ func (h *Handler) voteAnswer(w http.ResponseWriter, r *http.Request, u domain.Us
 	frame.OOB = true
 	page := h.buildFile(u, frame, g, f)
 	page.File.Error = reqReason(voteErr)
-	page.File.OOB = true
 	return h.renderFragment(w, r, http.StatusOK, "request-file", "vote-answer", page)
 }
 

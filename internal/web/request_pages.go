@@ -183,7 +183,6 @@ type reqFileView struct {
 	PageURL        string       // this page
 	WithdrawDialog reqConfirm
 	TreeNode       *reqTreeFile // its tree node, to swap after a vote
-	OOB            bool         // rendered to swap out of band (htmx)
 }
 
 // reqReview is the reviewer's vote on a file: three toggles (approve,
@@ -333,9 +332,6 @@ func (h *Handler) reqPageOf(rq *domain.Request, st store.Stamp, u domain.User) r
 	if p.Reviewer && rq.Status.IsUnderReview() {
 		voted, outputs := rq.ReviewProgress(u.Username)
 		p.Progress = fmt.Sprintf("%d of %d files voted", voted, outputs)
-		if rq.HasSubmittedReview(u.Username) {
-			p.Progress += ", review submitted"
-		}
 	}
 	if rq.Status == domain.StatusApproved {
 		p.UploadURL = uploadProgressURL(rq.ID)
@@ -597,7 +593,7 @@ func reqReviewOf(rq *domain.Request, u domain.User, f *domain.RequestFile) *reqR
 	}
 	voteErr := rq.CheckVote(u, f.Relpath)
 	if voteErr == nil && rq.HasSubmittedReview(u.Username) {
-		voteErr = domain.Errorf(domain.ErrPolicy, "you have submitted your review: your votes can no longer change")
+		voteErr = domain.Errorf(domain.ErrPolicy, "you have submitted your review: your votes are final")
 	}
 	rv.Locked = reqReason(voteErr)
 	resetErr := rq.CheckResetVote(u, f.Relpath)
@@ -607,7 +603,7 @@ func reqReviewOf(rq *domain.Request, u domain.User, f *domain.RequestFile) *reqR
 		{Label: "Request changes", Key: "r", Class: "vote-changes", URL: pathVoteChanges.build(rq.ID, f.Relpath),
 			Pressed: rv.Mine == domain.VoteChangesRequested, Enabled: voteErr == nil},
 		{Label: "Undecided", Key: "u", Class: "vote-reset", URL: pathVoteReset.build(rq.ID, f.Relpath),
-			Pressed: rv.Mine == "" || rv.Mine == domain.VoteUndecided, Enabled: resetErr == nil},
+			Pressed: rv.Mine == domain.VoteUndecided, Enabled: resetErr == nil},
 	}
 	return rv
 }
