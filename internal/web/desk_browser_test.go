@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
@@ -334,35 +333,48 @@ func TestBrowserDeskScreenshots(t *testing.T) {
 			"folder":   reqDirURL(r.ID, "g", "out"),
 			"file":     reqFileURL(r.ID, "g", f.Relpath),
 		}
+		b := newBrowser(t, h)
 		for _, who := range []string{"author", "c2"} {
-			b := newBrowser(t, h)
 			b.login(who)
-			for _, page := range []string{"overview", "group", "folder", "file"} {
-				for _, size := range [][2]int64{{1280, 800}, {800, 1000}} {
-					b.viewport(size[0], size[1])
-					b.open(pages[page])
-					if page == "file" {
-						b.waitFor("the viewer", `(() => { const f = document.querySelector("iframe.content-frame"); return !!(f && f.contentDocument && f.contentDocument.readyState === "complete"); })()`)
-					}
-					role := "author"
-					if who != "author" {
-						role = "checker"
-					}
-					b.screenshotViewport(fmt.Sprintf("desk-%s-%s-%s-%d", strings.ToLower(string(st)), role, page, size[0]))
-				}
+			role := "author"
+			if who != "author" {
+				role = "checker"
 			}
+			for _, page := range []string{"overview", "group", "folder", "file"} {
+				b.viewport(1280, 800)
+				b.open(pages[page])
+				if page == "file" {
+					b.waitFor("the viewer", `(() => { const f = document.querySelector("iframe.content-frame"); return !!(f && f.contentDocument && f.contentDocument.readyState === "complete"); })()`)
+				}
+				name := fmt.Sprintf("desk-%s-%s-%s", strings.ToLower(string(st)), role, page)
+				b.screenshotViewport(name + "-1280")
+				b.viewport(800, 1000)
+				b.screenshotViewport(name + "-800")
+			}
+			b.viewport(1280, 800)
+			b.logout()
 		}
 	}
 }
 
-// TestBrowserDeskReviewSpeed measures, in the browser, a checker reviewing
-// a 200-file request from the keyboard: from the key press (a, then n) to
-// the next file shown. It logs the median (go test -v); it asserts only
-// that the review went through.
-func TestBrowserDeskReviewSpeed(t *testing.T) {
-	if testing.Short() {
-		t.Skip("a 200-file review: not in -short")
+// BenchmarkBrowserDeskReview measures, in the browser, a checker
+// reviewing a 200-file request from the keyboard: from the key press (n)
+// to the next file shown, and from a to the vote shown. It reports the
+// medians (ms/next-file, ms/vote) and logs them with the p90:
+//
+//	go test ./internal/web/ -run '^$' -bench BrowserDeskReview -benchtime 1x -v
+func BenchmarkBrowserDeskReview(b *testing.B) {
+	for b.Loop() {
+		next, vote := deskReview(b)
+		b.ReportMetric(next, "ms/next-file")
+		b.ReportMetric(vote, "ms/vote")
 	}
+}
+
+// deskReview has c1 review a 200-file request from the keyboard, and
+// returns the median times from the key press to the next file shown and
+// to the vote shown.
+func deskReview(t testing.TB) (next, vote float64) {
 	h := newHarness(t)
 	var paths []string
 	for i := range 200 {
@@ -400,7 +412,8 @@ func TestBrowserDeskReviewSpeed(t *testing.T) {
 		slices.Sort(xs)
 		return xs[len(xs)/2]
 	}
-	t.Logf("200-file request, keyboard review: key n → next file shown: median %.1f ms (p90 %.1f ms, %d moves); key a → vote shown: median %.1f ms (upper bound: includes the test's polling)",
-		med(navMs), navMs[len(navMs)*9/10], len(navMs), med(voteMs))
-	_ = time.Now
+	next, vote = med(navMs), med(voteMs)
+	t.Logf("200-file request, keyboard review: key n → next file shown: median %.1f ms (p90 %.1f ms, %d moves); key a → vote shown: median %.1f ms (an upper bound: it includes the test's polling)",
+		next, navMs[len(navMs)*9/10], len(navMs), vote)
+	return next, vote
 }

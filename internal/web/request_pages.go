@@ -407,8 +407,11 @@ func (h *Handler) reqActions(p *reqPage, u domain.User) {
 			continue
 		}
 		av.Primary = p.Next.Action == a.Kind
-		if av.Primary && av.Class == "button-secondary" {
+		switch {
+		case av.Primary && av.Class == "button-secondary":
 			av.Class = ""
+		case !av.Primary && av.Class == "":
+			av.Class = "button-secondary"
 		}
 		c := h.reqConfirmFor(rq, u, a)
 		c.URL = av.URL
@@ -666,7 +669,7 @@ func (h *Handler) buildGroup(r *http.Request, u domain.User, p reqPage, g *domai
 		gv.Enabled = cur == nil
 		gv.RequestChanges = reqActionView{Label: "Request changes on unvoted files", URL: pathGroupRequestChg.build(rq.ID, g.Name), Reason: reqReason(cur), Class: "button-secondary"}
 		gv.ResetVotes = reqActionView{Label: "Reset my votes", URL: pathGroupResetVotes.build(rq.ID, g.Name), Reason: reqReason(cur), Class: "button-secondary"}
-		if cur != nil {
+		if cur != nil && rq.Status.IsUnderReview() {
 			p.Other = append(p.Other, gv.RequestChanges, gv.ResetVotes)
 		}
 		gv.ChangesDialog = reqConfirm{ID: "group-changes-dialog", Title: "Request changes on " + g.Name + "?", URL: gv.RequestChanges.URL,
