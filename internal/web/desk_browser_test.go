@@ -49,12 +49,6 @@ func (b *browser) viewport(w, h int64) {
 	b.do("set the viewport", chromedp.EmulateViewport(w, h))
 }
 
-// heading is the text of the page's main heading.
-func (b *browser) heading() string {
-	b.t.Helper()
-	return strings.Join(strings.Fields(b.text("#page-heading")), " ")
-}
-
 // waitFile waits until the file page of relpath is shown, with the focus
 // on its heading.
 func (b *browser) waitFile(relpath string) {

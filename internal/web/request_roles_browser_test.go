@@ -101,7 +101,8 @@ func TestBrowserRequestButtons(t *testing.T) {
 	ca.open("/requests/view/" + mine.ID + "/g/out/dir/")
 	ca.screenshot("request-folder-author")
 	ca.click(`input[data-select-all="selected"]`)
-	ca.post(`form[action^="/requests/multiselect/"] button[type="submit"]`)
+	ca.click(`[data-dialog-open="withdraw-files-dialog"]`)
+	ca.post(`#withdraw-files-dialog button[type="submit"]`)
 	got := h.Get(mine.ID)
 	for _, p := range []string{"out/dir/one.csv", "out/dir/two.csv"} {
 		if f, ok := got.File(p); ok && f.FileType != domain.FileWithdrawn { // (PENDING: removed)

@@ -127,7 +127,3 @@ func reqDownloadURL(id, group, relpath string) string {
 func uploadProgressURL(id string) string {
 	return pathRequestFragment.build(id, "uploaded-files-count")
 }
-
-func workspaceURL(ws string) string { return pathWorkspace.build(ws) }
-
-func workspaceRequestsURL(ws string) string { return pathWorkspaceRequests.build(ws) }
