@@ -143,7 +143,7 @@ func (r *Request) NextStep(u User) NextStep {
 			if r.Status == StatusReturned {
 				what = "make the changes asked for and resubmit it"
 			}
-			return NextStep{Text: fmt.Sprintf("Waiting for %s, the author, to %s.", r.Author, what)}
+			return NextStep{Text: fmt.Sprintf("Waiting for the author (%s) to %s.", r.Author, what)}
 		}
 		if allowed[ActionSubmit] {
 			if r.Status == StatusReturned {

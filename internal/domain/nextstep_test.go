@@ -91,7 +91,7 @@ func TestNextStepSentences(t *testing.T) {
 		act  ActionKind
 	}{
 		{"author may submit", nextStepRequest(StatusPending, nil), author, "submit the request for review", ActionSubmit},
-		{"checker waits for the author", nextStepRequest(StatusPending, nil), checker, "Waiting for author", ""},
+		{"checker waits for the author", nextStepRequest(StatusPending, nil), checker, "Waiting for the author (author)", ""},
 		{"checker votes", nextStepRequest(StatusSubmitted, nil), checker, "0 of 2 voted", ""},
 		{"checker submits", nextStepRequest(StatusSubmitted, map[string]Vote{"checker": A}), checker, "submit your review", ActionSubmitReview},
 		{"checker releases", nextStepRequest(StatusReviewed, map[string]Vote{"c2": A, "c3": A}), checker, "release the files", ActionRelease},

@@ -595,9 +595,6 @@ func reqReviewOf(rq *domain.Request, u domain.User, f *domain.RequestFile) *reqR
 		rv.Mine = v.Vote
 	}
 	voteErr := rq.CheckVote(u, f.Relpath)
-	if voteErr == nil && rq.HasSubmittedReview(u.Username) {
-		voteErr = domain.Errorf(domain.ErrPolicy, "you have submitted your review: your votes are final")
-	}
 	rv.Locked = reqReason(voteErr)
 	resetErr := rq.CheckResetVote(u, f.Relpath)
 	rv.Buttons = []reqVoteButton{
