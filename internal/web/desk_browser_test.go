@@ -311,6 +311,10 @@ func TestBrowserDeskKeyboardReview(t *testing.T) {
 	if n := len(got.GroupComments("g")); n != 1 {
 		t.Errorf("%d comments, want 1", n)
 	}
+	// On a group page, c goes to the comment field.
+	c.open(reqGroupURL(r.ID, "g"))
+	c.key("c")
+	c.waitFor("the comment field", `document.activeElement === document.getElementById("req-comment")`)
 }
 
 // TestBrowserDeskScreenshots saves every request page (overview, group,

@@ -168,6 +168,7 @@ type reqFileView struct {
 	DecisionLabel  string
 	DecisionReason string
 	IsOutput       bool
+	ShowDecision   bool // an output file of a request that has been reviewed, or is under review
 	ContentURL     string
 	DownloadURL    string
 	CanDownload    bool
@@ -526,7 +527,6 @@ func (h *Handler) buildFile(u domain.User, p reqPage, g *domain.Group, f *domain
 			tf := &p.Tree[i].Files[j]
 			if tf.Relpath == f.Relpath {
 				tf.Current = true
-				fv.TreeID = tf.ID
 				node := *tf
 				node.OOB = true
 				fv.TreeNode = &node
@@ -554,6 +554,7 @@ func (h *Handler) buildFile(u domain.User, p reqPage, g *domain.Group, f *domain
 	fv.Decision = rq.DecisionFor(*f, u)
 	fv.DecisionLabel = reqDecisionLabel(fv.Decision)
 	fv.DecisionReason = rq.DecisionReason(*f, u)
+	fv.ShowDecision = fv.IsOutput && (rq.Status.Phase() != domain.PhaseAuthor || len(rq.TurnReviewers) > 0)
 	if fv.IsOutput && p.Reviewer {
 		fv.Review = reqReviewOf(rq, u, f)
 	}

@@ -175,7 +175,8 @@ document.addEventListener("htmx:pushedIntoHistory", function () {
 //   <a data-desk-nav href>          loads the page into <main> (fetch), pushes
 //                                   the URL, and moves the focus to #page-heading
 //   [data-shortcut="K"]             what the key K does: a link is followed, a
-//                                   button is clicked (a vote: not when pressed)
+//                                   button is clicked (a vote: not when pressed);
+//                                   with data-focus="ID", the field ID gets the focus
 //   j k n a r u c                   next, previous, next to review, approve,
 //                                   request changes, undecided, comment
 //   ?                               the shortcuts dialog; Esc closes dialogs
@@ -269,6 +270,12 @@ document.addEventListener("htmx:pushedIntoHistory", function () {
     }
     if (!el) return;
     ev.preventDefault();
+    var focusID = el.getAttribute("data-focus");
+    if (focusID) {
+      var field = document.getElementById(focusID);
+      if (field) { field.scrollIntoView({ block: "center" }); field.focus(); }
+      return;
+    }
     if (el.tagName === "A") { navigate(el.href, true); return; }
     if (el.disabled || el.getAttribute("aria-pressed") === "true") return;
     el.click();
