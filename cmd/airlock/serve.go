@@ -9,6 +9,7 @@ import (
 	"github.com/airlock-go/airlock/internal/api"
 	"github.com/airlock-go/airlock/internal/auth"
 	"github.com/airlock-go/airlock/internal/config"
+	"github.com/airlock-go/airlock/internal/release"
 	"github.com/airlock-go/airlock/internal/server"
 	"github.com/airlock-go/airlock/internal/service"
 	"github.com/airlock-go/airlock/internal/web"
@@ -81,6 +82,7 @@ func newPages(e *env, cfg *config.Server, a *app, proxies auth.Proxies) (*web.Ha
 	pages, err := web.New(web.Config{
 		Service: a.svc, Logins: a.logins, DevUsers: devUsers, Store: a.store, Logger: e.log,
 		SecureCookies: cfg.SecureCookies, Proxies: proxies,
+		ReleaseTarget: release.Describe(cfg.APIToken != "", cfg.APIEndpoint, cfg.ReleaseDir),
 	})
 	if err != nil {
 		return nil, err

@@ -6,6 +6,7 @@ package release
 import (
 	"context"
 	"io"
+	"net/url"
 	"os"
 
 	"github.com/airlock-go/airlock/internal/domain"
@@ -66,4 +67,18 @@ func fileList(copies Copies, r *domain.Request, files []domain.RequestFile) (rel
 		})
 	}
 	return body, nil
+}
+
+// Describe says, for people confirming a release, where the files of a
+// release go: job-server at the host of endpoint when airlock releases to
+// job-server (a token is set), else the release folder dir.
+func Describe(jobServer bool, endpoint, dir string) string {
+	if jobServer {
+		host := endpoint
+		if u, err := url.Parse(endpoint); err == nil && u.Host != "" {
+			host = u.Host
+		}
+		return "they will be uploaded to job-server at " + host
+	}
+	return "they will be copied into the release folder " + dir + " (in a folder per workspace and request)"
 }

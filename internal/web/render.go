@@ -204,6 +204,7 @@ func rolesOf(u domain.User) string {
 //	pathEsc .Relpath       a path of segments, each escaped, slashes kept
 //	plural n "file" "files"  "1 file", "2 files"
 //	dict "k" v ...         a map, to pass several values to a component
+//	url "request" .ID      the URL of a named path (urls.go)
 func (h *Handler) funcs() template.FuncMap {
 	return template.FuncMap{
 		"static":   h.static.url,
@@ -215,6 +216,7 @@ func (h *Handler) funcs() template.FuncMap {
 		"pathEsc":  pathEscape,
 		"plural":   plural,
 		"dict":     dict,
+		"url":      urlFunc,
 	}
 }
 

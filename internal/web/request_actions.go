@@ -38,18 +38,26 @@ func (h *Handler) reqDone(w http.ResponseWriter, r *http.Request, id, target, su
 	return nil
 }
 
-// postVote approves or requests changes to one file.
-func (h *Handler) postVote(w http.ResponseWriter, r *http.Request, u domain.User) error {
-	if err := parseForm(w, r); err != nil {
-		return err
+// postVote binds a vote: its handler approves, or requests changes to,
+// one file. From htmx (the file page's vote buttons) it answers the file
+// page's review panel and what changed around it, to swap in place;
+// otherwise it redirects back, as a form post.
+func (h *Handler) postVote(vote domain.Vote) pageFunc {
+	return func(w http.ResponseWriter, r *http.Request, u domain.User) error {
+		if err := parseForm(w, r); err != nil {
+			return err
+		}
+		id, p := r.PathValue("id"), r.PathValue("path")
+		_, err := h.svc.Vote(r.Context(), u, id, p, vote)
+		if isHTMX(r) {
+			return h.voteAnswer(w, r, u, id, p, err)
+		}
+		msg := "File " + p + " approved"
+		if vote == domain.VoteChangesRequested {
+			msg = "File " + p + " has changes requested"
+		}
+		return h.reqDone(w, r, id, "", msg, err)
 	}
-	id, p := r.PathValue("id"), r.PathValue("path")
-	vote, msg := domain.VoteApproved, "approved"
-	if strings.HasPrefix(r.URL.Path, "/requests/request_changes/") {
-		vote, msg = domain.VoteChangesRequested, "has changes requested"
-	}
-	_, err := h.svc.Vote(r.Context(), u, id, p, vote)
-	return h.reqDone(w, r, id, "", "File "+p+" "+msg, err)
 }
 
 // postResetVote deletes the user's vote on one file.
@@ -59,7 +67,33 @@ func (h *Handler) postResetVote(w http.ResponseWriter, r *http.Request, u domain
 	}
 	id, p := r.PathValue("id"), r.PathValue("path")
 	_, err := h.svc.ResetVote(r.Context(), u, id, p)
+	if isHTMX(r) {
+		return h.voteAnswer(w, r, u, id, p, err)
+	}
 	return h.reqDone(w, r, id, "", "Your review of "+p+" has been reset", err)
+}
+
+// voteAnswer is the answer to a vote sent by htmx: the file page's review
+// panel, with the header (progress, next step, actions) and the file's
+// tree node swapped out of band; a refusal is shown in the panel.
+func (h *Handler) voteAnswer(w http.ResponseWriter, r *http.Request, u domain.User, id, relpath string, voteErr error) error {
+	if voteErr != nil && statusOf(voteErr) >= 500 {
+		return voteErr
+	}
+	rq, st, err := h.svc.GetRequestStamped(r.Context(), u, id)
+	if err != nil {
+		return err
+	}
+	f, ok := rq.File(relpath)
+	if !ok {
+		return errorPage(http.StatusNotFound, "There is no file "+relpath+" on this request.")
+	}
+	g, _ := rq.Group(f.Group)
+	frame := h.reqPageOf(rq, st, u, reqTreeSel{Group: f.Group, Path: f.Relpath})
+	frame.OOB = true
+	page := h.buildFile(u, frame, g, f)
+	page.File.Error = reqReason(voteErr)
+	return h.renderFragment(w, r, http.StatusOK, "request-file", "vote-answer", page)
 }
 
 // postWithdrawFile withdraws one file.
@@ -178,44 +212,47 @@ func (h *Handler) postMultiselect(w http.ResponseWriter, r *http.Request, u doma
 	return nil
 }
 
-// postStatus is the request's status buttons.
-func (h *Handler) postStatus(w http.ResponseWriter, r *http.Request, u domain.User) error {
-	if err := parseForm(w, r); err != nil {
-		return err
+// postStatus binds a request-level action (submit, review, reject,
+// withdraw, return, release): its handler takes it and goes back to the
+// overview.
+func (h *Handler) postStatus(kind domain.ActionKind) pageFunc {
+	return func(w http.ResponseWriter, r *http.Request, u domain.User) error {
+		if err := parseForm(w, r); err != nil {
+			return err
+		}
+		id := r.PathValue("id")
+		var err error
+		var msg string
+		ctx := r.Context()
+		switch kind {
+		case domain.ActionSubmit:
+			// The submit dialog asks the author to confirm they have read
+			// the data release rules (a required box); that is a person's
+			// acknowledgement, not a rule of the request, so the server
+			// does not refuse without it: the API and the command line
+			// submit the same way.
+			_, err = h.svc.Submit(ctx, u, id)
+			msg = "Request has been submitted"
+		case domain.ActionSubmitReview:
+			_, err = h.svc.SubmitReview(ctx, u, id)
+			msg = "Your review has been submitted"
+		case domain.ActionReject:
+			_, err = h.svc.Reject(ctx, u, id)
+			msg = "Request has been rejected"
+		case domain.ActionWithdraw:
+			_, err = h.svc.Withdraw(ctx, u, id)
+			msg = "Your request has been withdrawn"
+		case domain.ActionReturn:
+			_, err = h.svc.Return(ctx, u, id)
+			msg = "Request has been returned to the researcher"
+		case domain.ActionRelease:
+			_, err = h.svc.Release(ctx, u, id)
+			msg = "Files have been released and will be uploaded"
+		default:
+			return fmt.Errorf("web: no handler for request action %q", kind)
+		}
+		return h.reqDone(w, r, id, requestBase(id), msg, err)
 	}
-	id := r.PathValue("id")
-	verb := strings.Split(strings.TrimPrefix(r.URL.Path, "/requests/"), "/")[0]
-	var err error
-	var msg string
-	ctx := r.Context()
-	switch verb {
-	case "submit":
-		// The submit dialog asks the author to confirm they have read the
-		// data release rules (a required box); that is a person's
-		// acknowledgement, not a rule of the request, so the server does
-		// not refuse without it: the API and the command line submit the
-		// same way.
-		_, err = h.svc.Submit(ctx, u, id)
-		msg = "Request has been submitted"
-	case "review":
-		_, err = h.svc.SubmitReview(ctx, u, id)
-		msg = "Your review has been submitted"
-	case "reject":
-		_, err = h.svc.Reject(ctx, u, id)
-		msg = "Request has been rejected"
-	case "withdraw":
-		_, err = h.svc.Withdraw(ctx, u, id)
-		msg = "Your request has been withdrawn"
-	case "return":
-		_, err = h.svc.Return(ctx, u, id)
-		msg = "Request has been returned to the researcher"
-	case "release":
-		_, err = h.svc.Release(ctx, u, id)
-		msg = "Files have been released and will be uploaded"
-	default:
-		return errorPage(http.StatusNotFound, "There is no page at "+r.URL.Path+".")
-	}
-	return h.reqDone(w, r, id, requestBase(id), msg, err)
 }
 
 // postEditGroup saves a group's context and controls.
@@ -237,69 +274,96 @@ func (h *Handler) postEditGroup(w http.ResponseWriter, r *http.Request, u domain
 	return h.reqDone(w, r, id, reqGroupURL(id, g), msg, err)
 }
 
-// postComment creates, deletes or publishes a comment of a group.
-func (h *Handler) postComment(w http.ResponseWriter, r *http.Request, u domain.User) error {
+// postCommentCreate adds a comment to a group; from a file page, about
+// that file.
+func (h *Handler) postCommentCreate(w http.ResponseWriter, r *http.Request, u domain.User) error {
 	if err := parseForm(w, r); err != nil {
 		return err
 	}
 	id, g := r.PathValue("id"), r.PathValue("group")
 	ctx := r.Context()
-	var err error
-	var msg string
-	switch {
-	case strings.HasPrefix(r.URL.Path, "/requests/comment/create/"):
-		text := r.PostFormValue("comment")
-		if rel := r.PostFormValue("file_relpath"); rel != "" {
-			rq, gerr := h.svc.GetRequest(ctx, u, id)
-			if gerr != nil {
-				return h.reqDone(w, r, id, "", "", gerr)
-			}
-			if f, ok := rq.File(rel); !ok || f.Group != g {
-				return errorPage(http.StatusBadRequest, "The comment is about a file that is not in group "+g+" of this request.")
-			}
-			if strings.TrimSpace(text) != "" {
-				text = fmt.Sprintf("File: [%s](%s)\n\n%s", rel, reqFileURL(id, g, rel), text)
-			}
+	text := r.PostFormValue("comment")
+	if rel := r.PostFormValue("file_relpath"); rel != "" {
+		rq, gerr := h.svc.GetRequest(ctx, u, id)
+		if gerr != nil {
+			return h.reqDone(w, r, id, "", "", gerr)
 		}
-		vis := domain.VisibilityPublic
-		if v := r.PostFormValue("visibility"); v != "" {
-			if vis, err = domain.ParseVisibility(v); err != nil {
-				return h.reqDone(w, r, id, "", "", err)
-			}
+		if f, ok := rq.File(rel); !ok || f.Group != g {
+			return errorPage(http.StatusBadRequest, "The comment is about a file that is not in group "+g+" of this request.")
 		}
-		_, err = h.svc.CreateComment(ctx, u, id, g, text, vis)
-		msg = "Comment added"
-	default:
-		cid, perr := strconv.ParseInt(r.PostFormValue("comment_id"), 10, 64)
-		if perr != nil {
-			return errorPage(http.StatusBadRequest, "The comment to change was not given.")
-		}
-		if strings.HasPrefix(r.URL.Path, "/requests/comment/delete/") {
-			err = h.svc.DeleteComment(ctx, u, id, g, cid)
-			msg = "Comment deleted"
-		} else {
-			_, err = h.svc.PublishComment(ctx, u, id, g, cid)
-			msg = "Comment made public"
+		if strings.TrimSpace(text) != "" {
+			text = fmt.Sprintf("File: [%s](%s)\n\n%s", rel, reqFileURL(id, g, rel), text)
 		}
 	}
-	return h.reqDone(w, r, id, "", msg, err)
+	vis := domain.VisibilityPublic
+	if v := r.PostFormValue("visibility"); v != "" {
+		var err error
+		if vis, err = domain.ParseVisibility(v); err != nil {
+			return h.reqDone(w, r, id, "", "", err)
+		}
+	}
+	_, err := h.svc.CreateComment(ctx, u, id, g, text, vis)
+	return h.reqDone(w, r, id, "", "Comment added", err)
 }
 
-// postGroupVotes requests changes on, or resets, the user's votes on a
-// group's files.
-func (h *Handler) postGroupVotes(w http.ResponseWriter, r *http.Request, u domain.User) error {
+// commentID is the comment a form changes.
+func commentID(r *http.Request) (int64, error) {
+	cid, err := strconv.ParseInt(r.PostFormValue("comment_id"), 10, 64)
+	if err != nil {
+		return 0, errorPage(http.StatusBadRequest, "The comment to change was not given.")
+	}
+	return cid, nil
+}
+
+// postCommentDelete deletes one's own comment.
+func (h *Handler) postCommentDelete(w http.ResponseWriter, r *http.Request, u domain.User) error {
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	cid, err := commentID(r)
+	if err != nil {
+		return err
+	}
+	id, g := r.PathValue("id"), r.PathValue("group")
+	err = h.svc.DeleteComment(r.Context(), u, id, g, cid)
+	return h.reqDone(w, r, id, "", "Comment deleted", err)
+}
+
+// postCommentPublish makes one's own private comment public.
+func (h *Handler) postCommentPublish(w http.ResponseWriter, r *http.Request, u domain.User) error {
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	cid, err := commentID(r)
+	if err != nil {
+		return err
+	}
+	id, g := r.PathValue("id"), r.PathValue("group")
+	_, err = h.svc.PublishComment(r.Context(), u, id, g, cid)
+	return h.reqDone(w, r, id, "", "Comment made public", err)
+}
+
+// postGroupRequestChanges requests changes on every output file of a
+// group the user has not voted on.
+func (h *Handler) postGroupRequestChanges(w http.ResponseWriter, r *http.Request, u domain.User) error {
 	if err := parseForm(w, r); err != nil {
 		return err
 	}
 	id, g := r.PathValue("id"), r.PathValue("group")
-	if strings.HasPrefix(r.URL.Path, "/requests/request-changes/") {
-		_, res, err := h.svc.RequestChangesOnGroup(r.Context(), u, id, g)
-		msg := fmt.Sprintf("Changes requested on %s", plural(res.Changed, "file", "files"))
-		if res.Unchanged > 0 {
-			msg += fmt.Sprintf("; %s already voted on left unchanged", plural(res.Unchanged, "file", "files"))
-		}
-		return h.reqDone(w, r, id, "", msg, err)
+	_, res, err := h.svc.RequestChangesOnGroup(r.Context(), u, id, g)
+	msg := fmt.Sprintf("Changes requested on %s", plural(res.Changed, "file", "files"))
+	if res.Unchanged > 0 {
+		msg += fmt.Sprintf("; %s already voted on left unchanged", plural(res.Unchanged, "file", "files"))
 	}
+	return h.reqDone(w, r, id, "", msg, err)
+}
+
+// postGroupResetVotes resets the user's votes on a group's files.
+func (h *Handler) postGroupResetVotes(w http.ResponseWriter, r *http.Request, u domain.User) error {
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	id, g := r.PathValue("id"), r.PathValue("group")
 	_, res, err := h.svc.ResetVotesOnGroup(r.Context(), u, id, g)
 	return h.reqDone(w, r, id, "", fmt.Sprintf("Reset your votes on %s", plural(res.Changed, "file", "files")), err)
 }

@@ -3,7 +3,6 @@ package web
 import (
 	"errors"
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -28,13 +27,13 @@ import (
 
 // requestDiffURL is the section's URL for a request file.
 func requestDiffURL(id, relpath string) string {
-	return "/requests/diff/" + url.PathEscape(id) + "/" + pathEscape(relpath)
+	return pathRequestDiff.build(id, relpath)
 }
 
 // requestVersionURL is the URL of one version's content, viewed as the
 // current file's is.
 func requestVersionURL(id string, version int, relpath string) string {
-	return "/requests/version/" + url.PathEscape(id) + "/" + strconv.Itoa(version) + "/" + pathEscape(relpath)
+	return pathRequestVersion.build(id, strconv.Itoa(version), relpath)
 }
 
 // diffVersionRow is a version of the file in the section's list.

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/airlock-go/airlock/internal/domain"
 )
 
@@ -15,7 +17,7 @@ func (b *browser) has(text string) bool {
 
 func (b *browser) statusPill() string {
 	b.t.Helper()
-	return b.text(".req-header h1 .pill")
+	return b.text(".req-line .pill")
 }
 
 // comment writes a comment on the group page that is open.
@@ -31,13 +33,25 @@ func (b *browser) comment(text, visibility string) {
 	}
 }
 
+// vote opens a file's page and votes with its button (which swaps the
+// review panel in place), then waits for the vote to show as chosen.
 func (b *browser) vote(base, path, which string) {
 	b.t.Helper()
 	b.open(base + "g/" + path)
-	b.clickToLoad(`.req-votes form[action^="/requests/` + which + `/"] button`)
-	if b.has("could not") {
-		b.t.Fatalf("vote %s %s: %s", which, path, b.text(".flash"))
+	sel := `.req-votes form[action^="/requests/` + which + `/"] button`
+	b.click(sel)
+	run(b, "wait for the vote on "+path, chromedp.Poll[bool](`(() => { const x = document.querySelector('`+sel+`'); return !!x && x.getAttribute("aria-pressed") === "true"; })()`))
+	if n := eval[int](b, `document.querySelectorAll(".req-vote-error").length`); n > 0 {
+		b.t.Fatalf("vote %s %s: %s", which, path, b.text(".req-vote-error"))
 	}
+}
+
+// act takes a request-level action: its button opens the confirmation,
+// whose button posts it.
+func (b *browser) act(kind string) {
+	b.t.Helper()
+	b.click(`.req-bar-actions [data-dialog-open="` + kind + `-dialog"]`)
+	b.post("#" + kind + `-dialog button[type="submit"]`)
 }
 
 func (b *browser) post(sel string) {
@@ -72,7 +86,6 @@ func TestBrowserRequestFlow(t *testing.T) {
 	h := newHarness(t)
 	r := h.Pending(h.Author, "out/a.csv", "out/b.csv")
 	base := "/requests/view/" + r.ID + "/"
-	sel := func(verb string) string { return `form[action="/requests/` + verb + `/` + r.ID + `"] button` }
 
 	author := newBrowser(t, h)
 	author.login("author")
@@ -101,7 +114,7 @@ func TestBrowserRequestFlow(t *testing.T) {
 	c1.vote(base, "out/a.csv", "approve")
 	c1.vote(base, "out/b.csv", "request_changes")
 	c1.screenshot("request-file-checker")
-	if got := c1.text(`.req-votes button[aria-pressed="true"]`); got != "Request changes" {
+	if got := c1.text(`.req-votes button[aria-pressed="true"]`); !strings.HasPrefix(got, "Request changes") {
 		t.Errorf("pressed vote: %q", got)
 	}
 	c1.open(base + "g/")
@@ -110,7 +123,7 @@ func TestBrowserRequestFlow(t *testing.T) {
 	c1.noScriptRan()
 	c1.screenshot("request-group-checker-independent")
 	c1.open(base)
-	c1.post(sel("review"))
+	c1.act("review")
 
 	c2 := newBrowser(t, h)
 	c2.login("c2")
@@ -126,7 +139,7 @@ func TestBrowserRequestFlow(t *testing.T) {
 	c2.open(base + "g/")
 	c2.comment("Please suppress the small counts in b", "PUBLIC")
 	c2.open(base)
-	c2.post(sel("review"))
+	c2.act("review")
 
 	// Consolidation: both see each other's comments and votes.
 	c1.open(base + "g/")
@@ -144,7 +157,7 @@ func TestBrowserRequestFlow(t *testing.T) {
 	}
 	c1.open(base)
 	c1.screenshot("request-overview-reviewed")
-	c1.post(sel("return"))
+	c1.act("return")
 	if got := h.Get(r.ID).Status; got != domain.StatusReturned {
 		t.Fatalf("after return: %s", got)
 	}
@@ -166,7 +179,7 @@ func TestBrowserRequestFlow(t *testing.T) {
 	}
 	author.screenshot("request-file-author-returned")
 	author.open(base)
-	author.post(sel("submit"))
+	author.act("submit")
 	if got := h.Get(r.ID).Status; got != domain.StatusSubmitted {
 		t.Fatalf("after resubmit: %s", got)
 	}
@@ -175,15 +188,15 @@ func TestBrowserRequestFlow(t *testing.T) {
 	for _, c := range []*browser{c1, c2} {
 		for _, p := range []string{"out/a.csv", "out/b.csv"} {
 			c.open(base + "g/" + p)
-			if eval[int](c, `document.querySelectorAll('.req-votes button[aria-pressed="true"]').length`) == 0 {
+			if eval[int](c, `document.querySelectorAll('.req-votes .vote-approve[aria-pressed="true"]').length`) == 0 {
 				c.vote(base, p, "approve")
 			}
 		}
 		c.open(base)
-		c.post(sel("review"))
+		c.act("review")
 	}
 	c1.open(base)
-	c1.post(sel("release"))
+	c1.act("release")
 	if got := c1.statusPill(); !strings.HasPrefix(got, "Approved") {
 		t.Errorf("after release: %q", got)
 	}

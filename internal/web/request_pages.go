@@ -1,9 +1,8 @@
 package web
 
 import (
-	"errors"
+		"fmt"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -14,30 +13,74 @@ import (
 	"github.com/airlock-go/airlock/internal/store"
 )
 
-// requestView is the request browser: the overview, a group, a folder or
-// a file of one request, with the tree of groups and files on the left.
-type requestView struct {
+// The request pages: the overview, a group, a folder and a file of one
+// request. Each has its own view type; all embed reqPage, what every one
+// shows around its content: the one-line header, the next step, the
+// actions and the tree.
+
+// reqPage is the frame of every request page.
+type reqPage struct {
 	R        *domain.Request
 	stamp    store.Stamp // which state of the request R is
-	Base     string      // /requests/view/<id>/
 	IsAuthor bool
-	Reviewer bool // may review this request (checker, not the author)
-	Tree     []reqTreeGroup
-	Actions  []requestAction
-	Banner   []string
-	Kind     string     // "overview", "group", "dir", "file"
-	treeSel  reqTreeSel // what the tree shows open and selected
+	Reviewer bool   // may review this request (checker, not the author)
+	Progress string // the reviewer's "7 of 12 files voted"; "" for others
+	Next     domain.NextStep
+	// Actions are the buttons of what the viewer may do now; Other, the
+	// menu of what they could do in another state, each with its reason.
+	Actions, Other []reqActionView
+	Dialogs        []reqConfirm // the confirmations of Actions
+	Tree           []reqTreeGroup
+	Overview       bool // the overview is the page shown
+	UploadURL      string
+	// Uploaded of Outputs output files are uploaded (while APPROVED).
+	Uploaded, Outputs int
+	OOB               bool // rendered to swap out of band (htmx)
+	// files are the files of the tree in order, for previous/next.
+	files []reqTreeFile
+}
 
-	// overview
+// reqActionView is an action of a page: a button (allowed) or an item of
+// the "Other actions" menu with the reason it cannot be taken now.
+type reqActionView struct {
+	Label, URL, Reason, Class string
+	Dialog                    string // the id of its confirmation dialog
+	Primary                   bool   // what the next step asks of the viewer
+}
+
+// reqConfirm is a confirmation dialog: what will happen, and the button
+// that does it.
+type reqConfirm struct {
+	ID, Title, URL, Button, Class string
+	Text                          []string
+	Rules                         bool // ask to confirm the data release rules were read
+	Next                          string
+	FocusCancel                   bool // a destructive action: Cancel has the focus
+}
+
+type reqTreeFile struct {
+	ID, Relpath, Group, URL string
+	Name                    string // the last part of Relpath
+	Current                 bool
+	Class                   string // output, supporting, withdrawn
+	// Mine is the viewer's own vote (approved, changes-requested,
+	// undecided, none) for a reviewer; Decision the overall decision once
+	// the viewer may see it; each with its words.
+	Mine, MineLabel         string
+	Decision, DecisionLabel string
+	OOB                     bool // rendered to swap out of band (htmx)
+	output                  bool
+	voted                   bool
+}
+
+// reqOverviewPage is /requests/view/<id>/.
+type reqOverviewPage struct {
+	reqPage
 	OutputCount, SupportingCount, ReleasedCount, UploadedCount int
 	WithFindings                                               int      // files the disclosure checks found something in
 	Blocked                                                    []string // output files whose findings stop submission
 	Groups                                                     []reqGroupSummary
 	Activity                                                   reqActivity
-
-	Group *reqGroupView
-	Dir   *reqDirView
-	File  *reqFileView
 }
 
 type reqGroupSummary struct {
@@ -46,10 +89,22 @@ type reqGroupSummary struct {
 	Incomplete bool
 }
 
-// requestAction is a request button: enabled, or disabled with the reason.
-type requestAction struct {
-	Label, URL, Reason, Confirm, Dialog, Class string
-	Enabled                                    bool
+// reqGroupPage is a group: context and controls, comments, activity.
+type reqGroupPage struct {
+	reqPage
+	Group *reqGroupView
+}
+
+// reqDirPage is a folder of a group.
+type reqDirPage struct {
+	reqPage
+	Dir *reqDirView
+}
+
+// reqFilePage is one file, with the viewer's review of it.
+type reqFilePage struct {
+	reqPage
+	File *reqFileView
 }
 
 type reqGroupView struct {
@@ -65,8 +120,11 @@ type reqGroupView struct {
 	CommentURL              string
 	Activity                reqActivity
 	ReviewerButtons         bool
-	RequestChanges          requestAction
-	ResetVotes              requestAction
+	RequestChanges          reqActionView
+	ResetVotes              reqActionView
+	Enabled                 bool // the reviewer's group buttons may be used
+	ChangesDialog           reqConfirm
+	ResetDialog             reqConfirm
 }
 
 type reqCommentRow struct {
@@ -79,46 +137,56 @@ type reqCommentRow struct {
 	CanDelete, CanPublic bool
 }
 
+// reqFileView is the file page's content.
 type reqFileView struct {
-	F             *domain.RequestFile
-	Group         string
-	Details       *reqGroupView // for the "Context & Comments" dialog
-	Checks        checksView
-	Decision      domain.Decision
-	DecisionLabel string
-	IsOutput      bool
-	ContentURL    string
-	DownloadURL   string
-	CanDownload   bool
-	Votes         []requestAction // Approve, Request changes
-	VoteShown     bool
-	Withdraw      requestAction
-	ShowWithdraw  bool
-	Properties    requestAction
-	PropertiesURL string
-	GroupNames    []string
-	FileTypes     []domain.FileType
+	F              *domain.RequestFile
+	Group          string
+	TreeID         string        // the id of its tree node
+	Details        *reqGroupView // for the "Context & Comments" dialog
+	Checks         checksView
+	Decision       domain.Decision
+	DecisionLabel  string
+	DecisionReason string
+	IsOutput       bool
+	ShowDecision   bool // an output file of a request that has been reviewed, or is under review
+	ContentURL     string
+	DownloadURL    string
+	CanDownload    bool
+	Review         *reqReview // the reviewer's vote buttons; nil for others
+	PropertiesURL  string
+	CanProperties  bool
+	WithdrawFile   *reqActionView // the author's withdraw button
+	GroupNames     []string
+	FileTypes      []domain.FileType
+	Prev, Next     *reqTreeFile // the files before and after in the tree
+	NextToReview   *reqTreeFile // the reviewer's next output without a vote
+	Error          string       // why the vote just sent was refused (htmx)
+	PageURL        string       // this page
+	WithdrawDialog reqConfirm
+	TreeNode       *reqTreeFile // its tree node, to swap after a vote
 }
 
+// reqReview is the reviewer's vote on a file: three toggles (approve,
+// request changes, undecided), the chosen one pressed even when the vote
+// can no longer change.
+type reqReview struct {
+	Mine    domain.Vote // "" when not voted
+	Buttons []reqVoteButton
+	Locked  string // why the vote cannot change now ("" when it can)
+}
+
+type reqVoteButton struct {
+	Label, URL, Key, Class string
+	Pressed, Enabled       bool
+}
+
+// reqReason is the person-readable message of a refusal.
 func reqReason(err error) string {
 	if err == nil {
 		return ""
 	}
 	return domain.Message(err)
 }
-
-func reqAction(label, u string, err error) requestAction {
-	return requestAction{Label: label, URL: u, Enabled: err == nil, Reason: reqReason(err)}
-}
-
-// requestBase is the request browser's root for id.
-func requestBase(id string) string { return "/requests/view/" + url.PathEscape(id) + "/" }
-
-func reqFileURL(id, group, relpath string) string {
-	return requestBase(id) + url.PathEscape(group) + "/" + pathEscape(relpath)
-}
-
-func reqGroupURL(id, group string) string { return requestBase(id) + url.PathEscape(group) + "/" }
 
 // requestsIndex sends /requests/ to the workspaces index.
 func (h *Handler) requestsIndex(w http.ResponseWriter, r *http.Request, _ domain.User) error {
@@ -136,10 +204,14 @@ func (h *Handler) requestPath(w http.ResponseWriter, r *http.Request, u domain.U
 	return h.requestPage(w, r, u, h.buildPath)
 }
 
+// reqBuilder builds one request page from its frame: the template and
+// the page's view.
+type reqBuilder func(r *http.Request, u domain.User, p reqPage) (page string, data any, err error)
+
 // requestPage serves a page of the request browser: from the page cache
 // while the request, its events, the viewer and the URL are as they were
 // when it was rendered, else built by build and kept.
-func (h *Handler) requestPage(w http.ResponseWriter, r *http.Request, u domain.User, build func(r *http.Request, u domain.User, v *requestView) error) error {
+func (h *Handler) requestPage(w http.ResponseWriter, r *http.Request, u domain.User, build reqBuilder) error {
 	ctx := r.Context()
 	cacheable := !h.hasFlashes(ctx)
 	if cacheable {
@@ -154,12 +226,11 @@ func (h *Handler) requestPage(w http.ResponseWriter, r *http.Request, u domain.U
 		return err
 	}
 	key := pageKey(r.URL.RequestURI(), st, u)
-	v := h.requestViewOf(rq, st, u)
-	if err := build(r, u, v); err != nil {
+	page, data, err := build(r, u, h.reqPageOf(rq, st, u, treeSelOf(r, rq)))
+	if err != nil {
 		return err
 	}
-	v.Tree = requestTree(rq, u, v.Reviewer, v.IsAuthor, v.treeSel)
-	body, flashed, err := h.renderBytes(r, "request-view", "layout", v)
+	body, flashed, err := h.renderBytes(r, page, "layout", data)
 	if err != nil {
 		return err
 	}
@@ -171,8 +242,9 @@ func (h *Handler) requestPage(w http.ResponseWriter, r *http.Request, u domain.U
 }
 
 // buildOverview fills the request's overview page.
-func (h *Handler) buildOverview(r *http.Request, u domain.User, v *requestView) error {
-	v.Kind = "overview"
+func (h *Handler) buildOverview(r *http.Request, u domain.User, p reqPage) (string, any, error) {
+	p.Overview = true
+	v := &reqOverviewPage{reqPage: p}
 	rq := v.R
 	for _, f := range rq.Files {
 		switch f.FileType {
@@ -201,197 +273,260 @@ func (h *Handler) buildOverview(r *http.Request, u domain.User, v *requestView) 
 	}
 	events, err := h.svc.VisibleEventsAt(r.Context(), u, rq, v.stamp)
 	if err != nil {
-		return err
+		return "", nil, err
 	}
 	v.Activity = reqActivityOf(events, "", r.URL.Path, r.URL.Query())
-	return nil
+	return "request-overview", v, nil
 }
 
-// requestViewOf builds what every request browser page shows.
-func (h *Handler) requestViewOf(rq *domain.Request, st store.Stamp, u domain.User) *requestView {
-	v := &requestView{R: rq, stamp: st, Base: requestBase(rq.ID), IsAuthor: rq.Author == u.Username, Reviewer: rq.CanReview(u)}
-	v.Actions = reqActions(rq, u)
-	v.Banner = reqBanner(rq, u)
-	return v
-}
-
-// reqActions are the request's buttons for u: each shown when u's
-// role could ever use it, disabled with the reason when it cannot now.
-func reqActions(rq *domain.Request, u domain.User) []requestAction {
-	id := url.PathEscape(rq.ID)
-	var out []requestAction
-	if rq.Author == u.Username && !rq.Status.IsFinal() {
-		wd := reqAction("Withdraw this request", "/requests/withdraw/"+id, statusReason(rq, domain.StatusWithdrawn, rq.CheckWithdraw(u)))
-		wd.Dialog, wd.Class = "withdraw-dialog", "button-danger"
-		out = append(out, wd)
-		sub := reqAction("Submit for review", "/requests/submit/"+id, statusReason(rq, domain.StatusSubmitted, rq.CheckSubmit(u)))
-		if rq.Status == domain.StatusPending {
-			sub.Dialog = "submit-dialog"
-		}
-		sub.Class = "button-primary"
-		out = append(out, sub)
+// reqPageOf builds what every request page shows.
+func (h *Handler) reqPageOf(rq *domain.Request, st store.Stamp, u domain.User, sel reqTreeSel) reqPage {
+	p := reqPage{R: rq, stamp: st, IsAuthor: rq.Author == u.Username, Reviewer: rq.CanReview(u), Next: rq.NextStep(u)}
+	if p.Reviewer && rq.Status.IsUnderReview() {
+		voted, outputs := rq.ReviewProgress(u.Username)
+		p.Progress = fmt.Sprintf("%d of %d files voted", voted, outputs)
 	}
-	if rq.CanReview(u) && !rq.Status.IsFinal() {
-		sr := reqAction("Submit review", "/requests/review/"+id, rq.CheckSubmitReview(u))
-		sr.Class = "button-primary"
-		out = append(out, sr)
-		rj := reqAction("Reject request", "/requests/reject/"+id, statusReason(rq, domain.StatusRejected, rq.CheckReject(u)))
-		rj.Class = "button-danger"
-		rj.Confirm = "Reject this request? The files will not be released, and the request cannot be changed again."
-		out = append(out, rj)
-		rt := reqAction("Return request", "/requests/return/"+id, statusReason(rq, domain.StatusReturned, rq.CheckReturn(u)))
-		if rq.IsEarlyReturn() {
-			rt.Confirm = "Return this request early? Fewer than two reviews have been submitted: the votes and comments of this turn will be reset, and the author asked to make changes."
-		} else if rq.AllFilesApproved() {
-			rt.Confirm = "Return this request? All files are approved: the author will have to resubmit before the files can be released."
-		} else {
-			rt.Confirm = "Return this request to its author for changes?"
-		}
-		out = append(out, rt)
-		rl := reqAction("Release files", "/requests/release/"+id, statusReason(rq, domain.StatusApproved, rq.CheckRelease(u)))
-		rl.Class = "button-primary"
-		rl.Confirm = "Release the approved files? They will be uploaded to jobs.opensafely.org."
-		out = append(out, rl)
-	}
-	return out
-}
-
-// notYet says, for people, when a request can move to a status; the
-// buttons show it instead of the rule's "cannot change status from X to
-// Y".
-var notYet = map[domain.Status]string{
-	domain.StatusWithdrawn: "This request can no longer be withdrawn.",
-	domain.StatusSubmitted: "The request is with the output checkers; you can submit it again if they return it to you.",
-	domain.StatusRejected:  "A request can be rejected once two independent reviews have been submitted.",
-	domain.StatusReturned:  "A request can be returned while it is under review.",
-	domain.StatusApproved:  "Files can be released once two independent reviews have been submitted and every output file is approved by both.",
-}
-
-// statusReason is err, put for people when it is only that the request's
-// status cannot move to to.
-func statusReason(rq *domain.Request, to domain.Status, err error) error {
-	if err == nil {
-		return nil
-	}
-	if _, ok := domain.FindTransition(rq.Status, to); !ok {
-		if msg, ok := notYet[to]; ok {
-			return domain.Errorf(domain.ErrInvalidTransition, "%s", msg)
-		}
-	}
-	if errors.Is(err, domain.ErrPolicy) && to == domain.StatusApproved && !rq.AllFilesApproved() {
-		return domain.Errorf(domain.ErrPolicy, "%s", "Every output file must be approved by both reviews before the files can be released.")
-	}
-	return err
-}
-
-// reqBanner says what the viewer has to do next (spec §6.4).
-func reqBanner(rq *domain.Request, u domain.User) []string {
-	var out []string
-	switch {
-	case rq.CanReview(u) && rq.Status.IsUnderReview() && rq.Status != domain.StatusReviewed && !rq.HasSubmittedReview(u.Username):
-		outputs := len(rq.OutputFiles())
-		voted := rq.VotedCount(u.Username)
-		if groups := rq.GroupsNeedingReviewerComment(u.Username); voted > 0 && len(groups) > 0 {
-			out = append(out, "You have requested changes: add a comment to explain them in "+strings.Join(groups, ", ")+" before submitting your review.")
-		} else if outputs > 0 && voted == outputs {
-			out = append(out, "You have voted on every output file: submit your review (or add comments first).")
-		}
-	case rq.CanReview(u) && rq.Status == domain.StatusReviewed:
-		if groups := rq.GroupsMissingPublicComment(); len(groups) > 0 {
-			out = append(out, "Two independent reviews have been submitted. Before returning, add a public comment to "+strings.Join(groups, ", ")+".")
-		} else if rq.AllFilesApproved() {
-			out = append(out, "Two independent reviews have been submitted: you can return, reject or release the files.")
-		} else {
-			out = append(out, "Two independent reviews have been submitted: you can return or reject the request.")
-		}
-	case rq.Author == u.Username && rq.Status.IsEditing() && rq.ReviewTurn > 0:
-		var groups []string
+	if rq.Status == domain.StatusApproved {
+		p.UploadURL = uploadProgressURL(rq.ID)
 		for _, f := range rq.OutputFiles() {
-			if rq.DecisionFor(f, u) == domain.DecisionChangesRequested && !slices.Contains(groups, f.Group) {
-				groups = append(groups, f.Group)
+			p.Outputs++
+			if f.Uploaded {
+				p.Uploaded++
 			}
 		}
-		if len(groups) > 0 {
-			out = append(out, "Changes have been requested: explain your changes in a comment on "+strings.Join(groups, ", ")+" before resubmitting.")
+	}
+	shared := rq.Status.Phase() != domain.PhaseIndependent
+	index := groupIndex(rq)
+	for _, g := range rq.Groups {
+		for _, f := range index[g.Name] {
+			if f.FileType != domain.FileWithdrawn {
+				p.files = append(p.files, treeFileOf(rq, u, p.Reviewer, shared, f))
+			}
 		}
 	}
-	return out
+	p.Tree = requestTree(rq, u, p.Reviewer, p.IsAuthor, sel, index)
+	h.reqActions(&p, u)
+	return p
+}
+
+// voteWords is a vote for people.
+func voteWords(v domain.Vote) string {
+	switch v {
+	case domain.VoteApproved:
+		return "approved"
+	case domain.VoteChangesRequested:
+		return "changes requested"
+	}
+	return "undecided"
+}
+
+// reqActions puts the request's actions for u into the page: the allowed
+// ones as buttons (each with its confirmation), the others in the menu
+// with the rule's reason. Everything comes from domain.Actions, as the
+// next step does.
+func (h *Handler) reqActions(p *reqPage, u domain.User) {
+	rq := p.R
+	for _, a := range rq.Actions(u) {
+		av := reqActionView{Label: a.Label, URL: actionPath(a.Kind).build(rq.ID), Reason: a.Reason()}
+		switch a.Kind {
+		case domain.ActionWithdraw, domain.ActionReject:
+			av.Class = "button-danger"
+		case domain.ActionReturn:
+			av.Class = "button-secondary"
+		}
+		if !a.Allowed() {
+			p.Other = append(p.Other, av)
+			continue
+		}
+		av.Primary = p.Next.Action == a.Kind
+		switch {
+		case av.Primary && av.Class == "button-secondary":
+			av.Class = ""
+		case !av.Primary && av.Class == "":
+			av.Class = "button-secondary"
+		}
+		c := h.reqConfirmFor(rq, u, a)
+		c.URL = av.URL
+		av.Dialog = c.ID
+		p.Dialogs = append(p.Dialogs, c)
+		p.Actions = append(p.Actions, av)
+	}
+}
+
+// reqConfirmFor is the confirmation of an action: what will happen.
+func (h *Handler) reqConfirmFor(rq *domain.Request, u domain.User, a domain.Action) reqConfirm {
+	c := reqConfirm{ID: string(a.Kind) + "-dialog", Title: a.Label, Button: a.Label}
+	switch a.Kind {
+	case domain.ActionSubmit:
+		if rq.Status == domain.StatusPending {
+			c.Title = "Submit this request for review?"
+			c.Text = []string{"Two output checkers will review every output file independently. While they review, you cannot change the request's files, groups or context.",
+				"Before submitting, make sure that every output file follows the data release rules: small numbers suppressed, counts rounded, and context and controls described for every group."}
+			c.Rules = true
+		} else {
+			c.Title = "Resubmit this request?"
+			c.Text = []string{"The request goes back to the output checkers for a new review. Files you changed are reviewed again; you cannot change the request while they review it."}
+		}
+	case domain.ActionWithdraw:
+		c.Title = "Withdraw this request?"
+		c.Text = []string{"Its files will not be released, and the request cannot be changed or submitted again. This cannot be undone."}
+		c.Class, c.FocusCancel = "button-danger", true
+	case domain.ActionSubmitReview:
+		c.Title = "Submit your review?"
+		approved, changes := 0, 0
+		for _, f := range rq.OutputFiles() {
+			switch f.Reviews[u.Username].Vote {
+			case domain.VoteApproved:
+				approved++
+			case domain.VoteChangesRequested:
+				changes++
+			}
+		}
+		c.Text = []string{fmt.Sprintf("Your votes: %d approved, %d with changes requested. Once submitted they can no longer be changed.", approved, changes)}
+		if len(rq.SubmittedReviews) == 0 {
+			c.Text = append(c.Text, "The other output checker's votes and comments stay hidden from you until they submit their review too.")
+		} else {
+			c.Text = append(c.Text, "Yours is the second review: both reviews' votes and comments become visible to the output checkers, who then release, return or reject the request.")
+		}
+	case domain.ActionReturn:
+		if rq.IsEarlyReturn() {
+			c.Title = "Return this request early?"
+			c.Text = []string{fmt.Sprintf("Only %d of 2 independent reviews have been submitted. Returning now ends this review turn early: the votes and comments of this turn are reset, and the author is asked to make changes and resubmit.", len(rq.SubmittedReviews))}
+		} else if rq.AllFilesApproved() {
+			c.Title = "Return this request to its author?"
+			c.Text = []string{"Every output file is approved by both reviews. If you return it, the author must resubmit it, and it must be reviewed again, before its files can be released."}
+		} else {
+			c.Title = "Return this request to its author?"
+			c.Text = []string{"The author will see the decisions on each file and the public comments, make their changes, and resubmit. Private comments stay with the output checkers."}
+		}
+	case domain.ActionReject:
+		c.Title = "Reject this request?"
+		c.Text = []string{"Its files will never be released, and the request cannot be changed again. The author can start a new request. This cannot be undone."}
+		c.Class, c.FocusCancel = "button-danger", true
+	case domain.ActionRelease:
+		c.Title = "Release the approved files?"
+		n := len(rq.OutputFiles())
+		c.Text = []string{fmt.Sprintf("The %s approved by both reviews will be released: %s. Supporting files are not released.", plural(n, "output file", "output files"), h.releaseTarget)}
+	}
+	if c.Class == "" {
+		c.Class = "button"
+	} else {
+		c.Class = "button " + c.Class
+	}
+	return c
 }
 
 // buildPath fills /requests/view/<id>/<group>/<path...>: the group page
 // (no path), a folder (path ending in /) or a file.
-func (h *Handler) buildPath(r *http.Request, u domain.User, v *requestView) error {
-	rq := v.R
+func (h *Handler) buildPath(r *http.Request, u domain.User, p reqPage) (string, any, error) {
+	rq := p.R
 	g, ok := rq.Group(r.PathValue("group"))
 	if !ok {
-		return errorPage(http.StatusNotFound, "This request has no group "+r.PathValue("group")+".")
+		return "", nil, errorPage(http.StatusNotFound, "This request has no group "+r.PathValue("group")+".")
 	}
-	v.treeSel = reqTreeSel{Group: g.Name}
-	p := r.PathValue("path")
+	rel := r.PathValue("path")
 	switch {
-	case p == "":
-		return h.buildGroup(r, u, v, g)
-	case strings.HasSuffix(p, "/"):
-		return h.buildDir(u, v, g, strings.TrimSuffix(p, "/"))
+	case rel == "":
+		return h.buildGroup(r, u, p, g)
+	case strings.HasSuffix(rel, "/"):
+		return h.buildDir(u, p, g, strings.TrimSuffix(rel, "/"))
 	}
-	f, ok := rq.File(p)
+	f, ok := rq.File(rel)
 	if !ok || f.Group != g.Name {
-		var inDir bool
 		for _, f := range rq.GroupFiles(g.Name) {
-			if strings.HasPrefix(f.Relpath, p+"/") {
-				inDir = true
+			if strings.HasPrefix(f.Relpath, rel+"/") {
+				return h.buildDir(u, p, g, rel)
 			}
 		}
-		if inDir {
-			return h.buildDir(u, v, g, p)
-		}
-		return errorPage(http.StatusNotFound, "There is no file "+p+" in group "+g.Name+".")
+		return "", nil, errorPage(http.StatusNotFound, "There is no file "+rel+" in group "+g.Name+".")
 	}
-	v.Kind = "file"
-	v.treeSel = reqTreeSel{Group: g.Name, Path: f.Relpath}
-	id := url.PathEscape(rq.ID)
+	return "request-file", h.buildFile(u, p, g, f), nil
+}
+
+// buildFile is one file's page.
+func (h *Handler) buildFile(u domain.User, p reqPage, g *domain.Group, f *domain.RequestFile) *reqFilePage {
+	rq := p.R
 	fv := &reqFileView{F: f, Group: g.Name, IsOutput: f.FileType == domain.FileOutput,
-		ContentURL: "/requests/content/" + id + "/" + url.PathEscape(g.Name) + "/" + pathEscape(f.Relpath) + "?cache_id=" + url.QueryEscape(f.FileID),
-		GroupNames: reqGroupNames(rq), FileTypes: []domain.FileType{domain.FileOutput, domain.FileSupporting}}
-	fv.DownloadURL = "/requests/content/" + id + "/" + url.PathEscape(g.Name) + "/" + pathEscape(f.Relpath) + "?download"
-	fv.CanDownload = rq.CanReview(u)
+		ContentURL: reqContentURL(rq.ID, g.Name, f.Relpath, f.FileID), DownloadURL: reqDownloadURL(rq.ID, g.Name, f.Relpath),
+		GroupNames: reqGroupNames(rq), FileTypes: []domain.FileType{domain.FileOutput, domain.FileSupporting},
+		CanDownload: rq.CanReview(u), PageURL: reqFileURL(rq.ID, g.Name, f.Relpath)}
+	node := treeFileOf(rq, u, p.Reviewer, rq.Status.Phase() != domain.PhaseIndependent, *f)
+	node.Current, node.OOB = true, true
+	fv.TreeNode = &node
+	// Previous and next in the tree; the reviewer's next output without
+	// a vote, after this one (wrapping round).
+	at := slices.IndexFunc(p.files, func(tf reqTreeFile) bool { return tf.Relpath == f.Relpath })
+	if at > 0 {
+		fv.Prev = &p.files[at-1]
+	}
+	if at >= 0 && at+1 < len(p.files) {
+		fv.Next = &p.files[at+1]
+	}
+	if p.Reviewer && rq.CheckCurrentlyReview(u) == nil && !rq.HasSubmittedReview(u.Username) {
+		for k := 1; k <= len(p.files); k++ {
+			tf := p.files[(max(at, 0)+k)%len(p.files)]
+			if tf.output && !tf.voted && tf.Relpath != f.Relpath {
+				fv.NextToReview = &tf
+				break
+			}
+		}
+	}
 	fv.Decision = rq.DecisionFor(*f, u)
 	fv.DecisionLabel = reqDecisionLabel(fv.Decision)
-	if fv.IsOutput && rq.CanReview(u) {
-		fv.VoteShown = true
-		mine := f.Reviews[u.Username].Vote
-		for _, c := range []struct {
-			label, path string
-			vote        domain.Vote
-		}{{"Approve", "approve", domain.VoteApproved}, {"Request changes", "request_changes", domain.VoteChangesRequested}} {
-			a := requestAction{Label: c.label, URL: "/requests/" + c.path + "/" + id + "/" + pathEscape(f.Relpath)}
-			if mine == c.vote {
-				a.Class = "is-pressed"
-				a.URL = "/requests/reset_review/" + id + "/" + pathEscape(f.Relpath)
-				a.Reason = reqReason(rq.CheckResetVote(u, f.Relpath))
-			} else {
-				a.Reason = reqReason(rq.CheckVote(u, f.Relpath))
-			}
-			a.Enabled = a.Reason == ""
-			fv.Votes = append(fv.Votes, a)
-		}
+	fv.DecisionReason = rq.DecisionReason(*f, u)
+	fv.ShowDecision = fv.IsOutput && (rq.Status.Phase() != domain.PhaseAuthor || len(rq.TurnReviewers) > 0)
+	if fv.IsOutput && p.Reviewer {
+		fv.Review = reqReviewOf(rq, u, f)
 	}
-	if v.IsAuthor {
-		fv.ShowWithdraw = f.FileType != domain.FileWithdrawn
-		fv.Withdraw = reqAction("Withdraw from request", "/requests/withdraw/"+id+"/"+pathEscape(f.Relpath), rq.CheckWithdrawFile(u, f.Relpath))
-		fv.Withdraw.Confirm = "Withdraw " + f.Relpath + " from this request?"
-		fv.Properties = reqAction("Change file properties", "", rq.CheckEdit(u))
-		fv.PropertiesURL = "/requests/change-properties/" + id
+	if p.IsAuthor {
+		werr := rq.CheckWithdrawFile(u, f.Relpath)
+		wd := reqActionView{Label: "Withdraw file", URL: pathWithdrawFile.build(rq.ID, f.Relpath), Reason: reqReason(werr), Class: "button-secondary"}
+		if f.FileType != domain.FileWithdrawn {
+			if werr == nil {
+				wd.Dialog = "withdraw-file-dialog"
+				fv.WithdrawFile = &wd
+				fv.WithdrawDialog = reqConfirm{ID: wd.Dialog, Title: "Withdraw " + f.Relpath + "?", URL: wd.URL, Button: "Withdraw file",
+					Class: "button button-danger", FocusCancel: true,
+					Text: []string{"The file is taken off this request and will not be released. It stays in the workspace: you can add it again while the request is with you."}}
+			} else {
+				p.Other = append(p.Other, wd)
+			}
+		}
+		perr := rq.CheckEdit(u)
+		fv.CanProperties = perr == nil
+		fv.PropertiesURL = pathChangeProperties.build(rq.ID)
+		if perr != nil {
+			p.Other = append(p.Other, reqActionView{Label: "Change file properties", Reason: reqReason(perr)})
+		}
 	}
 	fv.Details = reqGroupDetails(rq, u, g)
 	fv.Checks = newChecksView(f.Checks)
 	fv.Checks.Override = f.Override
-	if v.IsAuthor && rq.CheckOverridable(u, f.Relpath) == nil {
+	if p.IsAuthor && rq.CheckOverridable(u, f.Relpath) == nil {
 		fv.Checks.CanOverride = true
-		fv.Checks.OverrideURL = "/requests/override-checks/" + id + "/" + pathEscape(f.Relpath)
+		fv.Checks.OverrideURL = pathOverrideChecks.build(rq.ID, f.Relpath)
 	}
-	v.File = fv
-	return nil
+	return &reqFilePage{reqPage: p, File: fv}
+}
+
+// reqReviewOf is u's vote on f, as buttons.
+func reqReviewOf(rq *domain.Request, u domain.User, f *domain.RequestFile) *reqReview {
+	rv := &reqReview{}
+	if v, ok := f.Reviews[u.Username]; ok {
+		rv.Mine = v.Vote
+	}
+	voteErr := rq.CheckVote(u, f.Relpath)
+	rv.Locked = reqReason(voteErr)
+	resetErr := rq.CheckResetVote(u, f.Relpath)
+	rv.Buttons = []reqVoteButton{
+		{Label: "Approve", Key: "a", Class: "vote-approve", URL: pathVoteApprove.build(rq.ID, f.Relpath),
+			Pressed: rv.Mine == domain.VoteApproved, Enabled: voteErr == nil},
+		{Label: "Request changes", Key: "r", Class: "vote-changes", URL: pathVoteChanges.build(rq.ID, f.Relpath),
+			Pressed: rv.Mine == domain.VoteChangesRequested, Enabled: voteErr == nil},
+		{Label: "Undecided", Key: "u", Class: "vote-reset", URL: pathVoteReset.build(rq.ID, f.Relpath),
+			Pressed: rv.Mine == domain.VoteUndecided, Enabled: resetErr == nil},
+	}
+	return rv
 }
 
 func reqGroupNames(rq *domain.Request) []string {
@@ -408,9 +543,8 @@ func reqDecisionLabel(d domain.Decision) string { return d.Label() }
 // Comments" dialog show of a group: its context and controls, the
 // comments u may see, and whether and how u may comment.
 func reqGroupDetails(rq *domain.Request, u domain.User, g *domain.Group) *reqGroupView {
-	id, gs := url.PathEscape(rq.ID), url.PathEscape(g.Name)
-	gv := &reqGroupView{Name: g.Name, Context: g.Context, Controls: g.Controls, EditURL: "/requests/edit/" + id + "/" + gs,
-		CommentURL: "/requests/comment/create/" + id + "/" + gs}
+	gv := &reqGroupView{Name: g.Name, Context: g.Context, Controls: g.Controls, EditURL: pathEditGroup.build(rq.ID, g.Name),
+		CommentURL: pathCommentCreate.build(rq.ID, g.Name)}
 	for _, c := range rq.VisibleComments(u, g.Name) {
 		own := c.Author == u.Username
 		row := reqCommentRow{ID: c.ID, Author: c.Author, Visibility: string(c.Visibility), Turn: c.ReviewTurn,
@@ -429,28 +563,33 @@ func reqGroupDetails(rq *domain.Request, u domain.User, g *domain.Group) *reqGro
 }
 
 // buildGroup is one group: context and controls, comments, activity.
-func (h *Handler) buildGroup(r *http.Request, u domain.User, v *requestView, g *domain.Group) error {
-	rq := v.R
-	v.Kind = "group"
-	id, gs := url.PathEscape(rq.ID), url.PathEscape(g.Name)
+func (h *Handler) buildGroup(r *http.Request, u domain.User, p reqPage, g *domain.Group) (string, any, error) {
+	rq := p.R
 	gv := reqGroupDetails(rq, u, g)
 	editErr := rq.CheckEditGroup(u, g.Name)
 	gv.Editable, gv.EditReason = editErr == nil, reqReason(editErr)
 	if rq.CanReview(u) {
 		gv.ReviewerButtons = true
 		cur := rq.CheckGroupVotes(u, g.Name)
-		gv.RequestChanges = reqAction("Request changes", "/requests/request-changes/"+id+"/"+gs, cur)
-		gv.RequestChanges.Confirm = "Request changes on every output file of " + g.Name + " you have not voted on?"
-		gv.ResetVotes = reqAction("Reset votes", "/requests/reset-votes/"+id+"/"+gs, cur)
-		gv.ResetVotes.Confirm = "Reset all your votes on the files of " + g.Name + "?"
+		gv.Enabled = cur == nil
+		gv.RequestChanges = reqActionView{Label: "Request changes on unvoted files", URL: pathGroupRequestChg.build(rq.ID, g.Name), Reason: reqReason(cur), Class: "button-secondary"}
+		gv.ResetVotes = reqActionView{Label: "Reset my votes", URL: pathGroupResetVotes.build(rq.ID, g.Name), Reason: reqReason(cur), Class: "button-secondary"}
+		if cur != nil && rq.Status.IsUnderReview() {
+			p.Other = append(p.Other, gv.RequestChanges, gv.ResetVotes)
+		}
+		gv.ChangesDialog = reqConfirm{ID: "group-changes-dialog", Title: "Request changes on " + g.Name + "?", URL: gv.RequestChanges.URL,
+			Button: "Request changes", Class: "button",
+			Text: []string{"Every output file of " + g.Name + " you have not voted on gets your vote “changes requested”. Files you have already voted on keep your vote."}}
+		gv.ResetDialog = reqConfirm{ID: "group-reset-dialog", Title: "Reset your votes on " + g.Name + "?", URL: gv.ResetVotes.URL,
+			Button: "Reset my votes", Class: "button button-danger", FocusCancel: true,
+			Text: []string{"Your votes on every output file of " + g.Name + " are taken back: the files show as not voted."}}
 	}
-	events, err := h.svc.VisibleEventsAt(r.Context(), u, rq, v.stamp)
+	events, err := h.svc.VisibleEventsAt(r.Context(), u, rq, p.stamp)
 	if err != nil {
-		return err
+		return "", nil, err
 	}
 	gv.Activity = reqActivityOf(events, g.Name, r.URL.Path, r.URL.Query())
-	v.Group = gv
-	return nil
+	return "request-group", &reqGroupPage{reqPage: p, Group: gv}, nil
 }
 
 // reqCommentWarning says who will see a new comment, by phase.
@@ -554,12 +693,12 @@ func (h *Handler) requestUploadedCount(w http.ResponseWriter, r *http.Request, u
 		w.WriteHeader(http.StatusNoContent)
 		return nil
 	}
-	v := &requestView{R: rq}
+	v := reqPage{R: rq, UploadURL: uploadProgressURL(rq.ID)}
 	for _, f := range rq.OutputFiles() {
-		v.OutputCount++
+		v.Outputs++
 		if f.Uploaded {
-			v.UploadedCount++
+			v.Uploaded++
 		}
 	}
-	return h.renderFragment(w, r, http.StatusOK, "request-view", "upload-progress", v)
+	return h.renderFragment(w, r, http.StatusOK, "request-overview", "upload-progress-fragment", v)
 }

@@ -11,14 +11,14 @@ import (
 	"github.com/airlock-go/airlock/internal/testkit"
 )
 
-// buttons lists the request's action buttons: "label" when enabled,
-// "label (disabled: reason)" when not.
+// buttons lists the request's actions: "label" for the buttons of what
+// may be done now, then "label (disabled: reason)" for the items of the
+// "Other actions" menu.
 func (b *browser) buttons() []string {
 	b.t.Helper()
-	return eval[[]string](b, `Array.from(document.querySelectorAll(".req-actions button")).map(function (x) {
-		if (!x.disabled) return x.textContent.trim();
-		var r = x.closest(".disabled-action").querySelector(".disabled-reason");
-		return x.textContent.trim() + " (disabled: " + r.textContent.trim() + ")";
+	return eval[[]string](b, `Array.from(document.querySelectorAll(".req-bar-actions > button[data-dialog-open]:not(.req-help), .req-other .menu-item")).map(function (x) {
+		if (!x.classList.contains("menu-item")) return x.textContent.trim();
+		return x.querySelector(".menu-item-title").textContent.trim() + " (disabled: " + x.querySelector(".menu-item-note").textContent.trim() + ")";
 	})`)
 }
 
@@ -50,7 +50,7 @@ func TestBrowserRequestButtons(t *testing.T) {
 	author := newBrowser(t, h)
 	author.login("author")
 	author.open(base)
-	check(author, []string{"Withdraw this request", "Submit for review (disabled: "})
+	check(author, []string{"Submit for review (disabled: ", "Withdraw this request (disabled: "})
 	author.screenshot("request-buttons-author-submitted")
 	author.open(base + "g/")
 	if n := eval[int](author, `document.querySelectorAll("#req-context").length`); n != 0 {
@@ -63,14 +63,14 @@ func TestBrowserRequestButtons(t *testing.T) {
 	if n := eval[int](author, `document.querySelectorAll("a[download]").length`); n != 0 {
 		t.Errorf("the author is offered a download")
 	}
-	if !strings.Contains(author.text(".browser-content-header"), "Withdraw from request") {
-		t.Errorf("no withdraw button for the author")
+	if got := strings.Join(author.buttons(), " | "); !strings.Contains(got, "Withdraw file (disabled: ") {
+		t.Errorf("the author's withdraw-file action is not offered with its reason: %s", got)
 	}
 
 	c1 := newBrowser(t, h)
 	c1.login("c1")
 	c1.open(base)
-	check(c1, []string{"Submit review (disabled: ", "Reject request (disabled: ", "Return request", "Release files (disabled: "})
+	check(c1, []string{"Return early", "Submit review (disabled: ", "Reject request (disabled: ", "Release files (disabled: "})
 	c1.open(base + "g/" + f.Relpath)
 	if n := eval[int](c1, `document.querySelectorAll("a[download]").length`); n != 1 {
 		t.Errorf("checker has %d download links", n)
@@ -88,13 +88,13 @@ func TestBrowserRequestButtons(t *testing.T) {
 	ca := newBrowser(t, h)
 	ca.login("checkerauthor")
 	ca.open("/requests/view/" + mine.ID + "/")
-	check(ca, []string{"Withdraw this request", "Submit for review"})
+	check(ca, []string{"Submit for review", "Withdraw this request"})
 	ca.click(`[data-dialog-open="submit-dialog"]`)
 	if got := eval[bool](ca, `document.getElementById("submit-dialog").open`); !got {
 		t.Errorf("submit dialog did not open")
 	}
 	ca.open(base)
-	check(ca, []string{"Submit review (disabled: ", "Reject request (disabled: ", "Return request", "Release files (disabled: "})
+	check(ca, []string{"Return early", "Submit review (disabled: ", "Reject request (disabled: ", "Release files (disabled: "})
 	ca.screenshot("request-buttons-checkerauthor")
 	// Folder page with multi-select withdraw.
 	h.R(h.Svc.AddFiles(h.Ctx, h.CheckerAuthor, testkit.Workspace, "g", addFiles("out/dir/one.csv", "out/dir/two.csv")))

@@ -3,9 +3,11 @@ package web
 import (
 	"cmp"
 	"fmt"
+	"hash/fnv"
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/airlock-go/airlock/internal/domain"
@@ -33,10 +35,62 @@ type reqTreeNode struct {
 	Dir      bool
 	URL      string // its page
 	TreeURL  string // a folder's contents, for the lazy tree
-	Class    string // a file's tree classes (spec §6.2)
 	Open     bool   // a folder shown expanded, its Children listed
 	Selected bool
 	Children []reqTreeNode
+	File     *reqTreeFile // a file's node: its type, the viewer's vote, the decision
+}
+
+// treeSelOf is what the request page r asks for shows in the tree: a
+// group's page, a folder or a file of a group, or the overview.
+func treeSelOf(r *http.Request, rq *domain.Request) reqTreeSel {
+	group := r.PathValue("group")
+	if group == "" {
+		return reqTreeSel{}
+	}
+	rel := r.PathValue("path")
+	if rel == "" {
+		return reqTreeSel{Group: group}
+	}
+	if strings.HasSuffix(rel, "/") {
+		return reqTreeSel{Group: group, Path: strings.TrimSuffix(rel, "/"), Dir: true}
+	}
+	if f, ok := rq.File(rel); ok && f.Group == group {
+		return reqTreeSel{Group: group, Path: rel}
+	}
+	return reqTreeSel{Group: group, Path: rel, Dir: true}
+}
+
+// treeFileID is the id of a file's tree node, the same on every page and
+// in every lazily loaded folder, so that a vote can swap it in place.
+func treeFileID(group, relpath string) string {
+	h := fnv.New64a()
+	h.Write([]byte(group))
+	h.Write([]byte{0})
+	h.Write([]byte(relpath))
+	return "tf-" + strconv.FormatUint(h.Sum64(), 36)
+}
+
+// treeFileOf is a file's tree node: its type, and for an output file the
+// viewer's own vote (a reviewer) and, once shared, the decision.
+func treeFileOf(rq *domain.Request, u domain.User, reviewer, shared bool, f domain.RequestFile) reqTreeFile {
+	tf := reqTreeFile{ID: treeFileID(f.Group, f.Relpath), Relpath: f.Relpath, Group: f.Group,
+		Name: f.Relpath[strings.LastIndexByte(f.Relpath, '/')+1:],
+		URL:  reqFileURL(rq.ID, f.Group, f.Relpath), Class: strings.ToLower(string(f.FileType))}
+	if f.FileType == domain.FileOutput {
+		tf.output = true
+		if reviewer {
+			tf.Mine, tf.MineLabel = "none", "Your vote: none yet"
+			if rv, ok := f.Reviews[u.Username]; ok {
+				tf.Mine, tf.MineLabel = kebab(rv.Vote), "Your vote: "+voteWords(rv.Vote)
+				tf.voted = rv.Vote != domain.VoteUndecided
+			}
+		}
+		if d := rq.DecisionFor(f, u); shared && d != domain.DecisionIncomplete {
+			tf.Decision, tf.DecisionLabel = kebab(d), "Decision: "+strings.ToLower(reqDecisionLabel(d))
+		}
+	}
+	return tf
 }
 
 // reqTreeSel is what the page shows: a group's page, a folder (Dir) or a
@@ -46,18 +100,6 @@ type reqTreeSel struct {
 	Dir         bool
 }
 
-// URLs of the tree and the folder pages.
-
-func reqDirURL(id, group, dir string) string {
-	return requestBase(id) + url.PathEscape(group) + "/" + pathEscape(dir) + "/"
-}
-
-func reqTreeURL(id, group, dir string) string {
-	return "/requests/tree/" + url.PathEscape(id) + "/" + url.PathEscape(group) + "/" + pathEscape(dir) + "/"
-}
-
-func reqSelectionURL(id string) string { return "/requests/selection/" + url.PathEscape(id) }
-
 // groupIndex is each group's files, from one pass over the request's.
 func groupIndex(rq *domain.Request) map[string][]domain.RequestFile {
 	out := make(map[string][]domain.RequestFile, len(rq.Groups))
@@ -65,23 +107,6 @@ func groupIndex(rq *domain.Request) map[string][]domain.RequestFile {
 		out[f.Group] = append(out[f.Group], f)
 	}
 	return out
-}
-
-// reqFileClass is a file's tree classes: its type, the decision, and the
-// viewer's own vote when they review the request.
-func reqFileClass(rq *domain.Request, f domain.RequestFile, u domain.User, reviewer bool) string {
-	class := strings.ToLower(string(f.FileType))
-	if f.FileType == domain.FileOutput {
-		class += " request_" + strings.ToLower(string(rq.DecisionFor(f, u)))
-		if reviewer {
-			vote := "incomplete" // not voted
-			if rv, ok := f.Reviews[u.Username]; ok {
-				vote = strings.ToLower(string(rv.Vote))
-			}
-			class += " user_" + vote
-		}
-	}
-	return class
 }
 
 // dirEntries lists the folders and files directly in dir ("" for the
@@ -130,10 +155,11 @@ func treeNodes(rq *domain.Request, u domain.User, reviewer bool, group string, f
 		}
 		out = append(out, n)
 	}
+	shared := rq.Status.Phase() != domain.PhaseIndependent
 	for _, f := range direct {
-		name := f.Relpath[strings.LastIndexByte(f.Relpath, '/')+1:]
-		out = append(out, reqTreeNode{Name: name, Path: f.Relpath, URL: reqFileURL(rq.ID, group, f.Relpath),
-			Class: reqFileClass(rq, f, u, reviewer), Selected: inGroup && !sel.Dir && sel.Path == f.Relpath})
+		tf := treeFileOf(rq, u, reviewer, shared, f)
+		tf.Current = inGroup && !sel.Dir && sel.Path == f.Relpath
+		out = append(out, reqTreeNode{Name: tf.Name, Path: f.Relpath, URL: tf.URL, Selected: tf.Current, File: &tf})
 	}
 	return out
 }
@@ -141,8 +167,7 @@ func treeNodes(rq *domain.Request, u domain.User, reviewer bool, group string, f
 // requestTree is the tree of a request page: every group (an empty one
 // only for its author), its top-level folders and files, and the folders
 // on the way to sel opened.
-func requestTree(rq *domain.Request, u domain.User, reviewer, author bool, sel reqTreeSel) []reqTreeGroup {
-	index := groupIndex(rq)
+func requestTree(rq *domain.Request, u domain.User, reviewer, author bool, sel reqTreeSel, index map[string][]domain.RequestFile) []reqTreeGroup {
 	var out []reqTreeGroup
 	for _, g := range rq.Groups {
 		files := index[g.Name]
@@ -202,7 +227,7 @@ func (h *Handler) requestTreeFolder(w http.ResponseWriter, r *http.Request, u do
 		return errorPage(http.StatusNotFound, "There is no folder "+dir+" in group "+g.Name+".")
 	}
 	v := reqTreeFragment{Nodes: treeNodes(rq, u, rq.CanReview(u), g.Name, files, dir, reqTreeSel{})}
-	body, _, err := h.renderBytes(r, "request-view", "request-tree-fragment", v)
+	body, _, err := h.renderBytes(r, "request-folder", "request-tree-fragment", v)
 	if err != nil {
 		return err
 	}
@@ -250,10 +275,8 @@ var fileTypeWords = map[domain.FileType]string{
 
 // buildDir is a folder of a group: its folders and files, human sizes and
 // dates, and the author's multi-select actions.
-func (h *Handler) buildDir(u domain.User, v *requestView, g *domain.Group, dir string) error {
-	rq := v.R
-	v.Kind = "dir"
-	v.treeSel = reqTreeSel{Group: g.Name, Path: dir, Dir: true}
+func (h *Handler) buildDir(u domain.User, p reqPage, g *domain.Group, dir string) (string, any, error) {
+	rq := p.R
 	var files []domain.RequestFile
 	for _, f := range rq.Files {
 		if f.Group == g.Name && strings.HasPrefix(f.Relpath, dir+"/") {
@@ -261,7 +284,7 @@ func (h *Handler) buildDir(u domain.User, v *requestView, g *domain.Group, dir s
 		}
 	}
 	if len(files) == 0 {
-		return errorPage(http.StatusNotFound, "There is no folder "+dir+" in group "+g.Name+".")
+		return "", nil, errorPage(http.StatusNotFound, "There is no folder "+dir+" in group "+g.Name+".")
 	}
 	dv := &reqDirView{Path: dir, Group: g.Name, ActionURL: reqSelectionURL(rq.ID),
 		GroupNames: reqGroupNames(rq), FileTypes: []domain.FileType{domain.FileOutput, domain.FileSupporting}}
@@ -278,7 +301,7 @@ func (h *Handler) buildDir(u domain.User, v *requestView, g *domain.Group, dir s
 	}
 	for _, f := range direct {
 		row := reqFileRow{Name: f.Relpath[strings.LastIndexByte(f.Relpath, '/')+1:], Path: f.Relpath,
-			URL: reqFileURL(rq.ID, g.Name, f.Relpath), Class: reqFileClass(rq, f, u, v.Reviewer),
+			URL: reqFileURL(rq.ID, g.Name, f.Relpath), Class: strings.ToLower(string(f.FileType)),
 			Type: fileTypeWords[f.FileType], TypeState: string(f.FileType),
 			Size: humanSize(f.Size), Modified: formatStamp(f.Timestamp), Checks: len(f.Checks)}
 		if f.FileType == domain.FileOutput {
@@ -286,7 +309,7 @@ func (h *Handler) buildDir(u domain.User, v *requestView, g *domain.Group, dir s
 		}
 		dv.Files = append(dv.Files, row)
 	}
-	if v.IsAuthor {
+	if p.IsAuthor {
 		err := rq.CheckEdit(u)
 		dv.Selectable, dv.ActionReason = err == nil, reqReason(err)
 	}
@@ -295,8 +318,7 @@ func (h *Handler) buildDir(u domain.User, v *requestView, g *domain.Group, dir s
 	} else {
 		dv.Parent = reqGroupURL(rq.ID, g.Name)
 	}
-	v.Dir = dv
-	return nil
+	return "request-folder", &reqDirPage{reqPage: p, Dir: dv}, nil
 }
 
 // humanSize is a size for people, in decimal units: "0 B", "940 B",

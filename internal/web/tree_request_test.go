@@ -13,7 +13,7 @@ import (
 )
 
 // treeLinks are the hrefs of the tree's file and folder links in a page.
-var treeLinkRe = regexp.MustCompile(`<a class="tree-node tree-file[^"]*" href="([^"]+)"|<summary class="tree-node tree-dir[^"]*"><a href="([^"]+)"`)
+var treeLinkRe = regexp.MustCompile(`<a (?:id="[^"]*" )?class="tree-node tree-file[^"]*" href="([^"]+)"|<summary class="tree-node tree-dir[^"]*"><a href="([^"]+)"`)
 
 func treeLinks(body string) []string {
 	nav := body

@@ -35,6 +35,7 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"html/template"
@@ -86,6 +87,10 @@ type Config struct {
 	// Proxies are the reverse proxies whose forwarding headers are
 	// believed (the client's address for login throttling, HTTPS).
 	Proxies auth.Proxies
+	// ReleaseTarget says where released files go, for the release
+	// confirmation: "uploaded to job-server at jobs.example.org" (see
+	// release.Describe). Empty means the same words without the place.
+	ReleaseTarget string
 }
 
 // Handler serves the pages.
@@ -94,6 +99,7 @@ type Handler struct {
 	logins        Logins
 	devUsers      []auth.DevUser
 	log           *slog.Logger
+	releaseTarget string // where released files go, for people
 	sessions      *scs.SessionManager
 	store         SessionStore
 	secureCookies bool
@@ -114,6 +120,7 @@ func New(cfg Config) (*Handler, error) {
 	h := &Handler{
 		svc: cfg.Service, logins: cfg.Logins, devUsers: cfg.DevUsers, log: cfg.Logger,
 		store: cfg.Store, secureCookies: cfg.SecureCookies, proxies: cfg.Proxies, now: time.Now, rendered: newPageCache(),
+		releaseTarget: cmp.Or(cfg.ReleaseTarget, "they will be sent to the release target airlock is configured with"),
 	}
 	var err error
 	if h.static, err = loadStatic(); err != nil {

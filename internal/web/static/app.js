@@ -10,6 +10,7 @@
 //                                                  named NAME in its form (or the page),
 //                                                  and follows them (indeterminate when some)
 //   <details class="menu">                         closes on a click elsewhere or Escape
+//   a dialog opens with the focus on its [autofocus] element, else its first field
 //   <form method="post">                           its submit buttons are disabled while it
 //                                                  submits (no double posts), unless the
 //                                                  form has data-allow-resubmit
@@ -35,6 +36,16 @@
     master.indeterminate = checked > 0 && checked < boxes.length;
   }
 
+  // openDialog opens a dialog as a modal, with the focus on its first
+  // field (or on the element marked autofocus).
+  function openDialog(dialog) {
+    dialog.showModal();
+    var first = dialog.querySelector("[autofocus]") ||
+      dialog.querySelector('textarea, input:not([type="hidden"]):not([disabled]), select');
+    if (first) first.focus();
+  }
+  window.airlockOpenDialog = openDialog;
+
   function syncAllMasters(root) {
     (root || document).querySelectorAll("[data-select-all]").forEach(syncMaster);
   }
@@ -48,7 +59,7 @@
       var dialog = document.getElementById(opener.getAttribute("data-dialog-open"));
       if (dialog && typeof dialog.showModal === "function" && !dialog.open) {
         ev.preventDefault();
-        dialog.showModal();
+        openDialog(dialog);
       }
       return;
     }
@@ -157,3 +168,146 @@ document.addEventListener("htmx:pushedIntoHistory", function () {
     if (node) node.classList.toggle("selected", current);
   });
 });
+
+// The review desk (request pages): keyboard shortcuts and in-page
+// navigation between the request's pages.
+//
+//   <a data-desk-nav href>          loads the page into <main> (fetch), pushes
+//                                   the URL, and moves the focus to #page-heading
+//   [data-shortcut="K"]             what the key K does: a link is followed, a
+//                                   button is clicked (a vote: not when pressed);
+//                                   with data-focus="ID", the field ID gets the focus
+//   j k n a r u c                   next, previous, next to review, approve,
+//                                   request changes, undecided, comment
+//   ?                               the shortcuts dialog; Esc closes dialogs
+// Shortcuts never fire while typing in a field, in an open dialog, or with
+// Ctrl, Alt or Meta held.
+(function () {
+  "use strict";
+
+  function desk() { return document.querySelector(".req-browser"); }
+
+  function typing(el) {
+    if (!(el instanceof Element)) return false;
+    return !!el.closest('input, textarea, select, [contenteditable=""], [contenteditable="true"]');
+  }
+
+  function focusHeading() {
+    var h = document.getElementById("page-heading");
+    if (h) h.focus({ preventScroll: false });
+  }
+
+  // navigate loads url's page and puts its <main> in place of ours.
+  var loading = null;
+  function navigate(url, push) {
+    if (loading) loading.abort();
+    var ctl = new AbortController();
+    loading = ctl;
+    var tree = document.querySelector(".req-browser .browser-tree");
+    var treeTop = tree ? tree.scrollTop : 0;
+    return fetch(url, { credentials: "same-origin", signal: ctl.signal, headers: { "X-Desk-Nav": "1" } })
+      .then(function (resp) {
+        if (!resp.ok || resp.redirected || (resp.headers.get("Content-Type") || "").indexOf("text/html") !== 0) throw new Error("not a page");
+        return resp.text();
+      })
+      .then(function (html) {
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        var next = doc.getElementById("main");
+        var main = document.getElementById("main");
+        if (!next || !main || !doc.querySelector(".req-browser")) throw new Error("not a request page");
+        main.replaceChildren.apply(main, Array.prototype.slice.call(next.childNodes).map(function (n) { return document.importNode(n, true); }));
+        document.title = doc.title;
+        if (push) history.pushState({ desk: true }, "", url);
+        var t = document.querySelector(".req-browser .browser-tree");
+        if (t) t.scrollTop = treeTop;
+        var cur = t && t.querySelector('[aria-current="page"]');
+        if (cur && cur.scrollIntoView) cur.scrollIntoView({ block: "nearest" });
+        if (window.htmx) window.htmx.process(main);
+        window.scrollTo(0, 0);
+        focusHeading();
+        document.dispatchEvent(new CustomEvent("desk:navigated", { detail: { url: url } }));
+      })
+      .catch(function (err) {
+        if (err && err.name === "AbortError") return;
+        window.location.assign(url);
+      })
+      .finally(function () { if (loading === ctl) loading = null; });
+  }
+  window.airlockDeskNavigate = navigate;
+
+  document.addEventListener("click", function (ev) {
+    if (ev.defaultPrevented || ev.button !== 0 || ev.ctrlKey || ev.metaKey || ev.shiftKey || ev.altKey) return;
+    var a = ev.target instanceof Element ? ev.target.closest("a[data-desk-nav]") : null;
+    if (!a || !desk() || a.origin !== window.location.origin) return;
+    ev.preventDefault();
+    navigate(a.href, true);
+  });
+
+  window.addEventListener("popstate", function () {
+    if (desk()) navigate(window.location.href, false);
+  });
+
+  function shortcut(key) {
+    return document.querySelector('.req-browser [data-shortcut="' + key + '"]');
+  }
+
+  document.addEventListener("keydown", function (ev) {
+    if (!desk() || ev.ctrlKey || ev.metaKey || ev.altKey || ev.defaultPrevented) return;
+    if (typing(ev.target) || document.querySelector("dialog[open]")) return;
+    var key = ev.key;
+    if (key === "?") {
+      var help = document.getElementById("shortcuts-dialog");
+      if (help) { ev.preventDefault(); window.airlockOpenDialog(help); }
+      return;
+    }
+    if ("jknaruc".indexOf(key) < 0 || key.length !== 1) return;
+    var el = shortcut(key);
+    if (!el && key === "n") {
+      // Nothing left to vote on: the next step's action (Submit review).
+      el = document.querySelector(".req-bar-actions [data-primary-action]");
+      if (el) { ev.preventDefault(); el.focus(); }
+      return;
+    }
+    if (!el) return;
+    ev.preventDefault();
+    var focusID = el.getAttribute("data-focus");
+    if (focusID) {
+      var field = document.getElementById(focusID);
+      if (field) { field.scrollIntoView({ block: "center" }); field.focus(); }
+      return;
+    }
+    if (el.tagName === "A") { navigate(el.href, true); return; }
+    if (el.disabled || el.getAttribute("aria-pressed") === "true") return;
+    el.click();
+  });
+
+  // A request page that loads whole starts with the focus on its heading
+  // (unless the URL points into the page), as after in-page navigation.
+  document.addEventListener("DOMContentLoaded", function () {
+    if (!desk() || window.location.hash || (document.activeElement && document.activeElement !== document.body)) return;
+    var h = document.getElementById("page-heading");
+    if (h) h.focus({ preventScroll: true });
+  });
+
+  // Ctrl+Enter in a comment sends it.
+  document.addEventListener("keydown", function (ev) {
+    if (ev.key !== "Enter" || !(ev.ctrlKey || ev.metaKey)) return;
+    var t = ev.target;
+    if (!(t instanceof HTMLTextAreaElement) || !t.form || !t.form.classList.contains("req-comment-form")) return;
+    ev.preventDefault();
+    if (t.form.requestSubmit) t.form.requestSubmit(); else t.form.submit();
+  });
+
+  // After a vote swaps the review panel in, the focus goes back to the
+  // vote button of the same kind (it was replaced).
+  var lastVote = null;
+  document.addEventListener("htmx:beforeRequest", function (ev) {
+    var b = ev.target instanceof Element ? ev.target.querySelector("[data-shortcut]") : null;
+    lastVote = b ? b.getAttribute("data-shortcut") : null;
+  });
+  document.addEventListener("htmx:afterSettle", function (ev) {
+    if (!lastVote || !document.getElementById("req-review")) return;
+    var b = document.querySelector('#req-review [data-shortcut="' + lastVote + '"]');
+    if (b && document.activeElement === document.body) b.focus({ preventScroll: true });
+  });
+})();
