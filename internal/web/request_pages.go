@@ -1,7 +1,7 @@
 package web
 
 import (
-		"fmt"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
