@@ -44,6 +44,24 @@ func TestBrowserFileContextDialog(t *testing.T) {
 	if n := eval[int](c1, fmt.Sprintf(`document.querySelectorAll('.req-comment-text a[href$=%q]').length`, f.Relpath)); n != 1 {
 		t.Errorf("the comment does not link to the file (%d links)", n)
 	}
+
+	// Deleting it asks first, in a styled dialog saying what will happen,
+	// with the focus on Cancel (it destroys); OK deletes.
+	c1.click(`form[data-confirm^="Delete this comment?"] button[type=submit]`)
+	if !eval[bool](c1, `!!document.querySelector("#confirm-dialog[open]")`) {
+		t.Fatalf("Delete did not open the confirmation dialog")
+	}
+	if focused := eval[string](c1, `document.activeElement.textContent.trim()`); focused != "Cancel" {
+		t.Errorf("the focus is on %q, want Cancel", focused)
+	}
+	c1.screenshotViewport("request-comment-delete-dialog")
+	c1.clickToLoad(`#confirm-dialog [data-confirm-ok]`)
+	if got := c1.text(".req-comments"); strings.Contains(got, "Please round the counts") {
+		t.Errorf("the comment is still there after Delete was confirmed: %q", got)
+	}
+	if d := c1.seenDialogs(); len(d) != 0 {
+		t.Errorf("the browser's own dialogs opened: %q", d)
+	}
 }
 
 // TestBrowserActivitySearch: the activity table shows 10 events a page,

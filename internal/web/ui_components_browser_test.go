@@ -3,7 +3,6 @@ package web
 import (
 	"strings"
 	"testing"
-	"time"
 )
 
 func TestBrowserUIComponents(t *testing.T) {
@@ -36,15 +35,18 @@ func TestBrowserUIComponents(t *testing.T) {
 		t.Errorf("the select-all box is not indeterminate when some are checked")
 	}
 
-	// A form with data-confirm asks; Cancel keeps the page.
-	b.answerDialogs(false)
+	// A form with data-confirm asks in a styled dialog, never the
+	// browser's; Cancel keeps the page.
 	b.click(`form[data-confirm] button[type="submit"]`)
-	deadline := time.Now().Add(5 * time.Second)
-	for len(b.seenDialogs()) == 0 && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
+	if !eval[bool](b, `!!document.querySelector("#confirm-dialog[open]")`) {
+		t.Fatalf("a form with data-confirm did not open the confirmation dialog")
 	}
-	if d := b.seenDialogs(); len(d) != 1 || !strings.HasPrefix(d[0], "confirm: This form only shows") {
-		t.Errorf("dialogs %q, want one confirm", d)
+	if got := b.text("#confirm-dialog-text"); !strings.HasPrefix(got, "This form only shows") {
+		t.Errorf("the confirmation asks %q", got)
+	}
+	b.click(`#confirm-dialog [data-confirm-cancel]`)
+	if d := b.seenDialogs(); len(d) != 0 {
+		t.Errorf("the browser's own dialogs opened: %q", d)
 	}
 	if loc := b.location(); loc != "/ui-components/" {
 		t.Errorf("a cancelled confirm still submitted: at %s", loc)

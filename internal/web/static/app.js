@@ -5,7 +5,8 @@
 //
 //   <button type="button" data-dialog-open="ID">   opens <dialog id="ID"> as a modal
 //   <button type="button" data-dialog-close>       closes the dialog it is in
-//   <form data-confirm="Really?">                  asks before submitting
+//   <form data-confirm="Really?">                  asks in a styled dialog before submitting
+//                                                  (data-confirm-button names its button)
 //   <input type="checkbox" data-select-all="NAME"> checks or unchecks every checkbox
 //                                                  named NAME in its form (or the page),
 //                                                  and follows them (indeterminate when some)
@@ -110,14 +111,52 @@
     });
   });
 
+
+  // askConfirm asks question in a styled modal dialog (made once, reused)
+  // and submits form, as submitter would have, when the person confirms.
+  var confirmDialog = null;
+  function askConfirm(form, question, submitter) {
+    if (!confirmDialog) {
+      confirmDialog = document.createElement("dialog");
+      confirmDialog.className = "modal req-confirm";
+      confirmDialog.id = "confirm-dialog";
+      confirmDialog.setAttribute("aria-labelledby", "confirm-dialog-text");
+      confirmDialog.innerHTML =
+        '<div class="modal-body stack"><p id="confirm-dialog-text"></p></div>' +
+        '<div class="modal-footer"><button type="button" class="button button-secondary" data-confirm-cancel>Cancel</button>' +
+        '<button type="button" class="button" data-confirm-ok>OK</button></div>';
+      document.body.appendChild(confirmDialog);
+    }
+    confirmDialog.querySelector("#confirm-dialog-text").textContent = question;
+    var ok = confirmDialog.querySelector("[data-confirm-ok]");
+    var cancel = confirmDialog.querySelector("[data-confirm-cancel]");
+    var danger = submitter && submitter.classList.contains("button-danger");
+    ok.className = "button" + (danger ? " button-danger" : "");
+    ok.textContent = form.getAttribute("data-confirm-button") || (submitter && submitter.textContent.trim()) || "OK";
+    ok.onclick = function () {
+      confirmDialog.close();
+      form.setAttribute("data-confirmed", "");
+      if (form.requestSubmit) {
+        form.requestSubmit(submitter || undefined);
+      } else {
+        form.submit();
+      }
+    };
+    cancel.onclick = function () { confirmDialog.close(); };
+    confirmDialog.showModal();
+    (danger ? cancel : ok).focus();
+  }
+
   document.addEventListener("submit", function (ev) {
     var form = ev.target;
     if (!(form instanceof HTMLFormElement)) return;
     var question = form.getAttribute("data-confirm");
-    if (question && !window.confirm(question)) {
+    if (question && !form.hasAttribute("data-confirmed")) {
       ev.preventDefault();
+      askConfirm(form, question, ev.submitter);
       return;
     }
+    form.removeAttribute("data-confirmed");
     if ((form.method || "").toLowerCase() !== "post" || form.hasAttribute("data-allow-resubmit")) return;
     if (form.hasAttribute("hx-post") || form.hasAttribute("data-hx-post")) return; // htmx disables with hx-disabled-elt
     // Disable after the browser has taken the form's data (a disabled
