@@ -36,7 +36,8 @@ type Provider interface {
 // (it answered 502)", "job-server cannot be reached; try again later".
 var (
 	// ErrInvalidCredentials: wrong user or token.
-	ErrInvalidCredentials = errors.New("Invalid user or token") //nolint:staticcheck // shown to people as is
+	//lint:ignore ST1005 shown to people as is
+	ErrInvalidCredentials = errors.New("Invalid user or token")
 	// ErrProviderError: job-server answered with an error (a status other
 	// than 2xx and 403, or a 2xx answer that is not a user document).
 	ErrProviderError = errors.New("job-server could not log you in")
