@@ -43,7 +43,7 @@ type LoginOptions struct {
 }
 
 // DefaultRefreshAfter is how long a user document is used before it is
-// fetched again (spec §7: AIRLOCK_AUTHZ_TIMEOUT).
+// fetched again (OpenSAFELY Airlock's AIRLOCK_AUTHZ_TIMEOUT; docs/jobserver.md, Logging in).
 const DefaultRefreshAfter = 15 * time.Minute
 
 // Login logs people in and keeps their cached documents fresh. It is safe

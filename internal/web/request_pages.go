@@ -49,7 +49,7 @@ type reqTreeGroup struct {
 type reqTreeFile struct {
 	Relpath, URL string
 	Current      bool
-	Class        string // tree node classes of spec §6.2
+	Class        string // CSS classes: request_<decision>, user_<vote>, type, extension, ...
 }
 
 type reqGroupSummary struct {
@@ -357,7 +357,7 @@ func statusReason(rq *domain.Request, to domain.Status, err error) error {
 	return err
 }
 
-// reqBanner says what the viewer has to do next (spec §6.4).
+// reqBanner says what the viewer has to do next, from its status and their role.
 func reqBanner(rq *domain.Request, u domain.User) []string {
 	var out []string
 	switch {
