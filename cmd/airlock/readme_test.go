@@ -260,3 +260,33 @@ func startREADMEServer(t *testing.T, dir string, env []string, command string) s
 	t.Fatalf("%s did not serve on 127.0.0.1:8000 within 2 minutes:\n%s", command, out)
 	return ""
 }
+
+// TestMakefileRunsTheREADMECommands: every target of the Makefile is in
+// the README's table of them, running the same command.
+func TestMakefileRunsTheREADMECommands(t *testing.T) {
+	mk, err := os.ReadFile("../../Makefile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	target, n := "", 0
+	for line := range strings.SplitSeq(string(mk), "\n") {
+		switch {
+		case strings.HasPrefix(line, "\t") && target != "":
+			command := strings.ReplaceAll(strings.TrimSpace(line), "$$", "$")
+			row := "| `make " + target + "` | `" + command + "`"
+			if !strings.Contains(string(readme), row) {
+				t.Errorf("README.md has no row %q for the Makefile's target %s", row, target)
+			}
+			n++
+		case strings.HasSuffix(line, ":") && !strings.HasPrefix(line, "#") && !strings.HasPrefix(line, "."):
+			target = strings.TrimSuffix(line, ":")
+		}
+	}
+	if n < 4 {
+		t.Errorf("only %d Makefile commands found", n)
+	}
+}
