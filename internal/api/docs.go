@@ -53,9 +53,9 @@ type fileDoc struct {
 	UploadAttemptedAt   *string `json:"upload_attempted_at"`
 	UploadError         *string `json:"upload_error"`
 	UploadNextAttemptAt *string `json:"upload_next_attempt_at"`
-	// Checks are the disclosure checks' findings on the copy (README, "Disclosure checks");
-	// ChecksOverride the author's justification for submitting despite
-	// blocking ones, or null.
+	// Checks are the disclosure checks' findings on the copy (README,
+	// "Disclosure checks"); ChecksOverride the author's justification for
+	// submitting despite blocking ones, or null.
 	Checks         []checks.Finding `json:"checks"`
 	ChecksOverride *overrideDoc     `json:"checks_override"`
 }
