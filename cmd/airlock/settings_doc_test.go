@@ -104,3 +104,29 @@ func TestDocsSettingsListsEverySetting(t *testing.T) {
 		}
 	}
 }
+
+// TestOperatorsGuideNamesEveryServerSetting: the operators' guide built
+// into the binary (/docs/operators) has its own table of the server's
+// settings; it must name every one of them too.
+func TestOperatorsGuideNamesEveryServerSetting(t *testing.T) {
+	raw, err := os.ReadFile("../../internal/web/docs/operators.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	settings := map[string]setting{}
+	settingsOf(reflect.TypeFor[serveCmd](), "serve", settings)
+	settingsOf(reflect.TypeFor[cli](), "", settings)
+	checked := 0
+	for key, s := range settings {
+		if s.env == "" || strings.HasPrefix(s.cmd, "client") {
+			continue
+		}
+		checked++
+		if !strings.Contains(string(raw), "`"+key+"`") {
+			t.Errorf("internal/web/docs/operators.md does not name %s (docs/settings.md has every setting)", key)
+		}
+	}
+	if checked < 20 {
+		t.Errorf("only %d server settings found", checked)
+	}
+}
