@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # add-file.sh: how long adding a big file to a release request takes,
-# against the budget in DESIGN.md ("at most the time of cp followed by
-# sha256sum on the same file").
+# against its budget (CONTRIBUTING.md, "Performance budgets": at most the
+# time of cp followed by sha256sum on the same file).
 #
 # Usage (from anywhere in the repository):
 #

@@ -1,4 +1,4 @@
-// Package api is airlock's JSON API (the contract in API.md §2): every
+// Package api is airlock's JSON API (the contract in docs/api.md): every
 // user action, over the service layer, with bearer tokens.
 package api
 

@@ -7,7 +7,7 @@ import (
 	"github.com/airlock-go/airlock/internal/domain"
 )
 
-// The JSON documents of API.md §2. Fields are only ever added.
+// The JSON documents of docs/api.md (Documents). Fields are only ever added.
 
 type requestDoc struct {
 	ID               string            `json:"id"`
@@ -53,9 +53,9 @@ type fileDoc struct {
 	UploadAttemptedAt   *string `json:"upload_attempted_at"`
 	UploadError         *string `json:"upload_error"`
 	UploadNextAttemptAt *string `json:"upload_next_attempt_at"`
-	// Checks are the disclosure checks' findings on the copy (issue 8);
-	// ChecksOverride the author's justification for submitting despite
-	// blocking ones, or null.
+	// Checks are the disclosure checks' findings on the copy (README,
+	// "Disclosure checks"); ChecksOverride the author's justification for
+	// submitting despite blocking ones, or null.
 	Checks         []checks.Finding `json:"checks"`
 	ChecksOverride *overrideDoc     `json:"checks_override"`
 	// Versions are every version of the file, oldest first (in the

@@ -328,7 +328,7 @@ func (a *API) requestAudit(w http.ResponseWriter, r *http.Request, u domain.User
 		if err != nil {
 			// The answer has begun: end the connection so that the
 			// client sees a cut answer, never a short complete one.
-			a.log.ErrorContext(r.Context(), "api: audit: the answer was cut", "request", id, "error", err)
+			a.log.ErrorContext(r.Context(), "api: audit: the answer was cut", "request", id, "err", err)
 			panic(http.ErrAbortHandler)
 		}
 	}

@@ -43,7 +43,7 @@ type LoginOptions struct {
 }
 
 // DefaultRefreshAfter is how long a user document is used before it is
-// fetched again (spec §7: AIRLOCK_AUTHZ_TIMEOUT).
+// fetched again (OpenSAFELY Airlock's AIRLOCK_AUTHZ_TIMEOUT; docs/jobserver.md, Logging in).
 const DefaultRefreshAfter = 15 * time.Minute
 
 // Login logs people in and keeps their cached documents fresh. It is safe
@@ -217,7 +217,7 @@ func (l *Login) logAttempt(ctx context.Context, user, addr, username, outcome st
 	}
 	if err != nil {
 		level = slog.LevelWarn
-		attrs = append(attrs, slog.String("error", errorDetail(err)))
+		attrs = append(attrs, slog.String("err", errorDetail(err)))
 	}
 	l.log.LogAttrs(ctx, level, "login", attrs...)
 }
@@ -244,7 +244,7 @@ func (l *Login) Current(ctx context.Context, username string) (domain.User, erro
 	if err != nil {
 		l.log.LogAttrs(ctx, slog.LevelWarn, "refresh of user failed; using the cached user",
 			slog.String("username", username), slog.Time("last_refresh", refreshed),
-			slog.String("error", errorDetail(err)))
+			slog.String("err", errorDetail(err)))
 		return u, nil
 	}
 	return fresh, nil

@@ -24,7 +24,7 @@ import (
 type Provider interface {
 	// Authenticate checks user (a username or email) and a single-use
 	// token; on success it returns the user document (the JSON "details"
-	// object of API.md §1, raw bytes).
+	// object of docs/jobserver.md, Logging in, raw bytes).
 	Authenticate(ctx context.Context, user, token string) ([]byte, error)
 	// Authorise fetches a fresh user document for a username (refresh).
 	Authorise(ctx context.Context, username string) ([]byte, error)
@@ -36,7 +36,8 @@ type Provider interface {
 // (it answered 502)", "job-server cannot be reached; try again later".
 var (
 	// ErrInvalidCredentials: wrong user or token.
-	ErrInvalidCredentials = errors.New("Invalid user or token") //nolint:staticcheck // shown to people as is
+	//lint:ignore ST1005 shown to people as is
+	ErrInvalidCredentials = errors.New("Invalid user or token")
 	// ErrProviderError: job-server answered with an error (a status other
 	// than 2xx and 403, or a 2xx answer that is not a user document).
 	ErrProviderError = errors.New("job-server could not log you in")
@@ -165,7 +166,7 @@ const maxDocument = 1 << 20
 // is given no client.
 const DefaultJobServerTimeout = 10 * time.Second
 
-// JobServer logs users in with job-server (API.md §1). It is safe for
+// JobServer logs users in with job-server (docs/jobserver.md). It is safe for
 // concurrent use.
 type JobServer struct {
 	endpoint string

@@ -20,7 +20,7 @@
 //
 // The table rules apply to .csv files. Rows and columns are counted from 0
 // over the data rows: the header is not a row. Cells are compared the way
-// the CSV summary of spec §6.6 does, without white space and in lower
+// the CSV summary (docs/viewers.md) does, without white space and in lower
 // case. A cell is a redaction marker, not a value, when it is one of
 // Config.RedactionMarkers (by default §6.6's missing and redacted tokens
 // plus "*", "-" and "suppressed"), or says "redact" or "suppress", or is a

@@ -203,7 +203,7 @@ func cutByte(s []byte, sep byte) (before, after []byte, found bool) {
 }
 
 // appendNormalised appends cell to dst without white space and in lower
-// case, as spec §6.6 compares values.
+// case, as the CSV summary compares values (docs/viewers.md).
 func appendNormalised(dst []byte, cell string) []byte {
 	for i := 0; i < len(cell); {
 		c := cell[i]

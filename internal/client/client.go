@@ -1,5 +1,5 @@
 // Package client is a small typed client for airlock's JSON API (the
-// contract in API.md §2): researchers put files into release requests,
+// contract in docs/api.md): researchers put files into release requests,
 // output checkers review them.
 //
 // Every method sends its body as JSON with the client's bearer token and

@@ -72,9 +72,9 @@ func TestFormatEvent(t *testing.T) {
 
 func TestEveryEventTypeHasALabel(t *testing.T) {
 	// Spec §1.11 has 25; airlock adds REQUEST_FILE_CHECKS_OVERRIDE
-	// (disclosure checks overridden by the author, issue 8).
+	// (disclosure checks overridden by the author).
 	if len(EventTypes()) != 26 {
-		t.Errorf("%d event types, want spec §1.11's 25 and REQUEST_FILE_CHECKS_OVERRIDE", len(EventTypes()))
+		t.Errorf("%d event types, want OpenSAFELY Airlock's 25 (docs/lifecycle.md, The audit log) and REQUEST_FILE_CHECKS_OVERRIDE", len(EventTypes()))
 	}
 	for _, et := range EventTypes() {
 		if et.Label() == string(et) {

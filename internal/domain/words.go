@@ -77,7 +77,7 @@ func (v Vote) Label() string {
 	return string(v)
 }
 
-// Label is the decision over the reviews in words (spec §1.7).
+// Label is the decision over the reviews in words (docs/lifecycle.md, "Decisions").
 func (d Decision) Label() string {
 	switch d {
 	case DecisionApproved:
@@ -129,7 +129,7 @@ func (v Visibility) Label() string {
 	return string(v)
 }
 
-// Label is a workspace file's status in words (spec §1.5).
+// Label is a workspace file's status in words (docs/lifecycle.md, "The files of a workspace, seen from one user's request").
 func (s WorkspaceFileStatus) Label() string {
 	switch s {
 	case WorkspaceFileUnreleased:

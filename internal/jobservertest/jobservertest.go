@@ -1,5 +1,5 @@
 // Package jobservertest is an in-process fake of the job-server API that
-// airlock talks to (API.md §1), for tests. It serves on a local port,
+// airlock talks to (docs/jobserver.md), for tests. It serves on a local port,
 // checks the headers of every call, records the calls, and can fail,
 // slow down or go away on demand.
 //

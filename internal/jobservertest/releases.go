@@ -29,7 +29,7 @@ type release struct {
 	uploads   map[string]int    // file name → times stored
 }
 
-// ReleaseFile is one entry of a release's file list (spec §4).
+// ReleaseFile is one entry of a release's file list (docs/jobserver.md, Releases).
 type ReleaseFile struct {
 	Name     string          `json:"name"`
 	URL      string          `json:"url"`
@@ -53,7 +53,7 @@ type ReleaseBody struct {
 	Review   json.RawMessage `json:"review"`
 }
 
-// Event is a notification job-server received (spec §5).
+// Event is a notification job-server received (docs/jobserver.md, Notifications).
 type Event struct {
 	EventType     string        `json:"event_type"`
 	Workspace     string        `json:"workspace"`
@@ -209,7 +209,7 @@ func (s *Server) createRelease(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, map[string]string{"release_id": rel.id})
 }
 
-// checkRelease checks a file list as spec §4 describes it, and returns
+// checkRelease checks a file list as docs/jobserver.md (Releases) describes it, and returns
 // the sha256 of each file by name.
 func checkRelease(in ReleaseBody) (map[string]string, error) {
 	id := in.Metadata.AirlockID
@@ -362,7 +362,7 @@ func (s *Server) event(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, detail(fmt.Sprintf("bad JSON body: %v", err)))
 		return
 	}
-	// The keys every notification has (spec §5).
+	// The keys every notification has (docs/jobserver.md, Notifications).
 	for _, k := range []string{"event_type", "workspace", "request", "request_author", "user", "updates"} {
 		if _, ok := keys[k]; !ok {
 			writeJSON(w, http.StatusBadRequest, detail(fmt.Sprintf("%s is required", k)))

@@ -24,7 +24,8 @@ func sum(b []byte) string {
 	return hex.EncodeToString(s[:])
 }
 
-// releaseBody builds the file list of spec §4 for files (name → bytes).
+// releaseBody builds the file list of a release (docs/jobserver.md,
+// Releases) for files (name → bytes).
 func releaseBody(t *testing.T, requestID string, files map[string][]byte) string {
 	t.Helper()
 	meta := ReleaseMetadata{Tool: "airlock", AirlockID: requestID}

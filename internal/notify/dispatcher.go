@@ -272,7 +272,7 @@ func (d *Dispatcher) sendTo(life context.Context, s Sink, it item) {
 		}
 		wait := d.backoff[attempts-1]
 		d.log.WarnContext(it.ctx, "notification failed, will retry", "sink", s.Name(), "event_type", it.n.EventType,
-			"request", it.n.Request, "attempt", attempts, "retry_in", wait, "error", err)
+			"request", it.n.Request, "attempt", attempts, "retry_in", wait, "err", err)
 		if !sleep(life, wait) {
 			break
 		}
@@ -282,7 +282,7 @@ func (d *Dispatcher) sendTo(life context.Context, s Sink, it item) {
 	}
 	d.failed.WithLabelValues(s.Name()).Inc()
 	d.log.ErrorContext(it.ctx, "notification failed", "sink", s.Name(), "event_type", it.n.EventType,
-		"request", it.n.Request, "workspace", it.n.Workspace, "attempts", attempts, "error", err)
+		"request", it.n.Request, "workspace", it.n.Workspace, "attempts", attempts, "err", err)
 }
 
 // attempt sends once, within the timeout, and ends early if life ends.

@@ -1,5 +1,5 @@
 // Package notify delivers the notifications of request status changes
-// (spec §5) to job-server, to a webhook, or to the log.
+// (docs/jobserver.md, Notifications) to job-server, to a webhook, or to the log.
 //
 // A Sink sends one notification and says whether it went through. The
 // Dispatcher is the service's Notifier: it queues notifications and sends
@@ -45,7 +45,7 @@ var ErrPermanent = errors.New("permanent failure")
 // maxAnswer bounds the answer read from a sink.
 const maxAnswer = 64 << 10
 
-// Payload is the JSON a notification is sent as (spec §5): the
+// Payload is the JSON a notification is sent as (docs/jobserver.md, Notifications): the
 // notification's fields, plus org and repo when they are configured.
 type Payload struct {
 	domain.Notification

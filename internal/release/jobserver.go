@@ -15,7 +15,7 @@ import (
 	"github.com/airlock-go/airlock/internal/domain"
 )
 
-// JobServer releases files to job-server (API.md §1).
+// JobServer releases files to job-server (docs/jobserver.md, Releases).
 type JobServer struct {
 	endpoint, token string
 	copies          Copies

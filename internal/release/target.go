@@ -40,7 +40,7 @@ type fileEntry struct {
 	Review   any            `json:"review"`
 }
 
-// releaseBody is the file list of a release (spec §4).
+// releaseBody is the file list of a release (docs/jobserver.md, Releases).
 type releaseBody struct {
 	Files    []fileEntry    `json:"files"`
 	Metadata map[string]any `json:"metadata"`

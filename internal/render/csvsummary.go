@@ -13,7 +13,7 @@ import (
 // ColumnType is the kind of values found in a CSV column.
 type ColumnType string
 
-// The column types of spec §6.6.
+// The column types of the CSV summary (docs/viewers.md, CSV summary).
 const (
 	TypeText    ColumnType = "text"    // no numeric values
 	TypeInteger ColumnType = "integer" // only integers (besides missing and redacted)
@@ -21,7 +21,7 @@ const (
 	TypeMixed   ColumnType = "mixed"   // numbers and text
 )
 
-// Summary holds the statistics of every column of a CSV file (spec §6.6).
+// Summary holds the statistics of every column of a CSV file (docs/viewers.md, CSV summary).
 type Summary struct {
 	// DataRows is the number of rows after the header. When it is 0 the
 	// summary is not shown.
@@ -62,7 +62,7 @@ type SummaryRow struct {
 	Cells []string
 }
 
-// Rows lays the summary out as the table of spec §6.6, one row per
+// Rows lays the summary out as the table of docs/viewers.md (CSV summary), one row per
 // statistic and one cell per column. Numeric statistics are "-" unless
 // the column is fully numeric; Min non-zero is "-" when all values are 0.
 // Redacted is counted in every column, text columns included, as the
@@ -133,7 +133,7 @@ func SummaryNotes() []string {
 	}
 }
 
-// CSVSummarize computes the statistics of spec §6.6 for every column
+// CSVSummarize computes the statistics of docs/viewers.md (CSV summary) for every column
 // named in the header, in one streaming pass: memory depends on the number
 // of columns, not rows. Cells beyond the header are ignored. A record over
 // MaxRecordBytes or MaxRecordCells stops it with a *RowTooLongError.
@@ -316,7 +316,7 @@ func appendNormalisedASCII(dst []byte, s string) (b []byte, ok bool) {
 }
 
 // normalise removes all white space from a cell and lower-cases it
-// (spec §6.6); Unicode spaces count as white space.
+// (docs/viewers.md, CSV summary); Unicode spaces count as white space.
 func normalise(s string) string {
 	s = strings.Map(func(r rune) rune {
 		if unicode.IsSpace(r) {

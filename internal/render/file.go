@@ -72,7 +72,7 @@ const (
 )
 
 // kindOf returns the viewer for a file name: invalid unless the domain
-// allows its type (spec §3.2).
+// allows its type (docs/viewers.md, By type).
 func kindOf(name string) kind {
 	if !domain.AllowedFileType(name) {
 		return kindInvalid

@@ -10,7 +10,7 @@ import (
 
 const (
 	// MaxLogChars is the number of characters of a log shown before its
-	// job-summary trailer (spec §6.3).
+	// job-summary trailer (docs/viewers.md, Logs).
 	MaxLogChars = 10_000
 	// LogSummaryMarker starts the trailer that is always shown in full.
 	LogSummaryMarker = "=============JOB SUMMARY============="
@@ -44,7 +44,7 @@ func (v LogView) Text() string {
 	return b.String()
 }
 
-// LogTail reads the part of a log that is shown (spec §6.3): when the log
+// LogTail reads the part of a log that is shown (docs/viewers.md, Logs): when the log
 // is longer than MaxLogChars characters only the last MaxLogChars are kept,
 // cut further at the next line break, and a trailer starting at the line
 // LogSummaryMarker is always kept in full and not counted. The trailer is

@@ -14,7 +14,7 @@ type document interface {
 	write(w *bufio.Writer) error
 }
 
-// Serve writes the view of f that the request asks for (spec §6.3):
+// Serve writes the view of f that the request asks for (docs/viewers.md):
 //
 //   - ?plaintext=true on a valid type: the bytes as text/plain;
 //   - .html .svg .svgz: the raw bytes under RawCSP;

@@ -1,12 +1,14 @@
 // Package schedule creates release requests without a person at the
 // keyboard: the `airlock request create` command, and the daily job that
-// creates the requests listed in regular_release_requests.json (spec §8).
+// creates the requests listed in regular_release_requests.json (README,
+// "Scripted and regular requests").
 //
 // A request is built from folders of a workspace: each folder becomes a
 // group named after it ("/" → "-"), and every file of the valid tree
 // beneath it is added as an output file, or as a supporting file when it
 // is listed as one. Supporting files are added to every group the run
-// fills, even when it has no new output files (spec §12.11).
+// fills, even when it has no new output files (docs/lifecycle.md,
+// decision 11).
 package schedule
 
 import (

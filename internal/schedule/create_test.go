@@ -272,7 +272,8 @@ func TestCreateSupportingFilesGoToGroupsWithoutNewOutputs(t *testing.T) {
 	spec.Dirs = []string{"output/figs"}
 	res := f.create(spec)
 	// Later a supporting file appears in a folder whose outputs are on the
-	// request already: it is added all the same (spec §12.11).
+	// request already: it is added all the same (docs/lifecycle.md,
+	// decision 11: supporting files go to every group the run fills).
 	f.W.Output("output/figs/README.md", "what the figures show\n", by("author")).Save()
 	spec.SupportingFiles = []string{"output/figs/README.md"}
 	again := f.create(spec)

@@ -391,7 +391,7 @@ type RunOutcome struct {
 func (c *Creator) RunRegular(ctx context.Context, path string) []RunOutcome {
 	entries, err := readRegular(path)
 	if err != nil {
-		c.log.ErrorContext(ctx, "cannot read the regular release requests", "file", path, "error", err)
+		c.log.ErrorContext(ctx, "cannot read the regular release requests", "file", path, "err", err)
 		return []RunOutcome{{Index: -1, Err: err}}
 	}
 	c.log.InfoContext(ctx, "creating regular release requests", "file", path, "entries", len(entries))
@@ -410,7 +410,7 @@ func (c *Creator) RunRegular(ctx context.Context, path string) []RunOutcome {
 		}
 		switch {
 		case o.Err != nil:
-			c.log.ErrorContext(ctx, "failed to create release request", "workspace", o.Workspace, "entry", e.index+1, "error", o.Err)
+			c.log.ErrorContext(ctx, "failed to create release request", "workspace", o.Workspace, "entry", e.index+1, "err", o.Err)
 		case o.Result.Completed:
 			c.log.InfoContext(ctx, "release request complete", "workspace", o.Workspace, "request", o.Result.RequestID, "message", o.Result.Message)
 		default:

@@ -56,7 +56,7 @@ func TestChecksOnAddAndUpdate(t *testing.T) {
 		t.Errorf("a clean table has findings %#v", c.Checks)
 	}
 	// Warnings never stop anything by themselves.
-	r, _, err = e.Svc.EditGroup(e.Ctx, e.Author, r.ID, "g", "Counts", "Rounded")
+	_, _, err = e.Svc.EditGroup(e.Ctx, e.Author, r.ID, "g", "Counts", "Rounded")
 	e.OK(err)
 
 	// The researcher fixes the table; the update is checked again.
@@ -127,7 +127,7 @@ func TestBlockingChecks(t *testing.T) {
 	// Returned, the author updates the file: checked again, override gone.
 	e.Review(r.ID, e.C1, domain.VoteChangesRequested)
 	e.Review(r.ID, e.C2, domain.VoteChangesRequested)
-	r = e.R(svc.Return(e.Ctx, e.C1, r.ID))
+	e.R(svc.Return(e.Ctx, e.C1, r.ID))
 	e.Files.Write(testkit.Workspace, "out/t.csv", "region,n\nNorth,4\nSouth,25\n")
 	r = e.R(svc.UpdateFiles(e.Ctx, e.Author, testkit.Workspace, []string{"out/t.csv"}))
 	if f, _ := r.File("out/t.csv"); f.Override != nil || !f.Blocked() {

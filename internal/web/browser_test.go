@@ -41,7 +41,6 @@ type browser struct {
 	mu      sync.Mutex
 	console []chromedp.ConsoleMessage
 	dialogs []string
-	dismiss bool // answer JavaScript dialogs with Cancel instead of OK
 }
 
 // chromium returns the path of the Chromium to use, or skips the test
@@ -159,10 +158,11 @@ func (b *browser) watch() {
 			}
 			b.mu.Lock()
 			b.dialogs = append(b.dialogs, string(ev.Type)+": "+ev.Message)
-			accept := !b.dismiss
 			b.mu.Unlock()
-			// Ignore the error: the page may be gone.
-			_, _ = chromedp.Call(b.ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: accept})
+			// The pages never open the browser's own dialogs (tests
+			// assert none was seen); answer OK so that one cannot hang a
+			// test. Ignore the error: the page may be gone.
+			_, _ = chromedp.Call(b.ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true})
 		}
 	}()
 }
@@ -177,14 +177,6 @@ func (b *browser) checkConsole() {
 			b.t.Errorf("browser console: %s %s (%s:%d)", m.Type, m.Text, m.URL, m.Line+1)
 		}
 	}
-}
-
-// answerDialogs sets how JavaScript dialogs (confirm) are answered from
-// now on: OK (the default) or Cancel.
-func (b *browser) answerDialogs(ok bool) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.dismiss = !ok
 }
 
 // seenDialogs returns the JavaScript dialogs opened so far.

@@ -120,8 +120,8 @@ func actorName(o domain.Owner) string {
 	return "Nobody"
 }
 
-// docs answers /docs/ and the pages below it, which need no login
-// (spec §6); an unknown page is the 404 page.
+// docs answers /docs/ and the pages below it, which need no login; an
+// unknown page is the 404 page.
 func (h *Handler) docs(w http.ResponseWriter, r *http.Request, _ domain.User) error {
 	slug := strings.Trim(r.PathValue("path"), "/")
 	var page *docPage
@@ -169,7 +169,7 @@ func docURL(slug string) string {
 }
 
 // fileStateDocs are the state pills of files, where they appear and what
-// they mean (spec §11 file-icons).
+// they mean (OpenSAFELY Airlock's file-icons reference page).
 var fileStateDocs = []fileStateList{
 	{"In a workspace", []fileStateDoc{
 		{"UNRELEASED", "Unreleased", "The file is in no request and has never been released."},

@@ -156,7 +156,7 @@ func (h *Handler) newView(r *http.Request, data any, whole bool) view {
 	return v
 }
 
-// navFor is the navigation bar of spec §6.4, for u on the page at p.
+// navFor is the navigation bar (Workspaces & Requests, Reviews for output checkers, Docs), for u on the page at p.
 func navFor(u domain.User, p string) []navItem {
 	items := []navItem{{Label: "Workspaces & Requests", URL: "/workspaces/",
 		Active: (strings.HasPrefix(p, "/workspaces/") && !strings.HasPrefix(p, "/workspaces/all/")) ||

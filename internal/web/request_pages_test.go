@@ -126,7 +126,7 @@ func TestRequestPageCacheFollowsChanges(t *testing.T) {
 	srv := h.server()
 	r := h.Submitted(h.Author)
 	overview := "/requests/view/" + r.ID + "/"
-	c1, c2 := h.client(srv), h.client(srv)
+	c1 := h.client(srv)
 	c1.login(h.C1.Username)
 	c1.get(overview) // shows (and so clears) the login's flash message
 	first := c1.get(overview).body
@@ -134,7 +134,7 @@ func TestRequestPageCacheFollowsChanges(t *testing.T) {
 		t.Fatalf("the same page twice differs")
 	}
 	c2srv := h.server() // another client jar, same handler and cache
-	c2 = h.client(c2srv)
+	c2 := h.client(c2srv)
 	c2.login(h.C2.Username)
 	c2.get(overview)
 	if other := c2.get(overview).body; other == first || !strings.Contains(other, "Logged in as <strong>c2</strong>") {

@@ -7,7 +7,7 @@ import (
 	"github.com/airlock-go/airlock/internal/service"
 )
 
-// reviewsView is the "Reviews" index of spec §6.4: the requests an output
+// reviewsView is the "Reviews" index: the requests an output
 // checker may review, by what they wait for.
 type reviewsView struct {
 	Outstanding []reviewItem // SUBMITTED, PARTIALLY_REVIEWED, REVIEWED

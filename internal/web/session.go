@@ -17,7 +17,7 @@ import (
 )
 
 // Sessions live in the database (SessionStore), are named by the
-// airlock-sessionid cookie, and end after 8 weeks without use (spec §7)
+// airlock-sessionid cookie, and end after 8 weeks without use (as OpenSAFELY Airlock's)
 // or a year after they began. They hold the logged-in username, flash
 // messages, and whatever pages keep per person (h.sessions.Put/Get*).
 const (

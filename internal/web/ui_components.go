@@ -17,7 +17,7 @@ type uiComponentsView struct {
 
 type stateLabel struct{ State, Label string }
 
-// uiComponents shows the component gallery (spec §6.1 /ui-components/).
+// uiComponents shows the component gallery (/ui-components/).
 func (h *Handler) uiComponents(w http.ResponseWriter, r *http.Request, _ domain.User) error {
 	return h.render(w, r, http.StatusOK, "ui-components", uiComponentsView{
 		Statuses: domain.Statuses(),

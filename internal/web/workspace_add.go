@@ -29,7 +29,9 @@ type addRow struct {
 }
 
 // addDialogFor sorts the chosen entries into those that can be added (or
-// updated) and those ignored, with the reasons (spec §6.5).
+// updated) and those ignored, with the reasons: a file that cannot be an
+// output but can be supporting (a released file) is offered as supporting
+// only; an update takes only the files changed since they were added.
 func (h *Handler) addDialogFor(u domain.User, ws string, entries []service.BrowseEntry, current *domain.Request, update bool, next string) addDialog {
 	d := addDialog{Workspace: ws, Update: update, NextURL: next}
 	if current != nil {

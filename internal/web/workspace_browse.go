@@ -21,7 +21,7 @@ type treeNode struct {
 	Name     string
 	Path     string // relative path, no trailing slash
 	Dir      bool
-	Class    string // CSS classes of spec §6.2
+	Class    string // CSS classes: workspace_<status>, out-of-date-action, extension, ...
 	Open     bool   // a folder shown expanded (its Children loaded)
 	Selected bool
 	Children []treeNode
@@ -93,7 +93,7 @@ func (h *Handler) workspaceBrowse(w http.ResponseWriter, r *http.Request, u doma
 	if err != nil {
 		return err
 	}
-	// Tree links fetch only the content pane (spec §6.2): htmx sends the
+	// Tree links fetch only the content pane: htmx sends the
 	// hash of the tree the page shows (hx-headers on the browser); when
 	// the workspace's outputs changed since, the whole page is loaded
 	// again instead.
@@ -421,7 +421,7 @@ func formatStamp(ts float64) string {
 	return t.Format("2006-01-02 15:04")
 }
 
-// formatSize is a size as spec §6.2 shows it: "0 Mb", "<0.01 Mb", or MiB
+// formatSize is a size as the folder tables show it: "0 Mb", "<0.01 Mb", or MiB
 // to 2 places.
 func formatSize(n int64) string {
 	switch {

@@ -11,7 +11,7 @@ import (
 // TestBrowserWorkspacePartialNavigation: tree links load only the content
 // pane (the page, its opened folders and its scripts stay), push the URL
 // and move the tree's selection; once a job has changed the workspace's
-// outputs, the next link loads the whole page instead (spec §6.2).
+// outputs, the next link loads the whole page instead.
 func TestBrowserWorkspacePartialNavigation(t *testing.T) {
 	h := newHarness(t)
 	wsFiles(h)
