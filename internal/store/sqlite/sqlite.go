@@ -95,13 +95,13 @@ func dsn(path string) string {
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous(NORMAL)")
-	// KiB: 4 MiB per connection, allocated as used. Each of the pool's
+	// KiB: 8 MiB per connection, allocated as used. Each of the pool's
 	// connections keeps a cache of its own; soft_heap_limit bounds what
 	// SQLite holds in all of them together (it frees cached pages past
 	// it), so the process does not grow with the database. The operating
 	// system's page cache serves the rest.
-	q.Add("_pragma", "cache_size(-4096)")
-	q.Add("_pragma", "soft_heap_limit(16777216)") // 16 MiB, for the whole process
+	q.Add("_pragma", "cache_size(-8192)")
+	q.Add("_pragma", "soft_heap_limit(33554432)") // 32 MiB, for the whole process
 	q.Add("_txlock", "immediate")
 	return path + "?" + q.Encode()
 }

@@ -112,8 +112,8 @@ func TestPragmas(t *testing.T) {
 			"foreign_keys":    "1",
 			"busy_timeout":    "10000",
 			"synchronous":     "1", // NORMAL
-			"cache_size":      "-4096",
-			"soft_heap_limit": "16777216",
+			"cache_size":      "-8192",
+			"soft_heap_limit": "33554432",
 		} {
 			var got string
 			if err := c.QueryRowContext(ctx, "PRAGMA "+pragma).Scan(&got); err != nil {
