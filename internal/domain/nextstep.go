@@ -156,7 +156,7 @@ func (r *Request) NextStep(u User) NextStep {
 		if r.Status == StatusReturned {
 			verb = "resubmit"
 		}
-		return NextStep{Text: fmt.Sprintf("You: before you can %s for review, %s.", verb, strings.TrimSuffix(Message(err), ".")), YouAct: true}
+		return NextStep{Text: fmt.Sprintf("You cannot %s for review yet: %s", verb, sentence(Message(err))), YouAct: true}
 	case StatusSubmitted, StatusPartiallyReviewed:
 		progress := fmt.Sprintf("%d of 2 independent reviews submitted", submitted)
 		switch {
@@ -167,7 +167,7 @@ func (r *Request) NextStep(u User) NextStep {
 		case reviewer:
 			voted, outputs := r.ReviewProgress(u.Username)
 			if voted == outputs {
-				return NextStep{Text: fmt.Sprintf("You: before you submit your review, %s.", strings.TrimSuffix(Message(r.CheckSubmitReview(u)), ".")), YouAct: true}
+				return NextStep{Text: "You cannot submit your review yet: " + sentence(Message(r.CheckSubmitReview(u))), YouAct: true}
 			}
 			return NextStep{Text: fmt.Sprintf("You: vote on every output file (%d of %d voted), then submit your review (%s).", voted, outputs, progress), YouAct: true}
 		}
@@ -182,7 +182,7 @@ func (r *Request) NextStep(u User) NextStep {
 		case allowed[ActionReturn]:
 			return NextStep{Text: "Both reviews are in and changes are requested: return the request to its author (or reject it).", Action: ActionReturn, YouAct: true}
 		}
-		return NextStep{Text: fmt.Sprintf("Both reviews are in. Before the request can be returned, %s.", strings.TrimSuffix(Message(r.CheckReturn(u)), ".")), YouAct: true}
+		return NextStep{Text: "Both reviews are in, but the request cannot be returned yet: " + sentence(Message(r.CheckReturn(u))), YouAct: true}
 	case StatusApproved:
 		return NextStep{Text: "Approved: the files are being uploaded. The request is released when every file is uploaded; nobody needs to act."}
 	case StatusReleased:
@@ -199,6 +199,22 @@ func (r *Request) NextStep(u User) NextStep {
 		return NextStep{Text: "Withdrawn by its author: nothing more to do."}
 	}
 	return NextStep{}
+}
+
+// sentence is a refusal's message as the end of a sentence: its first
+// letter in lower case (unless the first word is a name or an acronym,
+// such as a file or group named in quotes or "JSON"), ending with a full
+// stop.
+func sentence(msg string) string {
+	msg = strings.TrimSpace(msg)
+	if !strings.HasSuffix(msg, ".") {
+		msg += "."
+	}
+	word, _, _ := strings.Cut(strings.TrimRight(msg, "."), " ")
+	if word != "" && word != "I" && strings.ToLower(word[1:]) == word[1:] && word[0] >= 'A' && word[0] <= 'Z' {
+		return strings.ToLower(word[:1]) + msg[1:]
+	}
+	return msg
 }
 
 // DecisionReason says why the decision on f that u may see is what it

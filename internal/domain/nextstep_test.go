@@ -138,3 +138,18 @@ func TestDecisionReason(t *testing.T) {
 		}
 	}
 }
+
+func TestSentence(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"Explain your changes in a public comment on group “g” before resubmitting.", "explain your changes in a public comment on group “g” before resubmitting."},
+		{"Vote on every output file", "vote on every output file."},
+		{"JSON files cannot be released.", "JSON files cannot be released."},
+		{"“Tables” needs a comment.", "“Tables” needs a comment."},
+		{"A public comment is needed", "a public comment is needed."},
+		{"I", "I."},
+	} {
+		if got := sentence(tt.in); got != tt.want {
+			t.Errorf("sentence(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
