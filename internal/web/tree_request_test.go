@@ -108,8 +108,11 @@ func TestRequestFolderPage(t *testing.T) {
 	}
 	h.R(h.Svc.Submit(h.Ctx, h.Author, r.ID))
 	a = c.get("/requests/view/" + r.ID + "/g/out/")
-	if strings.Contains(a.body, `name="selected"`) || !strings.Contains(a.body, "disabled-reason") {
+	if strings.Contains(a.body, `name="selected"`) || strings.Contains(a.body, `data-dialog-open="sel-withdraw-dialog"`) {
 		t.Errorf("a submitted request's folder offers the actions")
+	}
+	if !strings.Contains(a.body, `class="small muted req-selection-reason">You cannot withdraw, move or retype files now.`) {
+		t.Errorf("a submitted request's folder does not say why its files cannot be changed")
 	}
 }
 
