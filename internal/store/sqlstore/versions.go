@@ -1,10 +1,9 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/airlock-go/airlock/internal/domain"
@@ -12,14 +11,15 @@ import (
 )
 
 const (
+	versionColumns  = `ordinal, file_id, size, timestamp, commit_sha, job_id, added_by, added_at`
 	fileVersionsSQL = `
-		SELECT ordinal, file_id, size, timestamp, commit_sha, job_id, added_by, added_at
+		SELECT ` + versionColumns + `
 		FROM file_versions WHERE request_id = ? AND relpath = ? ORDER BY ordinal`
 	latestVersionSQL = `
-		SELECT ordinal, file_id, size, timestamp, commit_sha, job_id, added_by, added_at
+		SELECT ` + versionColumns + `
 		FROM file_versions WHERE request_id = ? AND relpath = ? ORDER BY ordinal DESC LIMIT 1`
 	insertVersionSQL = `
-		INSERT INTO file_versions (request_id, relpath, ordinal, file_id, size, timestamp, commit_sha, job_id, added_by, added_at)
+		INSERT INTO file_versions (request_id, relpath, ` + versionColumns + `)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	reviewedVersionSQL = `
 		SELECT file_id, voted_at FROM reviewed_versions WHERE request_id = ? AND relpath = ? AND reviewer = ?`
@@ -32,32 +32,20 @@ const (
 
 func scanVersion(sc interface{ Scan(...any) error }) (domain.FileVersion, error) {
 	var v domain.FileVersion
-	var at string
-	if err := sc.Scan(&v.Ordinal, &v.FileID, &v.Size, &v.Timestamp, &v.Commit, &v.JobID, &v.AddedBy, &at); err != nil {
-		return v, err
-	}
-	var err error
-	v.AddedAt, err = parseTime(at)
+	err := sc.Scan(&v.Ordinal, &v.FileID, &v.Size, &v.Timestamp, &v.Commit, &v.JobID, &v.AddedBy, timeCol{&v.AddedAt})
 	return v, err
 }
 
 // FileVersions lists the versions of a request file, oldest first.
 func (s *Store) FileVersions(ctx context.Context, id, relpath string) ([]domain.FileVersion, error) {
-	rows, err := s.st.fileVersions.QueryContext(ctx, id, relpath)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: versions of %s/%s: %w", id, relpath, err)
-	}
-	defer rows.Close()
 	out := []domain.FileVersion{}
-	for rows.Next() {
+	err := q{s: s}.each(ctx, func(rows *sql.Rows) error {
 		v, err := scanVersion(rows)
-		if err != nil {
-			return nil, fmt.Errorf("sqlite: versions of %s/%s: %w", id, relpath, err)
-		}
 		out = append(out, v)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: versions of %s/%s: %w", id, relpath, err)
+		return err
+	}, fileVersionsSQL, id, relpath)
+	if err != nil {
+		return nil, s.fail(err, "versions of %s/%s", id, relpath)
 	}
 	return out, nil
 }
@@ -65,37 +53,34 @@ func (s *Store) FileVersions(ctx context.Context, id, relpath string) ([]domain.
 // ReviewedVersion returns the version of a file the reviewer last voted on.
 func (s *Store) ReviewedVersion(ctx context.Context, id, relpath, reviewer string) (domain.ReviewedVersion, error) {
 	rv := domain.ReviewedVersion{Reviewer: reviewer}
-	var at string
-	err := s.st.reviewedVersion.QueryRowContext(ctx, id, relpath, reviewer).Scan(&rv.FileID, &at)
+	err := q{s: s}.queryRow(ctx, reviewedVersionSQL, id, relpath, reviewer).Scan(&rv.FileID, timeCol{&rv.VotedAt})
 	if errors.Is(err, sql.ErrNoRows) {
-		return rv, fmt.Errorf("sqlite: version of %s/%s reviewed by %s: %w", id, relpath, reviewer, store.ErrNotFound)
-	}
-	if err == nil {
-		rv.VotedAt, err = parseTime(at)
+		err = store.ErrNotFound
 	}
 	if err != nil {
-		return rv, fmt.Errorf("sqlite: version of %s/%s reviewed by %s: %w", id, relpath, reviewer, err)
+		return rv, s.fail(err, "version of %s/%s reviewed by %s", id, relpath, reviewer)
 	}
 	return rv, nil
 }
 
 // AddFileVersion records a new version of a request file after its
-// latest, unless the latest has the same content.
+// latest, unless the latest has the same content. The request's guard
+// keeps two writers from numbering the same version.
 func (t *tx) AddFileVersion(ctx context.Context, id, relpath string, v domain.FileVersion) (domain.FileVersion, error) {
-	latest, err := scanVersion(t.stmt(ctx, t.st.latestVersion).QueryRowContext(ctx, id, relpath))
+	latest, err := scanVersion(t.queryRow(ctx, latestVersionSQL, id, relpath))
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 	case err != nil:
-		return v, fmt.Errorf("sqlite: add version of %s/%s: %w", id, relpath, err)
+		return v, t.fail(err, "add version of %s/%s", id, relpath)
 	case latest.FileID == v.FileID:
 		return latest, nil
 	}
 	v.Ordinal = latest.Ordinal + 1
-	_, err = t.stmt(ctx, t.st.insertVersion).ExecContext(ctx, id, relpath, v.Ordinal, v.FileID, v.Size, v.Timestamp,
-		v.Commit, v.JobID, v.AddedBy, formatTime(v.AddedAt))
-	if err != nil {
-		return v, fmt.Errorf("sqlite: add version of %s/%s: %w", id, relpath, insertErr(err))
-	}
 	v.AddedAt = v.AddedAt.UTC().Truncate(time.Microsecond) // as stored
+	_, err = t.exec(ctx, insertVersionSQL, id, relpath, v.Ordinal, v.FileID, v.Size, v.Timestamp,
+		v.Commit, v.JobID, v.AddedBy, v.AddedAt)
+	if err != nil {
+		return v, t.fail(err, "add version of %s/%s", id, relpath)
+	}
 	return v, nil
 }
