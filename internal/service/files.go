@@ -229,24 +229,29 @@ func (s *Service) WithdrawFiles(ctx context.Context, u domain.User, id string, p
 				return nil, err
 			}
 		}
-		return func(c *change) error {
-			for _, p := range paths {
-				f, _ := c.r.File(p)
-				extra := map[string]string{"group": f.Group, "filetype": string(f.FileType)}
-				if c.r.Status == domain.StatusPending {
-					if err := c.deleteFile(*f, false); err != nil {
-						return err
-					}
-				} else if err := c.tx.SetFileProperties(c.ctx, c.r.ID, p, f.Group, domain.FileWithdrawn); err != nil {
-					return fmt.Errorf("withdraw %s: %w", p, err)
-				}
-				if err := c.audit(domain.EventRequestFileWithdraw, p, extra); err != nil {
-					return err
-				}
-			}
-			return nil
-		}, nil
+		return func(c *change) error { return c.withdrawFiles(paths) }, nil
 	})
+}
+
+// withdrawFiles takes the files at paths, already checked by the rule, off
+// the request: a pending request forgets them; any other keeps them,
+// withdrawn, for the record; each with its audit event.
+func (c *change) withdrawFiles(paths []string) error {
+	for _, p := range paths {
+		f, _ := c.r.File(p)
+		extra := map[string]string{"group": f.Group, "filetype": string(f.FileType)}
+		if c.r.Status == domain.StatusPending {
+			if err := c.deleteFile(*f, false); err != nil {
+				return err
+			}
+		} else if err := c.tx.SetFileProperties(c.ctx, c.r.ID, p, f.Group, domain.FileWithdrawn); err != nil {
+			return fmt.Errorf("withdraw %s: %w", p, err)
+		}
+		if err := c.audit(domain.EventRequestFileWithdraw, p, extra); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // ChangeFileProperties moves files to another group and/or changes their

@@ -68,23 +68,7 @@ func (s *Service) WithdrawSelection(ctx context.Context, u domain.User, id strin
 		if len(ok) == 0 {
 			return nil, nil
 		}
-		return func(c *change) error {
-			for _, p := range ok {
-				f, _ := c.r.File(p)
-				extra := map[string]string{"group": f.Group, "filetype": string(f.FileType)}
-				if c.r.Status == domain.StatusPending {
-					if err := c.deleteFile(*f, false); err != nil {
-						return err
-					}
-				} else if err := c.tx.SetFileProperties(c.ctx, c.r.ID, p, f.Group, domain.FileWithdrawn); err != nil {
-					return fmt.Errorf("withdraw %s: %w", p, err)
-				}
-				if err := c.audit(domain.EventRequestFileWithdraw, p, extra); err != nil {
-					return err
-				}
-			}
-			return nil
-		}, nil
+		return func(c *change) error { return c.withdrawFiles(ok) }, nil
 	})
 	if err != nil {
 		return nil, nil, err
