@@ -29,6 +29,7 @@ import (
 	_ "modernc.org/sqlite" // the database/sql driver "sqlite"
 
 	"github.com/airlock-go/airlock/internal/store/postgres"
+	"github.com/airlock-go/airlock/internal/store/sqlstore"
 )
 
 // Table is one table to copy, in an order where every table comes after
@@ -60,9 +61,6 @@ type TableCount struct {
 	Table string
 	Rows  int64
 }
-
-// sqliteTimeLayout is how the SQLite store writes times.
-const sqliteTimeLayout = "2006-01-02T15:04:05.000000Z"
 
 // column is a column of a table, with its PostgreSQL type.
 type column struct {
@@ -440,7 +438,7 @@ func toPostgres(v any, pgType string) (any, error) {
 		if !ok {
 			return nil, fmt.Errorf("time stored as %T", v)
 		}
-		t, err := time.Parse(sqliteTimeLayout, s)
+		t, err := time.Parse(sqlstore.TimeLayout, s)
 		if err != nil {
 			return nil, fmt.Errorf("bad stored time %q: %w", s, err)
 		}
@@ -625,7 +623,7 @@ func canonical(v any, pgType string, fromSQLite bool) (string, error) {
 	}
 	switch x := v.(type) {
 	case time.Time:
-		return x.UTC().Format(sqliteTimeLayout), nil
+		return x.UTC().Format(sqlstore.TimeLayout), nil
 	case bool:
 		return strconv.FormatBool(x), nil
 	case int64:

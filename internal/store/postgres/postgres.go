@@ -1,6 +1,6 @@
-// Package postgres is the PostgreSQL implementation of store.Store, on
-// github.com/jackc/pgx/v5 (pgxpool for queries; pgx's database/sql adapter
-// only for goose's migrations). Several airlock processes may share one
+// Package postgres opens airlock's store (package sqlstore) on a
+// PostgreSQL database, through pgx's database/sql driver
+// (github.com/jackc/pgx/v5/stdlib), with PostgreSQL's dialect. Several airlock processes may share one
 // database: it behaves as the SQLite store does, proven by the same
 // conformance suite (package storetest).
 //
@@ -38,39 +38,35 @@
 //
 // Times are TIMESTAMPTZ: microsecond precision (finer digits are
 // truncated, as the SQLite store's text form does) and read back in UTC.
-// Statements are prepared once per connection and cached by pgx; the reads
-// of one request go to the server as one pipelined batch in a
-// REPEATABLE READ snapshot.
-//
-// What GetRequest returns: SubmittedReviews and every file's Reviews are
-// non-nil maps; Organisations, TurnReviewers, Groups, Files and Comments
-// are nil when empty.
+// Statements are prepared once per connection; the reads of one request
+// run in one REPEATABLE READ snapshot.
 package postgres
 
 import (
 	"context"
+	"database/sql"
 	"embed"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
-	"math/rand/v2"
 	"net"
 	"net/url"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 
 	"github.com/airlock-go/airlock/internal/store"
+	"github.com/airlock-go/airlock/internal/store/sqlstore"
 )
 
 //go:embed migrations/*.sql
@@ -79,10 +75,9 @@ var migrationFiles embed.FS
 // Store is a PostgreSQL database holding airlock's data. It is safe for
 // concurrent use, and several Stores (processes) may share a database.
 type Store struct {
-	pool *pgxpool.Pool
+	*sqlstore.Store
+	db *sql.DB
 }
-
-var _ store.Store = (*Store)(nil)
 
 // defaultMaxConns is the pool's size unless the URL sets pool_max_conns.
 const defaultMaxConns = 16
@@ -113,11 +108,16 @@ func Open(ctx context.Context, connURL string) (*Store, error) {
 	if _, err := migrate(ctx, connURL); err != nil {
 		return nil, fmt.Errorf("postgres: open %s: %w", Redact(connURL), err)
 	}
-	pool, err := openPool(ctx, connURL)
+	db, err := openDB(ctx, connURL)
 	if err != nil {
+		return nil, fmt.Errorf("postgres: open %s: %w", Redact(connURL), classify(err))
+	}
+	s, err := sqlstore.New(ctx, db, dialect)
+	if err != nil {
+		db.Close()
 		return nil, fmt.Errorf("postgres: open %s: %w", Redact(connURL), err)
 	}
-	return &Store{pool: pool}, nil
+	return &Store{Store: s, db: db}, nil
 }
 
 // Migrate applies the pending migrations to the database at connURL and
@@ -131,8 +131,9 @@ func Migrate(ctx context.Context, connURL string) ([]string, error) {
 	return applied, nil
 }
 
-// openPool connects a pool whose connections read times in UTC.
-func openPool(ctx context.Context, connURL string) (*pgxpool.Pool, error) {
+// openDB connects a pool of connections through pgx's database/sql
+// driver. The URL's pool_* settings size the pool, as pgxpool reads them.
+func openDB(ctx context.Context, connURL string) (*sql.DB, error) {
 	if !IsURL(connURL) {
 		return nil, errors.New("need a postgres:// or postgresql:// URL")
 	}
@@ -148,22 +149,18 @@ func openPool(ctx context.Context, connURL string) (*pgxpool.Pool, error) {
 		// dropped) fails a call after this long instead of holding it.
 		cfg.ConnConfig.ConnectTimeout = defaultConnectTimeout
 	}
-	cfg.AfterConnect = func(_ context.Context, c *pgx.Conn) error {
-		c.TypeMap().RegisterType(&pgtype.Type{
-			Name: "timestamptz", OID: pgtype.TimestamptzOID,
-			Codec: &pgtype.TimestamptzCodec{ScanLocation: time.UTC},
-		})
-		return nil
-	}
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
-	if err != nil {
+	db := stdlib.OpenDB(*cfg.ConnConfig)
+	// Connections (with their prepared statements) are kept, not made per
+	// request under load.
+	db.SetMaxOpenConns(int(cfg.MaxConns))
+	db.SetMaxIdleConns(int(cfg.MaxConns))
+	db.SetConnMaxLifetime(cfg.MaxConnLifetime)
+	db.SetConnMaxIdleTime(cfg.MaxConnIdleTime)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
 		return nil, err
 	}
-	if err := pool.Ping(ctx); err != nil {
-		pool.Close()
-		return nil, err
-	}
-	return pool, nil
+	return db, nil
 }
 
 // migrate applies the pending migrations under goose's PostgreSQL
@@ -204,73 +201,6 @@ func migrate(ctx context.Context, connURL string) ([]string, error) {
 		return applied, fmt.Errorf("apply migrations: %w", err)
 	}
 	return applied, nil
-}
-
-// Close releases the connections.
-func (s *Store) Close() error {
-	s.pool.Close()
-	return nil
-}
-
-// Ping checks the database answers a query.
-func (s *Store) Ping(ctx context.Context) error {
-	var one int
-	if err := s.pool.QueryRow(ctx, "SELECT 1").Scan(&one); err != nil {
-		return fmt.Errorf("postgres: ping: %w", classify(err))
-	}
-	return nil
-}
-
-// Tx runs fn in one write transaction (READ COMMITTED). It commits when fn
-// returns nil and rolls back otherwise (or when fn panics), returning fn's
-// error as it is.
-func (s *Store) Tx(ctx context.Context, fn func(store.Tx) error) (err error) {
-	pgTx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return fmt.Errorf("postgres: begin: %w", classify(err))
-	}
-	committed := false
-	defer func() {
-		if committed {
-			return
-		}
-		rerr := pgTx.Rollback(context.WithoutCancel(ctx))
-		if rerr != nil && !errors.Is(rerr, pgx.ErrTxClosed) && err != nil {
-			err = errors.Join(err, fmt.Errorf("postgres: rollback: %w", rerr))
-		}
-	}()
-	if err := fn(&tx{tx: pgTx}); err != nil {
-		return err
-	}
-	if err := pgTx.Commit(ctx); err != nil {
-		return fmt.Errorf("postgres: commit: %w", classify(err))
-	}
-	committed = true
-	return nil
-}
-
-// snapshot sends the queries of b as one pipelined batch inside a
-// read-only REPEATABLE READ transaction, so that they see one snapshot,
-// and hands the results to read (which must read them in order).
-func (s *Store) snapshot(ctx context.Context, b *pgx.Batch, read func(pgx.BatchResults) error) error {
-	full := &pgx.Batch{}
-	full.Queue("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-	full.QueuedQueries = append(full.QueuedQueries, b.QueuedQueries...)
-	full.Queue("COMMIT")
-	br := s.pool.SendBatch(ctx, full)
-	if _, err := br.Exec(); err != nil {
-		br.Close()
-		return err
-	}
-	if err := read(br); err != nil {
-		br.Close()
-		return err
-	}
-	if _, err := br.Exec(); err != nil {
-		br.Close()
-		return err
-	}
-	return br.Close()
 }
 
 // SQLSTATE codes the store classifies.
@@ -350,37 +280,51 @@ func classify(err error) error {
 	return err
 }
 
-// retry runs fn, a statement or transaction of its own, again when it
-// fails with a deadlock or serialization failure: the waiting SQLite
-// would have done on its lock.
-func retry(ctx context.Context, fn func() error) error {
-	const attempts = 10
-	for i := 1; ; i++ {
-		err := fn()
-		if err == nil || !retryable(err) || i == attempts {
-			return err
-		}
-		d := time.Duration(rand.IntN(i*2000)+500) * time.Microsecond
-		select {
-		case <-time.After(d):
-		case <-ctx.Done():
-			return err
-		}
-	}
+// dialect is what PostgreSQL does differently: $n placeholders, native
+// times and booleans, row locks (see the package comment) and REPEATABLE
+// READ snapshots for reads of several statements.
+var dialect = sqlstore.Dialect{
+	Name:          "postgres",
+	Rebind:        rebind,
+	Classify:      classify,
+	Retryable:     retryable,
+	ReadTx:        sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true},
+	LockAuditHead: `SELECT last_id, last_hash FROM audit_head WHERE id = 1 FOR UPDATE`,
+	ClaimUpload:   claimUploadSQL,
 }
 
-// nullString is s, or NULL when s is empty.
-func nullString(s string) *string {
-	if s == "" {
-		return nil
+// rebind numbers the ? placeholders of query: $1, $2, ... (no statement
+// of the store has a ? of its own).
+func rebind(query string) string {
+	var b strings.Builder
+	n := 0
+	for _, r := range query {
+		if r == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(r)
 	}
-	return &s
+	return b.String()
 }
 
-// derefString is *p, or "" when p is nil (NULL).
-func derefString(p *string) string {
-	if p == nil {
-		return ""
-	}
-	return *p
-}
+// claimUploadSQL leases the next file due in one statement. The subquery
+// walks the queue index (request_files_upload_queue) in order and locks
+// the file it picks, skipping files another claim has locked at this
+// moment; a file whose lease another claim has just committed fails the
+// re-check of the WHERE clause under the lock and is passed over. So two
+// uploaders, in any processes, never get the same file.
+const claimUploadSQL = `
+		UPDATE request_files SET upload_lease_owner = ?, upload_lease_until = ?, upload_next_at = ?
+		WHERE id = (
+			SELECT f.id FROM request_files f
+			JOIN requests r ON r.id = f.request_id
+			WHERE f.released_at IS NOT NULL AND NOT f.uploaded
+				AND (f.upload_next_at IS NULL OR f.upload_next_at <= ?)
+				AND (f.upload_lease_until IS NULL OR f.upload_lease_until <= ?)
+				AND f.filetype = 'OUTPUT' AND r.status = 'APPROVED'
+			ORDER BY f.upload_next_at NULLS FIRST, f.id
+			LIMIT 1
+			FOR UPDATE OF f SKIP LOCKED)
+		RETURNING request_id, relpath`

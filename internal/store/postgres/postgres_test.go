@@ -19,6 +19,7 @@ import (
 	"github.com/airlock-go/airlock/internal/domain"
 	"github.com/airlock-go/airlock/internal/store"
 	"github.com/airlock-go/airlock/internal/store/postgres/pgtest"
+	"github.com/airlock-go/airlock/internal/store/sqlstore"
 	"github.com/airlock-go/airlock/internal/store/storetest"
 )
 
@@ -87,7 +88,7 @@ func TestMigrate(t *testing.T) {
 		t.Errorf("AuditHead after reopening = %d, %q, %v; want 1, %q", id, hash, err, ev.Hash)
 	}
 	var n int
-	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM goose_db_version WHERE version_id = 1`).Scan(&n); err != nil {
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM goose_db_version WHERE version_id = 1`).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	if n != 1 {
@@ -161,8 +162,8 @@ func TestActiveStatuses(t *testing.T) {
 		names = append(names, "'"+string(s)+"'")
 	}
 	want := "(" + strings.Join(names, ", ") + ")"
-	if activeStatusesSQL != want {
-		t.Errorf("activeStatusesSQL = %s, want %s", activeStatusesSQL, want)
+	if sqlstore.ActiveStatusesSQL != want {
+		t.Errorf("ActiveStatusesSQL = %s, want %s", sqlstore.ActiveStatusesSQL, want)
 	}
 	migration, err := migrationFiles.ReadFile("migrations/00001_init.sql")
 	if err != nil {
@@ -181,7 +182,7 @@ func TestActiveStatuses(t *testing.T) {
 // explain returns PostgreSQL's plan for a query.
 func explain(t *testing.T, s *Store, query string, args ...any) string {
 	t.Helper()
-	rows, err := s.pool.Query(t.Context(), "EXPLAIN "+query, args...)
+	rows, err := s.db.QueryContext(t.Context(), "EXPLAIN "+rebind(query), args...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,7 +224,7 @@ func TestPlans(t *testing.T) {
 			FROM generate_series(1, 20000) i`,
 		`ANALYZE requests, file_groups, request_files, audit_log`,
 	} {
-		if _, err := s.pool.Exec(ctx, q); err != nil {
+		if _, err := s.db.ExecContext(ctx, q); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
 	}
@@ -233,9 +234,9 @@ func TestPlans(t *testing.T) {
 		args        []any
 		want        string
 	}{
-		{"active request", activeRequestIDSQL, []any{"ws1", "author1"}, "requests_one_active"},
-		{"claim upload", claimUploadSQL, []any{"w", now, now}, "request_files_upload_queue"},
-		{"request stamp", requestStampSQL, []any{"r7"}, "audit_log_request"},
+		{"active request", sqlstore.ActiveRequestIDSQL, []any{"ws1", "author1"}, "requests_one_active"},
+		{"claim upload", claimUploadSQL, []any{"w", now, now, now, now}, "request_files_upload_queue"},
+		{"request stamp", sqlstore.RequestStampSQL, []any{"r7"}, "audit_log_request"},
 	}
 	for _, tt := range tests {
 		plan := explain(t, s, tt.query, tt.args...)
@@ -522,11 +523,11 @@ func TestUploadBookkeepingBesideGuardedWrites(t *testing.T) {
 func TestErrorsClassified(t *testing.T) {
 	s := openTemp(t).(*Store)
 	ctx := t.Context()
-	_, err := s.pool.Exec(ctx, `DO $$ BEGIN RAISE EXCEPTION 'x' USING ERRCODE = '40P01'; END $$`)
+	_, err := s.db.ExecContext(ctx, `DO $$ BEGIN RAISE EXCEPTION 'x' USING ERRCODE = '40P01'; END $$`)
 	if !errors.Is(classify(err), store.ErrConflict) || !retryable(err) {
 		t.Errorf("deadlock: classify gives %v", classify(err))
 	}
-	_, err = s.pool.Exec(ctx, `DO $$ BEGIN RAISE EXCEPTION 'x' USING ERRCODE = '40001'; END $$`)
+	_, err = s.db.ExecContext(ctx, `DO $$ BEGIN RAISE EXCEPTION 'x' USING ERRCODE = '40001'; END $$`)
 	if !errors.Is(classify(err), store.ErrConflict) {
 		t.Errorf("serialization failure: classify gives %v", classify(err))
 	}
@@ -535,7 +536,10 @@ func TestErrorsClassified(t *testing.T) {
 		if err := stx.CreateRequest(ctx, &domain.Request{ID: "r1", Workspace: "ws", Author: "a", Status: domain.StatusPending}); err != nil {
 			return err
 		}
-		return stx.(*tx).execOne(ctx, `DO $$ BEGIN RAISE EXCEPTION 'x' USING ERRCODE = '40P01'; END $$`)
+		// fn meets a deadlock (raised here on another connection) and
+		// returns it as it is: Tx classifies it.
+		_, err := s.db.ExecContext(ctx, `DO $$ BEGIN RAISE EXCEPTION 'x' USING ERRCODE = '40P01'; END $$`)
+		return err
 	})
 	if !errors.Is(err, store.ErrConflict) {
 		t.Errorf("Tx with a deadlock: %v, want ErrConflict", err)
@@ -545,15 +549,15 @@ func TestErrorsClassified(t *testing.T) {
 	}
 	// Retried statements give up on other errors at once.
 	calls := 0
-	err = retry(ctx, func() error { calls++; return errors.New("other") })
+	err = sqlstore.Retry(ctx, retryable, func() error { calls++; return errors.New("other") })
 	if err == nil || calls != 1 {
 		t.Errorf("retry of a plain error: %d calls, %v", calls, err)
 	}
 	calls = 0
-	_ = retry(ctx, func() error {
+	_ = sqlstore.Retry(ctx, retryable, func() error {
 		calls++
 		if calls < 3 {
-			_, err := s.pool.Exec(ctx, `DO $$ BEGIN RAISE EXCEPTION 'x' USING ERRCODE = '40001'; END $$`)
+			_, err := s.db.ExecContext(ctx, `DO $$ BEGIN RAISE EXCEPTION 'x' USING ERRCODE = '40001'; END $$`)
 			return err
 		}
 		return nil

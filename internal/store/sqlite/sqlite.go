@@ -1,16 +1,13 @@
-// Package sqlite is the SQLite implementation of store.Store, on the
-// pure-Go driver modernc.org/sqlite.
+// Package sqlite opens airlock's store (package sqlstore) on a SQLite
+// database, through the pure-Go driver modernc.org/sqlite, with SQLite's
+// dialect: its connection settings, migrations, errors and the statements
+// it writes its own way.
 //
 // The database runs in WAL mode with foreign keys on; write transactions
 // are BEGIN IMMEDIATE and, within one process, also take turns on a
 // semaphore so that waiting writers queue instead of polling SQLite's busy
-// handler. Times are stored as TEXT in the fixed-width UTC form
-// 2006-01-02T15:04:05.000000Z (so they sort and round-trip exactly at
-// microsecond precision) and read back in UTC.
-//
-// What GetRequest returns: SubmittedReviews and every file's Reviews are
-// non-nil maps; Organisations, TurnReviewers, Groups, Files and Comments
-// are nil when empty.
+// handler. Times are stored as TEXT in sqlstore.TimeLayout (so they sort
+// and round-trip exactly at microsecond precision) and read back in UTC.
 package sqlite
 
 import (
@@ -30,6 +27,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/airlock-go/airlock/internal/store"
+	"github.com/airlock-go/airlock/internal/store/sqlstore"
 )
 
 //go:embed migrations/*.sql
@@ -38,10 +36,8 @@ var migrationFiles embed.FS
 // Store is a SQLite database holding airlock's data. It is safe for
 // concurrent use.
 type Store struct {
+	*sqlstore.Store
 	db *sql.DB
-	st *statements
-	// writer is a semaphore of one: the in-process writer queue.
-	writer chan struct{}
 }
 
 var _ store.Store = (*Store)(nil)
@@ -57,12 +53,12 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	st, err := prepareStatements(ctx, db)
+	s, err := sqlstore.New(ctx, db, dialect)
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	return &Store{db: db, st: st, writer: make(chan struct{}, 1)}, nil
+	return &Store{Store: s, db: db}, nil
 }
 
 // Migrate opens the SQLite database file at path, creating it if needed,
@@ -192,124 +188,6 @@ func migrate(ctx context.Context, db *sql.DB) ([]string, error) {
 	}
 }
 
-// Close releases the database.
-func (s *Store) Close() error {
-	err := s.st.close()
-	if dberr := s.db.Close(); dberr != nil {
-		err = errors.Join(err, dberr)
-	}
-	if err != nil {
-		return fmt.Errorf("sqlite: close: %w", err)
-	}
-	return nil
-}
-
-// Ping checks the database answers a query.
-func (s *Store) Ping(ctx context.Context) error {
-	var one int
-	if err := s.db.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
-		return fmt.Errorf("sqlite: ping: %w", err)
-	}
-	return nil
-}
-
-// Tx runs fn in one write transaction (BEGIN IMMEDIATE). It commits when fn
-// returns nil and rolls back otherwise, returning fn's error as it is.
-func (s *Store) Tx(ctx context.Context, fn func(store.Tx) error) (err error) {
-	select {
-	case s.writer <- struct{}{}:
-	case <-ctx.Done():
-		return fmt.Errorf("sqlite: begin: %w", context.Cause(ctx))
-	}
-	defer func() { <-s.writer }()
-
-	sqlTx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("sqlite: begin: %w", err)
-	}
-	committed := false
-	defer func() {
-		if committed {
-			return
-		}
-		if rerr := sqlTx.Rollback(); rerr != nil && !errors.Is(rerr, sql.ErrTxDone) && err != nil {
-			err = errors.Join(err, fmt.Errorf("sqlite: rollback: %w", rerr))
-		}
-	}()
-	if err := fn(&tx{tx: sqlTx, st: s.st}); err != nil {
-		return fullErr(err)
-	}
-	if err := sqlTx.Commit(); err != nil {
-		return fmt.Errorf("sqlite: commit: %w", fullErr(err))
-	}
-	committed = true
-	return nil
-}
-
-// readTx runs fn in a read-only (deferred) transaction, so that its
-// queries see one snapshot of the database.
-func (s *Store) readTx(ctx context.Context, fn func(*sql.Tx) error) error {
-	t, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err != nil {
-		return err
-	}
-	defer t.Rollback() //nolint:errcheck // read-only: nothing to lose
-	return fn(t)
-}
-
-// timeLayout is how times are stored: fixed width, UTC, microseconds.
-const timeLayout = "2006-01-02T15:04:05.000000Z"
-
-func formatTime(t time.Time) string { return t.UTC().Format(timeLayout) }
-
-func parseTime(s string) (time.Time, error) {
-	t, err := time.Parse(timeLayout, s)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("bad stored time %q: %w", s, err)
-	}
-	return t.UTC(), nil
-}
-
-func formatTimePtr(t *time.Time) any {
-	if t == nil {
-		return nil
-	}
-	return formatTime(*t)
-}
-
-func parseTimePtr(s sql.NullString) (*time.Time, error) {
-	if !s.Valid {
-		return nil, nil
-	}
-	t, err := parseTime(s.String)
-	if err != nil {
-		return nil, err
-	}
-	return &t, nil
-}
-
-func nullString(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
-}
-
-func intPtr(n sql.NullInt64) *int {
-	if !n.Valid {
-		return nil
-	}
-	v := int(n.Int64)
-	return &v
-}
-
-func nullInt(p *int) any {
-	if p == nil {
-		return nil
-	}
-	return int64(*p)
-}
-
 // sqliteCode returns the extended result code of a SQLite error, or 0.
 func sqliteCode(err error) int {
 	var se *sqlite.Error
@@ -319,57 +197,54 @@ func sqliteCode(err error) int {
 	return 0
 }
 
-func isUniqueViolation(err error) bool {
-	c := sqliteCode(err)
-	return c == sqlite3.SQLITE_CONSTRAINT_UNIQUE || c == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
-}
-
-func isForeignKeyViolation(err error) bool {
-	return sqliteCode(err) == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
-}
-
-// fullErr marks an error of a database whose disk is full (SQLITE_FULL)
-// as store.ErrFull.
-func fullErr(err error) error {
-	if sqliteCode(err)&0xff == sqlite3.SQLITE_FULL && !errors.Is(err, store.ErrFull) {
+// classify gives a SQLite error its store meaning: a uniqueness rule
+// refusing a write is store.ErrConflict, a missing parent row
+// store.ErrNotFound, a full disk (SQLITE_FULL) store.ErrFull. An error
+// already classified is kept as it is.
+func classify(err error) error {
+	if err == nil || errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrNotFound) ||
+		errors.Is(err, store.ErrFull) {
+		return err
+	}
+	switch c := sqliteCode(err); {
+	case c == sqlite3.SQLITE_CONSTRAINT_UNIQUE || c == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+		return fmt.Errorf("%w (%w)", store.ErrConflict, err)
+	case c == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+		return fmt.Errorf("%w (%w)", store.ErrNotFound, err)
+	case c&0xff == sqlite3.SQLITE_FULL:
 		return fmt.Errorf("%w (%w)", store.ErrFull, err)
 	}
 	return err
 }
 
-// insertErr classifies the error of a write: a uniqueness rule refusing
-// it is store.ErrConflict, a missing parent row store.ErrNotFound.
-func insertErr(err error) error {
-	switch {
-	case isUniqueViolation(err):
-		return fmt.Errorf("%w (%w)", store.ErrConflict, err)
-	case isForeignKeyViolation(err):
-		return fmt.Errorf("%w (%w)", store.ErrNotFound, err)
-	}
-	return err
+// dialect is what SQLite does differently. Write transactions are BEGIN
+// IMMEDIATE (the DSN's _txlock) and take turns in the process; times are
+// TEXT in sqlstore.TimeLayout, which sorts as the times do; names sort by
+// SQLite's BINARY collation, the byte order PostgreSQL's "C" gives.
+var dialect = sqlstore.Dialect{
+	Name:         "sqlite",
+	Rebind:       func(q string) string { return strings.ReplaceAll(q, `COLLATE "C"`, "COLLATE BINARY") },
+	Time:         func(t time.Time) any { return sqlstore.FormatTime(t) },
+	Classify:     classify,
+	ReadTx:       sql.TxOptions{ReadOnly: true},
+	SerialWrites: true,
+	// The write lock of the IMMEDIATE transaction holds the head.
+	LockAuditHead: `SELECT last_id, last_hash FROM audit_head WHERE id = 1`,
+	ClaimUpload:   claimUploadSQL,
 }
 
-// execOne runs a statement that must change a row; when it changes none it
-// returns store.ErrNotFound.
-func execOne(ctx context.Context, stmt *sql.Stmt, args ...any) error {
-	res, err := stmt.ExecContext(ctx, args...)
-	if err != nil {
-		return err
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		return store.ErrNotFound
-	}
-	return nil
-}
-
-// placeholders returns "?, ?, ..." for n arguments.
-func placeholders(n int) string {
-	if n <= 0 {
-		return ""
-	}
-	return strings.Repeat("?, ", n-1) + "?"
-}
+// claimUploadSQL leases the next file due in one statement, under the
+// write lock of an IMMEDIATE transaction, walking the upload queue's
+// partial index (whose WHERE it repeats word for word).
+const claimUploadSQL = `
+		UPDATE request_files SET upload_lease_owner = ?, upload_lease_until = ?, upload_next_at = ?
+		WHERE id = (
+			SELECT f.id FROM request_files f INDEXED BY request_files_upload_queue
+			JOIN requests r ON r.id = f.request_id
+			WHERE f.released_at IS NOT NULL AND f.uploaded = 0
+				AND (f.upload_next_at IS NULL OR f.upload_next_at <= ?)
+				AND (f.upload_lease_until IS NULL OR f.upload_lease_until <= ?)
+				AND f.filetype = 'OUTPUT' AND r.status = 'APPROVED'
+			ORDER BY f.upload_next_at, f.id
+			LIMIT 1)
+		RETURNING request_id, relpath`

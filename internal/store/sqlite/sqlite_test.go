@@ -15,6 +15,7 @@ import (
 
 	"github.com/airlock-go/airlock/internal/domain"
 	"github.com/airlock-go/airlock/internal/store"
+	"github.com/airlock-go/airlock/internal/store/sqlstore"
 	"github.com/airlock-go/airlock/internal/store/storetest"
 )
 
@@ -134,8 +135,8 @@ func TestActiveStatuses(t *testing.T) {
 		names = append(names, "'"+string(s)+"'")
 	}
 	want := "(" + strings.Join(names, ", ") + ")"
-	if activeStatusesSQL != want {
-		t.Errorf("activeStatusesSQL = %s, want %s", activeStatusesSQL, want)
+	if sqlstore.ActiveStatusesSQL != want {
+		t.Errorf("ActiveStatusesSQL = %s, want %s", sqlstore.ActiveStatusesSQL, want)
 	}
 	migration, err := migrationFiles.ReadFile("migrations/00001_init.sql")
 	if err != nil {
@@ -175,7 +176,7 @@ func queryPlan(t *testing.T, s *Store, query string, args ...any) []string {
 // TestActiveRequestUsesIndex checks that the one-active-request lookup is
 // answered from the partial index.
 func TestActiveRequestUsesIndex(t *testing.T) {
-	plan := queryPlan(t, openTemp(t).(*Store), activeRequestIDSQL, "ws", "a")
+	plan := queryPlan(t, openTemp(t).(*Store), sqlstore.ActiveRequestIDSQL, "ws", "a")
 	if !slices.ContainsFunc(plan, func(d string) bool { return strings.Contains(d, "requests_one_active") }) {
 		t.Errorf("query plan does not use requests_one_active: %v", plan)
 	}

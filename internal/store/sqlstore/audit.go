@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -11,30 +11,29 @@ import (
 	"github.com/airlock-go/airlock/internal/store"
 )
 
-const eventColumns = `id, type, "user", workspace, request, path, extra, created_at, hidden, prev_hash, hash`
+const (
+	eventColumns = `id, type, "user", workspace, request, path, extra, created_at, hidden, prev_hash, hash`
+	allEventsSQL = `SELECT ` + eventColumns + ` FROM audit_log ORDER BY id`
+	auditHeadSQL = `SELECT last_id, last_hash FROM audit_head WHERE id = 1`
+)
 
 func scanEvent(sc interface{ Scan(...any) error }) (domain.Event, error) {
 	var (
-		e                  domain.Event
-		typ, extra, create string
-		request, path      sql.NullString
+		e             domain.Event
+		typ, extra    string
+		request, path sql.NullString
 	)
-	if err := sc.Scan(&e.ID, &typ, &e.User, &e.Workspace, &request, &path, &extra, &create,
+	if err := sc.Scan(&e.ID, &typ, &e.User, &e.Workspace, &request, &path, &extra, timeCol{&e.CreatedAt},
 		&e.Hidden, &e.PrevHash, &e.Hash); err != nil {
 		return e, err
 	}
 	e.Type = domain.EventType(typ)
 	e.Request, e.Path = request.String, path.String
-	e.Extra = map[string]string{}
 	if err := json.Unmarshal([]byte(extra), &e.Extra); err != nil {
 		return e, fmt.Errorf("event %d: bad extra: %w", e.ID, err)
 	}
 	if e.Extra == nil { // the JSON null
 		e.Extra = map[string]string{}
-	}
-	var err error
-	if e.CreatedAt, err = parseTime(create); err != nil {
-		return e, fmt.Errorf("event %d: %w", e.ID, err)
 	}
 	return e, nil
 }
@@ -45,21 +44,21 @@ func (s *Store) Events(ctx context.Context, f store.EventFilter) ([]domain.Event
 		conds []string
 		args  []any
 	)
+	add := func(cond string, v any) {
+		conds = append(conds, cond)
+		args = append(args, v)
+	}
 	if f.User != "" {
-		conds = append(conds, `"user" = ?`)
-		args = append(args, f.User)
+		add(`"user" = ?`, f.User)
 	}
 	if f.Workspace != "" {
-		conds = append(conds, "workspace = ?")
-		args = append(args, f.Workspace)
+		add("workspace = ?", f.Workspace)
 	}
 	if f.Request != "" {
-		conds = append(conds, "request = ?")
-		args = append(args, f.Request)
+		add("request = ?", f.Request)
 	}
 	if f.Group != "" {
-		conds = append(conds, "json_extract(extra, '$.group') = ?")
-		args = append(args, f.Group)
+		add("extra->>'group' = ?", f.Group)
 	}
 	if len(f.ExcludeTypes) > 0 {
 		conds = append(conds, "type NOT IN ("+placeholders(len(f.ExcludeTypes))+")")
@@ -80,61 +79,46 @@ func (s *Store) Events(ctx context.Context, f store.EventFilter) ([]domain.Event
 		query += " LIMIT ?"
 		args = append(args, f.Limit)
 	}
-	rows, err := s.db.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: events: %w", err)
-	}
-	defer rows.Close()
 	var out []domain.Event
-	for rows.Next() {
+	err := q{s: s}.each(ctx, func(rows *sql.Rows) error {
 		e, err := scanEvent(rows)
-		if err != nil {
-			return nil, fmt.Errorf("sqlite: events: %w", err)
-		}
 		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: events: %w", err)
+		return err
+	}, query, args...)
+	if err != nil {
+		return nil, s.fail(err, "events")
 	}
 	return out, nil
 }
 
-const allEventsSQL = `SELECT ` + eventColumns + ` FROM audit_log ORDER BY id`
-
 // EachEvent calls fn on every event in id order, reading them one by one.
 // It stops at fn's first error and returns it as it is.
 func (s *Store) EachEvent(ctx context.Context, fn func(domain.Event) error) error {
-	rows, err := s.st.allEvents.QueryContext(ctx)
-	if err != nil {
-		return fmt.Errorf("sqlite: each event: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
+	var fnErr error
+	err := q{s: s}.each(ctx, func(rows *sql.Rows) error {
 		e, err := scanEvent(rows)
 		if err != nil {
-			return fmt.Errorf("sqlite: each event: %w", err)
-		}
-		if err := fn(e); err != nil {
 			return err
 		}
+		fnErr = fn(e)
+		return fnErr
+	}, allEventsSQL)
+	if fnErr != nil {
+		return fnErr
 	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("sqlite: each event: %w", err)
+	if err != nil {
+		return s.fail(err, "each event")
 	}
 	return nil
 }
 
-const auditHeadSQL = `SELECT last_id, last_hash FROM audit_head WHERE id = 1`
-
 // AuditHead returns the id and hash of the last event (0 and "" when the
 // log is empty).
 func (s *Store) AuditHead(ctx context.Context) (int64, string, error) {
-	var (
-		id   int64
-		hash string
-	)
-	if err := s.st.auditHead.QueryRowContext(ctx).Scan(&id, &hash); err != nil {
-		return 0, "", fmt.Errorf("sqlite: audit head: %w", err)
+	var id int64
+	var hash string
+	if err := (q{s: s}).queryRow(ctx, auditHeadSQL).Scan(&id, &hash); err != nil {
+		return 0, "", s.fail(err, "audit head")
 	}
 	return id, hash, nil
 }
