@@ -70,7 +70,7 @@ type benchStore struct {
 // who each work in a workspace of their own.
 func benchStores(b *testing.B, authors int) []*benchStore {
 	b.Helper()
-	stores := []*benchStore{{name: "sqlite", env: testkit.NewEnv(b)}}
+	stores := []*benchStore{{name: "sqlite", env: testkit.NewSQLiteEnv(b)}}
 	if os.Getenv(pgtest.EnvURL) != "" {
 		st, err := postgres.Open(context.Background(), pgtest.NewDatabase(b))
 		if err != nil {
@@ -150,7 +150,7 @@ func BenchmarkLifecycleConcurrent(b *testing.B) { benchLifecycles(b, 8) }
 // BenchmarkBareWriteTx is the baseline: one SQLite write transaction that
 // appends one audit event, the least any change costs.
 func BenchmarkBareWriteTx(b *testing.B) {
-	e := testkit.NewEnv(b)
+	e := testkit.NewSQLiteEnv(b)
 	ev := domain.Event{Type: domain.EventWorkspaceFileView, User: "u", Workspace: "ws", Extra: map[string]string{}}
 	for b.Loop() {
 		err := e.Store.Tx(e.Ctx, func(tx store.Tx) error {

@@ -2,6 +2,7 @@ package testkit
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -9,6 +10,8 @@ import (
 	"github.com/airlock-go/airlock/internal/domain"
 	"github.com/airlock-go/airlock/internal/service"
 	"github.com/airlock-go/airlock/internal/store"
+	"github.com/airlock-go/airlock/internal/store/postgres"
+	"github.com/airlock-go/airlock/internal/store/postgres/pgtest"
 	"github.com/airlock-go/airlock/internal/store/sqlite"
 	"github.com/airlock-go/airlock/internal/workspace"
 )
@@ -16,7 +19,7 @@ import (
 // Workspace is the workspace every Env user works in.
 const Workspace = "ws"
 
-// Env is a service on a fresh SQLite database with a cast of users:
+// Env is a service on a fresh database with a cast of users:
 // Author and Colleague have roles on Workspace; C1, C2 and C3 are output
 // checkers; CheckerAuthor is an output checker with a role on Workspace;
 // Copilot, ReadOnly and Outsider only look (or not).
@@ -36,8 +39,32 @@ type Env struct {
 	ReadOnlyChecker domain.User
 }
 
-// NewEnv builds an Env; the database lives in a temporary folder.
+// NewEnv builds an Env on a fresh database: a PostgreSQL database of its
+// own on the server AIRLOCK_TEST_DATABASE_URL names when it is set (see
+// pgtest), otherwise SQLite (NewSQLiteEnv). Every suite built on it runs
+// on both databases.
 func NewEnv(t testing.TB) *Env {
+	t.Helper()
+	if os.Getenv(pgtest.EnvURL) == "" {
+		return NewSQLiteEnv(t)
+	}
+	// Each test has a database of its own, copied from one migrated once.
+	connURL := pgtest.NewDatabaseFrom(t, postgres.MigrationsVersion(), func(u string) error {
+		_, err := postgres.Migrate(context.Background(), u)
+		return err
+	})
+	st, err := postgres.Open(context.Background(), connURL)
+	if err != nil {
+		t.Fatalf("open store: %v", err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return NewEnvOn(t, st)
+}
+
+// NewSQLiteEnv builds an Env on SQLite whatever the environment, for
+// tests of SQLite itself; the database lives in a temporary folder,
+// DBPath.
+func NewSQLiteEnv(t testing.TB) *Env {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "airlock.db")
 	st, err := sqlite.Open(context.Background(), path)

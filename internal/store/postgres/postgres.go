@@ -44,8 +44,10 @@ package postgres
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"embed"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -328,3 +330,15 @@ const claimUploadSQL = `
 			LIMIT 1
 			FOR UPDATE OF f SKIP LOCKED)
 		RETURNING request_id, relpath`
+
+// MigrationsVersion names the set of migrations (a hash of their files),
+// for tests that keep a migrated database to copy (pgtest.NewDatabaseFrom).
+func MigrationsVersion() string {
+	h := sha256.New()
+	entries, _ := migrationFiles.ReadDir("migrations")
+	for _, e := range entries {
+		b, _ := migrationFiles.ReadFile("migrations/" + e.Name())
+		fmt.Fprintf(h, "%s %d\n%s", e.Name(), len(b), b)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16]
+}

@@ -106,10 +106,7 @@ func (s *Store) EachEvent(ctx context.Context, fn func(domain.Event) error) erro
 	if fnErr != nil {
 		return fnErr
 	}
-	if err != nil {
-		return s.fail(err, "each event")
-	}
-	return nil
+	return s.fail(err, "each event")
 }
 
 // AuditHead returns the id and hash of the last event (0 and "" when the

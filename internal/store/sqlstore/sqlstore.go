@@ -136,14 +136,15 @@ func (s *Store) Close() error {
 // Ping checks the database answers a query.
 func (s *Store) Ping(ctx context.Context) error {
 	var one int
-	if err := s.db.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
-		return s.fail(err, "ping")
-	}
-	return nil
+	return s.fail(s.db.QueryRowContext(ctx, "SELECT 1").Scan(&one), "ping")
 }
 
-// fail gives err its store meaning and says what failed.
+// fail gives err its store meaning and says what failed; nil when err is
+// nil.
 func (s *Store) fail(err error, format string, args ...any) error {
+	if err == nil {
+		return nil
+	}
 	return fmt.Errorf("%s: %s: %w", s.d.Name, fmt.Sprintf(format, args...), s.d.Classify(err))
 }
 

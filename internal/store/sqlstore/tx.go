@@ -154,18 +154,12 @@ func (t *tx) CreateRequest(ctx context.Context, r *domain.Request) error {
 // ErrConflict when the author already has another active request for the
 // workspace.
 func (t *tx) SetStatus(ctx context.Context, id string, status domain.Status, lastSubmitted *time.Time) error {
-	if err := t.execOne(ctx, setStatusSQL, string(status), lastSubmitted, id); err != nil {
-		return t.fail(err, "set status of %s to %s", id, status)
-	}
-	return nil
+	return t.fail(t.execOne(ctx, setStatusSQL, string(status), lastSubmitted, id), "set status of %s to %s", id, status)
 }
 
 // SetReviewTurn sets the request's review turn.
 func (t *tx) SetReviewTurn(ctx context.Context, id string, turn int) error {
-	if err := t.execOne(ctx, setReviewTurnSQL, turn, id); err != nil {
-		return t.fail(err, "set review turn of %s", id)
-	}
-	return nil
+	return t.fail(t.execOne(ctx, setReviewTurnSQL, turn, id), "set review turn of %s", id)
 }
 
 // AddSubmittedReview records a reviewer's submitted review of a turn.
@@ -175,10 +169,7 @@ func (t *tx) AddSubmittedReview(ctx context.Context, id, reviewer string, turn i
 	if errors.Is(err, errNoRow) {
 		err = fmt.Errorf("already submitted in turn %d: %w", turn, store.ErrConflict)
 	}
-	if err != nil {
-		return t.fail(err, "add submitted review of %s by %s", id, reviewer)
-	}
-	return nil
+	return t.fail(err, "add submitted review of %s by %s", id, reviewer)
 }
 
 // CreateGroup adds a group to the request. ErrConflict when the name
@@ -188,18 +179,12 @@ func (t *tx) CreateGroup(ctx context.Context, id string, g domain.Group) error {
 	if errors.Is(err, errNoRow) {
 		err = fmt.Errorf("the group exists: %w", store.ErrConflict)
 	}
-	if err != nil {
-		return t.fail(err, "create group %s/%s", id, g.Name)
-	}
-	return nil
+	return t.fail(err, "create group %s/%s", id, g.Name)
 }
 
 // UpdateGroup sets a group's context and controls.
 func (t *tx) UpdateGroup(ctx context.Context, id, group, groupContext, controls string, at time.Time) error {
-	if err := t.execOne(ctx, updateGroupSQL, groupContext, controls, at, id, group); err != nil {
-		return t.fail(err, "update group %s/%s", id, group)
-	}
-	return nil
+	return t.fail(t.execOne(ctx, updateGroupSQL, groupContext, controls, at, id, group), "update group %s/%s", id, group)
 }
 
 // InsertFile adds a file, with every recorded field but its votes, to the
@@ -227,10 +212,7 @@ func (t *tx) InsertFile(ctx context.Context, id string, f domain.RequestFile) er
 			err = fmt.Errorf("the request has a file at that path: %w", store.ErrConflict)
 		}
 	}
-	if err != nil {
-		return t.fail(err, "insert file %s/%s", id, f.Relpath)
-	}
-	return nil
+	return t.fail(err, "insert file %s/%s", id, f.Relpath)
 }
 
 // SetChecksOverride records (or, with nil, clears) the author's override
@@ -240,10 +222,7 @@ func (t *tx) SetChecksOverride(ctx context.Context, id, relpath string, o *domai
 	if err == nil {
 		err = t.execOne(ctx, setChecksOverrideSQL, nullString(raw), id, relpath)
 	}
-	if err != nil {
-		return t.fail(err, "override checks of %s/%s", id, relpath)
-	}
-	return nil
+	return t.fail(err, "override checks of %s/%s", id, relpath)
 }
 
 // DeleteFile removes a file that has no votes.
@@ -252,10 +231,7 @@ func (t *tx) DeleteFile(ctx context.Context, id, relpath string) error {
 	if err != nil && !errors.Is(err, errNoRow) && errors.Is(err, store.ErrNotFound) {
 		return t.fail(err, "delete file %s/%s: it still has votes", id, relpath)
 	}
-	if err != nil {
-		return t.fail(err, "delete file %s/%s", id, relpath)
-	}
-	return nil
+	return t.fail(err, "delete file %s/%s", id, relpath)
 }
 
 // SetFileProperties moves a file to a group and sets its type.
@@ -268,10 +244,7 @@ func (t *tx) SetFileProperties(ctx context.Context, id, relpath, group string, f
 	if err == nil {
 		err = t.execOne(ctx, setFilePropertiesSQL, groupID, string(ft), id, relpath)
 	}
-	if err != nil {
-		return t.fail(err, "set properties of %s/%s", id, relpath)
-	}
-	return nil
+	return t.fail(err, "set properties of %s/%s", id, relpath)
 }
 
 // SetFileReleased marks a file released; a file released already keeps
@@ -286,10 +259,7 @@ func (t *tx) SetFileReleased(ctx context.Context, id, relpath string, at time.Ti
 			err = store.ErrNotFound
 		}
 	}
-	if err != nil {
-		return t.fail(err, "set file %s/%s released", id, relpath)
-	}
-	return nil
+	return t.fail(err, "set file %s/%s released", id, relpath)
 }
 
 // SetFileUploaded marks a file uploaded and ends any lease on it, and
@@ -300,10 +270,7 @@ func (t *tx) SetFileUploaded(ctx context.Context, id, relpath string, at time.Ti
 	if err == nil {
 		err = t.execOne(ctx, setFileUploadedSQL, at, id, relpath)
 	}
-	if err != nil {
-		return t.fail(err, "set file %s/%s uploaded", id, relpath)
-	}
-	return nil
+	return t.fail(err, "set file %s/%s uploaded", id, relpath)
 }
 
 // RecordUploadAttempt counts an upload attempt, and increases the
@@ -313,10 +280,7 @@ func (t *tx) RecordUploadAttempt(ctx context.Context, id, relpath string, at tim
 	if err == nil {
 		err = t.execOne(ctx, recordUploadAttemptSQL, at, id, relpath)
 	}
-	if err != nil {
-		return t.fail(err, "record upload attempt of %s/%s", id, relpath)
-	}
-	return nil
+	return t.fail(err, "record upload attempt of %s/%s", id, relpath)
 }
 
 // PutReview inserts or replaces a reviewer's vote on a file, keeping the
@@ -329,18 +293,12 @@ func (t *tx) PutReview(ctx context.Context, id, relpath string, rv domain.Review
 		// The vote records the version it was cast on.
 		err = t.execOne(ctx, putReviewedVersionSQL, rv.Reviewer, rv.UpdatedAt, id, relpath)
 	}
-	if err != nil {
-		return t.fail(err, "put review of %s/%s by %s", id, relpath, rv.Reviewer)
-	}
-	return nil
+	return t.fail(err, "put review of %s/%s by %s", id, relpath, rv.Reviewer)
 }
 
 // DeleteReview removes a reviewer's vote on a file.
 func (t *tx) DeleteReview(ctx context.Context, id, relpath, reviewer string) error {
-	if err := t.execOne(ctx, deleteReviewSQL, reviewer, id, relpath); err != nil {
-		return t.fail(err, "delete review of %s/%s by %s", id, relpath, reviewer)
-	}
-	return nil
+	return t.fail(t.execOne(ctx, deleteReviewSQL, reviewer, id, relpath), "delete review of %s/%s by %s", id, relpath, reviewer)
 }
 
 // InsertComment adds a comment to the group c.Group and returns its id.
@@ -360,19 +318,13 @@ func (t *tx) InsertComment(ctx context.Context, id string, c domain.Comment) (in
 
 // DeleteComment removes a comment of the request.
 func (t *tx) DeleteComment(ctx context.Context, id string, commentID int64) error {
-	if err := t.execOne(ctx, deleteCommentSQL, commentID, id); err != nil {
-		return t.fail(err, "delete comment %d of %s", commentID, id)
-	}
-	return nil
+	return t.fail(t.execOne(ctx, deleteCommentSQL, commentID, id), "delete comment %d of %s", commentID, id)
 }
 
 // SetCommentVisibility changes the visibility of a comment of the request.
 // ErrNotFound when there is no such comment.
 func (t *tx) SetCommentVisibility(ctx context.Context, id string, commentID int64, vis domain.Visibility) error {
-	if err := t.execOne(ctx, setCommentVisibilitySQL, string(vis), commentID, id); err != nil {
-		return t.fail(err, "set visibility of comment %d of %s", commentID, id)
-	}
-	return nil
+	return t.fail(t.execOne(ctx, setCommentVisibilitySQL, string(vis), commentID, id), "set visibility of comment %d of %s", commentID, id)
 }
 
 // AppendEvent adds e at the end of the audit log. It holds the chain's

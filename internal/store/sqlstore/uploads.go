@@ -44,10 +44,7 @@ func (s *Store) RenewUploadLease(ctx context.Context, id, relpath, owner string,
 	if errors.Is(err, errNoRow) {
 		return s.fail(store.ErrNotFound, "renew upload lease of %s/%s: not held by %s", id, relpath, owner)
 	}
-	if err != nil {
-		return s.fail(err, "renew upload lease of %s/%s", id, relpath)
-	}
-	return nil
+	return s.fail(err, "renew upload lease of %s/%s", id, relpath)
 }
 
 // DropUploadLease ends owner's lease on a file, recording how the attempt
@@ -61,8 +58,5 @@ func (s *Store) DropUploadLease(ctx context.Context, id, relpath, owner string, 
 		_, err := q.exec(ctx, dropUploadLeaseSQL, nullString(end.Error), due, id, relpath, owner)
 		return err
 	})
-	if err != nil {
-		return s.fail(err, "drop upload lease of %s/%s", id, relpath)
-	}
-	return nil
+	return s.fail(err, "drop upload lease of %s/%s", id, relpath)
 }

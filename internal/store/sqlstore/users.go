@@ -49,10 +49,7 @@ func (s *Store) execOne(ctx context.Context, query string, args ...any) error {
 
 // PutUser inserts or replaces a cached user document.
 func (s *Store) PutUser(ctx context.Context, u store.UserRecord) error {
-	if err := s.exec(ctx, putUserSQL, u.Username, string(u.APIData), u.LastRefresh); err != nil {
-		return s.fail(err, "put user %s", u.Username)
-	}
-	return nil
+	return s.fail(s.exec(ctx, putUserSQL, u.Username, string(u.APIData), u.LastRefresh), "put user %s", u.Username)
 }
 
 // GetUser returns a cached user document, byte for byte as it was put.
@@ -73,10 +70,7 @@ func (s *Store) GetUser(ctx context.Context, username string) (store.UserRecord,
 // CreateToken stores a new API token. ErrConflict if its hash exists.
 func (s *Store) CreateToken(ctx context.Context, t store.Token) error {
 	err := s.exec(ctx, createTokenSQL, t.Hash, t.Username, t.CreatedAt, t.LastUsedAt, t.ExpiresAt, t.RevokedAt)
-	if err != nil {
-		return s.fail(err, "create token of %s", t.Username)
-	}
-	return nil
+	return s.fail(err, "create token of %s", t.Username)
 }
 
 // GetToken finds a token by its hash.
@@ -96,19 +90,13 @@ func (s *Store) GetToken(ctx context.Context, hash string) (store.Token, error) 
 
 // TouchToken records a use of a token and moves its expiry.
 func (s *Store) TouchToken(ctx context.Context, hash string, usedAt, expiresAt time.Time) error {
-	if err := s.execOne(ctx, touchTokenSQL, usedAt, expiresAt, hash); err != nil {
-		return s.fail(err, "touch token")
-	}
-	return nil
+	return s.fail(s.execOne(ctx, touchTokenSQL, usedAt, expiresAt, hash), "touch token")
 }
 
 // RevokeToken marks a token revoked; a token revoked already keeps its
 // first revocation time.
 func (s *Store) RevokeToken(ctx context.Context, hash string, at time.Time) error {
-	if err := s.execOne(ctx, revokeTokenSQL, at, hash); err != nil {
-		return s.fail(err, "revoke token")
-	}
-	return nil
+	return s.fail(s.execOne(ctx, revokeTokenSQL, at, hash), "revoke token")
 }
 
 // SessionFind returns the data of a session that has not expired.
@@ -133,24 +121,15 @@ func (s *Store) SessionCommit(ctx context.Context, token string, data []byte, ex
 	if data == nil {
 		data = []byte{}
 	}
-	if err := s.exec(ctx, sessionCommitSQL, token, data, expiry); err != nil {
-		return s.fail(err, "commit session")
-	}
-	return nil
+	return s.fail(s.exec(ctx, sessionCommitSQL, token, data, expiry), "commit session")
 }
 
 // SessionDelete removes a session, if there is one.
 func (s *Store) SessionDelete(ctx context.Context, token string) error {
-	if err := s.exec(ctx, sessionDeleteSQL, token); err != nil {
-		return s.fail(err, "delete session")
-	}
-	return nil
+	return s.fail(s.exec(ctx, sessionDeleteSQL, token), "delete session")
 }
 
 // SessionDeleteExpired removes the sessions that expired at or before now.
 func (s *Store) SessionDeleteExpired(ctx context.Context, now time.Time) error {
-	if err := s.exec(ctx, sessionDeleteExpiredSQL, now); err != nil {
-		return s.fail(err, "delete expired sessions")
-	}
-	return nil
+	return s.fail(s.exec(ctx, sessionDeleteExpiredSQL, now), "delete expired sessions")
 }
