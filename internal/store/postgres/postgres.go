@@ -1,45 +1,23 @@
 // Package postgres opens airlock's store (package sqlstore) on a
 // PostgreSQL database, through pgx's database/sql driver
-// (github.com/jackc/pgx/v5/stdlib), with PostgreSQL's dialect. Several airlock processes may share one
-// database: it behaves as the SQLite store does, proven by the same
-// conformance suite (package storetest).
+// (github.com/jackc/pgx/v5/stdlib), with PostgreSQL's dialect. Several
+// airlock processes may share one database: it behaves as the SQLite
+// store does, proven by the same conformance suite (package storetest).
 //
-// What SQLite gets from its single writer, this store gets from row locks,
-// in transactions at READ COMMITTED:
-//
-//   - GuardRequest is an UPDATE of the request's row guarded by its
-//     version: a second writer waits for the first to commit, then finds
-//     the version moved and gets store.ErrConflict.
-//   - AppendEvent locks the audit chain's head row (SELECT … FOR UPDATE)
-//     before it reads the last id and hash, so appends from any number of
-//     processes take turns and the chain never forks.
-//   - ClaimUpload picks the next file with FOR UPDATE SKIP LOCKED inside
-//     the UPDATE that leases it: two uploaders never get the same file.
-//   - One active request per author and workspace is a partial unique
-//     index; inserts use ON CONFLICT DO NOTHING and report store.ErrConflict.
-//   - A transaction that changes a request locks the request's row first
-//     (GuardRequest, CreateRequest, or the version bump of upload
-//     bookkeeping, which comes before its file's write), and its files and
-//     the audit chain's head only after. Transactions on one request queue
-//     on its row, and ClaimUpload skips locked files instead of waiting, so
-//     no two transactions wait on each other in a cycle.
-//
-// A unique violation is store.ErrConflict and a missing parent row
-// store.ErrNotFound, as on SQLite. A deadlock or serialization failure
-// inside Tx is reported as store.ErrConflict (the transaction was rolled
-// back; the service's guarded writes start again from their read), and
-// the single-statement methods outside Tx retry it themselves, where
-// SQLite would have waited for its lock. After a store error inside Tx the
-// PostgreSQL transaction is aborted: fn must return the error. Every
-// method's error that says the server cannot be reached, is shutting down
-// or starting up, or cut the connection is store.ErrUnavailable, and a
-// full disk store.ErrFull; the pool makes new connections once the server
-// is back.
+// What SQLite gets from its single writer, this store gets from row locks
+// (see package sqlstore), in transactions at READ COMMITTED: the guard's
+// UPDATE of the request's row, SELECT ... FOR UPDATE of the audit chain's
+// head, FOR UPDATE SKIP LOCKED in the claim of an upload. A deadlock or
+// serialization failure inside Tx is store.ErrConflict (the transaction
+// was rolled back; the service's guarded writes start again from their
+// read), and the single statements outside Tx run again. After a store
+// error inside Tx the transaction is aborted: fn must return the error.
+// A server that cannot be reached, is shutting down or starting up, or
+// cut the connection is store.ErrUnavailable; the pool makes new
+// connections once it is back.
 //
 // Times are TIMESTAMPTZ: microsecond precision (finer digits are
-// truncated, as the SQLite store's text form does) and read back in UTC.
-// Statements are prepared once per connection; the reads of one request
-// run in one REPEATABLE READ snapshot.
+// truncated, as SQLite's text form does) and read back in UTC.
 package postgres
 
 import (
@@ -51,16 +29,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"net"
 	"net/url"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -107,14 +82,14 @@ func Redact(rawURL string) string {
 // Open connects to the PostgreSQL database at connURL (postgres://...),
 // applies any pending migrations, and returns the store.
 func Open(ctx context.Context, connURL string) (*Store, error) {
-	if _, err := migrate(ctx, connURL); err != nil {
-		return nil, fmt.Errorf("postgres: open %s: %w", Redact(connURL), err)
-	}
 	db, err := openDB(ctx, connURL)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: open %s: %w", Redact(connURL), classify(err))
 	}
-	s, err := sqlstore.New(ctx, db, dialect)
+	var s *sqlstore.Store
+	if _, err = migrate(ctx, db); err == nil {
+		s, err = sqlstore.New(ctx, db, dialect)
+	}
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("postgres: open %s: %w", Redact(connURL), err)
@@ -126,7 +101,12 @@ func Open(ctx context.Context, connURL string) (*Store, error) {
 // returns the names of the migration files it applied, in order (none when
 // the database was up to date).
 func Migrate(ctx context.Context, connURL string) ([]string, error) {
-	applied, err := migrate(ctx, connURL)
+	db, err := openDB(ctx, connURL)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: migrate %s: %w", Redact(connURL), classify(err))
+	}
+	defer db.Close()
+	applied, err := migrate(ctx, db)
 	if err != nil {
 		return applied, fmt.Errorf("postgres: migrate %s: %w", Redact(connURL), err)
 	}
@@ -166,43 +146,15 @@ func openDB(ctx context.Context, connURL string) (*sql.DB, error) {
 }
 
 // migrate applies the pending migrations under goose's PostgreSQL
-// advisory lock, so that nodes starting together migrate once.
-func migrate(ctx context.Context, connURL string) ([]string, error) {
-	if !IsURL(connURL) {
-		return nil, errors.New("need a postgres:// or postgresql:// URL")
-	}
-	cfg, err := pgx.ParseConfig(connURL)
-	if err != nil {
-		return nil, err
-	}
-	db := stdlib.OpenDB(*cfg)
-	defer db.Close()
-	fsys, err := fs.Sub(migrationFiles, "migrations")
-	if err != nil {
-		return nil, fmt.Errorf("migrations: %w", err)
-	}
-	// Another node holding the lock is waited for, checking every second
-	// for up to five minutes.
+// advisory lock, so that nodes starting together migrate once; another
+// node holding the lock is waited for, checking every second for up to
+// five minutes.
+func migrate(ctx context.Context, db *sql.DB) ([]string, error) {
 	locker, err := lock.NewPostgresSessionLocker(lock.WithLockTimeout(1, 300))
 	if err != nil {
 		return nil, fmt.Errorf("migrations: %w", err)
 	}
-	p, err := goose.NewProvider(goose.DialectPostgres, db, fsys,
-		goose.WithDisableGlobalRegistry(true), goose.WithSessionLocker(locker))
-	if err != nil {
-		return nil, fmt.Errorf("migrations: %w", err)
-	}
-	results, err := p.Up(ctx)
-	var applied []string
-	for _, r := range results {
-		if r.Error == nil {
-			applied = append(applied, filepath.Base(r.Source.Path))
-		}
-	}
-	if err != nil {
-		return applied, fmt.Errorf("apply migrations: %w", err)
-	}
-	return applied, nil
+	return sqlstore.Migrate(ctx, db, goose.DialectPostgres, migrationFiles, goose.WithSessionLocker(locker))
 }
 
 // SQLSTATE codes the store classifies.

@@ -16,7 +16,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net/url"
 	"path/filepath"
 	"strings"
@@ -157,33 +156,17 @@ func pingFirst(ctx context.Context, db *sql.DB) error {
 }
 
 func migrate(ctx context.Context, db *sql.DB) ([]string, error) {
-	fsys, err := fs.Sub(migrationFiles, "migrations")
-	if err != nil {
-		return nil, fmt.Errorf("migrations: %w", err)
-	}
-	p, err := goose.NewProvider(goose.DialectSQLite3, db, fsys, goose.WithDisableGlobalRegistry(true))
-	if err != nil {
-		return nil, fmt.Errorf("migrations: %w", err)
-	}
 	// goose has no migration lock for SQLite. When two processes migrate a
 	// new database at once, each migration still runs in one transaction,
 	// so the loser's fails and is rolled back (a table already exists);
-	// running Up again then finds it applied. A real error fails every
+	// running them again then finds it applied. A real error fails every
 	// attempt.
-	var applied []string
-	const attempts = 3
+	var all []string
 	for i := 1; ; i++ {
-		results, err := p.Up(ctx)
-		for _, r := range results {
-			if r.Error == nil {
-				applied = append(applied, filepath.Base(r.Source.Path))
-			}
-		}
-		if err == nil {
-			return applied, nil
-		}
-		if i == attempts || ctx.Err() != nil {
-			return applied, fmt.Errorf("apply migrations: %w", err)
+		applied, err := sqlstore.Migrate(ctx, db, goose.DialectSQLite3, migrationFiles)
+		all = append(all, applied...)
+		if err == nil || i == 3 || ctx.Err() != nil {
+			return all, err
 		}
 	}
 }

@@ -109,8 +109,7 @@ func (s *Store) EachEvent(ctx context.Context, fn func(domain.Event) error) erro
 	return s.fail(err, "each event")
 }
 
-// AuditHead returns the id and hash of the last event (0 and "" when the
-// log is empty).
+// AuditHead returns the id and hash of the last event (0, "" for none).
 func (s *Store) AuditHead(ctx context.Context) (int64, string, error) {
 	var id int64
 	var hash string

@@ -237,8 +237,7 @@ func scanFile(row interface{ Scan(...any) error }) (domain.RequestFile, error) {
 	return f, nil
 }
 
-// GetRequestFile loads a request's header (no groups, files or comments)
-// and one of its files, without its votes.
+// GetRequestFile loads a request's header and one of its files.
 func (s *Store) GetRequestFile(ctx context.Context, id, relpath string) (*domain.Request, domain.RequestFile, error) {
 	var r domain.Request
 	var f domain.RequestFile
@@ -301,8 +300,7 @@ func loadComments(ctx context.Context, c q, id string) ([]domain.Comment, error)
 	return out, err
 }
 
-// ActiveRequestID returns the id of the author's active request for the
-// workspace.
+// ActiveRequestID returns the id of the author's active request.
 func (s *Store) ActiveRequestID(ctx context.Context, workspace, author string) (string, error) {
 	var id string
 	err := q{s: s}.queryRow(ctx, ActiveRequestIDSQL, workspace, author).Scan(&id)
@@ -366,8 +364,7 @@ func (s *Store) ListRequests(ctx context.Context, f store.RequestFilter) ([]doma
 	return out, nil
 }
 
-// ReleasedFileIDs returns the content hashes of the workspace's released
-// files.
+// ReleasedFileIDs returns the hashes of the workspace's released files.
 func (s *Store) ReleasedFileIDs(ctx context.Context, workspace string) (map[string]bool, error) {
 	out, err := s.hashSet(ctx, releasedFileIDsSQL, workspace)
 	if err != nil {
@@ -376,8 +373,7 @@ func (s *Store) ReleasedFileIDs(ctx context.Context, workspace string) (map[stri
 	return out, nil
 }
 
-// ReleasedFiles lists the files released from the workspace, oldest
-// release first.
+// ReleasedFiles lists the files released from the workspace.
 func (s *Store) ReleasedFiles(ctx context.Context, workspace string) ([]store.ReleasedFile, error) {
 	var out []store.ReleasedFile
 	err := q{s: s}.each(ctx, func(rows *sql.Rows) error {
@@ -392,8 +388,7 @@ func (s *Store) ReleasedFiles(ctx context.Context, workspace string) ([]store.Re
 	return out, nil
 }
 
-// FileIDs returns the content hashes of every file of the workspace's
-// requests, and of their versions.
+// FileIDs returns the hashes of every file (and version) of the workspace.
 func (s *Store) FileIDs(ctx context.Context, workspace string) (map[string]bool, error) {
 	out, err := s.hashSet(ctx, fileIDsSQL, workspace, workspace)
 	if err != nil {

@@ -113,9 +113,6 @@ func New(ctx context.Context, db *sql.DB, d Dialect) (*Store, error) {
 	return s, nil
 }
 
-// DB is the store's database, for its dialect's own needs and tests.
-func (s *Store) DB() *sql.DB { return s.db }
-
 func (s *Store) closeStmts() error {
 	var errs []error
 	for _, st := range s.stmts {

@@ -100,10 +100,8 @@ const (
 // fail is Store.fail.
 func (t *tx) fail(err error, format string, args ...any) error { return t.s.fail(err, format, args...) }
 
-// GuardRequest moves the request from version to version+1. Where
-// writers do not take turns, the UPDATE locks the request's row until the
-// transaction ends: a concurrent guard waits, then finds the version
-// moved.
+// GuardRequest moves the request from version to version+1; its UPDATE
+// locks the request's row: a concurrent guard waits, then finds it moved.
 func (t *tx) GuardRequest(ctx context.Context, id string, version int64) error {
 	err := t.execOne(ctx, guardRequestSQL, time.Now(), id, version)
 	if !errors.Is(err, errNoRow) {
@@ -131,10 +129,8 @@ func (t *tx) touchRequest(ctx context.Context, id string) error {
 	return t.execOne(ctx, touchRequestSQL, id)
 }
 
-// CreateRequest inserts the request's header at version 1 and sets
-// r.Version to 1. Its groups, files, comments and submitted reviews are
-// not written. ErrConflict when the id exists or the author has an active
-// request for the workspace.
+// CreateRequest inserts the request's header (only) and sets r.Version
+// to 1.
 func (t *tx) CreateRequest(ctx context.Context, r *domain.Request) error {
 	err := t.execOne(ctx, createRequestSQL,
 		r.ID, r.Workspace, r.Project, strings.Join(r.Organisations, ","), string(r.Status), r.Author,
@@ -151,8 +147,6 @@ func (t *tx) CreateRequest(ctx context.Context, r *domain.Request) error {
 }
 
 // SetStatus changes the status, and the last submission time when given.
-// ErrConflict when the author already has another active request for the
-// workspace.
 func (t *tx) SetStatus(ctx context.Context, id string, status domain.Status, lastSubmitted *time.Time) error {
 	return t.fail(t.execOne(ctx, setStatusSQL, string(status), lastSubmitted, id), "set status of %s to %s", id, status)
 }
@@ -163,7 +157,6 @@ func (t *tx) SetReviewTurn(ctx context.Context, id string, turn int) error {
 }
 
 // AddSubmittedReview records a reviewer's submitted review of a turn.
-// ErrConflict when they had submitted it already.
 func (t *tx) AddSubmittedReview(ctx context.Context, id, reviewer string, turn int, at time.Time) error {
 	err := t.execOne(ctx, addSubmittedReviewSQL, id, reviewer, turn, at)
 	if errors.Is(err, errNoRow) {
@@ -172,8 +165,7 @@ func (t *tx) AddSubmittedReview(ctx context.Context, id, reviewer string, turn i
 	return t.fail(err, "add submitted review of %s by %s", id, reviewer)
 }
 
-// CreateGroup adds a group to the request. ErrConflict when the name
-// exists.
+// CreateGroup adds a group to the request.
 func (t *tx) CreateGroup(ctx context.Context, id string, g domain.Group) error {
 	err := t.execOne(ctx, createGroupSQL, id, g.Name, g.Context, g.Controls, g.CreatedAt, g.UpdatedAt)
 	if errors.Is(err, errNoRow) {
@@ -187,9 +179,7 @@ func (t *tx) UpdateGroup(ctx context.Context, id, group, groupContext, controls 
 	return t.fail(t.execOne(ctx, updateGroupSQL, groupContext, controls, at, id, group), "update group %s/%s", id, group)
 }
 
-// InsertFile adds a file, with every recorded field but its votes, to the
-// group f.Group. ErrNotFound when there is no such group, ErrConflict when
-// the request has a file at that path.
+// InsertFile adds a file, with every recorded field but its votes.
 func (t *tx) InsertFile(ctx context.Context, id string, f domain.RequestFile) error {
 	checksJSON, override, err := store.EncodeChecks(f)
 	if err == nil {
@@ -215,8 +205,7 @@ func (t *tx) InsertFile(ctx context.Context, id string, f domain.RequestFile) er
 	return t.fail(err, "insert file %s/%s", id, f.Relpath)
 }
 
-// SetChecksOverride records (or, with nil, clears) the author's override
-// of a file's blocking disclosure findings.
+// SetChecksOverride records (or, with nil, clears) the author's override.
 func (t *tx) SetChecksOverride(ctx context.Context, id, relpath string, o *domain.ChecksOverride) error {
 	raw, err := store.EncodeOverride(o)
 	if err == nil {
@@ -273,8 +262,7 @@ func (t *tx) SetFileUploaded(ctx context.Context, id, relpath string, at time.Ti
 	return t.fail(err, "set file %s/%s uploaded", id, relpath)
 }
 
-// RecordUploadAttempt counts an upload attempt, and increases the
-// request's version (the request first, then the file).
+// RecordUploadAttempt counts an upload attempt (the request first).
 func (t *tx) RecordUploadAttempt(ctx context.Context, id, relpath string, at time.Time) error {
 	err := t.touchRequest(ctx, id)
 	if err == nil {
@@ -283,9 +271,7 @@ func (t *tx) RecordUploadAttempt(ctx context.Context, id, relpath string, at tim
 	return t.fail(err, "record upload attempt of %s/%s", id, relpath)
 }
 
-// PutReview inserts or replaces a reviewer's vote on a file, keeping the
-// CreatedAt of the first vote, and records the version voted on.
-// ErrNotFound when there is no such file.
+// PutReview sets a reviewer's vote on a file and the version voted on.
 func (t *tx) PutReview(ctx context.Context, id, relpath string, rv domain.Review) error {
 	err := t.execOne(ctx, putReviewSQL,
 		rv.Reviewer, string(rv.Vote), rv.CreatedAt, rv.UpdatedAt, rv.ReviewTurn, id, relpath)
@@ -302,7 +288,6 @@ func (t *tx) DeleteReview(ctx context.Context, id, relpath, reviewer string) err
 }
 
 // InsertComment adds a comment to the group c.Group and returns its id.
-// ErrNotFound when there is no such group.
 func (t *tx) InsertComment(ctx context.Context, id string, c domain.Comment) (int64, error) {
 	var commentID int64
 	err := t.queryRow(ctx, insertCommentSQL,
@@ -321,8 +306,7 @@ func (t *tx) DeleteComment(ctx context.Context, id string, commentID int64) erro
 	return t.fail(t.execOne(ctx, deleteCommentSQL, commentID, id), "delete comment %d of %s", commentID, id)
 }
 
-// SetCommentVisibility changes the visibility of a comment of the request.
-// ErrNotFound when there is no such comment.
+// SetCommentVisibility changes the visibility of a comment.
 func (t *tx) SetCommentVisibility(ctx context.Context, id string, commentID int64, vis domain.Visibility) error {
 	return t.fail(t.execOne(ctx, setCommentVisibilitySQL, string(vis), commentID, id), "set visibility of comment %d of %s", commentID, id)
 }

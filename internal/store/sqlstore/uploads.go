@@ -47,8 +47,7 @@ func (s *Store) RenewUploadLease(ctx context.Context, id, relpath, owner string,
 	return s.fail(err, "renew upload lease of %s/%s", id, relpath)
 }
 
-// DropUploadLease ends owner's lease on a file, recording how the attempt
-// ended.
+// DropUploadLease ends owner's lease on a file, recording how it ended.
 func (s *Store) DropUploadLease(ctx context.Context, id, relpath, owner string, end store.UploadEnd) error {
 	var due *time.Time
 	if !end.Due.IsZero() {

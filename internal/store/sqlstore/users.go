@@ -93,8 +93,7 @@ func (s *Store) TouchToken(ctx context.Context, hash string, usedAt, expiresAt t
 	return s.fail(s.execOne(ctx, touchTokenSQL, usedAt, expiresAt, hash), "touch token")
 }
 
-// RevokeToken marks a token revoked; a token revoked already keeps its
-// first revocation time.
+// RevokeToken marks a token revoked (a revoked one keeps its first time).
 func (s *Store) RevokeToken(ctx context.Context, hash string, at time.Time) error {
 	return s.fail(s.execOne(ctx, revokeTokenSQL, at, hash), "revoke token")
 }
