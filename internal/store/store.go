@@ -1,6 +1,7 @@
 // Package store persists airlock's data. Store is the one interface the
-// service layer uses; each database (SQLite now, PostgreSQL later) provides
-// it and passes the conformance suite in package storetest.
+// service layer uses; package sqlstore implements it once, on SQLite
+// (package sqlite) or PostgreSQL (package postgres), and both pass the
+// conformance suite in package storetest.
 package store
 
 import (
