@@ -36,6 +36,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -245,6 +246,55 @@ var dialect = sqlstore.Dialect{
 	ReadTx:        sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true},
 	LockAuditHead: `SELECT last_id, last_hash FROM audit_head WHERE id = 1 FOR UPDATE`,
 	ClaimUpload:   claimUploadSQL,
+	ReadBatch:     readBatch,
+	AppendEvent: `
+		WITH ev AS (
+			INSERT INTO audit_log (id, type, "user", workspace, request, path, extra, created_at,
+				hidden, prev_hash, hash)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			RETURNING id, hash)
+		UPDATE audit_head SET last_id = ev.id, last_hash = ev.hash
+		FROM ev WHERE audit_head.id = 1 AND audit_head.last_id = ?`,
+}
+
+// readBatch sends the queries of one read as one pipelined batch inside a
+// read-only REPEATABLE READ transaction, on a connection of the pool.
+func readBatch(ctx context.Context, db *sql.DB, queries []sqlstore.ReadQuery) error {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return conn.Raw(func(dc any) error {
+		b := &pgx.Batch{}
+		b.Queue("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+		for _, q := range queries {
+			b.Queue(q.SQL, q.Args...)
+		}
+		b.Queue("COMMIT")
+		br := dc.(*stdlib.Conn).Conn().SendBatch(ctx, b)
+		defer br.Close()
+		if _, err := br.Exec(); err != nil {
+			return err
+		}
+		for _, q := range queries {
+			rows, err := br.Query()
+			for err == nil && rows.Next() {
+				err = q.Row(rows)
+			}
+			if rows != nil {
+				rows.Close()
+				err = errors.Join(err, rows.Err())
+			}
+			if err != nil {
+				return err
+			}
+		}
+		if _, err := br.Exec(); err != nil {
+			return err
+		}
+		return br.Close()
+	})
 }
 
 // rebind numbers the ? placeholders of query: $1, $2, ... (no statement

@@ -119,72 +119,87 @@ func (s *Store) RequestStamp(ctx context.Context, id string) (store.Stamp, error
 
 // GetRequest loads a request with everything on it, from one snapshot.
 func (s *Store) GetRequest(ctx context.Context, id string) (*domain.Request, error) {
-	var r domain.Request
-	err := s.read(ctx, func(c q) error {
-		var err error
-		r, err = scanRequest(c.queryRow(ctx, getRequestSQL, id))
-		if errors.Is(err, sql.ErrNoRows) {
-			return store.ErrNotFound
-		}
-		if err != nil {
+	var (
+		r     domain.Request
+		found bool
+		index = map[string]int{}
+	)
+	reviews := submittedReviews(func(string) *domain.Request { return &r })
+	err := s.readAll(ctx,
+		ReadQuery{getRequestSQL, []any{id}, func(sc Scanner) (err error) {
+			found = true
+			r, err = scanRequest(sc)
 			return err
-		}
-		rows, err := c.query(ctx, requestSubmittedReviewsSQL, id)
-		if err != nil {
+		}},
+		ReadQuery{requestSubmittedReviewsSQL, []any{id}, reviews},
+		ReadQuery{requestGroupsSQL, []any{id}, func(sc Scanner) error {
+			var g domain.Group
+			err := sc.Scan(&g.Name, &g.Context, &g.Controls, timeCol{&g.CreatedAt}, timeCol{&g.UpdatedAt})
+			r.Groups = append(r.Groups, g)
 			return err
-		}
-		if err := scanSubmittedReviews(rows, []*domain.Request{&r}); err != nil {
+		}},
+		ReadQuery{requestFilesSQL, []any{id}, func(sc Scanner) error {
+			f, err := scanFile(sc)
+			index[f.Relpath] = len(r.Files)
+			r.Files = append(r.Files, f)
 			return err
-		}
-		if r.Groups, err = loadGroups(ctx, c, id); err != nil {
+		}},
+		ReadQuery{requestFileReviewsSQL, []any{id}, func(sc Scanner) error {
+			var relpath, vote string
+			var rv domain.Review
+			if err := sc.Scan(&relpath, &rv.Reviewer, &vote, timeCol{&rv.CreatedAt}, timeCol{&rv.UpdatedAt},
+				&rv.ReviewTurn); err != nil {
+				return err
+			}
+			rv.Vote = domain.Vote(vote)
+			if i, ok := index[relpath]; ok {
+				r.Files[i].Reviews[rv.Reviewer] = rv
+			}
+			return nil
+		}},
+		ReadQuery{requestCommentsSQL, []any{id}, func(sc Scanner) error {
+			var c domain.Comment
+			var visibility string
+			err := sc.Scan(&c.ID, &c.Group, &c.Text, &c.Author, &visibility, &c.ReviewTurn, timeCol{&c.CreatedAt})
+			c.Visibility = domain.Visibility(visibility)
+			r.Comments = append(r.Comments, c)
 			return err
-		}
-		if r.Files, err = loadFiles(ctx, c, id); err != nil {
-			return err
-		}
-		r.Comments, err = loadComments(ctx, c, id)
-		return err
-	})
+		}},
+	)
+	if err == nil && !found {
+		err = store.ErrNotFound
+	}
 	if err != nil {
 		return nil, s.fail(err, "get request %s", id)
 	}
+	slices.Sort(r.TurnReviewers)
 	return &r, nil
 }
 
-// scanSubmittedReviews fills SubmittedReviews and TurnReviewers of reqs
-// from rows of a submittedReviewsSelect query, and closes rows.
-func scanSubmittedReviews(rows *sql.Rows, reqs []*domain.Request) error {
-	defer rows.Close()
-	byID := make(map[string]*domain.Request, len(reqs))
-	for _, r := range reqs {
-		byID[r.ID] = r
-	}
-	for rows.Next() {
+// submittedReviews reads a row of a submittedReviewsSelect query into
+// the SubmittedReviews (the current turn's) or TurnReviewers (the
+// previous turn's) of the request of that id; TurnReviewers is left for
+// the caller to sort.
+func submittedReviews(request func(id string) *domain.Request) func(Scanner) error {
+	return func(sc Scanner) error {
 		var (
 			reqID, reviewer string
 			turn, current   int
 			at              time.Time
 		)
-		if err := rows.Scan(&reqID, &reviewer, &turn, timeCol{&at}, &current); err != nil {
+		if err := sc.Scan(&reqID, &reviewer, &turn, timeCol{&at}, &current); err != nil {
 			return err
 		}
-		r, ok := byID[reqID]
-		if !ok {
-			continue
-		}
-		if turn == current {
+		r := request(reqID)
+		switch {
+		case r == nil:
+		case turn == current:
 			r.SubmittedReviews[reviewer] = at
-		} else {
+		default:
 			r.TurnReviewers = append(r.TurnReviewers, reviewer)
 		}
+		return nil
 	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	for _, r := range reqs {
-		slices.Sort(r.TurnReviewers)
-	}
-	return nil
 }
 
 // each runs query and calls scan on each of its rows.
@@ -200,17 +215,6 @@ func (c q) each(ctx context.Context, scan func(*sql.Rows) error, query string, a
 		}
 	}
 	return rows.Err()
-}
-
-func loadGroups(ctx context.Context, c q, id string) ([]domain.Group, error) {
-	var out []domain.Group
-	err := c.each(ctx, func(rows *sql.Rows) error {
-		var g domain.Group
-		err := rows.Scan(&g.Name, &g.Context, &g.Controls, timeCol{&g.CreatedAt}, timeCol{&g.UpdatedAt})
-		out = append(out, g)
-		return err
-	}, requestGroupsSQL, id)
-	return out, err
 }
 
 // scanFile reads one row of fileColumns.
@@ -239,65 +243,23 @@ func scanFile(row interface{ Scan(...any) error }) (domain.RequestFile, error) {
 
 // GetRequestFile loads a request's header and one of its files.
 func (s *Store) GetRequestFile(ctx context.Context, id, relpath string) (*domain.Request, domain.RequestFile, error) {
-	var r domain.Request
-	var f domain.RequestFile
-	err := s.read(ctx, func(c q) error {
-		var err error
-		if r, err = scanRequest(c.queryRow(ctx, getRequestSQL, id)); err != nil {
-			return err
-		}
-		f, err = scanFile(c.queryRow(ctx, requestFileSQL, id, relpath))
-		return err
-	})
-	if errors.Is(err, sql.ErrNoRows) {
+	var (
+		r       domain.Request
+		f       domain.RequestFile
+		n       int
+		scanned = func(err error) error { n++; return err }
+	)
+	err := s.readAll(ctx,
+		ReadQuery{getRequestSQL, []any{id}, func(sc Scanner) (err error) { r, err = scanRequest(sc); return scanned(err) }},
+		ReadQuery{requestFileSQL, []any{id, relpath}, func(sc Scanner) (err error) { f, err = scanFile(sc); return scanned(err) }},
+	)
+	if err == nil && n < 2 {
 		return nil, f, store.ErrNotFound
 	}
 	if err != nil {
 		return nil, f, s.fail(err, "get file %s of request %s", relpath, id)
 	}
 	return &r, f, nil
-}
-
-// loadFiles reads a request's files and their votes.
-func loadFiles(ctx context.Context, c q, id string) ([]domain.RequestFile, error) {
-	var out []domain.RequestFile
-	index := map[string]int{}
-	err := c.each(ctx, func(rows *sql.Rows) error {
-		f, err := scanFile(rows)
-		index[f.Relpath] = len(out)
-		out = append(out, f)
-		return err
-	}, requestFilesSQL, id)
-	if err != nil {
-		return nil, err
-	}
-	err = c.each(ctx, func(rows *sql.Rows) error {
-		var relpath, vote string
-		var rv domain.Review
-		if err := rows.Scan(&relpath, &rv.Reviewer, &vote, timeCol{&rv.CreatedAt}, timeCol{&rv.UpdatedAt},
-			&rv.ReviewTurn); err != nil {
-			return err
-		}
-		rv.Vote = domain.Vote(vote)
-		if i, ok := index[relpath]; ok {
-			out[i].Reviews[rv.Reviewer] = rv
-		}
-		return nil
-	}, requestFileReviewsSQL, id)
-	return out, err
-}
-
-func loadComments(ctx context.Context, c q, id string) ([]domain.Comment, error) {
-	var out []domain.Comment
-	err := c.each(ctx, func(rows *sql.Rows) error {
-		var cm domain.Comment
-		var visibility string
-		err := rows.Scan(&cm.ID, &cm.Group, &cm.Text, &cm.Author, &visibility, &cm.ReviewTurn, timeCol{&cm.CreatedAt})
-		cm.Visibility = domain.Visibility(visibility)
-		out = append(out, cm)
-		return err
-	}, requestCommentsSQL, id)
-	return out, err
 }
 
 // ActiveRequestID returns the id of the author's active request.
@@ -338,26 +300,26 @@ func (s *Store) ListRequests(ctx context.Context, f store.RequestFilter) ([]doma
 		where = "WHERE " + strings.Join(conds, " AND ")
 	}
 	var out []domain.Request
-	err := s.read(ctx, func(c q) error {
-		err := c.each(ctx, func(rows *sql.Rows) error {
-			r, err := scanRequest(rows)
+	byID := map[string]int{}
+	err := s.readAll(ctx,
+		ReadQuery{`SELECT ` + requestColumns + ` FROM requests r ` + where + `
+			ORDER BY r.created_at DESC, r.id COLLATE "C" DESC`, args, func(sc Scanner) error {
+			r, err := scanRequest(sc)
+			byID[r.ID] = len(out)
 			out = append(out, r)
 			return err
-		}, `SELECT `+requestColumns+` FROM requests r `+where+`
-			ORDER BY r.created_at DESC, r.id COLLATE "C" DESC`, args...)
-		if err != nil {
-			return err
-		}
-		ptrs := make([]*domain.Request, len(out))
-		for i := range out {
-			ptrs[i] = &out[i]
-		}
-		reviews, err := c.query(ctx, submittedReviewsSelect+" "+where+submittedReviewsTurns, args...)
-		if err != nil {
-			return err
-		}
-		return scanSubmittedReviews(reviews, ptrs)
-	})
+		}},
+		ReadQuery{submittedReviewsSelect + " " + where + submittedReviewsTurns, args,
+			submittedReviews(func(id string) *domain.Request {
+				if i, ok := byID[id]; ok {
+					return &out[i]
+				}
+				return nil
+			})},
+	)
+	for i := range out {
+		slices.Sort(out[i].TurnReviewers)
+	}
 	if err != nil {
 		return nil, s.fail(err, "list requests")
 	}

@@ -65,9 +65,17 @@ type Dialect struct {
 	// LockAuditHead reads the audit chain's head (last_id, last_hash)
 	// and holds it until the transaction ends.
 	LockAuditHead string
+	// AppendEvent, when set, inserts an event (the columns of
+	// insertEventSQL) and moves the audit chain's head to it from the
+	// last id (its last argument) in one statement.
+	AppendEvent string
 	// ClaimUpload leases the next file due (see Store.ClaimUpload); its
 	// arguments are owner, until, until, now, now.
 	ClaimUpload string
+	// ReadBatch, when set, runs the queries of one read (rebound, their
+	// arguments converted) in one snapshot and one round trip, calling
+	// each one's Row on its rows in turn.
+	ReadBatch func(ctx context.Context, db *sql.DB, queries []ReadQuery) error
 }
 
 // Store is a database holding airlock's data. It is safe for concurrent
@@ -99,8 +107,8 @@ func New(ctx context.Context, db *sql.DB, d Dialect) (*Store, error) {
 	if d.SerialWrites {
 		s.writer = make(chan struct{}, 1)
 	}
-	for _, q := range append(statements, d.LockAuditHead, d.ClaimUpload) {
-		if s.stmts[q] != nil {
+	for _, q := range append(statements, d.LockAuditHead, d.ClaimUpload, d.AppendEvent) {
+		if q == "" || s.stmts[q] != nil {
 			continue
 		}
 		st, err := db.PrepareContext(ctx, d.Rebind(q))
@@ -415,3 +423,34 @@ var ActiveStatusesSQL = func() string {
 	}
 	return "(" + strings.Join(quoted, ", ") + ")"
 }()
+
+// Scanner reads a row's columns.
+type Scanner interface{ Scan(dest ...any) error }
+
+// ReadQuery is one query of a read of several (readAll), and what reads
+// each of its rows.
+type ReadQuery struct {
+	SQL  string
+	Args []any
+	Row  func(Scanner) error
+}
+
+// readAll runs queries in one snapshot, calling each one's Row on its rows
+// in turn: in one round trip where the dialect has ReadBatch.
+func (s *Store) readAll(ctx context.Context, queries ...ReadQuery) error {
+	if s.d.ReadBatch != nil {
+		c := q{s: s}
+		for i, rq := range queries {
+			queries[i].SQL, queries[i].Args = s.d.Rebind(rq.SQL), c.args(rq.Args)
+		}
+		return s.d.ReadBatch(ctx, s.db, queries)
+	}
+	return s.read(ctx, func(c q) error {
+		for _, rq := range queries {
+			if err := c.each(ctx, func(rows *sql.Rows) error { return rq.Row(rows) }, rq.SQL, rq.Args...); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

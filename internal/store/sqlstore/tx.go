@@ -327,15 +327,14 @@ func (t *tx) AppendEvent(ctx context.Context, e domain.Event) (domain.Event, err
 	if err != nil {
 		return domain.Event{}, t.fail(err, "append event")
 	}
-	if _, err := t.exec(ctx, insertEventSQL,
-		e.ID, string(e.Type), e.User, e.Workspace, nullString(e.Request), nullString(e.Path),
-		extra, e.CreatedAt, e.Hidden, e.PrevHash, e.Hash); err != nil {
-		return domain.Event{}, t.fail(err, "append event %d", e.ID)
+	args := []any{e.ID, string(e.Type), e.User, e.Workspace, nullString(e.Request), nullString(e.Path),
+		extra, e.CreatedAt, e.Hidden, e.PrevHash, e.Hash}
+	if t.s.d.AppendEvent != "" {
+		err = t.execOne(ctx, t.s.d.AppendEvent, append(args, lastID)...)
+	} else if _, err = t.exec(ctx, insertEventSQL, args...); err == nil {
+		err = t.execOne(ctx, moveAuditHeadSQL, e.ID, e.Hash, lastID)
 	}
-	if err := t.execOne(ctx, moveAuditHeadSQL, e.ID, e.Hash, lastID); err != nil {
-		return domain.Event{}, t.fail(err, "append event %d: move audit head", e.ID)
-	}
-	return e, nil
+	return e, t.fail(err, "append event %d", e.ID)
 }
 
 // HideTurnEvents hides the request's events written in turn.
