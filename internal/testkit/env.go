@@ -31,7 +31,8 @@ type Env struct {
 	Files  *Files
 	Clock  *Clock
 	Notes  *Notifications
-	DBPath string
+	DBPath string // the SQLite database's file, or ""
+	DBURL  string // the PostgreSQL database's URL, or ""
 
 	Author, Colleague, C1, C2, C3, CheckerAuthor, Copilot, ReadOnly, Outsider domain.User
 	// ReadOnlyChecker has read-only access, and is also an output checker
@@ -48,17 +49,30 @@ func NewEnv(t testing.TB) *Env {
 	if os.Getenv(pgtest.EnvURL) == "" {
 		return NewSQLiteEnv(t)
 	}
-	// Each test has a database of its own, copied from one migrated once.
+	// Each test has a database of its own, from a pool of databases
+	// migrated once, emptied for it.
 	connURL := pgtest.NewDatabaseFrom(t, postgres.MigrationsVersion(), func(u string) error {
 		_, err := postgres.Migrate(context.Background(), u)
 		return err
-	})
+	}, pgReset())
 	st, err := postgres.Open(context.Background(), connURL)
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
 	t.Cleanup(func() { st.Close() })
-	return NewEnvOn(t, st)
+	e := NewEnvOn(t, st)
+	e.DBURL = connURL
+	return e
+}
+
+// pgReset empties a pooled PostgreSQL database into the state the
+// migrations leave (TestPooledDatabaseIsFresh checks it): every table
+// empty but goose's and the audit chain's head, back at its start.
+func pgReset() pgtest.Reset {
+	return pgtest.Reset{
+		Keep:  []string{"goose_db_version", "audit_head"},
+		After: "UPDATE audit_head SET last_id = 0, last_hash = ''",
+	}
 }
 
 // NewSQLiteEnv builds an Env on SQLite whatever the environment, for
