@@ -16,8 +16,10 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/airlock-go/airlock/internal/apitest"
 	"github.com/airlock-go/airlock/internal/client"
-	"github.com/airlock-go/airlock/internal/client/clienttest"
+	"github.com/airlock-go/airlock/internal/domain"
+	"github.com/airlock-go/airlock/internal/testkit"
 )
 
 // seen is one request as the recorder received it.
@@ -374,32 +376,37 @@ func TestSession(t *testing.T) {
 	}
 }
 
-// TestAgainstFakeServer walks one request through the fake API.
-func TestAgainstFakeServer(t *testing.T) {
+// TestAgainstRealServer walks one request through the real API, over a
+// fresh database: login, browse, add, a refused and an accepted submit, a
+// vote, logout.
+func TestAgainstRealServer(t *testing.T) {
 	ctx := context.Background()
-	srv := clienttest.New(t)
-	login := func(user, tok string) *client.Client {
+	e := testkit.NewEnv(t)
+	const path = "output/tables/my é.csv" // a space and a non-ASCII letter, to exercise escaping
+	e.Files.Write(testkit.Workspace, path, "x\n1\n2\n")
+	srv := apitest.New(t, e)
+	login := func(u domain.User) *client.Client {
 		t.Helper()
 		anon := client.New(srv.URL, "", nil)
-		tr, err := anon.Token(ctx, user, tok)
+		tr, err := anon.Token(ctx, u.Username, apitest.LoginToken(u))
 		if err != nil {
-			t.Fatalf("login %s: %v", user, err)
+			t.Fatalf("login %s: %v", u.Username, err)
 		}
-		if tr.User.Username != user || tr.ExpiresAt.IsZero() {
+		if tr.User.Username != u.Username || tr.ExpiresAt.IsZero() {
 			t.Errorf("token response %+v", tr)
 		}
 		return anon.WithToken(tr.Token)
 	}
-	if _, err := client.New(srv.URL, "", nil).Token(ctx, clienttest.Author, "wrong"); client.ErrorCode(err) != client.CodeUnauthenticated {
+	if _, err := client.New(srv.URL, "", nil).Token(ctx, e.Author.Username, "wrong"); client.ErrorCode(err) != client.CodeUnauthenticated {
 		t.Errorf("wrong token: %v", err)
 	}
-	author := login(clienttest.Author, clienttest.AuthorToken)
+	author := login(e.Author)
 
-	f, err := author.Files(ctx, clienttest.Workspace, "output/tables/my é.csv")
-	if err != nil || f.Kind != client.KindFile || f.Status != "UNRELEASED" || f.Size == 0 {
+	f, err := author.Files(ctx, testkit.Workspace, path)
+	if err != nil || f.Kind != client.KindFile || f.Path != path || f.Status != "UNRELEASED" || f.Size == 0 {
 		t.Fatalf("file entry %+v, %v", f, err)
 	}
-	r, err := author.AddFiles(ctx, clienttest.Workspace, "g", []client.AddFile{{Path: f.Path, FileType: client.FileTypeOutput}})
+	r, err := author.AddFiles(ctx, testkit.Workspace, "g", []client.AddFile{{Path: f.Path, FileType: client.FileTypeOutput}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -412,7 +419,7 @@ func TestAgainstFakeServer(t *testing.T) {
 	if r, err = author.Submit(ctx, r.ID); err != nil || r.Status != "SUBMITTED" {
 		t.Fatalf("submit: %v, %v", r.Status, err)
 	}
-	checker := login(clienttest.Checker, clienttest.CheckerToken)
+	checker := login(e.C1)
 	rf, err := checker.Vote(ctx, r.ID, f.Path, client.VoteApproved)
 	if err != nil || rf.MyVote == nil || *rf.MyVote != client.VoteApproved {
 		t.Fatalf("vote: %+v, %v", rf, err)
