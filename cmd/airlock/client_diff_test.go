@@ -2,34 +2,14 @@ package main
 
 import (
 	"encoding/json"
-	"io"
-	"log/slog"
-	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/airlock-go/airlock/internal/api"
-	"github.com/airlock-go/airlock/internal/auth"
+	"github.com/airlock-go/airlock/internal/apitest"
 	"github.com/airlock-go/airlock/internal/client"
-	"github.com/airlock-go/airlock/internal/server"
 	"github.com/airlock-go/airlock/internal/testkit"
 )
-
-// realAPI serves the JSON API of e; users log in with "login-" + their name.
-func realAPI(t *testing.T, e *testkit.Env) string {
-	t.Helper()
-	var users []auth.DevUser
-	for _, u := range e.Users() {
-		users = append(users, auth.DevUser{Token: "login-" + u.Username, User: u, Details: testkit.UserJSON(u)})
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	login := auth.NewLogin(auth.NewDevProvider(users), e.Svc, auth.LoginOptions{Logger: log, Now: e.Clock.Now})
-	a := api.New(api.Config{Service: e.Svc, Logins: login, Tokens: auth.NewTokens(e.Store, e.Clock.Now), Logger: log})
-	srv := httptest.NewServer(server.Handler(server.Config{DB: e.Store, Logger: log, Mount: a.Register}))
-	t.Cleanup(srv.Close)
-	return srv.URL
-}
 
 // TestClientDiff: after a resubmission a checker sees, from the command
 // line, what changed since the version they voted on: a table's cells and
@@ -39,9 +19,9 @@ func TestClientDiff(t *testing.T) {
 	r := e.Resubmitted(e.Author,
 		map[string]string{"out/t.csv": "region,n\nNorth,10\nSouth,12\nEast,4\n", "out/n.md": "# Notes\nold line\n"},
 		map[string]string{"out/t.csv": "region,n\nNorth,10\nSouth,15\nWest,20\n", "out/n.md": "# Notes\nnew line\n"})
-	url := realAPI(t, e)
+	url := apitest.New(t, e).URL
 	session := filepath.Join(t.TempDir(), "c1.json")
-	clientOK(t, session, "login-"+e.C1.Username+"\n", "login", url, "--user", e.C1.Username)
+	clientOK(t, session, apitest.LoginToken(e.C1)+"\n", "login", url, "--user", e.C1.Username)
 
 	out := clientOK(t, session, "", "diff", r.ID, "out/t.csv")
 	for _, want := range [][]string{
@@ -65,7 +45,7 @@ func TestClientDiff(t *testing.T) {
 
 	// The author never voted: a clear refusal, exit 1.
 	author := filepath.Join(t.TempDir(), "author.json")
-	clientOK(t, author, "login-"+e.Author.Username+"\n", "login", url, "--user", e.Author.Username)
+	clientOK(t, author, apitest.LoginToken(e.Author)+"\n", "login", url, "--user", e.Author.Username)
 	code, _, errOut := clientAs(t, author, "", "diff", r.ID, "out/t.csv")
 	if code != 1 || !strings.Contains(errOut, "you have not voted on out/t.csv") {
 		t.Errorf("diff from reviewed by the author: exit %d, %q", code, errOut)

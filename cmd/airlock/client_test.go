@@ -7,36 +7,46 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/airlock-go/airlock/internal/apitest"
 	"github.com/airlock-go/airlock/internal/client"
-	"github.com/airlock-go/airlock/internal/client/clienttest"
 	"github.com/airlock-go/airlock/internal/domain"
+	"github.com/airlock-go/airlock/internal/testkit"
 )
 
-// clientFixture is the server the client command talks to in these tests,
-// and what it holds. Today it is the in-memory fake of the JSON API; an
-// end-to-end test can build the same fixture around the real server.
+// clientFixture is the server the client command talks to in these
+// tests: the real JSON API over a testkit environment, and what it holds.
 type clientFixture struct {
+	*testkit.Env
 	URL                     string
 	Workspace               string
-	Author, AuthorToken     string
+	Author, AuthorToken     string // AuthorToken: the single-use login token
 	Checker, CheckerToken   string
 	Checker2, Checker2Token string
 	Folder                  string // a workspace folder holding File
 	File                    string // a workspace file whose name has a space and a non-ASCII letter
-	// Sessions reports how many API tokens the server holds, or -1 if it cannot tell.
-	Sessions func() int
+}
+
+// clientFiles are the files of the fixture's workspace, path to content.
+var clientFiles = map[string]string{
+	"output/summary.csv":     "a,b\n1,2\n",
+	"output/tables/my é.csv": "x\n1\n2\n",
+	"output/chart.png":       "\x89PNG fake",
+	"README.md":              "# readme\n",
 }
 
 func newClientFixture(t *testing.T) clientFixture {
 	t.Helper()
-	srv := clienttest.New(t)
+	e := testkit.NewEnv(t)
+	for p, content := range clientFiles {
+		e.Files.Write(testkit.Workspace, p, content)
+	}
+	srv := apitest.New(t, e)
 	return clientFixture{
-		URL: srv.URL, Workspace: clienttest.Workspace,
-		Author: clienttest.Author, AuthorToken: clienttest.AuthorToken,
-		Checker: clienttest.Checker, CheckerToken: clienttest.CheckerToken,
-		Checker2: clienttest.Checker2, Checker2Token: clienttest.Checker2Token,
+		Env: e, URL: srv.URL, Workspace: testkit.Workspace,
+		Author: e.Author.Username, AuthorToken: apitest.LoginToken(e.Author),
+		Checker: e.C1.Username, CheckerToken: apitest.LoginToken(e.C1),
+		Checker2: e.C2.Username, Checker2Token: apitest.LoginToken(e.C2),
 		Folder: "output/tables", File: "output/tables/my é.csv",
-		Sessions: srv.Sessions,
 	}
 }
 
@@ -138,7 +148,7 @@ func TestClientLoginFailures(t *testing.T) {
 		args        []string
 		want        string
 	}{
-		{"wrong token", "nope\n", []string{"login", f.URL, "--user", f.Author}, "Error: wrong user name or token"},
+		{"wrong token", "nope\n", []string{"login", f.URL, "--user", f.Author}, "Error: Invalid user or token"},
 		{"no token", "", []string{"login", f.URL, "--user", f.Author}, "Error: no token given"},
 		{"no user", "", []string{"login", f.URL}, "Error: no user name given"},
 		{"bad URL", "tok\n", []string{"login", "ftp://x", "--user", f.Author}, "is not an airlock server URL"},
@@ -168,7 +178,7 @@ func TestClientAPIErrors(t *testing.T) {
 	session := clientLogin(t, f, f.Author, f.AuthorToken)
 
 	code, out, errOut := clientAs(t, session, "", "show", "no-such-request")
-	if code != 1 || out != "" || strings.TrimSpace(errOut) != "Error: no request no-such-request" {
+	if code != 1 || out != "" || strings.TrimSpace(errOut) != "Error: There is no release request no-such-request." {
 		t.Errorf("show unknown: exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
 	code, _, errOut = clientAs(t, session, "", "--json", "ls", f.Workspace, "no/such/folder")
@@ -190,7 +200,14 @@ func TestClientAPIErrors(t *testing.T) {
 func TestClientLogout(t *testing.T) {
 	f := newClientFixture(t)
 	session := clientLogin(t, f, f.Author, f.AuthorToken)
-	before := f.Sessions()
+	saved, err := client.LoadSession(session)
+	if err != nil {
+		t.Fatal(err)
+	}
+	token := client.New(f.URL, saved.Token, nil)
+	if _, err := token.Me(f.Ctx); err != nil {
+		t.Fatalf("the saved token does not work before logout: %v", err)
+	}
 	out := clientOK(t, session, "", "logout")
 	if !strings.Contains(out, "Logged out") {
 		t.Errorf("logout output %q", out)
@@ -198,8 +215,9 @@ func TestClientLogout(t *testing.T) {
 	if _, err := os.Stat(session); !os.IsNotExist(err) {
 		t.Errorf("session file still there: %v", err)
 	}
-	if before >= 0 && f.Sessions() != before-1 {
-		t.Errorf("the server holds %d tokens after logout, %d before", f.Sessions(), before)
+	// The server revoked the token: it no longer works, whoever holds it.
+	if _, err := token.Me(f.Ctx); client.ErrorCode(err) != client.CodeUnauthenticated {
+		t.Errorf("the token still works after logout: %v", err)
 	}
 	if code, _, errOut := clientAs(t, session, "", "whoami"); code != 1 || !strings.Contains(errOut, "not logged in") {
 		t.Errorf("after logout: exit %d, %q", code, errOut)
@@ -243,7 +261,16 @@ func TestClientWorkflow(t *testing.T) {
 	if !clientHasLine(out, "Under review", f.File) {
 		t.Errorf("ls after add:\n%s", out)
 	}
-	clientOK(t, author, "", "update", f.Workspace, f.File)
+	// Update refuses a file that has not changed, and refreshes one that has.
+	code, _, errOut := clientAs(t, author, "", "update", f.Workspace, f.File)
+	if code != 1 || !strings.Contains(errOut, "has not changed in the workspace since it was added") {
+		t.Errorf("update unchanged: exit %d, %q", code, errOut)
+	}
+	f.Files.Write(f.Workspace, f.File, "x\n1\n2\n3\n")
+	out = clientOK(t, author, "", "update", f.Workspace, f.File)
+	if !strings.Contains(out, "request "+r.ID+" (Pending): updated 1 file") || !clientHasLine(out, f.File) {
+		t.Errorf("update:\n%s", out)
+	}
 	// Saving properties unchanged says so, and is no error; a change says
 	// what it did.
 	if out := clientOK(t, author, "", "properties", r.ID, f.File, "--group", "tables"); strings.TrimSpace(out) != domain.NothingChanged(1) {
@@ -254,8 +281,8 @@ func TestClientWorkflow(t *testing.T) {
 	}
 	clientOK(t, author, "", "properties", r.ID, "output/summary.csv", "--group", "tables", "--supporting")
 
-	code, _, errOut := clientAs(t, author, "", "submit", r.ID)
-	if code != 1 || !strings.HasPrefix(errOut, "Error: group tables needs context and controls") {
+	code, _, errOut = clientAs(t, author, "", "submit", r.ID)
+	if code != 1 || strings.TrimSpace(errOut) != "Error: Describe the context and the disclosure controls of group “tables” before submitting." {
 		t.Errorf("submit without context: exit %d, %q", code, errOut)
 	}
 
@@ -300,7 +327,8 @@ func TestClientWorkflow(t *testing.T) {
 		{"review turn:", "1"}, {"group:", "tables"}, {"context:", "why it matters"},
 		{"controls:", "small numbers suppressed"}, {"rounded to 5"},
 		{"files:"}, {"FILETYPE", "DECISION", "MY VOTE", "SIZE", "PATH"},
-		{"Output", "Approved", "Approved", f.File}, {"Supporting", "Incomplete", "-", "output/summary.csv"},
+		// One vote is not a decision: that takes two reviews.
+		{"Output", "Incomplete", "Approved", f.File}, {"Supporting", "Incomplete", "-", "output/summary.csv"},
 		{"comments:"},
 		{"#", f.Author, "All users", "turn 0", "please look at the ?[31mtotals?[0m"},
 		{"#", f.Checker, "Output checkers only", "turn 1", "checker-only note"},
@@ -328,15 +356,22 @@ func TestClientWorkflow(t *testing.T) {
 	if !strings.Contains(out, "request "+r.ID+": Approved, files uploading") {
 		t.Errorf("release:\n%s", out)
 	}
+	// Two approving reviews make the decision.
+	if out := clientOK(t, checker, "", "show", r.ID); !clientHasLine(out, "Output", "Approved", "Approved", f.File) {
+		t.Errorf("show after release:\n%s", out)
+	}
 
 	out = clientOK(t, checker, "", "audit", r.ID)
 	if !clientHasLine(out, "TIME", "TYPE", "USER", "PATH", "DETAILS") ||
-		!clientHasLine(out, "REQUEST_SUBMIT", f.Author, "review_turn=1") ||
-		!clientHasLine(out, "REQUEST_FILE_VOTE", f.Checker, f.File, "vote=APPROVED") {
+		!clientHasLine(out, "REQUEST_SUBMIT", f.Author, "-", "review_turn=0") ||
+		!clientHasLine(out, "REQUEST_FILE_APPROVE", f.Checker, f.File, "group=tables review_turn=1") ||
+		!clientHasLine(out, "REQUEST_FILE_REQUEST_CHANGES", f.Checker, f.File) ||
+		!clientHasLine(out, "REQUEST_FILE_RESET_REVIEW", f.Checker, f.File) ||
+		!clientHasLine(out, "REQUEST_APPROVE", f.Checker2, "-", "review_turn=1") {
 		t.Errorf("audit:\n%s", out)
 	}
 	code, _, errOut = clientAs(t, author, "", "withdraw", r.ID)
-	if code != 1 || !strings.HasPrefix(errOut, "Error: cannot withdraw a request that is APPROVED") {
+	if code != 1 || strings.TrimSpace(errOut) != "Error: This request has been approved and its files are being uploaded. Only a pending or returned request can be withdrawn." {
 		t.Errorf("withdraw after release: exit %d, %q", code, errOut)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/airlock-go/airlock/internal/clientcli"
 	"github.com/airlock-go/airlock/internal/server"
 	"github.com/alecthomas/kong"
 )
@@ -30,7 +31,7 @@ type cli struct {
 	Audit        auditCmd        `cmd:"" help:"Print or verify the audit log."`
 	Request      requestCmd      `cmd:"" help:"Administer release requests."`
 	Statemachine statemachineCmd `cmd:"" help:"Print the request state diagram (Mermaid) generated from the transition table."`
-	Client       clientCmd       `cmd:"" help:"Use a running airlock server through its JSON API."`
+	Client       clientcli.Cmd   `cmd:"" help:"Use a running airlock server through its JSON API."`
 	Check        checkCmd        `cmd:"" help:"Run the disclosure checks on files: exit status 0 when clean, 1 with findings, 2 on errors."`
 }
 
@@ -77,7 +78,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		stdin:  stdin,
 		stdout: stdout,
 	}
-	if err := kctx.Run(e); err != nil {
+	if err := kctx.Run(e, &clientcli.Env{Ctx: ctx, Stdin: stdin, Stdout: stdout}); err != nil {
 		return exitStatus(stderr, err)
 	}
 	return 0

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -16,8 +17,10 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/airlock-go/airlock/internal/apitest"
 	"github.com/airlock-go/airlock/internal/client"
-	"github.com/airlock-go/airlock/internal/client/clienttest"
+	"github.com/airlock-go/airlock/internal/domain"
+	"github.com/airlock-go/airlock/internal/testkit"
 )
 
 // seen is one request as the recorder received it.
@@ -374,32 +377,37 @@ func TestSession(t *testing.T) {
 	}
 }
 
-// TestAgainstFakeServer walks one request through the fake API.
-func TestAgainstFakeServer(t *testing.T) {
+// TestAgainstRealServer walks one request through the real API, over a
+// fresh database: login, browse, add, a refused and an accepted submit, a
+// vote, logout.
+func TestAgainstRealServer(t *testing.T) {
 	ctx := context.Background()
-	srv := clienttest.New(t)
-	login := func(user, tok string) *client.Client {
+	e := testkit.NewEnv(t)
+	const path = "output/tables/my é.csv" // a space and a non-ASCII letter, to exercise escaping
+	e.Files.Write(testkit.Workspace, path, "x\n1\n2\n")
+	srv := apitest.New(t, e)
+	login := func(u domain.User) *client.Client {
 		t.Helper()
 		anon := client.New(srv.URL, "", nil)
-		tr, err := anon.Token(ctx, user, tok)
+		tr, err := anon.Token(ctx, u.Username, apitest.LoginToken(u))
 		if err != nil {
-			t.Fatalf("login %s: %v", user, err)
+			t.Fatalf("login %s: %v", u.Username, err)
 		}
-		if tr.User.Username != user || tr.ExpiresAt.IsZero() {
+		if tr.User.Username != u.Username || tr.ExpiresAt.IsZero() {
 			t.Errorf("token response %+v", tr)
 		}
 		return anon.WithToken(tr.Token)
 	}
-	if _, err := client.New(srv.URL, "", nil).Token(ctx, clienttest.Author, "wrong"); client.ErrorCode(err) != client.CodeUnauthenticated {
+	if _, err := client.New(srv.URL, "", nil).Token(ctx, e.Author.Username, "wrong"); client.ErrorCode(err) != client.CodeUnauthenticated {
 		t.Errorf("wrong token: %v", err)
 	}
-	author := login(clienttest.Author, clienttest.AuthorToken)
+	author := login(e.Author)
 
-	f, err := author.Files(ctx, clienttest.Workspace, "output/tables/my é.csv")
-	if err != nil || f.Kind != client.KindFile || f.Status != "UNRELEASED" || f.Size == 0 {
+	f, err := author.Files(ctx, testkit.Workspace, path)
+	if err != nil || f.Kind != client.KindFile || f.Path != path || f.Status != "UNRELEASED" || f.Size == 0 {
 		t.Fatalf("file entry %+v, %v", f, err)
 	}
-	r, err := author.AddFiles(ctx, clienttest.Workspace, "g", []client.AddFile{{Path: f.Path, FileType: client.FileTypeOutput}})
+	r, err := author.AddFiles(ctx, testkit.Workspace, "g", []client.AddFile{{Path: f.Path, FileType: client.FileTypeOutput}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -412,7 +420,7 @@ func TestAgainstFakeServer(t *testing.T) {
 	if r, err = author.Submit(ctx, r.ID); err != nil || r.Status != "SUBMITTED" {
 		t.Fatalf("submit: %v, %v", r.Status, err)
 	}
-	checker := login(clienttest.Checker, clienttest.CheckerToken)
+	checker := login(e.C1)
 	rf, err := checker.Vote(ctx, r.ID, f.Path, client.VoteApproved)
 	if err != nil || rf.MyVote == nil || *rf.MyVote != client.VoteApproved {
 		t.Fatalf("vote: %+v, %v", rf, err)
@@ -422,5 +430,186 @@ func TestAgainstFakeServer(t *testing.T) {
 	}
 	if _, err := author.Me(ctx); client.ErrorCode(err) != client.CodeUnauthenticated {
 		t.Errorf("revoked token still works: %v", err)
+	}
+}
+
+// TestEveryCallAgainstRealServer makes each call of the client against the
+// real API, on requests the testkit builds in the statuses each needs, and
+// checks the documents decode into what the server did.
+func TestEveryCallAgainstRealServer(t *testing.T) {
+	e := testkit.NewEnv(t)
+	ctx := e.Ctx
+	srv := apitest.New(t, e)
+	as := func(u domain.User) *client.Client { return client.New(srv.URL, srv.Token(u), nil) }
+	author, c1, c2 := as(e.Author), as(e.C1), as(e.C2)
+	ok := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	file := func(r client.Request, path string) client.RequestFile {
+		t.Helper()
+		for _, g := range r.Groups {
+			for _, f := range g.Files {
+				if f.Path == path {
+					return f
+				}
+			}
+		}
+		t.Fatalf("request %s has no file %s: %+v", r.ID, path, r.Groups)
+		return client.RequestFile{}
+	}
+	comments := func(c *client.Client, id string) map[int64]string {
+		t.Helper()
+		r, err := c.Request(ctx, id)
+		ok(err)
+		out := map[int64]string{}
+		for _, g := range r.Groups {
+			for _, cm := range g.Comments {
+				out[cm.ID] = cm.Visibility
+			}
+		}
+		return out
+	}
+
+	me, err := author.Me(ctx)
+	ok(err)
+	if me.Username != e.Author.Username || me.OutputChecker || me.Workspaces[testkit.Workspace].ProjectDetails.Name == "" {
+		t.Errorf("me: %+v", me)
+	}
+
+	r := e.Submitted(e.Author) // out/a.csv and out/b.csv in group g
+	ws, err := author.Workspaces(ctx)
+	ok(err)
+	if len(ws) != 1 || ws[0].Name != testkit.Workspace || ws[0].CurrentRequest == nil || *ws[0].CurrentRequest != r.ID {
+		t.Errorf("workspaces: %+v", ws)
+	}
+	list, err := c1.Requests(ctx, client.RequestFilter{Workspace: testkit.Workspace, Status: []string{"SUBMITTED"}, Review: true})
+	ok(err)
+	if len(list) != 1 || list[0].ID != r.ID || list[0].Author != e.Author.Username {
+		t.Errorf("requests to review: %+v", list)
+	}
+	if list, err := c1.Requests(ctx, client.RequestFilter{Status: []string{"PENDING"}}); err != nil || len(list) != 0 {
+		t.Errorf("pending requests: %+v, %v", list, err)
+	}
+	if _, err := author.Content(ctx, r.ID, "out/a.csv"); client.ErrorCode(err) != client.CodePermissionDenied {
+		t.Errorf("the author downloads their request's file: %v", err)
+	}
+	body, err := c1.Content(ctx, r.ID, "out/a.csv")
+	ok(err)
+	b, err := io.ReadAll(body)
+	body.Close()
+	if err != nil || string(b) != "x,y\n1,out/a.csv,author\n" {
+		t.Errorf("content %q, %v", b, err)
+	}
+
+	// A private comment: hidden from the author; published, the author sees
+	// it once the review turn is over (below); one deleted is gone.
+	cm, err := c1.Comment(ctx, r.ID, "g", "checkers first", client.VisibilityPrivate)
+	ok(err)
+	if cm.Visibility != client.VisibilityPrivate || cm.Author != e.C1.Username || cm.ReviewTurn != 1 {
+		t.Errorf("comment: %+v", cm)
+	}
+	if _, seen := comments(author, r.ID)[cm.ID]; seen {
+		t.Error("the author sees a private comment")
+	}
+	pub, err := c1.PublishComment(ctx, r.ID, "g", cm.ID)
+	ok(err)
+	if pub.ID != cm.ID || pub.Visibility != client.VisibilityPublic || comments(c1, r.ID)[cm.ID] != client.VisibilityPublic {
+		t.Errorf("published: %+v", pub)
+	}
+	gone, err := c1.Comment(ctx, r.ID, "g", "never mind", client.VisibilityPrivate)
+	ok(err)
+	ok(c1.DeleteComment(ctx, r.ID, "g", gone.ID))
+	if _, seen := comments(c1, r.ID)[gone.ID]; seen {
+		t.Error("a deleted comment is still there")
+	}
+
+	// Two reviews asking for changes, then returned.
+	for _, p := range []string{"out/a.csv", "out/b.csv"} {
+		_, err := c1.Vote(ctx, r.ID, p, client.VoteApproved)
+		ok(err)
+	}
+	ok(c1.ResetVote(ctx, r.ID, "out/b.csv"))
+	got, err := c1.Request(ctx, r.ID)
+	ok(err)
+	if f := file(got, "out/b.csv"); f.MyVote != nil {
+		t.Errorf("reset vote still there: %+v", f)
+	}
+	if _, err := c1.Review(ctx, r.ID); client.ErrorCode(err) == "" {
+		t.Error("a review without a vote on every output was accepted")
+	}
+	rf, err := c1.Vote(ctx, r.ID, "out/b.csv", client.VoteChangesRequested)
+	ok(err)
+	if rf.MyVote == nil || *rf.MyVote != client.VoteChangesRequested {
+		t.Errorf("vote: %+v", rf)
+	}
+	_, err = c1.Comment(ctx, r.ID, "g", "Please round b.", client.VisibilityPublic)
+	ok(err)
+	got, err = c1.Review(ctx, r.ID)
+	ok(err)
+	if got.Status != "PARTIALLY_REVIEWED" || got.SubmittedReviews[e.C1.Username].IsZero() {
+		t.Errorf("first review: %s %v", got.Status, got.SubmittedReviews)
+	}
+	for _, p := range []string{"out/a.csv", "out/b.csv"} {
+		_, err := c2.Vote(ctx, r.ID, p, client.VoteChangesRequested)
+		ok(err)
+	}
+	_, err = c2.Comment(ctx, r.ID, "g", "Agreed.", client.VisibilityPublic)
+	ok(err)
+	got, err = c2.Review(ctx, r.ID)
+	ok(err)
+	if got.Status != "REVIEWED" || file(got, "out/b.csv").Decision != "CHANGES_REQUESTED" {
+		t.Errorf("second review: %s %+v", got.Status, file(got, "out/b.csv"))
+	}
+	got, err = c1.Return(ctx, r.ID)
+	ok(err)
+	if got.Status != "RETURNED" {
+		t.Errorf("return: %s", got.Status)
+	}
+	if comments(author, r.ID)[cm.ID] != client.VisibilityPublic {
+		t.Error("the author does not see the published comment after the review turn")
+	}
+
+	// The author changes the returned request, then withdraws it.
+	got, err = author.WithdrawFiles(ctx, r.ID, []string{"out/b.csv"})
+	ok(err)
+	if f := file(got, "out/b.csv"); f.FileType != "WITHDRAWN" {
+		t.Errorf("withdrawn file: %+v", f)
+	}
+	got, err = author.SetFileProperties(ctx, r.ID, []string{"out/a.csv"}, "g2", client.FileTypeSupporting)
+	ok(err)
+	if g, found := got.Group("g2"); !found || len(g.Files) != 1 || g.Files[0].FileType != client.FileTypeSupporting {
+		t.Errorf("properties: %+v", got.Groups)
+	}
+	got, err = author.Withdraw(ctx, r.ID)
+	ok(err)
+	if got.Status != "WITHDRAWN" {
+		t.Errorf("withdraw: %s", got.Status)
+	}
+	events, err := c1.Audit(ctx, r.ID)
+	ok(err)
+	var types []string
+	for _, ev := range events {
+		types = append(types, ev.Type)
+	}
+	if len(events) == 0 || events[0].Type != "REQUEST_WITHDRAW" || events[0].User != e.Author.Username || events[0].Request != r.ID ||
+		!slices.Contains(types, "REQUEST_RETURN") || !slices.Contains(types, "REQUEST_COMMENT_VISIBILITY_PUBLIC") ||
+		!slices.Contains(types, "REQUEST_COMMENT_DELETE") {
+		t.Errorf("audit, newest first: %v", types)
+	}
+
+	// Reviewed requests: one rejected, the next released.
+	rejected := e.Reviewed(e.Author, domain.VoteChangesRequested)
+	if got, err = c1.Reject(ctx, rejected.ID); err != nil || got.Status != "REJECTED" {
+		t.Errorf("reject: %s, %v", got.Status, err)
+	}
+	approved := e.Reviewed(e.Author, domain.VoteApproved)
+	if got, err = c2.Release(ctx, approved.ID); err != nil || got.Status != "APPROVED" {
+		t.Errorf("release: %s, %v", got.Status, err)
+	}
+	if _, err := author.Release(ctx, approved.ID); client.ErrorCode(err) == "" {
+		t.Error("a second release was accepted")
 	}
 }
