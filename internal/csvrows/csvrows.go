@@ -429,4 +429,3 @@ parseField:
 	r.fields = f
 	return f, nil
 }
-
