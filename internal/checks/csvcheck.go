@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -27,7 +28,11 @@ type column struct {
 	columnInfo
 	counts, negatives, decimals, texts int
 	small, unrounded, values           cellList
-	diffs                              []cellList // one per comparison with a released table
+	// skip: the column's cells need not be read, as it never counts
+	// (roleNever) or has shown it does not hold counts (isCount is false
+	// for good).
+	skip  bool
+	diffs []cellList // one per comparison with a released table
 }
 
 // isCount reports whether the column holds counts: its header says so,
@@ -119,9 +124,10 @@ func (ck *Checker) checkCSV(ctx context.Context, r io.Reader, o *options, out *r
 	names := make([]string, len(header))
 	for i, h := range header {
 		if i == 0 {
-			h = strings.TrimPrefix(h, "\uFEFF")
+			h = bytes.TrimPrefix(h, []byte("\uFEFF"))
 		}
-		s.cols[i].columnInfo = ck.describeColumn(h)
+		s.cols[i].columnInfo = ck.describeColumn(string(h))
+		s.cols[i].skip = s.cols[i].role == roleNever
 		names[i] = s.cols[i].match
 	}
 	if rules.Differencing.Enabled && o.released != nil {
@@ -158,11 +164,11 @@ func (ck *Checker) checkCSV(ctx context.Context, r io.Reader, o *options, out *r
 }
 
 // row checks one data row.
-func (s *csvScan) row(row int, rec []string) {
+func (s *csvScan) row(row int, rec [][]byte) {
 	n := min(len(rec), len(s.cols))
 	for i := range n {
 		col := &s.cols[i]
-		if col.role == roleNever {
+		if col.skip {
 			s.kinds[i] = kindMarker
 			continue
 		}
@@ -172,6 +178,14 @@ func (s *csvScan) row(row int, rec []string) {
 			continue
 		}
 		col.tally(k)
+		if col.role == roleAuto && k != kindCount {
+			// Decided once: a column that holds anything but counts and
+			// markers is not a count column whatever follows, so none of
+			// its findings can be reported; its cells are not read again.
+			col.skip = true
+			s.kinds[i] = kindMarker
+			continue
+		}
 		if col.role == roleMinMax {
 			col.values.add(row, s.maxCells)
 			continue
