@@ -234,8 +234,19 @@ func (r *Reader) next() ([][]byte, error) {
 // returns false, having consumed nothing but empty lines, for anything
 // else: a line with a quote, or one not whole in the buffer.
 func (r *Reader) fast() ([][]byte, bool, error) {
+	for {
+		f, ok, empty, err := r.fastLine()
+		if !empty {
+			return f, ok, err
+		}
+	}
+}
+
+// fastLine is one try of fast's; empty reports that it skipped an empty
+// line, and should be called again.
+func (r *Reader) fastLine() (f [][]byte, ok, empty bool, err error) {
 	b := r.buf[r.pos:r.end]
-	f := r.fields[:0]
+	f = r.fields[:0]
 	start := 0
 	// Eight bytes at a time: a word's special bytes (, " \n) are found
 	// with arithmetic, and visited one by one.
@@ -252,11 +263,11 @@ func (r *Reader) fast() ([][]byte, bool, error) {
 				start = j + 1
 				if len(f) >= r.maxCells {
 					r.fields = f[:0]
-					return nil, false, r.limitCells()
+					return nil, false, false, r.limitCells()
 				}
 			case '"':
 				r.fields = f[:0]
-				return nil, false, nil
+				return nil, false, false, nil
 			default: // '\n'
 				end := j
 				if end > start && b[end-1] == '\r' {
@@ -267,9 +278,10 @@ func (r *Reader) fast() ([][]byte, bool, error) {
 					r.pos += j + 1
 					r.offset += int64(j + 1)
 					r.fields = f[:0]
-					return r.fast()
+					return nil, false, true, nil
 				}
-				return r.fastEnd(f, b, start, end, j)
+				f, ok, err = r.fastEnd(f, b, start, end, j)
+				return f, ok, false, err
 			}
 		}
 	}
@@ -280,11 +292,11 @@ func (r *Reader) fast() ([][]byte, bool, error) {
 			start = i + 1
 			if len(f) >= r.maxCells {
 				r.fields = f[:0]
-				return nil, false, r.limitCells()
+				return nil, false, false, r.limitCells()
 			}
 		case '"':
 			r.fields = f[:0]
-			return nil, false, nil
+			return nil, false, false, nil
 		case '\n':
 			end := i
 			if end > start && b[end-1] == '\r' {
@@ -294,13 +306,14 @@ func (r *Reader) fast() ([][]byte, bool, error) {
 				r.pos += i + 1
 				r.offset += int64(i + 1)
 				r.fields = f[:0]
-				return r.fast()
+				return nil, false, true, nil
 			}
-			return r.fastEnd(f, b, start, end, i)
+			f, ok, err = r.fastEnd(f, b, start, end, i)
+			return f, ok, false, err
 		}
 	}
 	r.fields = f[:0]
-	return nil, false, nil
+	return nil, false, false, nil
 }
 
 // fastEnd completes a record of fast's: the last cell is b[start:end],

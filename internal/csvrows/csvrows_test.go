@@ -203,3 +203,23 @@ func BenchmarkNext(b *testing.B) {
 		}
 	}
 }
+
+// TestManyEmptyLines: empty lines cost neither stack nor memory.
+func TestManyEmptyLines(t *testing.T) {
+	data := "a,b\n" + strings.Repeat("\n\r\n", 2_000_000) + "1,2"
+	r := NewReader(strings.NewReader(data), 100, 10)
+	n := 0
+	for {
+		_, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		n++
+	}
+	if n != 2 || r.Offset() != int64(len(data)) {
+		t.Errorf("%d records, offset %d", n, r.Offset())
+	}
+}
