@@ -32,18 +32,24 @@ func newTableReader(r io.Reader) *tableReader {
 // table the checks can read from that record on.
 func (t *tableReader) read(row int) ([][]byte, error) {
 	rec, err := t.csv.Next()
+	if err == nil {
+		return rec, nil
+	}
+	return nil, t.failed(row, err)
+}
+
+// failed turns the reader's error into a *tableError (or io.EOF).
+func (t *tableReader) failed(row int, err error) error {
 	var le *csvrows.LimitError
 	switch {
-	case err == nil:
-		return rec, nil
 	case errors.Is(err, io.EOF):
-		return nil, io.EOF
+		return io.EOF
 	case errors.As(err, &le) && le.TooManyCells:
-		return nil, &tableError{row: row, msg: fmt.Sprintf("has more than %d cells", maxRowCells)}
+		return &tableError{row: row, msg: fmt.Sprintf("has more than %d cells", maxRowCells)}
 	case errors.As(err, &le):
-		return nil, &tableError{row: row, msg: fmt.Sprintf("is longer than %d MiB", maxRowBytes>>20)}
+		return &tableError{row: row, msg: fmt.Sprintf("is longer than %d MiB", maxRowBytes>>20)}
 	}
-	return nil, &tableError{row: row, msg: fmt.Sprintf("is not valid CSV (%v)", err), err: err}
+	return &tableError{row: row, msg: fmt.Sprintf("is not valid CSV (%v)", err), err: err}
 }
 
 // tableError is a CSV record the checks cannot read. row is -1 for the

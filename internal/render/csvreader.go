@@ -58,11 +58,12 @@ func newRecordReader(r io.Reader, maxBytes int64, maxCells int) *recordReader {
 // record is only valid until the next call. At the end it returns io.EOF.
 func (rr *recordReader) read(row int) ([]string, error) {
 	rec, err := rr.csv.Record(rr.rec)
-	var le *csvrows.LimitError
-	switch {
-	case err == nil:
+	if err == nil {
 		rr.rec = rec
 		return rec, nil
+	}
+	var le *csvrows.LimitError
+	switch {
 	case errors.As(err, &le):
 		return nil, &RowTooLongError{Row: row, MaxBytes: le.MaxBytes, MaxCells: le.MaxCells, TooManyCells: le.TooManyCells}
 	case errors.Is(err, io.EOF):
