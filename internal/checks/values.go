@@ -77,18 +77,19 @@ func (c *classifier) classify(cell []byte) (kind, int64) {
 	// Fast path: plain digits, as most count cells are.
 	if n := len(cell); n > 0 && n <= 18 {
 		var v int64
-		i := 0
-		for ; i < n; i++ {
-			d := cell[i]
+		for _, d := range cell {
 			if d < '0' || d > '9' {
-				break
+				return c.classifyOther(cell)
 			}
 			v = v*10 + int64(d-'0')
 		}
-		if i == n {
-			return kindCount, v
-		}
+		return kindCount, v
 	}
+	return c.classifyOther(cell)
+}
+
+// classifyOther reads a cell that is not plain digits.
+func (c *classifier) classifyOther(cell []byte) (kind, int64) {
 	c.buf = appendNormalised(c.buf[:0], cell)
 	v := c.buf
 	if c.markers.isMarker(v) {

@@ -75,6 +75,9 @@ func (r *Reader) Next() ([][]byte, error) {
 	if r.err != nil {
 		return nil, r.err
 	}
+	if f, ok := r.fastLine(); ok {
+		return f, nil
+	}
 	f, err := r.next()
 	if err != nil {
 		r.err = err
@@ -206,10 +209,8 @@ func lengthNL(b []byte) int {
 	return 0
 }
 
+// next reads a record of any kind.
 func (r *Reader) next() ([][]byte, error) {
-	if f, ok, err := r.fast(); ok || err != nil {
-		return f, err
-	}
 	var line []byte
 	var errRead error
 	for errRead == nil {
@@ -229,24 +230,13 @@ func (r *Reader) next() ([][]byte, error) {
 	return r.parseQuoted(line)
 }
 
-// fast reads a record that is one line without quotes, all in the
-// buffer, in one pass over its bytes, skipping empty lines before it. It
-// returns false, having consumed nothing but empty lines, for anything
-// else: a line with a quote, or one not whole in the buffer.
-func (r *Reader) fast() ([][]byte, bool, error) {
-	for {
-		f, ok, empty, err := r.fastLine()
-		if !empty {
-			return f, ok, err
-		}
-	}
-}
-
-// fastLine is one try of fast's; empty reports that it skipped an empty
-// line, and should be called again.
-func (r *Reader) fastLine() (f [][]byte, ok, empty bool, err error) {
+// fastLine reads a record that is one line without quotes, not empty,
+// within the limits and whole in the buffer, in one pass over its bytes.
+// It returns false, having consumed nothing, for anything else, which the
+// general path (next) reads.
+func (r *Reader) fastLine() ([][]byte, bool) {
 	b := r.buf[r.pos:r.end]
-	f = r.fields[:0]
+	f := r.fields[:0]
 	start := 0
 	// Eight bytes at a time: a word's special bytes (, " \n) are found
 	// with arithmetic, and visited one by one.
@@ -263,25 +253,13 @@ func (r *Reader) fastLine() (f [][]byte, ok, empty bool, err error) {
 				start = j + 1
 				if len(f) >= r.maxCells {
 					r.fields = f[:0]
-					return nil, false, false, r.limitCells()
+					return nil, false
 				}
 			case '"':
-				r.fields = f[:0]
-				return nil, false, false, nil
+				r.fields = f
+				return nil, false
 			default: // '\n'
-				end := j
-				if end > start && b[end-1] == '\r' {
-					end--
-				}
-				if end == 0 {
-					// An empty line: skip it, and start again after it.
-					r.pos += j + 1
-					r.offset += int64(j + 1)
-					r.fields = f[:0]
-					return nil, false, true, nil
-				}
-				f, ok, err = r.fastEnd(f, b, start, end, j)
-				return f, ok, false, err
+				return r.fastEnd(f, b, start, j)
 			}
 		}
 	}
@@ -292,42 +270,35 @@ func (r *Reader) fastLine() (f [][]byte, ok, empty bool, err error) {
 			start = i + 1
 			if len(f) >= r.maxCells {
 				r.fields = f[:0]
-				return nil, false, false, r.limitCells()
+				return nil, false
 			}
 		case '"':
-			r.fields = f[:0]
-			return nil, false, false, nil
+			r.fields = f
+			return nil, false
 		case '\n':
-			end := i
-			if end > start && b[end-1] == '\r' {
-				end--
-			}
-			if end == 0 {
-				r.pos += i + 1
-				r.offset += int64(i + 1)
-				r.fields = f[:0]
-				return nil, false, true, nil
-			}
-			f, ok, err = r.fastEnd(f, b, start, end, i)
-			return f, ok, false, err
+			return r.fastEnd(f, b, start, i)
 		}
 	}
-	r.fields = f[:0]
-	return nil, false, false, nil
+	r.fields = f
+	return nil, false
 }
 
-// fastEnd completes a record of fast's: the last cell is b[start:end],
-// the new line is at nl.
-func (r *Reader) fastEnd(f [][]byte, b []byte, start, end, nl int) ([][]byte, bool, error) {
-	if int64(nl) > r.maxBytes {
-		r.fields = f[:0]
-		return nil, false, r.limitBytes()
+// fastEnd completes a record of fastLine's: its last cell starts at
+// start, and the new line is at nl.
+func (r *Reader) fastEnd(f [][]byte, b []byte, start, nl int) ([][]byte, bool) {
+	end := nl
+	if end > start && b[end-1] == '\r' {
+		end--
+	}
+	if end == 0 || int64(nl) > r.maxBytes {
+		r.fields = f
+		return nil, false // an empty line, or one too long
 	}
 	f = append(f, b[start:end])
 	r.fields = f
 	r.pos += nl + 1
 	r.offset += int64(nl + 1)
-	return f, true, nil
+	return f, true
 }
 
 const (
