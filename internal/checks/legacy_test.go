@@ -17,8 +17,8 @@ import (
 	"strings"
 )
 
-// legacyErrRowLimit stops the CSV reader at a record over the limits.
-var legacyErrRowLimit = errors.New("CSV record over the limit")
+// errLegacyRowLimit stops the CSV reader at a record over the limits.
+var errLegacyRowLimit = errors.New("CSV record over the limit")
 
 // legacyTableReader reads CSV records one at a time, reusing the record, and
 // refusing records over maxRowBytes or maxRowCells.
@@ -79,12 +79,12 @@ func (l *legacyRowLimiter) startRecord(offset int64) {
 
 func (l *legacyRowLimiter) Read(p []byte) (int, error) {
 	if l.over != "" {
-		return 0, legacyErrRowLimit
+		return 0, errLegacyRowLimit
 	}
 	room := l.mark + maxRowBytes + 1 - l.read
 	if room <= 0 {
 		l.over = fmt.Sprintf("is longer than %d MiB", maxRowBytes>>20)
-		return 0, legacyErrRowLimit
+		return 0, errLegacyRowLimit
 	}
 	if int64(len(p)) > room {
 		p = p[:room]
@@ -94,7 +94,7 @@ func (l *legacyRowLimiter) Read(p []byte) (int, error) {
 	l.commas += bytes.Count(p[:n], []byte{','})
 	if l.commas >= maxRowCells {
 		l.over = fmt.Sprintf("has more than %d cells", maxRowCells)
-		return 0, legacyErrRowLimit
+		return 0, errLegacyRowLimit
 	}
 	return n, err
 }
