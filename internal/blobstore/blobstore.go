@@ -195,7 +195,12 @@ func checkHash(h string) error {
 // period protects it until the caller has recorded the reference) and
 // returns its hash. Put stops, leaving nothing behind, when ctx is done,
 // and when the disk is full (an error wrapping ErrFull).
-func (s *Store) Put(ctx context.Context, workspace string, src io.Reader, wantHash string) (sha string, size int64, err error) {
+//
+// With WithReader, the bytes Put copies are also given, as they are read,
+// to a reader of the caller's on a goroutine of its own (the disclosure
+// checks): the source is read once for the copy, its hash and the reader.
+func (s *Store) Put(ctx context.Context, workspace string, src io.Reader, wantHash string, opts ...PutOption) (sha string, size int64, err error) {
+	po := ApplyPutOptions(opts)
 	defer func() {
 		if err != nil && noSpace(err) {
 			err = fmt.Errorf("%w: %w", ErrFull, err)
@@ -237,11 +242,14 @@ func (s *Store) Put(ctx context.Context, workspace string, src io.Reader, wantHa
 		adviseSequential(f.OSFile())
 	}
 	h := sha256.New()
-	copyFn := s.copyHash
-	if s.copy != nil {
-		copyFn = s.copy
+	switch {
+	case s.copy != nil && po.Read != nil:
+		return "", 0, errors.New("blobstore: put: WithReader needs the default copy")
+	case s.copy != nil:
+		size, err = s.copy(ctx, tmp, src, h)
+	default:
+		size, err = s.copyHash(ctx, tmp, src, h, po.Read)
 	}
-	size, err = copyFn(ctx, tmp, src, h)
 	if err != nil {
 		return "", 0, fmt.Errorf("blobstore: put %s: %w", workspace, err)
 	}
@@ -264,6 +272,80 @@ func (s *Store) Put(ctx context.Context, workspace string, src io.Reader, wantHa
 		return "", 0, fmt.Errorf("blobstore: put %s: %w", workspace, err)
 	}
 	return sha, size, nil
+}
+
+// PutOption changes one Put.
+type PutOption func(*PutOptions)
+
+// PutOptions are the options of one Put, for other implementations of a
+// store (a test's in-memory one) to honour them.
+type PutOptions struct {
+	// Read, when not nil, is given the bytes as they are copied: see
+	// WithReader.
+	Read func(io.Reader) error
+}
+
+// ApplyPutOptions collects the options of a Put.
+func ApplyPutOptions(opts []PutOption) PutOptions {
+	var po PutOptions
+	for _, o := range opts {
+		o(&po)
+	}
+	return po
+}
+
+// WithReader makes Put give read the bytes it copies, in order, as it
+// reads them, so that the source is read once however many consumers it
+// has. read runs on a goroutine of its own, at the same time as the hash
+// and the write, and holds the copy back (never more than the copy's few
+// buffers are waiting for it) until it returns. It may return before the
+// end: the bytes it did not read are dropped, and the copy goes on. Its
+// reader fails with the copy's error when the copy stops early. An error
+// from read stops the copy: Put then returns it (wrapped) and stores
+// nothing. Put returns once both the copy and read are done; read must
+// not use its reader after it returns.
+func WithReader(read func(io.Reader) error) PutOption {
+	return func(o *PutOptions) { o.Read = read }
+}
+
+// blockReader reads the blocks of a copy as the copy reads them.
+type blockReader struct {
+	ch      <-chan *block
+	release func(*block)
+	cur     *block
+	off     int
+	stopped *error // set before ch is closed when the copy stopped early
+}
+
+func (r *blockReader) Read(p []byte) (int, error) {
+	if r.cur == nil {
+		b, ok := <-r.ch
+		if !ok {
+			if *r.stopped != nil {
+				return 0, *r.stopped
+			}
+			return 0, io.EOF
+		}
+		r.cur, r.off = b, 0
+	}
+	n := copy(p, r.cur.buf[r.off:r.cur.n])
+	r.off += n
+	if r.off == r.cur.n {
+		r.release(r.cur)
+		r.cur = nil
+	}
+	return n, nil
+}
+
+// drain gives back the blocks the reader's consumer did not read.
+func (r *blockReader) drain() {
+	if r.cur != nil {
+		r.release(r.cur)
+		r.cur = nil
+	}
+	for b := range r.ch {
+		r.release(b)
+	}
 }
 
 // ensureWorkspace creates the workspace folder if it is missing, durably.
@@ -364,8 +446,9 @@ type block struct {
 
 // copyHash copies src to dst and hashes the bytes into h, in one read of
 // src: the calling goroutine reads, one goroutine hashes and another writes,
-// each buffer going to both. It checks ctx between buffers.
-func (s *Store) copyHash(ctx context.Context, dst *os.File, src io.Reader, h hash.Hash) (int64, error) {
+// each buffer going to both (and, when read is not nil, a third goroutine
+// gives them to read: see WithReader). It checks ctx between buffers.
+func (s *Store) copyHash(ctx context.Context, dst *os.File, src io.Reader, h hash.Hash, read func(io.Reader) error) (int64, error) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 
@@ -417,6 +500,22 @@ func (s *Store) copyHash(ctx context.Context, dst *os.File, src io.Reader, h has
 		}
 	})
 
+	stages := int32(2)
+	var toRead chan *block
+	var stopped, cerr error
+	if read != nil {
+		stages = 3
+		toRead = make(chan *block, nbufs)
+		wg.Go(func() {
+			br := &blockReader{ch: toRead, release: release, stopped: &stopped}
+			if err := read(br); err != nil {
+				cerr = err
+				cancel(err)
+			}
+			br.drain()
+		})
+	}
+
 	var size int64
 	var rerr error
 	for {
@@ -434,10 +533,13 @@ func (s *Store) copyHash(ctx context.Context, dst *os.File, src io.Reader, h has
 		n, err := io.ReadFull(src, b.buf)
 		if n > 0 {
 			b.n = n
-			b.refs.Store(2)
+			b.refs.Store(stages)
 			size += int64(n)
 			toHash <- b
 			toWrite <- b
+			if toRead != nil {
+				toRead <- b
+			}
 		} else {
 			free <- b
 		}
@@ -451,6 +553,15 @@ func (s *Store) copyHash(ctx context.Context, dst *os.File, src io.Reader, h has
 	}
 	close(toHash)
 	close(toWrite)
+	if toRead != nil {
+		switch {
+		case rerr != nil:
+			stopped = rerr
+		case ctx.Err() != nil:
+			stopped = context.Cause(ctx)
+		}
+		close(toRead)
+	}
 	wg.Wait()
 
 	switch {
@@ -458,6 +569,8 @@ func (s *Store) copyHash(ctx context.Context, dst *os.File, src io.Reader, h has
 		return 0, werr
 	case rerr != nil:
 		return 0, rerr
+	case cerr != nil:
+		return 0, cerr
 	case ctx.Err() != nil:
 		return 0, context.Cause(ctx)
 	}

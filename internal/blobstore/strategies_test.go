@@ -67,7 +67,7 @@ func strategies() []strategy {
 						_ = unix.Fallocate(int(dst.Fd()), unix.FALLOC_FL_KEEP_SIZE, 0, fi.Size())
 					}
 				}
-				return s.copyHash(ctx, dst, src, h)
+				return s.copyHash(ctx, dst, src, h, nil)
 			}
 		}},
 		{name: "sequential-multiwriter-1MiB", cfg: defaultCopy(), copy: func(*Store) func(context.Context, *os.File, io.Reader, hash.Hash) (int64, error) {
@@ -368,7 +368,7 @@ func pipelineNoSync(b *testing.B, s *Store, src, dst string) time.Duration {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if _, err := s.copyHash(context.Background(), out, in, sha256.New()); err != nil {
+	if _, err := s.copyHash(context.Background(), out, in, sha256.New(), nil); err != nil {
 		b.Fatal(err)
 	}
 	out.Close()

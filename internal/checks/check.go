@@ -52,7 +52,8 @@ type options struct {
 
 // Check runs every enabled rule that applies to a file, named name (only
 // its extension matters), reading its content once from r, and only as
-// far as the rules need (a .txt file is only sniffed). Memory does not
+// far as the rules need (a .txt file is only sniffed, and so is a .csv
+// file whose first bytes show it is not plain text). Memory does not
 // grow with the size of the file. Findings come rule by rule in the
 // order of Rules. A file the rules cannot make sense of (a truncated
 // image, a table with a row over 4 MiB) is a finding or nothing, never an
@@ -75,11 +76,15 @@ func (ck *Checker) Check(ctx context.Context, name string, r io.Reader, opts ...
 	out := &report{rules: &ck.cfg.Rules}
 
 	want, known := expected(ext)
-	if known && !want.ok(got, head) {
+	mismatch := known && !want.ok(got, head)
+	if mismatch {
 		out.mismatch(ext, got.describe(head), want.what)
 	}
 	var err error
 	switch {
+	case ext == ".csv" && mismatch:
+		// Not a table (binary, an image, UTF-16, ...): the table rules
+		// would only find noise, so the rest of the file is not read.
 	case ext == ".csv":
 		err = ck.checkCSV(ctx, br, &o, out)
 	case (ext == ".html" || ext == ".htm") && got.isMarkup():

@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -27,7 +28,11 @@ type column struct {
 	columnInfo
 	counts, negatives, decimals, texts int
 	small, unrounded, values           cellList
-	diffs                              []cellList // one per comparison with a released table
+	// skip: the column's cells need not be read, as it never counts
+	// (roleNever) or has shown it does not hold counts (isCount is false
+	// for good).
+	skip  bool
+	diffs []cellList // one per comparison with a released table
 }
 
 // isCount reports whether the column holds counts: its header says so,
@@ -75,6 +80,7 @@ type csvScan struct {
 	cl    classifier
 	cols  []column
 	comps []*comparison
+	live  []int   // the columns whose cells are read (not skip), in order
 	kinds []kind  // this row's cells, for the comparisons
 	vals  []int64 // this row's counts
 	key   []byte
@@ -119,11 +125,13 @@ func (ck *Checker) checkCSV(ctx context.Context, r io.Reader, o *options, out *r
 	names := make([]string, len(header))
 	for i, h := range header {
 		if i == 0 {
-			h = strings.TrimPrefix(h, "\uFEFF")
+			h = bytes.TrimPrefix(h, []byte("\uFEFF"))
 		}
-		s.cols[i].columnInfo = ck.describeColumn(h)
+		s.cols[i].columnInfo = ck.describeColumn(string(h))
+		s.cols[i].skip = s.cols[i].role == roleNever
 		names[i] = s.cols[i].match
 	}
+	s.liveColumns()
 	if rules.Differencing.Enabled && o.released != nil {
 		comps, skipped, err := ck.prepareComparisons(ctx, names, o.released)
 		if err != nil {
@@ -158,20 +166,30 @@ func (ck *Checker) checkCSV(ctx context.Context, r io.Reader, o *options, out *r
 }
 
 // row checks one data row.
-func (s *csvScan) row(row int, rec []string) {
-	n := min(len(rec), len(s.cols))
-	for i := range n {
-		col := &s.cols[i]
-		if col.role == roleNever {
-			s.kinds[i] = kindMarker
-			continue
+func (s *csvScan) row(row int, rec [][]byte) {
+	if s.comps != nil {
+		clear(s.kinds) // kindMarker: cells not read
+	}
+	died := false
+	for _, i := range s.live {
+		if i >= len(rec) {
+			break
 		}
+		col := &s.cols[i]
 		k, v := s.cl.classify(rec[i])
-		s.kinds[i], s.vals[i] = k, v
 		if k == kindMarker {
 			continue
 		}
+		s.kinds[i], s.vals[i] = k, v
 		col.tally(k)
+		if col.role == roleAuto && k != kindCount {
+			// Decided once: a column that holds anything but counts and
+			// markers is not a count column whatever follows, so none of
+			// its findings can be reported; its cells are not read again.
+			col.skip, died = true, true
+			s.kinds[i] = kindMarker
+			continue
+		}
 		if col.role == roleMinMax {
 			col.values.add(row, s.maxCells)
 			continue
@@ -183,12 +201,12 @@ func (s *csvScan) row(row int, rec []string) {
 		if small {
 			col.small.add(row, s.maxCells)
 		}
-		if s.unroundedOn && !small && !isRounded(v, col.rounding, s.base) {
+		if s.unroundedOn && !small && !s.isRounded(v, col.rounding) {
 			col.unrounded.add(row, s.maxCells)
 		}
 	}
-	for i := n; i < len(s.cols); i++ {
-		s.kinds[i] = kindMarker
+	if died {
+		s.liveColumns()
 	}
 	for ci, c := range s.comps {
 		s.key = c.rowKey(s.key[:0], rec)
@@ -213,6 +231,30 @@ func (s *csvScan) row(row int, rec []string) {
 			s.cols[newCol].diffs[ci].add(row, s.maxCells)
 		}
 	}
+}
+
+// liveColumns lists the columns whose cells are still read, in order.
+func (s *csvScan) liveColumns() {
+	s.live = s.live[:0]
+	for i := range s.cols {
+		if !s.cols[i].skip {
+			s.live = append(s.live, i)
+		}
+	}
+}
+
+// isRounded is isRounded with the scan's base, the common bases without
+// a division.
+func (s *csvScan) isRounded(v int64, r rounding) bool {
+	if r == roundBase && v > 0 {
+		switch s.base {
+		case 5:
+			return v%5 == 0
+		case 10:
+			return v%10 == 0
+		}
+	}
+	return isRounded(v, r, s.base)
 }
 
 // standsForBand reports whether a small value is the label of a band of

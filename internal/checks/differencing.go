@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -22,7 +23,7 @@ type comparison struct {
 }
 
 // rowKey appends the label of a row of the checked table to dst.
-func (c *comparison) rowKey(dst []byte, rec []string) []byte {
+func (c *comparison) rowKey(dst []byte, rec [][]byte) []byte {
 	for i, col := range c.keyCols {
 		if i > 0 {
 			dst = append(dst, 0x1f)
@@ -136,9 +137,9 @@ func (ck *Checker) profileReleased(ctx context.Context, rel Released, p string, 
 	cols := make([]column, len(header))
 	for i, h := range header {
 		if i == 0 {
-			h = strings.TrimPrefix(h, "\uFEFF")
+			h = bytes.TrimPrefix(h, []byte("\uFEFF"))
 		}
-		cols[i].columnInfo = ck.describeColumn(h)
+		cols[i].columnInfo = ck.describeColumn(string(h))
 		if cols[i].role == roleMinMax {
 			cols[i].role = roleAuto // compared as any other column
 		}

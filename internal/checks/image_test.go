@@ -10,6 +10,7 @@ import (
 	"image/color"
 	"image/jpeg"
 	"image/png"
+	"io"
 	"runtime"
 	"strings"
 	"testing"
@@ -255,6 +256,47 @@ func TestHostileInputs(t *testing.T) {
 			if grew := after.TotalAlloc - before.TotalAlloc; grew > uint64(len(data))+8<<20 {
 				t.Errorf("%s as %s: allocated %d MiB for %d bytes", what, name, grew>>20, len(data))
 			}
+		}
+	}
+}
+
+// countingReader serves size bytes of content, then zeros, counting what
+// is read.
+type countingReader struct {
+	head []byte
+	size int64
+	read int64
+}
+
+func (r *countingReader) Read(p []byte) (int, error) {
+	if r.read >= r.size {
+		return 0, io.EOF
+	}
+	p = p[:min(int64(len(p)), r.size-r.read)]
+	clear(p)
+	if r.read < int64(len(r.head)) {
+		copy(p, r.head[r.read:])
+	}
+	r.read += int64(len(p))
+	return len(p), nil
+}
+
+// TestCSVNotTextNotRead: a .csv file whose first bytes are not text gets
+// its type_mismatch finding, and nothing else, without being read to the
+// end.
+func TestCSVNotTextNotRead(t *testing.T) {
+	ck := newChecker(t)
+	for _, head := range []string{"\x00\x01\x02group,count\nA,3\n", pngSignature, "\xff\xfea\x00,\x00b\x00", "%PDF-1.7\nn\n3\n"} {
+		r := &countingReader{head: []byte(head), size: 1 << 30}
+		fs, err := ck.Check(context.Background(), "big.csv", r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(fs) != 1 || fs[0].Rule != RuleTypeMismatch {
+			t.Errorf("%q: findings %+v, want one type_mismatch", head, fs)
+		}
+		if r.read > 1<<20 {
+			t.Errorf("%q: read %d bytes of a 1 GiB file", head, r.read)
 		}
 	}
 }

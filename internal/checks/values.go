@@ -73,22 +73,23 @@ type classifier struct {
 
 // classify reads one cell. For a whole number it also returns its value;
 // numbers too large for an int64 are decimals, not counts.
-func (c *classifier) classify(cell string) (kind, int64) {
+func (c *classifier) classify(cell []byte) (kind, int64) {
 	// Fast path: plain digits, as most count cells are.
 	if n := len(cell); n > 0 && n <= 18 {
 		var v int64
-		i := 0
-		for ; i < n; i++ {
-			d := cell[i]
+		for _, d := range cell {
 			if d < '0' || d > '9' {
-				break
+				return c.classifyOther(cell)
 			}
 			v = v*10 + int64(d-'0')
 		}
-		if i == n {
-			return kindCount, v
-		}
+		return kindCount, v
 	}
+	return c.classifyOther(cell)
+}
+
+// classifyOther reads a cell that is not plain digits.
+func (c *classifier) classifyOther(cell []byte) (kind, int64) {
 	c.buf = appendNormalised(c.buf[:0], cell)
 	v := c.buf
 	if c.markers.isMarker(v) {
@@ -204,7 +205,7 @@ func cutByte(s []byte, sep byte) (before, after []byte, found bool) {
 
 // appendNormalised appends cell to dst without white space and in lower
 // case, as the CSV summary compares values (docs/viewers.md).
-func appendNormalised(dst []byte, cell string) []byte {
+func appendNormalised[S ~string | ~[]byte](dst []byte, cell S) []byte {
 	for i := 0; i < len(cell); {
 		c := cell[i]
 		if c < utf8.RuneSelf {
@@ -218,7 +219,7 @@ func appendNormalised(dst []byte, cell string) []byte {
 			dst = append(dst, c)
 			continue
 		}
-		r, size := utf8.DecodeRuneInString(cell[i:])
+		r, size := decodeRune(cell[i:])
 		i += size
 		if unicode.IsSpace(r) {
 			continue
@@ -231,4 +232,11 @@ func appendNormalised(dst []byte, cell string) []byte {
 // normalise is appendNormalised to a string.
 func normalise(s string) string {
 	return string(appendNormalised(nil, s))
+}
+
+func decodeRune[S ~string | ~[]byte](s S) (rune, int) {
+	if b, ok := any(s).([]byte); ok {
+		return utf8.DecodeRune(b)
+	}
+	return utf8.DecodeRuneInString(string(s))
 }

@@ -1,21 +1,21 @@
 package render
 
 import (
-	"bytes"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/airlock-go/airlock/internal/csvrows"
 )
 
 const (
 	// MaxRecordBytes is the largest CSV record (one row, which may span
-	// several lines when quoted) that is read. encoding/csv holds a record
-	// about three times over while parsing it, so this bounds the memory
-	// of a view at about 4 × MaxRecordBytes whatever the file.
+	// several lines when quoted) that is read. The reader holds a record
+	// about twice over while reading it, so this bounds the memory of a
+	// view at about 3 × MaxRecordBytes whatever the file.
 	MaxRecordBytes = 4 << 20
 	// MaxRecordCells is the largest number of cells in a CSV record that
-	// is read: encoding/csv keeps about 40 bytes per cell while parsing.
+	// is read: the reader keeps about 40 bytes per cell while reading.
 	MaxRecordCells = 100_000
 )
 
@@ -43,108 +43,50 @@ func (e *RowTooLongError) Error() string {
 	return fmt.Sprintf("%s is too long to show (more than %s)", which, limit)
 }
 
-// recordReader reads CSV records, refusing any record larger than a limit.
+// recordReader reads CSV records, refusing any record larger than a limit:
+// the shared bounded reader of internal/csvrows, with the viewers' errors.
 type recordReader struct {
-	csv *csv.Reader
-	lim *limitReader
+	csv *csvrows.Reader
+	rec []string
 }
 
 func newRecordReader(r io.Reader, maxBytes int64, maxCells int) *recordReader {
-	lim := &limitReader{r: r, maxBytes: maxBytes, maxCells: maxCells}
-	cr := csv.NewReader(lim)
-	cr.FieldsPerRecord = -1
-	cr.LazyQuotes = true
-	cr.ReuseRecord = true
-	return &recordReader{csv: cr, lim: lim}
+	return &recordReader{csv: csvrows.NewReader(r, maxBytes, maxCells)}
 }
 
 // read returns the next record, numbered row for error messages. The
 // record is only valid until the next call. At the end it returns io.EOF.
 func (rr *recordReader) read(row int) ([]string, error) {
-	rec, err := rr.csv.Read()
-	if rr.lim.exceeded != 0 {
-		return nil, &RowTooLongError{Row: row, MaxBytes: rr.lim.maxBytes, MaxCells: rr.lim.maxCells, TooManyCells: rr.lim.exceeded == tooManyCells}
+	rec, err := rr.csv.Record(rr.rec)
+	if err == nil {
+		rr.rec = rec
+		return rec, nil
 	}
-	if err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, io.EOF
-		}
-		return nil, fmt.Errorf("reading CSV row %d: %w", row, err)
+	var le *csvrows.LimitError
+	switch {
+	case errors.As(err, &le):
+		return nil, &RowTooLongError{Row: row, MaxBytes: le.MaxBytes, MaxCells: le.MaxCells, TooManyCells: le.TooManyCells}
+	case errors.Is(err, io.EOF):
+		return nil, io.EOF
 	}
-	rr.lim.startRecord(rr.csv.InputOffset())
-	return rec, nil
+	return nil, fmt.Errorf("reading CSV row %d: %w", row, err)
 }
 
 // hasNext reports whether another record follows, reading at most the
 // limit: a record too long to read still counts as one.
 func (rr *recordReader) hasNext() (bool, error) {
-	_, err := rr.csv.Read()
-	if rr.lim.exceeded != 0 {
+	_, err := rr.csv.Next()
+	var le *csvrows.LimitError
+	switch {
+	case err == nil, errors.As(err, &le):
 		return true, nil
-	}
-	if errors.Is(err, io.EOF) {
+	case errors.Is(err, io.EOF):
 		return false, nil
 	}
-	if err != nil {
-		return false, fmt.Errorf("reading CSV: %w", err)
-	}
-	return true, nil
+	return false, fmt.Errorf("reading CSV: %w", err)
 }
 
 // offset returns the input offset after the last record read.
 func (rr *recordReader) offset() int64 {
-	return rr.csv.InputOffset()
+	return rr.csv.Offset()
 }
-
-// limitReader fails once the record being read, which starts at mark,
-// has more than maxBytes bytes or maxCells cells. The CSV reader buffers
-// ahead by at most a few KiB, so the counts are close: bytes read ahead
-// count towards the next record, and commas read ahead are forgotten.
-// Commas inside quotes count as cell separators, erring on the safe side.
-type limitReader struct {
-	r        io.Reader
-	maxBytes int64
-	maxCells int
-	mark     int64
-	read     int64
-	commas   int
-	exceeded limitKind
-}
-
-type limitKind int
-
-const (
-	tooManyBytes limitKind = iota + 1
-	tooManyCells
-)
-
-var errLimit = errors.New("CSV record over the limit")
-
-// startRecord notes that a new record starts at offset.
-func (l *limitReader) startRecord(offset int64) {
-	l.mark, l.commas = offset, 0
-}
-
-func (l *limitReader) Read(p []byte) (int, error) {
-	if l.exceeded != 0 {
-		return 0, errLimit
-	}
-	room := l.mark + l.maxBytes + 1 - l.read
-	if room <= 0 {
-		l.exceeded = tooManyBytes
-		return 0, errLimit
-	}
-	if int64(len(p)) > room {
-		p = p[:room]
-	}
-	n, err := l.r.Read(p)
-	l.read += int64(n)
-	l.commas += bytes.Count(p[:n], comma)
-	if l.commas >= l.maxCells {
-		l.exceeded = tooManyCells
-		return 0, errLimit
-	}
-	return n, err
-}
-
-var comma = []byte{','}

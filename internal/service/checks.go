@@ -14,18 +14,6 @@ import (
 	"github.com/airlock-go/airlock/internal/domain"
 )
 
-// checkCopy runs the disclosure checks on a request copy (the bytes that
-// would be released), comparing tables with the workspace's released
-// files. The findings are never nil.
-func (s *Service) checkCopy(ctx context.Context, workspace, relpath, fileID string, released *releasedCopies) ([]checks.Finding, error) {
-	f, err := s.blobs.Open(workspace, fileID)
-	if err != nil {
-		return nil, fmt.Errorf("service: check %s: %w", relpath, err)
-	}
-	defer f.Close()
-	return s.runChecks(ctx, relpath, f, released)
-}
-
 // runChecks runs the rules on one file's bytes; the findings are never
 // nil.
 func (s *Service) runChecks(ctx context.Context, relpath string, r io.Reader, released *releasedCopies) ([]checks.Finding, error) {
@@ -83,29 +71,6 @@ func (rc *releasedCopies) OpenReleased(_ context.Context, path string) (io.ReadC
 		return nil, fmt.Errorf("service: %s was not released from %s", path, rc.workspace)
 	}
 	return rc.s.blobs.Open(rc.workspace, id)
-}
-
-// checkStaged runs the checks on staged copies that have not been checked
-// yet (an action retried after a conflict keeps its findings).
-func (s *Service) checkStaged(ctx context.Context, workspace string, files []staged) error {
-	var released *releasedCopies
-	for i := range files {
-		if files[i].checks != nil {
-			continue
-		}
-		if released == nil {
-			var err error
-			if released, err = s.released(ctx, workspace); err != nil {
-				return err
-			}
-		}
-		found, err := s.checkCopy(ctx, workspace, files[i].file.Relpath, files[i].fileID, released)
-		if err != nil {
-			return err
-		}
-		files[i].checks = found
-	}
-	return nil
 }
 
 // OverrideChecks records the author's written justification for

@@ -1,6 +1,8 @@
 package service_test
 
 import (
+	"context"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -178,5 +180,57 @@ func TestWorkspaceChecksSizeLimit(t *testing.T) {
 	f, _ := r.File("out/big.csv")
 	if _, ok := findingOf(*f, checks.RuleSmallCount); !ok {
 		t.Errorf("the added copy was not checked in full: %+v", f.Checks)
+	}
+}
+
+// onceFiles counts what the service reads of workspace files and of
+// request copies.
+type onceFiles struct {
+	*testkit.Files
+	opens, copyOpens int
+	read             *int64
+}
+
+type countingReader struct {
+	service.File
+	n *int64
+}
+
+func (r countingReader) Read(p []byte) (int, error) {
+	n, err := r.File.Read(p)
+	*r.n += int64(n)
+	return n, err
+}
+
+func (f *onceFiles) OpenFile(ctx context.Context, workspace, relpath string) (service.File, error) {
+	f.opens++
+	rc, err := f.Files.OpenFile(ctx, workspace, relpath)
+	if err != nil {
+		return nil, err
+	}
+	return countingReader{rc, f.read}, nil
+}
+
+func (f *onceFiles) Open(workspace, sha string) (*os.File, error) {
+	f.copyOpens++
+	return f.Files.Open(workspace, sha)
+}
+
+// TestAddReadsTheFileOnce: adding a file reads the workspace file once,
+// and the checks read those bytes (never the copy afterwards).
+func TestAddReadsTheFileOnce(t *testing.T) {
+	e := testkit.NewEnv(t)
+	content := "region,n\nNorth,3\n" + strings.Repeat("South,25\n", 300_000)
+	e.Files.Write(testkit.Workspace, "out/t.csv", content)
+	f := &onceFiles{Files: e.Files, read: new(int64)}
+	svc := service.New(service.Config{Store: e.Store, Workspaces: f, Blobs: f, Notifier: e.Notes, Now: e.Clock.Now})
+	r := e.R(svc.AddFiles(e.Ctx, e.Author, testkit.Workspace, "g", []service.AddFile{{Path: "out/t.csv", FileType: domain.FileOutput}}))
+	rf, _ := r.File("out/t.csv")
+	if small, ok := findingOf(*rf, checks.RuleSmallCount); !ok || !slices.Equal(small.Cells, [][2]int{{0, 1}}) {
+		t.Fatalf("findings %+v", rf.Checks)
+	}
+	if f.opens != 1 || *f.read != int64(len(content)) || f.copyOpens != 0 {
+		t.Errorf("opened the workspace file %d times, read %d bytes of %d, opened the copy %d times; want once, all, never",
+			f.opens, *f.read, len(content), f.copyOpens)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"time"
 
@@ -333,54 +334,66 @@ func (s *Service) workspaceFile(ctx context.Context, workspace, relpath string) 
 }
 
 // copyOnce copies the checked files into the request store into *done,
-// unless an earlier attempt of the action already did. The copies happen
-// outside any transaction: they are keyed by content, so copies an action
-// ends up not using cost only space, and `airlock gc` takes them back.
+// with the findings of the disclosure checks, unless an earlier attempt
+// of the action already did. The copies happen outside any transaction:
+// they are keyed by content, so copies an action ends up not using cost
+// only space, and `airlock gc` takes them back.
 func (s *Service) copyOnce(ctx context.Context, workspace string, done *[]staged, checked []staged) error {
 	if *done != nil {
 		return nil
 	}
+	released, err := s.released(ctx, workspace)
+	if err != nil {
+		return err
+	}
 	for i := range checked {
-		id, err := s.copyFile(ctx, workspace, checked[i].file)
+		id, found, err := s.copyFile(ctx, workspace, checked[i].file, released)
 		if err != nil {
 			return err
 		}
-		checked[i].fileID = id
-	}
-	// The disclosure checks read the copies (what would be released).
-	if err := s.checkStaged(ctx, workspace, checked); err != nil {
-		return err
+		checked[i].fileID, checked[i].checks = id, found
 	}
 	*done = checked
 	return nil
 }
 
-// copyFile copies a workspace file into the request store. The copy must
-// hash to what the manifest says: a job rewriting the file, or a manifest
-// out of step with the disk, stops the add.
-func (s *Service) copyFile(ctx context.Context, workspace string, wf domain.WorkspaceFile) (string, error) {
+// copyFile copies a workspace file into the request store and runs the
+// disclosure checks on its bytes (what would be released), comparing
+// tables with the workspace's released files. The file is read once: the
+// checks read the bytes as the copy reads them, on a goroutine of their
+// own, so that an add takes about the longer of the copy and the checks.
+// The copy must hash to what the manifest says: a job rewriting the file,
+// or a manifest out of step with the disk, stops the add. The findings
+// are never nil.
+func (s *Service) copyFile(ctx context.Context, workspace string, wf domain.WorkspaceFile, released *releasedCopies) (string, []checks.Finding, error) {
 	if s.blobs == nil {
-		return "", fmt.Errorf("service: no request file store configured")
+		return "", nil, fmt.Errorf("service: no request file store configured")
 	}
 	src, err := s.workspaces.OpenFile(ctx, workspace, wf.Relpath)
 	if err != nil {
-		return "", wrapStoreErr("service: open "+wf.Relpath, err)
+		return "", nil, wrapStoreErr("service: open "+wf.Relpath, err)
 	}
 	defer src.Close()
-	id, _, err := s.blobs.Put(ctx, workspace, src, wf.ContentHash)
+	var found []checks.Finding
+	check := func(r io.Reader) error {
+		var err error
+		found, err = s.runChecks(ctx, wf.Relpath, r, released)
+		return err
+	}
+	id, _, err := s.blobs.Put(ctx, workspace, src, wf.ContentHash, blobstore.WithReader(check))
 	if errors.Is(err, blobstore.ErrHashMismatch) {
-		return "", domain.Errorf(domain.ErrPolicy, "%s does not match the workspace manifest (its content hash differs): was it changed after its job finished? Nothing was added", wf.Relpath)
+		return "", nil, domain.Errorf(domain.ErrPolicy, "%s does not match the workspace manifest (its content hash differs): was it changed after its job finished? Nothing was added", wf.Relpath)
 	}
 	if errors.Is(err, blobstore.ErrFull) {
 		// The person is told what happened and whom to tell; the cause
 		// (which folder, which error) stays in the chain for the log.
-		return "", fmt.Errorf("%w: %w", domain.Errorf(domain.ErrInsufficientStorage,
+		return "", nil, fmt.Errorf("%w: %w", domain.Errorf(domain.ErrInsufficientStorage,
 			"%s could not be copied: the request store is full, so nothing was added. Tell the people who run airlock: it needs more space. Then try again", wf.Relpath), err)
 	}
 	if err != nil {
-		return "", wrapStoreErr("service: copy "+wf.Relpath, err)
+		return "", nil, wrapStoreErr("service: copy "+wf.Relpath, err)
 	}
-	return id, nil
+	return id, found, nil
 }
 
 // ensureGroup creates the group on the request if it is new.

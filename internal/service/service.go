@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/airlock-go/airlock/internal/blobstore"
 	"github.com/airlock-go/airlock/internal/checks"
 	"github.com/airlock-go/airlock/internal/domain"
 	"github.com/airlock-go/airlock/internal/store"
@@ -60,7 +61,9 @@ type Blobs interface {
 	// returns the sha256 and size of what it stored. When the bytes do not
 	// hash to wantHash it stores nothing and returns an error wrapping
 	// blobstore.ErrHashMismatch.
-	Put(ctx context.Context, workspace string, src io.Reader, wantHash string) (string, int64, error)
+	// With blobstore.WithReader it also gives the bytes, as it copies
+	// them, to a reader (the disclosure checks): one read of the source.
+	Put(ctx context.Context, workspace string, src io.Reader, wantHash string, opts ...blobstore.PutOption) (string, int64, error)
 	// Open opens the stored copy with this sha256.
 	Open(workspace, sha string) (*os.File, error)
 }

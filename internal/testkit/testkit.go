@@ -124,11 +124,17 @@ type nopCloser struct{ *bytes.Reader }
 
 func (nopCloser) Close() error { return nil }
 
-// Put implements service.Blobs.
-func (f *Files) Put(_ context.Context, workspace string, src io.Reader, want string) (string, int64, error) {
+// Put implements service.Blobs; a reader given WithReader reads the
+// bytes after they are read.
+func (f *Files) Put(_ context.Context, workspace string, src io.Reader, want string, opts ...blobstore.PutOption) (string, int64, error) {
 	b, err := io.ReadAll(src)
 	if err != nil {
 		return "", 0, err
+	}
+	if read := blobstore.ApplyPutOptions(opts).Read; read != nil {
+		if err := read(bytes.NewReader(b)); err != nil {
+			return "", 0, fmt.Errorf("testkit: put: %w", err)
+		}
 	}
 	sum := sha256.Sum256(b)
 	got := hex.EncodeToString(sum[:])
