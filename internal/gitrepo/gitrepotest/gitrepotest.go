@@ -86,7 +86,13 @@ type Study struct {
 	Hang     atomic.Bool
 	hangOnce sync.Once
 	hung     chan struct{}
-	mu       sync.Mutex
+	bare     string // the remote's repository
+}
+
+// Publish pushes the working repository's commits to the remote.
+func (s *Study) Publish(t testing.TB) {
+	t.Helper()
+	Git(t, s.Work, "push", "-q", "--force", s.bare, "main")
 }
 
 // Git runs git in dir, failing the test on error, and returns its output.
@@ -167,6 +173,7 @@ func New(t testing.TB, name string) *Study {
 	Git(t, root, "clone", "-q", "--bare", s.Work, bare)
 	Git(t, bare, "config", "uploadpack.allowAnySHA1InWant", "true")
 	Git(t, bare, "config", "http.uploadpack", "true")
+	s.bare = bare
 	execPath := Git(t, root, "--exec-path")
 	backend := &cgi.Handler{
 		Path: filepath.Join(execPath, "git-http-backend"),
