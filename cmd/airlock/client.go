@@ -53,6 +53,7 @@ type clientCmd struct {
 	Requests   clientRequestsCmd   `cmd:"" help:"List requests, newest first."`
 	Audit      clientAuditCmd      `cmd:"" help:"Print a request's audit events, newest first."`
 	Diff       clientDiffCmd       `cmd:"" help:"Show what changed in a request file since the version you voted on (or between any two versions)."`
+	Code       clientCodeCmd       `cmd:"" help:"List a folder, or print a file, of a workspace's repository at the commit a job ran."`
 }
 
 const clientNotLoggedIn = "not logged in: run `airlock client login URL`"
