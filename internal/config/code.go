@@ -35,6 +35,9 @@ func (c *Code) ValidateCode(workDir string) error {
 	} else if c.GitProxyToken != "" {
 		return fmt.Errorf("AIRLOCK_GIT_PROXY_TOKEN (--git-proxy-token) is set without AIRLOCK_GIT_PROXY_URL (--git-proxy-url)")
 	}
+	if c.GitFetchTimeout == 0 {
+		c.GitFetchTimeout = time.Minute // the default, for a Server not made by the command line
+	}
 	if c.GitFetchTimeout < time.Second || c.GitFetchTimeout > time.Hour {
 		return fmt.Errorf("AIRLOCK_GIT_FETCH_TIMEOUT (--git-fetch-timeout): must be between 1s and 1h, not %v", c.GitFetchTimeout)
 	}
