@@ -11,6 +11,15 @@
 // remote path are plain names (domain.RepoPath), an object id comes from
 // git's own listing, and a path is looked up in that listing, never given
 // to git.
+//
+// Why the binary rather than a pure-Go library (go-git): fetching one
+// commit by its id at depth 1 is what git's fetch does natively
+// (protocol v2, the server's allow-*-in-want), with the HTTP features a
+// proxy in a secure network needs (http.proxy, custom CAs); the library's
+// support for fetching a bare commit id into a shallow repository is
+// partial, and it would add a tree of modules to the build. The cost is
+// a process per call: the tree of a commit is listed once and cached,
+// since a commit's tree never changes, so a warm page starts none.
 package gitrepo
 
 import (
@@ -232,6 +241,11 @@ func (r *Repos) ensure(ctx context.Context, repoURL, commit string) (string, err
 	if err := r.fetch(ctx, rpath, name, commit); err != nil {
 		if ctx.Err() == nil {
 			r.mu.Lock()
+			for k, f := range r.fails {
+				if time.Since(f.at) >= r.cfg.FailureTTL {
+					delete(r.fails, k) // so that the map holds only recent failures
+				}
+			}
 			r.fails[key] = failure{err: err, at: time.Now()}
 			r.mu.Unlock()
 		}
