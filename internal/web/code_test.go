@@ -114,11 +114,21 @@ func TestCodeBrowserRefusals(t *testing.T) {
 			t.Errorf("%s: %d, want %d saying %q\n%.400s", tc.path, a.StatusCode, tc.status, tc.says, a.body)
 		}
 	}
+	// A symbolic link in the repository (fetched from the remote) is shown
+	// as one, never followed.
+	c3 := st.Commit3
+	a := c.get("/code/view/ws/" + c3 + "/passwd-link")
+	if a.StatusCode != http.StatusOK || !strings.Contains(a.body, "is a symbolic link. Links are not followed") || strings.Contains(a.body, "/code/contents/") || strings.Contains(a.body, "root:") {
+		t.Errorf("link page: %d\n%.600s", a.StatusCode, a.body)
+	}
+	if a := c.get("/code/contents/ws/" + c3 + "/passwd-link"); a.StatusCode != http.StatusBadRequest || !strings.Contains(a.body, "links are not followed") {
+		t.Errorf("link contents: %d %.300s", a.StatusCode, a.body)
+	}
 	// The remote down: a clear message, not a 500.
 	st.FailNext.Store(100)
 	gitrepotest.Write(t, st.Work, map[string]string{"late.txt": "x"})
 	late := gitrepotest.Commit(t, st.Work, "late")
-	a := c.get("/code/view/ws/" + late + "/")
+	a = c.get("/code/view/ws/" + late + "/")
 	if a.StatusCode != http.StatusServiceUnavailable || !strings.Contains(a.body, "could not be fetched: the code server could not be reached") {
 		t.Fatalf("remote down: %d\n%.600s", a.StatusCode, a.body)
 	}
