@@ -9,6 +9,7 @@ import (
 	"github.com/airlock-go/airlock/internal/auth"
 	"github.com/airlock-go/airlock/internal/blobstore"
 	"github.com/airlock-go/airlock/internal/config"
+	"github.com/airlock-go/airlock/internal/gitrepo"
 	"github.com/airlock-go/airlock/internal/notify"
 	"github.com/airlock-go/airlock/internal/release"
 	"github.com/airlock-go/airlock/internal/server"
@@ -65,6 +66,9 @@ func openApp(e *env, cfg *config.Server) (*app, error) {
 	}
 	a.svc, a.store, err = openService(e, cfg.Database, service.Config{
 		Workspaces: a.reader, Blobs: a.blobs, Releaser: target, Notifier: a.notifier, Checks: checker,
+		Code: gitrepo.New(gitrepo.Config{
+			Dir: cfg.RepoDir, RemoteURL: cfg.GitProxyURL, Token: cfg.GitProxyToken, FetchTimeout: cfg.GitFetchTimeout, Logger: e.log,
+		}),
 	})
 	if err != nil {
 		a.blobs.Close()

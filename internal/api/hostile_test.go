@@ -19,6 +19,9 @@ import (
 
 	"github.com/airlock-go/airlock/internal/auth"
 	"github.com/airlock-go/airlock/internal/domain"
+	"github.com/airlock-go/airlock/internal/gitrepo"
+	"github.com/airlock-go/airlock/internal/gitrepo/gitrepotest"
+	"github.com/airlock-go/airlock/internal/service"
 	"github.com/airlock-go/airlock/internal/testkit"
 )
 
@@ -178,6 +181,7 @@ var hostileRoutes = []hostileRoute{
 	{"GET /api/v1/workspaces", testkit.ClassSelf, "/api/v1/workspaces", nil},
 	{"GET /api/v1/requests", testkit.ClassSelf, "/api/v1/requests?workspace=ws&status=PENDING", nil},
 	{"GET /api/v1/workspaces/{ws}/files/{path}", testkit.ClassWSView, "/api/v1/workspaces/ws/files/out/a.csv", nil},
+	{"GET /api/v1/workspaces/{ws}/code/{commit}/{path}", testkit.ClassWSView, "/api/v1/workspaces/ws/code/" + studyCommit1 + "/analysis/report.py", nil},
 	{"POST /api/v1/workspaces/{ws}/request/files", testkit.ClassWSAct, "/api/v1/workspaces/ws/request/files",
 		map[string]any{"group": "g", "files": []map[string]string{{"path": "out/new.csv", "filetype": "OUTPUT"}}}},
 	{"POST /api/v1/workspaces/{ws}/request/files/update", testkit.ClassWSAct, "/api/v1/workspaces/ws/request/files/update",
@@ -207,15 +211,24 @@ var hostileRoutes = []hostileRoute{
 	{"POST /api/v1/requests/{id}/release", testkit.ClassRelease, "/api/v1/requests/%s/release", nil},
 }
 
+// studyCommit1 is gitrepotest's study's first commit (its contents and
+// dates are fixed).
+const studyCommit1 = "d7518d32724a3afea6f7d66c6c33f1fb944db5c0"
+
 // statusFixture is a harness with the matrix's requests in one status.
 type statusFixture struct {
 	h *harness
 	*testkit.MatrixRequests
 }
 
-func newStatusFixture(t *testing.T, st domain.Status) *statusFixture {
+func newStatusFixture(t *testing.T, st domain.Status, code *gitrepotest.Study) *statusFixture {
 	t.Helper()
-	h := hostileHarness(t, testkit.NewEnv(t))
+	e := testkit.NewEnv(t)
+	e.Svc = service.New(service.Config{
+		Store: e.Store, Workspaces: e.Files, Blobs: e.Files, Notifier: e.Notes, Now: e.Clock.Now,
+		Code: gitrepo.New(gitrepo.Config{Dir: code.RepoDir}),
+	})
+	h := hostileHarness(t, e)
 	return &statusFixture{h: h, MatrixRequests: testkit.NewMatrixRequests(h.Env, st)}
 }
 
@@ -270,8 +283,13 @@ func TestHostileAPI(t *testing.T) {
 func hostileMatrix(t *testing.T, census *testkit.Census) {
 	tally := census.Category("authorisation matrix (API)")
 	reads := 0
+	// The code call reads this study's first commit.
+	code := gitrepotest.New(t, "study")
+	if code.Commit1 != studyCommit1 {
+		t.Fatalf("the study's first commit is %s: make it studyCommit1", code.Commit1)
+	}
 	for _, st := range testkit.MatrixStatuses {
-		f := newStatusFixture(t, st)
+		f := newStatusFixture(t, st, code)
 		for _, rt := range hostileRoutes {
 			if rt.class == testkit.ClassPublic {
 				continue
@@ -300,7 +318,7 @@ func hostileMatrix(t *testing.T, census *testkit.Census) {
 				}
 				if !f.h.refusal(tally, f.h.Files.Copies, what, caller.Username(), method, path, jsonBody(t, rt.body), "", want) {
 					// Start afresh, so one hole does not hide the next.
-					f = newStatusFixture(t, st)
+					f = newStatusFixture(t, st, code)
 				}
 			}
 		}

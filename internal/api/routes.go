@@ -73,6 +73,8 @@ func (a *API) routes() []route {
 		{Method: "GET", Path: "/workspaces", Summary: "Workspaces the caller may see", Status: http.StatusOK, Answer: []workspaceDoc{}, handle: a.listWorkspaces},
 		{Method: "GET", Path: "/workspaces/{ws}/files/{path...}", Summary: "A folder (with its entries) or a file of a workspace; the root is files/",
 			Status: http.StatusOK, Answer: dirDoc{}, handle: a.workspaceFiles},
+		{Method: "GET", Path: "/workspaces/{ws}/code/{commit}/{path...}", Summary: "A folder (with its entries) or a file (with its content) of the workspace's repository at a commit; the root is code/{commit}/",
+			Status: http.StatusOK, Answer: codeDoc{}, handle: a.workspaceCode},
 		{Method: "POST", Path: "/workspaces/{ws}/request/files", Summary: "Add files to the caller's request for the workspace (created if none is active); all or nothing",
 			Status: http.StatusOK, Body: addFilesBody{}, Answer: requestDoc{}, handle: a.addFiles},
 		{Method: "POST", Path: "/workspaces/{ws}/request/files/update", Summary: "Refresh files of the caller's request that changed in the workspace",

@@ -2,7 +2,7 @@
 // line, for operators and pipelines, through the Go client
 // (internal/client). Each group of commands has a file of its own
 // (login.go, workspaces.go, requests.go, files.go, groups.go, reviews.go,
-// audit.go, diff.go); text.go holds the words and the cleaning of what the
+// audit.go, diff.go, code.go); text.go holds the words and the cleaning of what the
 // server sends.
 //
 // Adding a command is one field in Cmd (its name and help) and one file
@@ -64,6 +64,7 @@ type Cmd struct {
 	Requests   requestsCmd   `cmd:"" help:"List requests, newest first."`
 	Audit      auditCmd      `cmd:"" help:"Print a request's audit events, newest first."`
 	Diff       diffCmd       `cmd:"" help:"Show what changed in a request file since the version you voted on (or between any two versions)."`
+	Code       codeCmd       `cmd:"" help:"List a folder, or print a file, of a workspace's repository at the commit a job ran."`
 }
 
 // AfterApply refuses, before anything is sent, a command line holding

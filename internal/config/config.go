@@ -111,6 +111,7 @@ type Server struct {
 	Database `embed:""`
 	Checks   `embed:""`
 	Edge     `embed:""`
+	Code     `embed:""`
 
 	WorkspaceDir     string  `name:"workspace-dir" env:"AIRLOCK_WORKSPACE_DIR" help:"Folder holding one folder per workspace (required)."`
 	RequestDir       string  `name:"request-dir" env:"AIRLOCK_REQUEST_DIR" help:"Where request-file copies live (default $AIRLOCK_WORK_DIR/requests)."`
@@ -183,6 +184,9 @@ func (s *Server) Validate() error {
 		return fmt.Errorf("AIRLOCK_UPLOAD_RETRY_DELAY (--upload-retry-delay): must be a positive number of seconds, not %v", s.UploadRetryDelay)
 	}
 	if _, err := s.Checker(); err != nil {
+		return err
+	}
+	if err := s.ValidateCode(s.WorkDir); err != nil {
 		return err
 	}
 	return s.Edge.Validate()

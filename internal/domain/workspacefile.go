@@ -29,6 +29,7 @@ type WorkspaceFile struct {
 	JobID       string
 	Commit      string
 	Repo        string
+	Action      string // the project.yaml action that wrote it
 	RowCount    *int
 	ColCount    *int
 	// OutOfDateAction: the action that wrote it has changed since.
@@ -97,4 +98,6 @@ type WorkspaceTreeInfo struct {
 	ManifestHash string
 	// OutOfDate counts the outputs of out-of-date actions, shown or not.
 	OutOfDate int
+	// Repo is the study's repository (the manifest's repo).
+	Repo string
 }

@@ -47,6 +47,10 @@ type File struct {
 	// shown, with a legend above it; findings without Cells are not shown
 	// (the page around the viewer lists them). Other views ignore them.
 	Findings []checks.Finding
+	// Source: the file is a study's code (the code browser), so a type
+	// that no viewer shows (.py, .R, .do, .yaml, ...) is shown as
+	// preformatted text rather than refused.
+	Source bool
 }
 
 // section returns a fresh reader over the whole file.

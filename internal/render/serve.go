@@ -47,6 +47,9 @@ func Serve(w http.ResponseWriter, r *http.Request, f File) error {
 	}
 	q := r.URL.Query()
 	k := kindOf(f.Name)
+	if f.Source && k == kindInvalid {
+		k = kindText
+	}
 	switch {
 	case k != kindInvalid && isTrue(q.Get("plaintext")):
 		return servePlain(w, r, f)

@@ -91,6 +91,7 @@ type Config struct {
 	Logger     *slog.Logger     // default: slog.Default()
 	Now        func() time.Time // default: time.Now
 	Checks     *checks.Checker  // default: OpenSAFELY's published rules (checks.Default)
+	Code       CodeRepos        // default: no code browser (every call says so)
 }
 
 // Service runs every action on release requests.
@@ -106,6 +107,7 @@ type Service struct {
 	users      userCache
 	checker    *checks.Checker
 	wsChecks   workspaceChecks
+	code       CodeRepos
 }
 
 // New builds a Service.
@@ -120,6 +122,7 @@ func New(cfg Config) *Service {
 		now:        cfg.Now,
 		cache:      newRequestCache(requestCacheSize, requestCacheWeight),
 		checker:    cfg.Checks,
+		code:       cfg.Code,
 	}
 	if s.checker == nil {
 		ck, err := checks.New(checks.Default())

@@ -73,6 +73,20 @@ func (f *Files) Write(workspace, relpath, content string) domain.WorkspaceFile {
 	return meta
 }
 
+// SetOrigin records, as the manifest would, the repository, commit and
+// action of the job that wrote a workspace file. Files are written with
+// commit "abcdef1" of https://github.com/opensafely/study and no action.
+func (f *Files) SetOrigin(workspace, relpath, repo, commit, action string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	fl, ok := f.files[workspace][relpath]
+	if !ok {
+		panic("testkit: SetOrigin of a file not written: " + relpath)
+	}
+	fl.meta.Repo, fl.meta.Commit, fl.meta.Action = repo, commit, action
+	f.files[workspace][relpath] = fl
+}
+
 // Remove takes a file out of its workspace's manifest.
 func (f *Files) Remove(workspace, relpath string) {
 	f.mu.Lock()
@@ -193,10 +207,14 @@ func (f *Files) TreeInfo(_ context.Context, workspace string) (domain.WorkspaceT
 		return domain.WorkspaceTreeInfo{}, domain.Errorf(domain.ErrNotFound, "no workspace %s", workspace)
 	}
 	h := sha256.New()
+	repo := ""
 	for _, p := range slices.Sorted(maps.Keys(files)) {
 		fmt.Fprintf(h, "%s\x00%s\x00%s\x00", p, files[p].meta.ContentHash, files[p].lie)
+		if repo == "" {
+			repo = files[p].meta.Repo
+		}
 	}
-	return domain.WorkspaceTreeInfo{ManifestHash: hex.EncodeToString(h.Sum(nil))}, nil
+	return domain.WorkspaceTreeInfo{ManifestHash: hex.EncodeToString(h.Sum(nil)), Repo: repo}, nil
 }
 
 // Stat implements service.Workspaces.

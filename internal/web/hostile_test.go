@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/airlock-go/airlock/internal/domain"
+	"github.com/airlock-go/airlock/internal/gitrepo"
+	"github.com/airlock-go/airlock/internal/gitrepo/gitrepotest"
 	"github.com/airlock-go/airlock/internal/service"
 	"github.com/airlock-go/airlock/internal/testkit"
 )
@@ -239,7 +241,15 @@ var wRoutes = []wRoute{
 	{"POST /requests/request-changes/{id}/{group}", testkit.ClassReview, "/requests/request-changes/%s/g", form()},
 	{"POST /requests/reset-votes/{id}/{group}", testkit.ClassReview, "/requests/reset-votes/%s/g", form()},
 	{"GET /requests/output_checker", testkit.ClassSelfSome, "/requests/output_checker", nil},
+	{"GET /code/view/{ws}/{commit}/{path...}", testkit.ClassWSView, "/code/view/ws/" + hostileCommit + "/project.yaml", nil},
+	{"GET /code/tree/{ws}/{commit}/{path...}", testkit.ClassWSView, "/code/tree/ws/" + hostileCommit + "/analysis/", nil},
+	{"GET /code/contents/{ws}/{commit}/{path...}", testkit.ClassWSView, "/code/contents/ws/" + hostileCommit + "/project.yaml", nil},
+	{"GET /code/cause/{ws}/{path...}", testkit.ClassWSView, "/code/cause/ws/out/a.csv", nil},
+	{"GET /code/request-cause/{id}/{path...}", testkit.ClassView, "/code/request-cause/%s/out/a.csv", nil},
 }
+
+// hostileCommit is a well-formed commit for the code browser's rows.
+const hostileCommit = "d7518d32724a3afea6f7d66c6c33f1fb944db5c0"
 
 // TestHostileMatrixCoversEveryPage: a page added to the route table
 // without a row in the hostile matrix fails here.
@@ -271,9 +281,14 @@ type wFixture struct {
 	*testkit.MatrixRequests
 }
 
-func newWFixture(t *testing.T, st domain.Status) *wFixture {
+func newWFixture(t *testing.T, st domain.Status, code *gitrepotest.Study) *wFixture {
 	t.Helper()
-	h := newHarness(t, withUsers(testkit.NewReadOnlyRolesUser()))
+	h := newHarness(t, withUsers(testkit.NewReadOnlyRolesUser()), withService(func(e *testkit.Env) *service.Service {
+		return service.New(service.Config{
+			Store: e.Store, Workspaces: e.Files, Blobs: e.Files, Notifier: e.Notes, Now: e.Clock.Now,
+			Code: gitrepo.New(gitrepo.Config{Dir: code.RepoDir}),
+		})
+	}))
 	f := &wFixture{h: h, clients: map[testkit.Caller]*hostileClient{}, MatrixRequests: testkit.NewMatrixRequests(h.Env, st)}
 	srv := h.server()
 	for _, c := range testkit.HostileCallers {
@@ -288,8 +303,13 @@ func newWFixture(t *testing.T, st domain.Status) *wFixture {
 func hostileWebMatrix(t *testing.T, census *testkit.Census) {
 	tally := census.Category("authorisation matrix (pages)")
 	reads := 0
+	// The code browser's rows read this study's first commit.
+	code := gitrepotest.New(t, "study")
+	if code.Commit1 != hostileCommit {
+		t.Fatalf("the study's first commit is %s: make it hostileCommit", code.Commit1)
+	}
 	for _, st := range testkit.MatrixStatuses {
-		f := newWFixture(t, st)
+		f := newWFixture(t, st, code)
 		run := &hostileRun{t: t, h: f.h, tally: tally, copies: f.h.Files.Copies}
 		for _, rt := range wRoutes {
 			if rt.class == testkit.ClassPublic {
@@ -329,7 +349,7 @@ func hostileWebMatrix(t *testing.T, census *testkit.Census) {
 				run.changed = false
 				if !run.refused(f.clients[caller], what, method, path, fm, "") && run.changed {
 					// Start afresh, so one hole does not hide the next.
-					f = newWFixture(t, st)
+					f = newWFixture(t, st, code)
 					run.h, run.copies = f.h, f.h.Files.Copies
 				}
 			}

@@ -217,6 +217,7 @@ func (h *Handler) funcs() template.FuncMap {
 		"plural":   plural,
 		"dict":     dict,
 		"url":      urlFunc,
+		"short7":   domain.ShortCommit,
 	}
 }
 

@@ -164,6 +164,9 @@ type reqFileView struct {
 	PageURL        string       // this page
 	WithdrawDialog reqConfirm
 	TreeNode       *reqTreeFile // its tree node, to swap after a vote
+	// CodeURL opens the code browser at the file's commit; CauseURL
+	// loads the panel of the action that produced it.
+	CodeURL, CauseURL string
 }
 
 // reqReview is the reviewer's vote on a file: three toggles (approve,
@@ -450,6 +453,9 @@ func (h *Handler) buildFile(u domain.User, p reqPage, g *domain.Group, f *domain
 		ContentURL: reqContentURL(rq.ID, g.Name, f.Relpath, f.FileID), DownloadURL: reqDownloadURL(rq.ID, g.Name, f.Relpath),
 		GroupNames: reqGroupNames(rq), FileTypes: []domain.FileType{domain.FileOutput, domain.FileSupporting},
 		CanDownload: rq.CanReview(u), PageURL: reqFileURL(rq.ID, g.Name, f.Relpath)}
+	if h.svc.HasCode() {
+		fv.CodeURL, fv.CauseURL = requestCodeLinks(rq, f, fv.PageURL)
+	}
 	node := treeFileOf(rq, u, p.Reviewer, rq.Status.Phase() != domain.PhaseIndependent, *f)
 	node.Current, node.OOB = true, true
 	fv.TreeNode = &node

@@ -27,6 +27,7 @@ func (h *Handler) routes() []route {
 	all = append(all, h.workspaceRoutes()...)
 	all = append(all, h.requestRoutes()...)
 	all = append(all, h.reviewRoutes()...)
+	all = append(all, h.codeRoutes()...)
 	return all
 }
 

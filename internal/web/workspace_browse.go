@@ -70,6 +70,9 @@ type workspaceBrowseView struct {
 	Add        *addDialog
 	StatusPill statusLabel
 	Checks     checksView // the disclosure checks' findings
+	// CodeURL opens the code browser at the file's commit ("View source
+	// code"); CauseURL loads the panel of the action that produced it.
+	CodeURL, CauseURL string
 	// ManifestHash names the tree shown, for partial navigation.
 	ManifestHash string
 }
@@ -183,6 +186,9 @@ func (h *Handler) workspaceBrowse(w http.ResponseWriter, r *http.Request, u doma
 		v.SizeText, v.Modified = formatSize(entry.Size), formatStamp(entry.Timestamp)
 		v.ContentURL = "/workspaces/content/" + pathEscapeSeg(ws) + "/" + pathEscape(rel) + "?cache_id=" + cacheID(entry.WorkspaceFile)
 		v.Button = fileButton(u, ws, rel, entry.Status, current)
+		if h.svc.HasCode() {
+			v.CodeURL, v.CauseURL = workspaceCodeLinks(ws, entry.WorkspaceFile, r.URL.EscapedPath())
+		}
 		if !v.Button.Disabled {
 			d := h.addDialogFor(u, ws, []service.BrowseEntry{entry}, current, v.Button.Update, r.URL.EscapedPath())
 			v.Add = &d

@@ -213,7 +213,14 @@ func (r *Reader) TreeInfo(ctx context.Context, name string) (domain.WorkspaceTre
 	if err != nil {
 		return domain.WorkspaceTreeInfo{}, err
 	}
-	return domain.WorkspaceTreeInfo{ManifestHash: t.Hash, OutOfDate: t.OutOfDate}, nil
+	repo := t.Repo
+	for _, p := range t.outputs {
+		if repo != "" {
+			break
+		}
+		repo = t.nodes[p].Output.Repo // as the reference: the first output's
+	}
+	return domain.WorkspaceTreeInfo{ManifestHash: t.Hash, OutOfDate: t.OutOfDate, Repo: repo}, nil
 }
 
 func (r *Reader) entry(name string) *entry {
@@ -294,7 +301,7 @@ func itemOf(n *Node) Item {
 	it := Item{Name: n.Name, Dir: n.Dir, WorkspaceFile: domain.WorkspaceFile{Relpath: n.Path, Valid: true}}
 	if o := n.Output; o != nil {
 		it.ContentHash, it.Size, it.Timestamp = o.ContentHash, o.Size, o.Timestamp
-		it.JobID, it.Commit, it.Repo = o.JobID, o.Commit, o.Repo
+		it.JobID, it.Commit, it.Repo, it.Action = o.JobID, o.Commit, o.Repo, o.Action
 		it.RowCount, it.ColCount, it.OutOfDateAction = o.RowCount, o.ColCount, o.OutOfDateAction
 	}
 	return it
