@@ -90,7 +90,10 @@ func decodeFast(raw []byte) (m Manifest, outs []outputEntry, missing bool, ok bo
 	if d.i != len(d.b) {
 		return m, nil, false, false
 	}
-	slices.SortFunc(outs, func(a, b outputEntry) int { return cmp.Compare(a.key, b.key) })
+	byKey := func(a, b outputEntry) int { return cmp.Compare(a.key, b.key) }
+	if !slices.IsSortedFunc(outs, byKey) { // as manifests are written, mostly
+		slices.SortFunc(outs, byKey)
+	}
 	for i := 1; i < len(outs); i++ {
 		if outs[i].key == outs[i-1].key {
 			return m, nil, false, false // encoding/json keeps the last: let it
@@ -269,7 +272,9 @@ func (d *fastDecoder) intOrNull(bits int) (n int64, null, ok bool) {
 
 // outputs reads the outputs object after its '{'.
 func (d *fastDecoder) outputs() ([]outputEntry, bool) {
-	var outs []outputEntry
+	// Room for as many entries as there are objects at most, within a
+	// bound (a manifest of nothing but "{}" must not reserve gigabytes).
+	outs := make([]outputEntry, 0, min(bytes.Count(d.b[d.i:], []byte{'{'}), 1<<17))
 	for {
 		d.ws()
 		if d.eat('}') {
