@@ -139,7 +139,6 @@ func BenchmarkBigRequestWithdrawFile(b *testing.B) {
 	report(b, bigL, smallL)
 }
 
-
 // coldReader is the workspace reader of a benchmark, replaced by a new
 // one (with nothing parsed) before each cold call.
 type coldReader struct{ *workspace.Reader }
