@@ -3,10 +3,12 @@ package service
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/airlock-go/airlock/internal/domain"
+	"github.com/airlock-go/airlock/internal/store"
 )
 
 // EditGroup sets a group's context and disclosure controls. It reports
@@ -40,7 +42,8 @@ func (s *Service) EditGroup(ctx context.Context, u domain.User, id, group, group
 func (s *Service) CreateComment(ctx context.Context, u domain.User, id, group, text string, vis domain.Visibility) (domain.Comment, error) {
 	text = strings.TrimRight(text, " \t\r\n")
 	var cm domain.Comment
-	_, err := s.update(ctx, u, id, func(r *domain.Request) (func(*change) error, error) {
+	// The rules need the request's header and groups only.
+	_, err := s.updatePart(ctx, u, id, store.RequestPart{}, func(r *domain.Request) (func(*change) error, error) {
 		v := vis
 		if v == "" {
 			v = r.WritableVisibilities(u)[0]
@@ -55,6 +58,7 @@ func (s *Service) CreateComment(ctx context.Context, u domain.User, id, group, t
 				return fmt.Errorf("comment on %q: %w", group, err)
 			}
 			cm.ID = n
+			c.applied = true // the part read has no comments to add it to
 			return c.audit(domain.EventRequestComment, "", map[string]string{
 				"group": group, "comment": text, "visibility": string(v), "comment_id": strconv.FormatInt(n, 10),
 			})
@@ -70,7 +74,7 @@ func (s *Service) CreateComment(ctx context.Context, u domain.User, id, group, t
 // audit event keeps the comment's visibility, so a private comment's text
 // never shows to the author.
 func (s *Service) DeleteComment(ctx context.Context, u domain.User, id, group string, commentID int64) error {
-	_, err := s.update(ctx, u, id, func(r *domain.Request) (func(*change) error, error) {
+	_, err := s.updatePart(ctx, u, id, store.RequestPart{Comments: true}, func(r *domain.Request) (func(*change) error, error) {
 		if err := r.CheckDeleteComment(u, group, commentID); err != nil {
 			return nil, err
 		}
@@ -79,6 +83,11 @@ func (s *Service) DeleteComment(ctx context.Context, u domain.User, id, group st
 			if err := c.tx.DeleteComment(c.ctx, c.r.ID, commentID); err != nil {
 				return fmt.Errorf("delete comment %d: %w", commentID, err)
 			}
+			c.r.Comments = slices.DeleteFunc(c.r.Comments, func(cm domain.Comment) bool { return cm.ID == commentID })
+			if len(c.r.Comments) == 0 {
+				c.r.Comments = nil // as the store reads a request without comments
+			}
+			c.applied = true
 			return c.audit(domain.EventRequestCommentDelete, "", map[string]string{
 				"group": group, "comment": cm.Text, "visibility": string(cm.Visibility), "comment_id": strconv.FormatInt(commentID, 10),
 			})
@@ -91,7 +100,7 @@ func (s *Service) DeleteComment(ctx context.Context, u domain.User, id, group st
 // public.
 func (s *Service) PublishComment(ctx context.Context, u domain.User, id, group string, commentID int64) (domain.Comment, error) {
 	var cm domain.Comment
-	_, err := s.update(ctx, u, id, func(r *domain.Request) (func(*change) error, error) {
+	_, err := s.updatePart(ctx, u, id, store.RequestPart{Comments: true}, func(r *domain.Request) (func(*change) error, error) {
 		if err := r.CheckPublishComment(u, group, commentID); err != nil {
 			return nil, err
 		}
@@ -101,6 +110,12 @@ func (s *Service) PublishComment(ctx context.Context, u domain.User, id, group s
 				return fmt.Errorf("publish comment %d: %w", commentID, err)
 			}
 			cm.Visibility = domain.VisibilityPublic
+			for i := range c.r.Comments {
+				if c.r.Comments[i].ID == commentID {
+					c.r.Comments[i].Visibility = domain.VisibilityPublic
+				}
+			}
+			c.applied = true
 			return c.audit(domain.EventRequestCommentPublic, "", map[string]string{
 				"group": group, "comment": cm.Text, "comment_id": strconv.FormatInt(commentID, 10),
 			})

@@ -230,7 +230,10 @@ func (s *Service) WithdrawFiles(ctx context.Context, u domain.User, id string, p
 				return nil, err
 			}
 		}
-		return func(c *change) error { return c.withdrawFiles(paths) }, nil
+		return func(c *change) error {
+			c.applied = true // withdrawFiles changes c.r as it changes the store
+			return c.withdrawFiles(paths)
+		}, nil
 	})
 }
 
@@ -250,6 +253,15 @@ func (c *change) withdrawFiles(paths []string) error {
 		}
 		if err := c.audit(domain.EventRequestFileWithdraw, p, extra); err != nil {
 			return err
+		}
+		// The same change to the request in memory (see change.applied).
+		if c.r.Status == domain.StatusPending {
+			c.r.Files = slices.DeleteFunc(c.r.Files, func(rf domain.RequestFile) bool { return rf.Relpath == p })
+			if len(c.r.Files) == 0 {
+				c.r.Files = nil // as the store reads a request without files
+			}
+		} else {
+			f.FileType = domain.FileWithdrawn
 		}
 	}
 	return nil

@@ -5,21 +5,27 @@ import (
 	"fmt"
 
 	"github.com/airlock-go/airlock/internal/domain"
+	"github.com/airlock-go/airlock/internal/store"
 )
 
 // Vote records an output checker's vote on an output file. Checkers may
 // change their vote at any time while the request is under review, even
-// after submitting their review.
+// after submitting their review. It returns the request's header and
+// groups with the voted file only (store.Store.GetRequestPart), as the
+// vote left them.
 func (s *Service) Vote(ctx context.Context, u domain.User, id, relpath string, vote domain.Vote) (*domain.Request, error) {
 	if vote != domain.VoteApproved && vote != domain.VoteChangesRequested {
 		return nil, domain.Errorf(domain.ErrInvalidInput, "The vote must be APPROVED or CHANGES_REQUESTED.")
 	}
-	return s.update(ctx, u, id, func(r *domain.Request) (func(*change) error, error) {
+	// The rule needs the request's header and the one file: a vote on a
+	// file of a big request reads only that file.
+	return s.updatePart(ctx, u, id, store.RequestPart{Paths: []string{relpath}}, func(r *domain.Request) (func(*change) error, error) {
 		if err := r.CheckVote(u, relpath); err != nil {
 			return nil, err
 		}
 		return func(c *change) error {
 			f, _ := c.r.File(relpath)
+			c.applied = true
 			return c.putVote(*f, u.Username, vote)
 		}, nil
 	})
@@ -30,6 +36,13 @@ func (c *change) putVote(f domain.RequestFile, reviewer string, vote domain.Vote
 	if err := c.tx.PutReview(c.ctx, c.r.ID, f.Relpath, rv); err != nil {
 		return fmt.Errorf("vote on %s: %w", f.Relpath, err)
 	}
+	if mf, ok := c.r.File(f.Relpath); ok {
+		// As the store does: a changed vote keeps its first CreatedAt.
+		if prev, ok := mf.Reviews[reviewer]; ok {
+			rv.CreatedAt = prev.CreatedAt
+		}
+		mf.Reviews[reviewer] = rv
+	}
 	event := domain.EventRequestFileApprove
 	if vote == domain.VoteChangesRequested {
 		event = domain.EventRequestFileRequestChanges
@@ -38,14 +51,15 @@ func (c *change) putVote(f domain.RequestFile, reviewer string, vote domain.Vote
 }
 
 // ResetVote takes back the user's vote on a file, before they submit
-// their review.
+// their review. Like Vote, it reads and returns only the one file.
 func (s *Service) ResetVote(ctx context.Context, u domain.User, id, relpath string) (*domain.Request, error) {
-	return s.update(ctx, u, id, func(r *domain.Request) (func(*change) error, error) {
+	return s.updatePart(ctx, u, id, store.RequestPart{Paths: []string{relpath}}, func(r *domain.Request) (func(*change) error, error) {
 		if err := r.CheckResetVote(u, relpath); err != nil {
 			return nil, err
 		}
 		return func(c *change) error {
 			f, _ := c.r.File(relpath)
+			c.applied = true
 			return c.deleteVote(*f, u.Username)
 		}, nil
 	})
@@ -54,6 +68,9 @@ func (s *Service) ResetVote(ctx context.Context, u domain.User, id, relpath stri
 func (c *change) deleteVote(f domain.RequestFile, reviewer string) error {
 	if err := c.tx.DeleteReview(c.ctx, c.r.ID, f.Relpath, reviewer); err != nil {
 		return fmt.Errorf("reset vote on %s: %w", f.Relpath, err)
+	}
+	if mf, ok := c.r.File(f.Relpath); ok {
+		delete(mf.Reviews, reviewer)
 	}
 	return c.audit(domain.EventRequestFileResetReview, f.Relpath, map[string]string{"group": f.Group})
 }

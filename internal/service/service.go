@@ -177,14 +177,22 @@ type change struct {
 	// the audit chain's lock, which every writer of every node shares, so
 	// it is taken as late as possible, just before commit.
 	events []domain.Event
+	// lastEvent is the id of the last event appended.
+	lastEvent int64
+	// applied says the writes also changed r as they changed the store,
+	// so that r (at the next version) is the request as committed and
+	// need not be read again.
+	applied bool
 }
 
 // flush appends the audit events written so far, in order.
 func (c *change) flush() error {
 	for _, e := range c.events {
-		if _, err := c.tx.AppendEvent(c.ctx, e); err != nil {
+		stored, err := c.tx.AppendEvent(c.ctx, e)
+		if err != nil {
 			return fmt.Errorf("audit %s: %w", e.Type, err)
 		}
+		c.lastEvent = stored.ID
 	}
 	c.events = nil
 	return nil
@@ -203,9 +211,37 @@ func (s *Service) update(ctx context.Context, u domain.User, id string, p plan) 
 	}, p, nil)
 }
 
+// updatePart is update for an action that needs only part of the
+// request (its header and groups, the files at part.Paths and, when
+// part.Comments, its comments): the rules decide on that part, read from
+// one snapshot, and the guard makes it the state the change is written
+// on. It returns that part as the change left it, when the writes apply
+// themselves to it (change.applied), and the whole request otherwise.
+func (s *Service) updatePart(ctx context.Context, u domain.User, id string, part store.RequestPart, p plan) (*domain.Request, error) {
+	return s.runOn(ctx, u.Username, func(ctx context.Context) (*domain.Request, error) {
+		r, err := s.store.GetRequestPart(ctx, id, part)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, domain.Errorf(domain.ErrNotFound, "There is no release request %s.", id)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("service: load request %s: %w", id, err)
+		}
+		if err := r.CheckView(u); err != nil {
+			return nil, err
+		}
+		return r, nil
+	}, p, nil, true)
+}
+
 // run is update with any loader; a loaded request with version 0 is new
 // and is created in the transaction instead of guarded.
 func (s *Service) run(ctx context.Context, actor string, load func(context.Context) (*domain.Request, error), p plan, extra map[string]string) (*domain.Request, error) {
+	return s.runOn(ctx, actor, load, p, extra, false)
+}
+
+// runOn is run; part says load returns only part of the request (which
+// is never cached).
+func (s *Service) runOn(ctx context.Context, actor string, load func(context.Context) (*domain.Request, error), p plan, extra map[string]string, part bool) (*domain.Request, error) {
 	for attempt := 1; ; attempt++ {
 		r, err := load(ctx)
 		if err != nil {
@@ -219,6 +255,7 @@ func (s *Service) run(ctx context.Context, actor string, load func(context.Conte
 			return r, nil // nothing to change
 		}
 		c := &change{ctx: ctx, r: r, user: actor, now: s.clock(), extra: extra}
+		guarded := r.Version != 0
 		err = s.store.Tx(ctx, func(tx store.Tx) error {
 			c.tx, c.notes, c.events = tx, nil, nil
 			if r.Version == 0 {
@@ -249,7 +286,20 @@ func (s *Service) run(ctx context.Context, actor string, load func(context.Conte
 		for _, n := range c.notes {
 			s.notifier.Notify(ctx, n)
 		}
-		return s.request(ctx, r.ID)
+		if !c.applied {
+			return s.request(ctx, r.ID)
+		}
+		// The writes changed r as they changed the store: it is the
+		// request as committed, at the version the guard moved it to (a
+		// created request is at version 1 already) and with the events
+		// just appended as its newest.
+		if guarded {
+			r.Version++
+		}
+		if !part && c.lastEvent != 0 {
+			s.cache.put(r.ID, store.Stamp{Version: r.Version, LastEvent: c.lastEvent}, r.Clone(), nil)
+		}
+		return r, nil
 	}
 }
 

@@ -51,6 +51,12 @@ type Store interface {
 	// GetRequest loads a request with its groups, files, votes, submitted
 	// reviews and comments. ErrNotFound if there is none.
 	GetRequest(ctx context.Context, id string) (*domain.Request, error)
+	// GetRequestPart loads what GetRequest does but only the files (with
+	// their votes) at part.Paths (a path the request does not have is
+	// left out), and the comments only when part.Comments: what an action
+	// on a few files of a big request needs. ErrNotFound if there is no
+	// such request.
+	GetRequestPart(ctx context.Context, id string, part RequestPart) (*domain.Request, error)
 	// RequestStamp says cheaply whether a request changed: its version and
 	// the id of its newest audit event. Every change to a request, upload
 	// bookkeeping included, increases one of them. ErrNotFound if there is
@@ -229,6 +235,13 @@ type Tx interface {
 	AppendEvent(ctx context.Context, e domain.Event) (domain.Event, error)
 	// HideTurnEvents hides every event of the request written in turn.
 	HideTurnEvents(ctx context.Context, id string, turn int) error
+}
+
+// RequestPart names the parts of a request GetRequestPart loads besides
+// its header and groups.
+type RequestPart struct {
+	Paths    []string // the files to load
+	Comments bool     // whether to load every comment
 }
 
 // RequestFilter selects requests; empty fields select everything.

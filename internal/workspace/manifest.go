@@ -88,9 +88,19 @@ func ParseManifest(raw []byte) (*Tree, error) {
 	if err := domain.CheckTextBytes("manifest.json", raw); err != nil {
 		return nil, errors.New("manifest.json is not valid UTF-8 text (or holds a NUL byte)")
 	}
-	var m Manifest
-	if err := json.Unmarshal(raw, &m); err != nil {
-		return nil, fmt.Errorf("manifest.json is not valid: %w", err)
+	m, outs, missing, ok := decodeFast(raw)
+	if !ok {
+		// Anything the fast decoder does not read exactly as
+		// encoding/json would: encoding/json reads it, and says what is
+		// wrong with it.
+		m = Manifest{}
+		if err := json.Unmarshal(raw, &m); err != nil {
+			return nil, fmt.Errorf("manifest.json is not valid: %w", err)
+		}
+		missing, outs = m.Outputs == nil, make([]outputEntry, 0, len(m.Outputs))
+		for _, k := range slices.Sorted(maps.Keys(m.Outputs)) {
+			outs = append(outs, outputEntry{key: k, out: m.Outputs[k]})
+		}
 	}
 	for what, s := range map[string]string{"workspace": m.Workspace, "repo": m.Repo} {
 		if err := domain.CheckText(what, s); err != nil {
@@ -99,15 +109,16 @@ func ParseManifest(raw []byte) (*Tree, error) {
 	}
 	sum := sha256.Sum256(raw)
 	t := &Tree{
-		Hash: hex.EncodeToString(sum[:]), Repo: m.Repo, MissingOutputs: m.Outputs == nil,
-		nodes:    map[string]*Node{"": {Path: "", Dir: true}},
+		Hash: hex.EncodeToString(sum[:]), Repo: m.Repo, MissingOutputs: missing,
+		nodes:    make(map[string]*Node, len(outs)+len(outs)/8+1),
 		children: map[string][]*Node{},
 		invalid:  map[string]string{},
 	}
+	t.nodes[""] = &Node{Path: "", Dir: true}
 	// In the order of the keys, so that the tree does not depend on the
 	// order the manifest's entries come in when two paths clash.
-	for _, p := range slices.Sorted(maps.Keys(m.Outputs)) {
-		out := m.Outputs[p]
+	for i := range outs {
+		p, out := outs[i].key, &outs[i].out
 		if out.Level != visibleLevel || out.OutOfDateOutput {
 			continue
 		}
@@ -118,12 +129,12 @@ func ParseManifest(raw []byte) (*Tree, error) {
 		if err != nil || clean == "" || clean == "metadata" || strings.HasPrefix(clean, "metadata/") {
 			continue // never trust a path the manifest gives either
 		}
-		o := out
-		if why := checkOutput(&o); why != "" {
+		o := out // outs is the tree's: its entries are the nodes' outputs
+		if why := checkOutput(o); why != "" {
 			t.invalid[clean] = why
 			continue
 		}
-		if why := t.add(&Node{Path: clean, Name: path.Base(clean), Output: &o, key: p}); why != "" {
+		if why := t.add(&Node{Path: clean, Name: path.Base(clean), Output: o, key: p}); why != "" {
 			t.invalid[clean] = why
 		}
 	}
@@ -176,8 +187,12 @@ func isSHA256(h string) bool {
 	if len(h) != 2*sha256.Size {
 		return false
 	}
-	_, err := hex.DecodeString(h)
-	return err == nil
+	for i := 0; i < len(h); i++ {
+		if c := h[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+			return false
+		}
+	}
+	return true
 }
 
 // add puts a file into the tree with every folder above it. A path that

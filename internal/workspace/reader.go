@@ -6,6 +6,7 @@
 package workspace
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -170,7 +171,7 @@ func (r *Reader) Tree(ctx context.Context, name string) (*Tree, error) {
 			return manifestRead{}, err
 		}
 		defer f.Close()
-		raw, err := io.ReadAll(f)
+		raw, err := readAllSized(f, st.size)
 		return manifestRead{stamp: st, raw: raw}, err
 	}, nil)
 	var de *domain.Error
@@ -489,4 +490,16 @@ func (r *Reader) OpenFile(ctx context.Context, workspace, relpath string) (inter
 func hashBytes(b []byte) string {
 	s := sha256.Sum256(b)
 	return hex.EncodeToString(s[:])
+}
+
+// readAllSized reads r to its end into a buffer of size bytes (the file's
+// size when it was statted) and more if it grew, without the copies of
+// io.ReadAll's doubling for a big manifest.
+func readAllSized(r io.Reader, size int64) ([]byte, error) {
+	if size < 0 || size > 1<<32 {
+		size = 0
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, size+1)) // +1: the read that sees the end
+	_, err := buf.ReadFrom(r)
+	return buf.Bytes(), err
 }

@@ -61,6 +61,12 @@ const (
 		SELECT ` + fileColumns + `
 		FROM request_files f JOIN file_groups g ON g.id = f.group_id
 		WHERE f.request_id = ? ORDER BY f.relpath COLLATE "C"`
+	// requestFilesOfSQL is requestFilesSQL without its order, for a
+	// condition on the files to follow.
+	requestFilesOfSQL = `
+		SELECT ` + fileColumns + `
+		FROM request_files f JOIN file_groups g ON g.id = f.group_id
+		WHERE f.request_id = ?`
 	requestFileSQL = `
 		SELECT ` + fileColumns + `
 		FROM request_files f JOIN file_groups g ON g.id = f.group_id
@@ -119,32 +125,57 @@ func (s *Store) RequestStamp(ctx context.Context, id string) (store.Stamp, error
 
 // GetRequest loads a request with everything on it, from one snapshot.
 func (s *Store) GetRequest(ctx context.Context, id string) (*domain.Request, error) {
+	return s.getRequest(ctx, id, nil)
+}
+
+// GetRequestPart loads a request's header, groups and only the files
+// (with their votes) and comments part names, from one snapshot.
+func (s *Store) GetRequestPart(ctx context.Context, id string, part store.RequestPart) (*domain.Request, error) {
+	return s.getRequest(ctx, id, &part)
+}
+
+// getRequest loads the request with the files and comments part names;
+// all of them when part is nil.
+func (s *Store) getRequest(ctx context.Context, id string, part *store.RequestPart) (*domain.Request, error) {
 	var (
 		r     domain.Request
 		found bool
 		index = map[string]int{}
 	)
+	filesSQL, reviewsSQL, filesArgs := requestFilesSQL, requestFileReviewsSQL, []any{id}
+	if part != nil {
+		// Only the files named (none when none is).
+		in := ` AND f.relpath IN (` + placeholders(max(len(part.Paths), 1)) + `)`
+		filesSQL = requestFilesOfSQL + in + ` ORDER BY f.relpath COLLATE "C"`
+		reviewsSQL = requestFileReviewsSQL + in
+		if len(part.Paths) == 0 {
+			filesArgs = append(filesArgs, nil) // relpath IN (NULL): no file
+		}
+		for _, p := range part.Paths {
+			filesArgs = append(filesArgs, p)
+		}
+	}
 	reviews := submittedReviews(func(string) *domain.Request { return &r })
-	err := s.readAll(ctx,
-		ReadQuery{getRequestSQL, []any{id}, func(sc Scanner) (err error) {
+	queries := []ReadQuery{
+		{getRequestSQL, []any{id}, func(sc Scanner) (err error) {
 			found = true
 			r, err = scanRequest(sc)
 			return err
 		}},
-		ReadQuery{requestSubmittedReviewsSQL, []any{id}, reviews},
-		ReadQuery{requestGroupsSQL, []any{id}, func(sc Scanner) error {
+		{requestSubmittedReviewsSQL, []any{id}, reviews},
+		{requestGroupsSQL, []any{id}, func(sc Scanner) error {
 			var g domain.Group
 			err := sc.Scan(&g.Name, &g.Context, &g.Controls, timeCol{&g.CreatedAt}, timeCol{&g.UpdatedAt})
 			r.Groups = append(r.Groups, g)
 			return err
 		}},
-		ReadQuery{requestFilesSQL, []any{id}, func(sc Scanner) error {
+		{filesSQL, filesArgs, func(sc Scanner) error {
 			f, err := scanFile(sc)
 			index[f.Relpath] = len(r.Files)
 			r.Files = append(r.Files, f)
 			return err
 		}},
-		ReadQuery{requestFileReviewsSQL, []any{id}, func(sc Scanner) error {
+		{reviewsSQL, filesArgs, func(sc Scanner) error {
 			var relpath, vote string
 			var rv domain.Review
 			if err := sc.Scan(&relpath, &rv.Reviewer, &vote, timeCol{&rv.CreatedAt}, timeCol{&rv.UpdatedAt},
@@ -157,15 +188,18 @@ func (s *Store) GetRequest(ctx context.Context, id string) (*domain.Request, err
 			}
 			return nil
 		}},
-		ReadQuery{requestCommentsSQL, []any{id}, func(sc Scanner) error {
+	}
+	if part == nil || part.Comments {
+		queries = append(queries, ReadQuery{requestCommentsSQL, []any{id}, func(sc Scanner) error {
 			var c domain.Comment
 			var visibility string
 			err := sc.Scan(&c.ID, &c.Group, &c.Text, &c.Author, &visibility, &c.ReviewTurn, timeCol{&c.CreatedAt})
 			c.Visibility = domain.Visibility(visibility)
 			r.Comments = append(r.Comments, c)
 			return err
-		}},
-	)
+		}})
+	}
+	err := s.readAll(ctx, queries...)
 	if err == nil && !found {
 		err = store.ErrNotFound
 	}

@@ -45,6 +45,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Files", testFiles},
 		{"FileMarks", testFileMarks},
 		{"Reviews", testReviews},
+		{"RequestPart", testRequestPart},
 		{"SubmittedReviews", testSubmittedReviews},
 		{"Comments", testComments},
 		{"AuditChain", testAuditChain},
@@ -788,6 +789,57 @@ func testReviews(t *testing.T, s store.Store) {
 	})
 	if diff := cmp.Diff([]string{"b.csv"}, relpaths(get(t, s, "r1"))); diff != "" {
 		t.Errorf("files (-want +got):\n%s", diff)
+	}
+}
+
+// testRequestPart: GetRequestPart reads what GetRequest does, but only
+// the files named (with their votes) and the comments when asked.
+func testRequestPart(t *testing.T, s store.Store) {
+	create(t, s, newRequest("r1", "ws", "alice", 0))
+	mustGuarded(t, s, "r1", func(ctx context.Context, tx store.Tx) error {
+		for _, p := range []string{"a.csv", "b.csv", "c.csv"} {
+			if err := tx.InsertFile(ctx, "r1", file(p, "default")); err != nil {
+				return err
+			}
+		}
+		for _, p := range []string{"a.csv", "b.csv"} {
+			if err := tx.PutReview(ctx, "r1", p, domain.Review{Reviewer: "bob", Vote: domain.VoteApproved, CreatedAt: at(1), UpdatedAt: at(1), ReviewTurn: 1}); err != nil {
+				return err
+			}
+		}
+		_, err := tx.InsertComment(ctx, "r1", domain.Comment{Group: "default", Text: "hi", Author: "bob", Visibility: domain.VisibilityPublic, ReviewTurn: 1, CreatedAt: at(2)})
+		return err
+	})
+	whole := get(t, s, "r1")
+	for _, tt := range []struct {
+		name string
+		part store.RequestPart
+		want []string // the files read
+	}{
+		{"one file", store.RequestPart{Paths: []string{"b.csv"}}, []string{"b.csv"}},
+		{"two files and comments", store.RequestPart{Paths: []string{"c.csv", "a.csv"}, Comments: true}, []string{"a.csv", "c.csv"}},
+		{"a missing file", store.RequestPart{Paths: []string{"none.csv", "a.csv"}}, []string{"a.csv"}},
+		{"no file", store.RequestPart{}, nil},
+	} {
+		got, err := s.GetRequestPart(t.Context(), "r1", tt.part)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		want := *whole
+		want.Files = nil
+		for _, p := range tt.want {
+			f, _ := whole.File(p)
+			want.Files = append(want.Files, *f)
+		}
+		if !tt.part.Comments {
+			want.Comments = nil
+		}
+		if diff := cmp.Diff(&want, got); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", tt.name, diff)
+		}
+	}
+	if _, err := s.GetRequestPart(t.Context(), "none", store.RequestPart{Paths: []string{"a.csv"}}); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("GetRequestPart of a missing request: %v", err)
 	}
 }
 

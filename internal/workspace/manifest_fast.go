@@ -1,0 +1,504 @@
+package workspace
+
+import (
+	"bytes"
+	"cmp"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// entry of a manifest's outputs, by its key.
+type outputEntry struct {
+	key string
+	out Output
+}
+
+// outputKeys are the keys of a manifest entry, as Output's tags name them.
+var outputKeys = []string{"level", "excluded", "job_id", "job_request", "action", "repo", "commit", "size",
+	"timestamp", "content_hash", "message", "row_count", "col_count", "user", "out_of_date_output", "out_of_date_action"}
+
+// manifestKeys are the top-level keys of a manifest, as Manifest's tags
+// name them.
+var manifestKeys = []string{"workspace", "repo", "outputs"}
+
+// decodeFast reads a manifest the way json.Unmarshal into Manifest does,
+// in one pass over the bytes without reflection, and returns its outputs
+// sorted by key, each of their repeated strings (levels, jobs, actions,
+// repositories, commits, users) held once. It reads only what it can read
+// exactly as encoding/json would; ok is false for anything else (a syntax
+// error, a string with an escape in a key or a field, a value of the
+// wrong type, a number that is not a plain integer where one is due, a key
+// given twice, a key that encoding/json would match ignoring case), and the
+// caller then decodes with encoding/json, for its result and its errors.
+func decodeFast(raw []byte) (m Manifest, outs []outputEntry, missing bool, ok bool) {
+	d := fastDecoder{b: raw, intern: map[string]string{}}
+	defer func() {
+		if recover() != nil { // an index out of range: truncated input
+			ok = false
+		}
+	}()
+	d.ws()
+	if !d.eat('{') {
+		return m, nil, false, false
+	}
+	seen := map[string]bool{}
+	missing = true
+	first := true
+	for {
+		d.ws()
+		if d.eat('}') {
+			break
+		}
+		if !first && !(d.eat(',') && d.wsThen()) {
+			return m, nil, false, false
+		}
+		first = false
+		key, ok := d.key(manifestKeys)
+		if !ok || (key != "" && seen[key]) {
+			return m, nil, false, false
+		}
+		seen[key] = true
+		switch key {
+		case "workspace", "repo":
+			s, null, ok := d.stringOrNull(false)
+			if !ok {
+				return m, nil, false, false
+			}
+			if !null {
+				if key == "workspace" {
+					m.Workspace = s
+				} else {
+					m.Repo = s
+				}
+			}
+		case "outputs":
+			if !d.eat('{') {
+				return m, nil, false, false // null, or not an object: encoding/json says
+			}
+			missing = false
+			if outs, ok = d.outputs(); !ok {
+				return m, nil, false, false
+			}
+		default:
+			if !d.skip() {
+				return m, nil, false, false
+			}
+		}
+	}
+	d.ws()
+	if d.i != len(d.b) {
+		return m, nil, false, false
+	}
+	byKey := func(a, b outputEntry) int { return cmp.Compare(a.key, b.key) }
+	if !slices.IsSortedFunc(outs, byKey) { // as manifests are written, mostly
+		slices.SortFunc(outs, byKey)
+	}
+	for i := 1; i < len(outs); i++ {
+		if outs[i].key == outs[i-1].key {
+			return m, nil, false, false // encoding/json keeps the last: let it
+		}
+	}
+	return m, outs, missing, true
+}
+
+type fastDecoder struct {
+	b      []byte
+	i      int
+	intern map[string]string
+}
+
+func (d *fastDecoder) ws() {
+	for d.i < len(d.b) {
+		switch d.b[d.i] {
+		case ' ', '\t', '\n', '\r':
+			d.i++
+		default:
+			return
+		}
+	}
+}
+
+// wsThen skips white space and returns true.
+func (d *fastDecoder) wsThen() bool { d.ws(); return true }
+
+func (d *fastDecoder) eat(c byte) bool {
+	if d.i < len(d.b) && d.b[d.i] == c {
+		d.i++
+		return true
+	}
+	return false
+}
+
+// rawString reads a string without escapes or control characters (the
+// bytes are valid UTF-8, checked before), returning its bytes.
+func (d *fastDecoder) rawString() ([]byte, bool) {
+	if !d.eat('"') {
+		return nil, false
+	}
+	start := d.i
+	end := bytes.IndexByte(d.b[start:], '"')
+	if end < 0 {
+		return nil, false
+	}
+	s := d.b[start : start+end]
+	for _, c := range s {
+		if c < 0x20 || c == '\\' {
+			return nil, false
+		}
+	}
+	d.i = start + end + 1
+	return s, true
+}
+
+// key reads an object's key and its colon: one of known, or "" for a key
+// encoding/json ignores; ok is false for one it might match ignoring case.
+func (d *fastDecoder) key(known []string) (string, bool) {
+	b, ok := d.rawString()
+	if !ok {
+		return "", false
+	}
+	d.ws()
+	if !d.eat(':') {
+		return "", false
+	}
+	d.ws()
+	for _, k := range known {
+		if string(b) == k {
+			return k, true
+		}
+	}
+	for _, c := range b {
+		if c >= 0x80 {
+			return "", false // Unicode case folding: leave it to encoding/json
+		}
+	}
+	for _, k := range known {
+		if strings.EqualFold(string(b), k) {
+			return "", false
+		}
+	}
+	return "", true
+}
+
+// stringOrNull reads a string (interned when asked) or null.
+func (d *fastDecoder) stringOrNull(intern bool) (s string, null, ok bool) {
+	if d.literal("null") {
+		return "", true, true
+	}
+	b, ok := d.rawString()
+	if !ok {
+		return "", false, false
+	}
+	if !intern {
+		return string(b), false, true
+	}
+	if s, ok := d.intern[string(b)]; ok {
+		return s, false, true
+	}
+	s = string(b)
+	d.intern[s] = s
+	return s, false, true
+}
+
+func (d *fastDecoder) literal(lit string) bool {
+	if len(d.b)-d.i >= len(lit) && string(d.b[d.i:d.i+len(lit)]) == lit {
+		d.i += len(lit)
+		return true
+	}
+	return false
+}
+
+// boolOrNull reads true, false or null (false).
+func (d *fastDecoder) boolOrNull() (bool, bool) {
+	switch {
+	case d.literal("true"):
+		return true, true
+	case d.literal("false"), d.literal("null"):
+		return false, true
+	}
+	return false, false
+}
+
+// number reads a JSON number and returns its text.
+func (d *fastDecoder) number() ([]byte, bool) {
+	start := d.i
+	d.eat('-')
+	switch {
+	case d.eat('0'):
+	case d.i < len(d.b) && d.b[d.i] >= '1' && d.b[d.i] <= '9':
+		d.digits()
+	default:
+		return nil, false
+	}
+	if d.eat('.') {
+		if d.digits() == 0 {
+			return nil, false
+		}
+	}
+	if d.eat('e') || d.eat('E') {
+		if !d.eat('+') {
+			d.eat('-')
+		}
+		if d.digits() == 0 {
+			return nil, false
+		}
+	}
+	return d.b[start:d.i], true
+}
+
+func (d *fastDecoder) digits() int {
+	n := 0
+	for d.i < len(d.b) && d.b[d.i] >= '0' && d.b[d.i] <= '9' {
+		d.i++
+		n++
+	}
+	return n
+}
+
+// intOrNull reads an integer that fits bits, or null; ok is false for any
+// other number (encoding/json refuses it).
+func (d *fastDecoder) intOrNull(bits int) (n int64, null, ok bool) {
+	if d.literal("null") {
+		return 0, true, true
+	}
+	lit, ok := d.number()
+	if !ok {
+		return 0, false, false
+	}
+	n, err := strconv.ParseInt(string(lit), 10, bits)
+	return n, false, err == nil
+}
+
+// outputs reads the outputs object after its '{'.
+func (d *fastDecoder) outputs() ([]outputEntry, bool) {
+	// Room for as many entries as there are objects at most, within a
+	// bound (a manifest of nothing but "{}" must not reserve gigabytes).
+	outs := make([]outputEntry, 0, min(bytes.Count(d.b[d.i:], []byte{'{'}), 1<<17))
+	for {
+		d.ws()
+		if d.eat('}') {
+			return outs, true
+		}
+		if len(outs) > 0 && !(d.eat(',') && d.wsThen()) {
+			return nil, false
+		}
+		kb, ok := d.rawString()
+		if !ok {
+			return nil, false
+		}
+		d.ws()
+		if !d.eat(':') {
+			return nil, false
+		}
+		d.ws()
+		if !d.eat('{') {
+			return nil, false // null, or not an object: encoding/json says
+		}
+		e := outputEntry{key: string(kb)}
+		if !d.output(&e.out) {
+			return nil, false
+		}
+		outs = append(outs, e)
+	}
+}
+
+// output reads one entry after its '{'.
+func (d *fastDecoder) output(o *Output) bool {
+	var seen uint32
+	first := true
+	for {
+		d.ws()
+		if d.eat('}') {
+			return true
+		}
+		if !first && !(d.eat(',') && d.wsThen()) {
+			return false
+		}
+		first = false
+		key, ok := d.key(outputKeys)
+		if !ok {
+			return false
+		}
+		if key == "" {
+			if !d.skip() {
+				return false
+			}
+			continue
+		}
+		bit := uint32(1) << slices.Index(outputKeys, key)
+		if seen&bit != 0 {
+			return false // given twice: encoding/json merges, let it
+		}
+		seen |= bit
+		if !d.field(o, key) {
+			return false
+		}
+	}
+}
+
+// field reads the value of one known key of an entry.
+func (d *fastDecoder) field(o *Output, key string) bool {
+	str := func(dst *string, intern bool) bool {
+		s, _, ok := d.stringOrNull(intern)
+		*dst = s
+		return ok
+	}
+	boolean := func(dst *bool) bool {
+		v, ok := d.boolOrNull()
+		*dst = v
+		return ok
+	}
+	intPtr := func(dst **int) bool {
+		n, null, ok := d.intOrNull(strconv.IntSize)
+		if ok && !null {
+			v := int(n)
+			*dst = &v
+		}
+		return ok
+	}
+	switch key {
+	case "level":
+		return str(&o.Level, true)
+	case "job_id":
+		return str(&o.JobID, true)
+	case "job_request":
+		return str(&o.JobRequest, true)
+	case "action":
+		return str(&o.Action, true)
+	case "repo":
+		return str(&o.Repo, true)
+	case "commit":
+		return str(&o.Commit, true)
+	case "user":
+		return str(&o.User, true)
+	case "content_hash":
+		return str(&o.ContentHash, false)
+	case "message":
+		s, null, ok := d.stringOrNull(true)
+		if ok && !null {
+			o.Message = &s
+		}
+		return ok
+	case "excluded":
+		return boolean(&o.Excluded)
+	case "out_of_date_output":
+		return boolean(&o.OutOfDateOutput)
+	case "out_of_date_action":
+		return boolean(&o.OutOfDateAction)
+	case "size":
+		n, _, ok := d.intOrNull(64)
+		o.Size = n
+		return ok
+	case "timestamp":
+		if d.literal("null") {
+			return true
+		}
+		lit, ok := d.number()
+		if !ok {
+			return false
+		}
+		f, err := strconv.ParseFloat(string(lit), 64)
+		o.Timestamp = f
+		return err == nil
+	case "row_count":
+		return intPtr(&o.RowCount)
+	case "col_count":
+		return intPtr(&o.ColCount)
+	}
+	return false
+}
+
+// skip reads any JSON value, checking its syntax.
+func (d *fastDecoder) skip() bool {
+	return d.skipDepth(0)
+}
+
+func (d *fastDecoder) skipDepth(depth int) bool {
+	if depth > 10000 {
+		return false // encoding/json refuses deeper nesting
+	}
+	if d.i >= len(d.b) {
+		return false
+	}
+	switch c := d.b[d.i]; {
+	case c == '{' || c == '[':
+		closing := byte('}')
+		if c == '[' {
+			closing = ']'
+		}
+		d.i++
+		d.ws()
+		if d.eat(closing) {
+			return true
+		}
+		for {
+			if c == '{' {
+				if !d.skipString() {
+					return false
+				}
+				d.ws()
+				if !d.eat(':') {
+					return false
+				}
+				d.ws()
+			}
+			if !d.skipDepth(depth + 1) {
+				return false
+			}
+			d.ws()
+			if d.eat(closing) {
+				return true
+			}
+			if !d.eat(',') {
+				return false
+			}
+			d.ws()
+		}
+	case c == '"':
+		return d.skipString()
+	case c == '-' || (c >= '0' && c <= '9'):
+		_, ok := d.number()
+		return ok
+	}
+	return d.literal("true") || d.literal("false") || d.literal("null")
+}
+
+// skipString reads a string, escapes and all, checking its syntax.
+func (d *fastDecoder) skipString() bool {
+	if !d.eat('"') {
+		return false
+	}
+	for d.i < len(d.b) {
+		c := d.b[d.i]
+		d.i++
+		switch {
+		case c == '"':
+			return true
+		case c < 0x20:
+			return false
+		case c == '\\':
+			if d.i >= len(d.b) {
+				return false
+			}
+			e := d.b[d.i]
+			d.i++
+			switch e {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+			case 'u':
+				if len(d.b)-d.i < 4 {
+					return false
+				}
+				for _, h := range d.b[d.i : d.i+4] {
+					if !(h >= '0' && h <= '9' || h >= 'a' && h <= 'f' || h >= 'A' && h <= 'F') {
+						return false
+					}
+				}
+				d.i += 4
+			default:
+				return false
+			}
+		}
+	}
+	return false
+}
