@@ -121,6 +121,9 @@ func openDB(ctx context.Context, path string) (*sql.DB, error) {
 		return nil, fmt.Errorf("sqlite: open %q: need a plain file path", path)
 	}
 	path = filepath.Clean(path)
+	// Before the first connection: see enableMemStatus. When it fails the
+	// store works as before, without the memory metrics or the bound.
+	_ = enableMemStatus()
 	db, err := sql.Open("sqlite", dsn(path))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
