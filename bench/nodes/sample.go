@@ -50,10 +50,11 @@ const goroutineReads = 5
 
 // sample is every node's usage at one moment of the run.
 type sample struct {
-	label  string
-	at     time.Duration // since the load started; negative before it
-	nodes  []usage
-	dbSize int64 // bytes of the SQLite database and its WAL, -1 on PostgreSQL
+	label   string
+	at      time.Duration // since the load started; negative before it
+	nodes   []usage
+	dbSize  int64 // bytes of the SQLite database and its WAL, -1 on PostgreSQL
+	walSize int64 // bytes of the WAL alone
 }
 
 // sampler takes the samples of a run.
@@ -90,7 +91,8 @@ func (s *sampler) take(ctx context.Context, label string, at time.Duration) {
 		sm.nodes = append(sm.nodes, u)
 	}
 	if s.dbPath != "" {
-		sm.dbSize = fileSize(s.dbPath) + fileSize(s.dbPath+"-wal")
+		sm.walSize = fileSize(s.dbPath + "-wal")
+		sm.dbSize = fileSize(s.dbPath) + sm.walSize
 	}
 	s.mu.Lock()
 	s.samples = append(s.samples, sm)
@@ -161,8 +163,8 @@ func (s *sampler) print() bool {
 	flat := true
 	for i, n := range s.nodes {
 		fmt.Printf("\nnode %s (pid %d): resident memory and goroutines; calls/s and errors since the sample before\n", n.name, n.cmd.Process.Pid)
-		fmt.Printf("%-12s %7s %8s %6s %8s %8s %8s %9s %9s %7s %10s %8s %7s\n",
-			"sample", "at", "calls/s", "errors", "RSS MiB", "anon MiB", "Go MiB", "not Go", "live heap", "SQLite", "goroutines", "open fds", "db MiB")
+		fmt.Printf("%-12s %7s %8s %6s %8s %8s %8s %9s %9s %7s %10s %8s %7s %7s\n",
+			"sample", "at", "calls/s", "errors", "RSS MiB", "anon MiB", "Go MiB", "not Go", "live heap", "SQLite", "goroutines", "open fds", "db MiB", "of WAL")
 		var prev *sample
 		for _, sm := range s.samples {
 			u := sm.nodes[i]
@@ -170,20 +172,20 @@ func (s *sampler) print() bool {
 				fmt.Printf("%-12s %7s   %v\n", sm.label, sm.at.Round(time.Second), u.err)
 				continue
 			}
-			rate, errs, db, sq := "-", "-", "-", "-"
+			rate, errs, db, wal, sq := "-", "-", "-", "-", "-"
 			if prev != nil && sm.at > prev.at {
 				rate = fmt.Sprintf("%.0f", float64(u.calls-prev.nodes[i].calls)/(sm.at-prev.at).Seconds())
 				errs = strconv.Itoa(u.errs - prev.nodes[i].errs)
 			}
 			if sm.dbSize >= 0 {
-				db = fmt.Sprintf("%.1f", mib(sm.dbSize))
+				db, wal = fmt.Sprintf("%.1f", mib(sm.dbSize)), fmt.Sprintf("%.1f", mib(sm.walSize))
 			}
 			if u.sqliteMem >= 0 {
 				sq = fmt.Sprintf("%.1f", mib(u.sqliteMem))
 			}
-			fmt.Printf("%-12s %7s %8s %6s %8.1f %8.1f %8.1f %9.1f %9.1f %7s %10d %8d %7s\n",
+			fmt.Printf("%-12s %7s %8s %6s %8.1f %8.1f %8.1f %9.1f %9.1f %7s %10d %8d %7s %7s\n",
 				sm.label, sm.at.Round(time.Second), rate, errs, mib(u.rss), mib(u.rssAnon), mib(u.goMem), mib(notGo(u)),
-				mib(u.heapLive), sq, u.goroutines, u.openFDs, db)
+				mib(u.heapLive), sq, u.goroutines, u.openFDs, db, wal)
 			if sm.label != "idle before" {
 				prev = &sm
 			}
