@@ -25,9 +25,10 @@ import (
 // memory the Go runtime holds (what it
 // has from the system less the heap it has given back): the anonymous
 // memory beyond that is the C code's, on SQLite its page caches; on
-// SQLite also what SQLite itself counts as held (its page caches,
-// schemas and statements). And the calls the load has made to it so
-// far, and the errors.
+// SQLite also what SQLite itself counts in its page caches (each cached
+// page takes about twice that in resident memory: the driver's
+// allocator rounds it up to a power of two). And the calls the load has
+// made to it so far, and the errors.
 //
 // Under load the goroutines come and go with the calls in flight: each
 // call holds its connection's goroutine and a goroutine reading ahead on
@@ -40,7 +41,7 @@ type usage struct {
 	goroutines   int64
 	heapLive     int64 // bytes
 	openFDs      int64
-	sqliteMem    int64 // bytes SQLite holds (airlock_sqlite_memory_bytes), -1 if not reported
+	sqliteMem    int64 // bytes in SQLite's page caches (airlock_sqlite_page_cache_bytes), -1 if not reported
 	calls, errs  int
 	err          error // what could not be read, if anything
 }
@@ -212,7 +213,7 @@ func (s *sampler) verdict(i int) (bool, string) {
 	line := fmt.Sprintf("RSS %.1f → %.1f MiB (%+.0f%%: Go's %+.1f MiB, live heap %+.1f MiB; not Go's %+.1f MiB",
 		mib(a.rss), mib(b.rss), 100*(float64(b.rss)/float64(a.rss)-1), mib(b.goMem-a.goMem), mib(b.heapLive-a.heapLive), mib(notGo(b)-notGo(a)))
 	if a.sqliteMem >= 0 && b.sqliteMem >= 0 {
-		line += fmt.Sprintf(", of which SQLite's %.1f → %.1f MiB", mib(a.sqliteMem), mib(b.sqliteMem))
+		line += fmt.Sprintf(", SQLite's page caches %.1f → %.1f MiB", mib(a.sqliteMem), mib(b.sqliteMem))
 	}
 	if start.dbSize >= 0 {
 		line += fmt.Sprintf(", while the database grew %+.1f MiB", mib(end.dbSize-start.dbSize))
@@ -275,7 +276,7 @@ func (n *node) usage(ctx context.Context, hc *http.Client) usage {
 			}
 		}
 		m, err := scrape(ctx, hc, n.base+"/metrics", "go_goroutines", "go_gc_heap_live_bytes", "process_open_fds",
-			"go_memstats_sys_bytes", "go_memstats_heap_released_bytes", "airlock_sqlite_memory_bytes?")
+			"go_memstats_sys_bytes", "go_memstats_heap_released_bytes", "airlock_sqlite_page_cache_bytes?")
 		if err != nil {
 			u.err = err
 			return u

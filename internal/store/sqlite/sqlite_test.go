@@ -108,12 +108,11 @@ func TestPragmas(t *testing.T) {
 	}
 	for i, c := range conns {
 		for pragma, want := range map[string]string{
-			"journal_mode":    "wal",
-			"foreign_keys":    "1",
-			"busy_timeout":    "10000",
-			"synchronous":     "1", // NORMAL
-			"cache_size":      "-8192",
-			"soft_heap_limit": "33554432",
+			"journal_mode": "wal",
+			"foreign_keys": "1",
+			"busy_timeout": "10000",
+			"synchronous":  "1", // NORMAL
+			"cache_size":   "-4096",
 		} {
 			var got string
 			if err := c.QueryRowContext(ctx, "PRAGMA "+pragma).Scan(&got); err != nil {
