@@ -19,8 +19,11 @@
 # and comments that lost a race between checkers, refused with 409) and
 # latency percentiles; then the server's calls/s and errors per interval,
 # its resident memory (VmRSS; its anonymous part; the part the Go runtime
-# holds and the rest, SQLite's page caches mostly), its live heap,
-# goroutines and open files, and the database's size, idle before the
+# holds and the rest: the C code's, SQLite and its allocator), its live
+# heap, what SQLite counts in its page caches (from /metrics; bounded at
+# 32 MiB, about twice that resident), goroutines and open files, and the
+# database's size
+# (and of it the WAL's), idle before the
 # load, at its start (after a warm-up of a tenth of DURATION, at most a
 # minute), every SAMPLE, at its end and idle after it; and a verdict
 # comparing the end with the start (the goal: flat; RSS within 20%,

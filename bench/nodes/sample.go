@@ -24,8 +24,11 @@ import (
 // the heap its last collection found live, its open files, and the
 // memory the Go runtime holds (what it
 // has from the system less the heap it has given back): the anonymous
-// memory beyond that is the C code's, on SQLite its page caches. And
-// the calls the load has made to it so far, and the errors.
+// memory beyond that is the C code's, on SQLite its page caches; on
+// SQLite also what SQLite itself counts in its page caches (each cached
+// page takes about twice that in resident memory: the driver's
+// allocator rounds it up to a power of two). And the calls the load has
+// made to it so far, and the errors.
 //
 // Under load the goroutines come and go with the calls in flight: each
 // call holds its connection's goroutine and a goroutine reading ahead on
@@ -38,6 +41,7 @@ type usage struct {
 	goroutines   int64
 	heapLive     int64 // bytes
 	openFDs      int64
+	sqliteMem    int64 // bytes in SQLite's page caches (airlock_sqlite_page_cache_bytes), -1 if not reported
 	calls, errs  int
 	err          error // what could not be read, if anything
 }
@@ -47,10 +51,11 @@ const goroutineReads = 5
 
 // sample is every node's usage at one moment of the run.
 type sample struct {
-	label  string
-	at     time.Duration // since the load started; negative before it
-	nodes  []usage
-	dbSize int64 // bytes of the SQLite database and its WAL, -1 on PostgreSQL
+	label   string
+	at      time.Duration // since the load started; negative before it
+	nodes   []usage
+	dbSize  int64 // bytes of the SQLite database and its WAL, -1 on PostgreSQL
+	walSize int64 // bytes of the WAL alone
 }
 
 // sampler takes the samples of a run.
@@ -87,7 +92,8 @@ func (s *sampler) take(ctx context.Context, label string, at time.Duration) {
 		sm.nodes = append(sm.nodes, u)
 	}
 	if s.dbPath != "" {
-		sm.dbSize = fileSize(s.dbPath) + fileSize(s.dbPath+"-wal")
+		sm.walSize = fileSize(s.dbPath + "-wal")
+		sm.dbSize = fileSize(s.dbPath) + sm.walSize
 	}
 	s.mu.Lock()
 	s.samples = append(s.samples, sm)
@@ -158,8 +164,8 @@ func (s *sampler) print() bool {
 	flat := true
 	for i, n := range s.nodes {
 		fmt.Printf("\nnode %s (pid %d): resident memory and goroutines; calls/s and errors since the sample before\n", n.name, n.cmd.Process.Pid)
-		fmt.Printf("%-12s %7s %8s %6s %8s %8s %8s %9s %9s %10s %8s %7s\n",
-			"sample", "at", "calls/s", "errors", "RSS MiB", "anon MiB", "Go MiB", "not Go", "live heap", "goroutines", "open fds", "db MiB")
+		fmt.Printf("%-12s %7s %8s %6s %8s %8s %8s %9s %9s %7s %10s %8s %7s %7s\n",
+			"sample", "at", "calls/s", "errors", "RSS MiB", "anon MiB", "Go MiB", "not Go", "live heap", "SQLite", "goroutines", "open fds", "db MiB", "of WAL")
 		var prev *sample
 		for _, sm := range s.samples {
 			u := sm.nodes[i]
@@ -167,17 +173,20 @@ func (s *sampler) print() bool {
 				fmt.Printf("%-12s %7s   %v\n", sm.label, sm.at.Round(time.Second), u.err)
 				continue
 			}
-			rate, errs, db := "-", "-", "-"
+			rate, errs, db, wal, sq := "-", "-", "-", "-", "-"
 			if prev != nil && sm.at > prev.at {
 				rate = fmt.Sprintf("%.0f", float64(u.calls-prev.nodes[i].calls)/(sm.at-prev.at).Seconds())
 				errs = strconv.Itoa(u.errs - prev.nodes[i].errs)
 			}
 			if sm.dbSize >= 0 {
-				db = fmt.Sprintf("%.1f", mib(sm.dbSize))
+				db, wal = fmt.Sprintf("%.1f", mib(sm.dbSize)), fmt.Sprintf("%.1f", mib(sm.walSize))
 			}
-			fmt.Printf("%-12s %7s %8s %6s %8.1f %8.1f %8.1f %9.1f %9.1f %10d %8d %7s\n",
+			if u.sqliteMem >= 0 {
+				sq = fmt.Sprintf("%.1f", mib(u.sqliteMem))
+			}
+			fmt.Printf("%-12s %7s %8s %6s %8.1f %8.1f %8.1f %9.1f %9.1f %7s %10d %8d %7s %7s\n",
 				sm.label, sm.at.Round(time.Second), rate, errs, mib(u.rss), mib(u.rssAnon), mib(u.goMem), mib(notGo(u)),
-				mib(u.heapLive), u.goroutines, u.openFDs, db)
+				mib(u.heapLive), sq, u.goroutines, u.openFDs, db, wal)
 			if sm.label != "idle before" {
 				prev = &sm
 			}
@@ -203,6 +212,9 @@ func (s *sampler) verdict(i int) (bool, string) {
 	gOK := b.goroutines <= a.goroutines+gSlack
 	line := fmt.Sprintf("RSS %.1f → %.1f MiB (%+.0f%%: Go's %+.1f MiB, live heap %+.1f MiB; not Go's %+.1f MiB",
 		mib(a.rss), mib(b.rss), 100*(float64(b.rss)/float64(a.rss)-1), mib(b.goMem-a.goMem), mib(b.heapLive-a.heapLive), mib(notGo(b)-notGo(a)))
+	if a.sqliteMem >= 0 && b.sqliteMem >= 0 {
+		line += fmt.Sprintf(", SQLite's page caches %.1f → %.1f MiB", mib(a.sqliteMem), mib(b.sqliteMem))
+	}
 	if start.dbSize >= 0 {
 		line += fmt.Sprintf(", while the database grew %+.1f MiB", mib(end.dbSize-start.dbSize))
 	}
@@ -264,13 +276,13 @@ func (n *node) usage(ctx context.Context, hc *http.Client) usage {
 			}
 		}
 		m, err := scrape(ctx, hc, n.base+"/metrics", "go_goroutines", "go_gc_heap_live_bytes", "process_open_fds",
-			"go_memstats_sys_bytes", "go_memstats_heap_released_bytes")
+			"go_memstats_sys_bytes", "go_memstats_heap_released_bytes", "airlock_sqlite_page_cache_bytes?")
 		if err != nil {
 			u.err = err
 			return u
 		}
 		goroutines = append(goroutines, m[0])
-		u.heapLive, u.openFDs, u.goMem = m[1], m[2], m[3]-m[4]
+		u.heapLive, u.openFDs, u.goMem, u.sqliteMem = m[1], m[2], m[3]-m[4], m[5]
 	}
 	slices.Sort(goroutines)
 	u.goroutines = goroutines[len(goroutines)/2]
@@ -309,7 +321,8 @@ func processRSS(pid int) (rss, anon int64, err error) {
 }
 
 // scrape reads the values of the unlabelled metrics names from a
-// Prometheus text exposition at url, in the order of names.
+// Prometheus text exposition at url, in the order of names. A name
+// ending in "?" is optional: -1 when the exposition has none.
 func scrape(ctx context.Context, hc *http.Client, url string, names ...string) ([]int64, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
@@ -334,7 +347,7 @@ func scrape(ctx context.Context, hc *http.Client, url string, names ...string) (
 			continue
 		}
 		for i, want := range names {
-			if name == want {
+			if name == strings.TrimSuffix(want, "?") {
 				v, err := strconv.ParseFloat(value, 64)
 				if err != nil {
 					return nil, fmt.Errorf("metrics: %s: %w", name, err)
@@ -347,7 +360,9 @@ func scrape(ctx context.Context, hc *http.Client, url string, names ...string) (
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
 	for i, ok := range found {
-		if !ok {
+		if !ok && strings.HasSuffix(names[i], "?") {
+			out[i] = -1
+		} else if !ok {
 			return nil, fmt.Errorf("metrics: no %s", names[i])
 		}
 	}

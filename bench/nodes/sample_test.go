@@ -29,6 +29,8 @@ go_goroutines_extra 7
 	}{
 		{"values in the order asked", http.StatusOK, exposition,
 			[]string{"process_open_fds", "go_goroutines", "go_memstats_heap_inuse_bytes"}, []int64{189, 253, 42156032}, ""},
+		{"an optional metric, present and missing", http.StatusOK, exposition,
+			[]string{"go_goroutines", "process_open_fds?", "airlock_sqlite_page_cache_bytes?"}, []int64{253, 189, -1}, ""},
 		{"a missing metric", http.StatusOK, exposition, []string{"go_goroutines", "go_threads"}, nil, "no go_threads"},
 		{"a value that is no number", http.StatusOK, "go_goroutines many\n", []string{"go_goroutines"}, nil, "go_goroutines"},
 		{"an error status", http.StatusServiceUnavailable, "", []string{"go_goroutines"}, nil, "503"},

@@ -113,9 +113,14 @@ func (a *app) runBackground(ctx context.Context) {
 	wg.Wait()
 }
 
-// collectors are the background work's metrics.
+// collectors are the background work's metrics, and the database's
+// where it has some (SQLite: the memory it holds).
 func (a *app) collectors() []prometheus.Collector {
-	return append(a.uploader.Collectors(), a.notifier.Collectors()...)
+	cs := append(a.uploader.Collectors(), a.notifier.Collectors()...)
+	if st, ok := a.store.(interface{ Collectors() []prometheus.Collector }); ok {
+		cs = append(cs, st.Collectors()...)
+	}
+	return cs
 }
 
 // Close releases the database and the request copies.

@@ -44,7 +44,12 @@ var _ store.Store = (*Store)(nil)
 // Open opens the SQLite database file at path, creating it if needed, and
 // applies any pending migrations.
 func Open(ctx context.Context, path string) (*Store, error) {
-	db, err := openDB(ctx, path)
+	return open(ctx, path, pageCacheKiB)
+}
+
+// open is Open with each connection's page cache bounded at cacheKiB.
+func open(ctx context.Context, path string, cacheKiB int) (*Store, error) {
+	db, err := openDBCache(ctx, path, cacheKiB)
 	if err != nil {
 		return nil, err
 	}
@@ -81,22 +86,33 @@ func Migrate(ctx context.Context, path string) (applied []string, err error) {
 	return applied, nil
 }
 
+// pageCacheKiB bounds each connection's page cache: 4 MiB, allocated as
+// used, so 32 MiB for the pool's maxConns connections together: the
+// process does not grow with the database, and the operating system's
+// page cache serves the rest. (PRAGMA soft_heap_limit cannot bound them
+// together: the driver's SQLite counts no memory,
+// SQLITE_DEFAULT_MEMSTATUS=0, so the limit is never reached; see
+// ReadPageCaches.) Each cached page of 4 KiB takes an 8 KiB block of
+// the driver's allocator, which rounds up to a power of two: the
+// resident memory is up to twice the bound. BenchmarkGetRequestLargeDB
+// compares it with 8 MiB.
+const pageCacheKiB = 4096
+
 // dsn builds the driver's data source name: the plain file name followed
 // by the connection settings, which the driver applies to every new
-// connection.
-func dsn(path string) string {
+// connection; each connection's page cache holds at most cacheKiB.
+func dsn(path string, cacheKiB int) string {
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous(NORMAL)")
-	// KiB: 8 MiB per connection, allocated as used. Each of the pool's
-	// connections keeps a cache of its own; soft_heap_limit bounds what
-	// SQLite holds in all of them together (it frees cached pages past
-	// it), so the process does not grow with the database. The operating
-	// system's page cache serves the rest.
-	q.Add("_pragma", "cache_size(-8192)")
-	q.Add("_pragma", "soft_heap_limit(33554432)") // 32 MiB, for the whole process
+	q.Add("_pragma", fmt.Sprintf("cache_size(-%d)", cacheKiB)) // negative: KiB, not pages
+	// The WAL file keeps the size it grew to (under a steady load of 100
+	// clients in bench/soak.sh, 4 MiB at first and 22 MiB after 30
+	// minutes, as checkpoints fell behind the writers); when a checkpoint
+	// lets the WAL start over, SQLite cuts it back to 64 MiB.
+	q.Add("_pragma", "journal_size_limit(67108864)")
 	q.Add("_txlock", "immediate")
 	return path + "?" + q.Encode()
 }
@@ -109,6 +125,10 @@ func dsn(path string) string {
 const maxConns = 8
 
 func openDB(ctx context.Context, path string) (*sql.DB, error) {
+	return openDBCache(ctx, path, pageCacheKiB)
+}
+
+func openDBCache(ctx context.Context, path string, cacheKiB int) (*sql.DB, error) {
 	if path == "" {
 		return nil, errors.New("sqlite: open: no database path")
 	}
@@ -116,7 +136,7 @@ func openDB(ctx context.Context, path string) (*sql.DB, error) {
 		return nil, fmt.Errorf("sqlite: open %q: need a plain file path", path)
 	}
 	path = filepath.Clean(path)
-	db, err := sql.Open("sqlite", dsn(path))
+	db, err := sql.Open("sqlite", dsn(path, cacheKiB))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}

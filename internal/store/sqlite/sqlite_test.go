@@ -109,12 +109,12 @@ func TestPragmas(t *testing.T) {
 	}
 	for i, c := range conns {
 		for pragma, want := range map[string]string{
-			"journal_mode":    "wal",
-			"foreign_keys":    "1",
-			"busy_timeout":    "10000",
-			"synchronous":     "1", // NORMAL
-			"cache_size":      "-8192",
-			"soft_heap_limit": "33554432",
+			"journal_mode":       "wal",
+			"foreign_keys":       "1",
+			"busy_timeout":       "10000",
+			"synchronous":        "1", // NORMAL
+			"cache_size":         "-4096",
+			"journal_size_limit": "67108864",
 		} {
 			var got string
 			if err := c.QueryRowContext(ctx, "PRAGMA "+pragma).Scan(&got); err != nil {
