@@ -293,7 +293,7 @@ func airlock(ctx context.Context, dir string, nfiles int) (http.Handler, string,
 	if err != nil {
 		return fail(err)
 	}
-	jsonAPI := api.New(api.Config{Service: svc, Logins: logins, Tokens: auth.NewTokens(st, nil), Logger: log})
+	jsonAPI := api.New(api.Config{Service: svc, Logins: logins, Tokens: auth.NewTokens(svc, nil), Logger: log})
 	h := server.Handler(server.Config{DB: st, Logger: log, Mount: func(mux *http.ServeMux) {
 		jsonAPI.Register(mux)
 		pages.Register(mux)

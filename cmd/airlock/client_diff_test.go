@@ -25,7 +25,7 @@ func realAPI(t *testing.T, e *testkit.Env) string {
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	login := auth.NewLogin(auth.NewDevProvider(users), e.Svc, auth.LoginOptions{Logger: log, Now: e.Clock.Now})
-	a := api.New(api.Config{Service: e.Svc, Logins: login, Tokens: auth.NewTokens(e.Store, e.Clock.Now), Logger: log})
+	a := api.New(api.Config{Service: e.Svc, Logins: login, Tokens: auth.NewTokens(e.Svc, e.Clock.Now), Logger: log})
 	srv := httptest.NewServer(server.Handler(server.Config{DB: e.Store, Logger: log, Mount: a.Register}))
 	t.Cleanup(srv.Close)
 	return srv.URL

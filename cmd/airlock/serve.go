@@ -37,7 +37,7 @@ func serve(e *env, cfg *config.Server, ready chan<- string) error {
 		return err
 	}
 	proxies := auth.NewProxies(nets)
-	jsonAPI := api.New(api.Config{Service: a.svc, Logins: a.logins, Tokens: auth.NewTokens(a.store, nil), Logger: e.log, Proxies: proxies})
+	jsonAPI := api.New(api.Config{Service: a.svc, Logins: a.logins, Tokens: auth.NewTokens(a.svc, nil), Logger: e.log, Proxies: proxies})
 	pages, err := newPages(e, cfg, a, proxies)
 	if err != nil {
 		return err
