@@ -289,7 +289,7 @@ func airlock(ctx context.Context, dir string, nfiles int) (http.Handler, string,
 	}
 
 	logins := auth.NewLogin(auth.NewDevProvider(users), svc, auth.LoginOptions{Logger: log})
-	pages, err := web.New(web.Config{Service: svc, Logins: logins, DevUsers: users, Store: st, Logger: log})
+	pages, err := web.New(web.Config{Service: svc, Logins: logins, DevUsers: users, Store: svc, Logger: log})
 	if err != nil {
 		return fail(err)
 	}

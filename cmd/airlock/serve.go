@@ -80,7 +80,7 @@ func newPages(e *env, cfg *config.Server, a *app, proxies auth.Proxies) (*web.Ha
 		}
 	}
 	pages, err := web.New(web.Config{
-		Service: a.svc, Logins: a.logins, DevUsers: devUsers, Store: a.store, Logger: e.log,
+		Service: a.svc, Logins: a.logins, DevUsers: devUsers, Store: a.svc, Logger: e.log,
 		SecureCookies: cfg.SecureCookies, Proxies: proxies,
 		ReleaseTarget: release.Describe(cfg.APIToken != "", cfg.APIEndpoint, cfg.ReleaseDir),
 	})

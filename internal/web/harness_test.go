@@ -134,7 +134,7 @@ func newHarness(t testing.TB, opts ...harnessOption) *harness {
 	if c.wrap != nil {
 		logins = c.wrap(logins)
 	}
-	sessions := &countingSessions{SessionStore: e.Store}
+	sessions := &countingSessions{SessionStore: e.Svc}
 	cfg := Config{Service: e.Svc, Logins: logins, Store: sessions, Logger: log, SecureCookies: c.secure, Proxies: c.proxies}
 	if !c.noDev {
 		cfg.DevUsers = users
