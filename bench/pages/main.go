@@ -289,11 +289,11 @@ func airlock(ctx context.Context, dir string, nfiles int) (http.Handler, string,
 	}
 
 	logins := auth.NewLogin(auth.NewDevProvider(users), svc, auth.LoginOptions{Logger: log})
-	pages, err := web.New(web.Config{Service: svc, Logins: logins, DevUsers: users, Store: st, Logger: log})
+	pages, err := web.New(web.Config{Service: svc, Logins: logins, DevUsers: users, Store: svc, Logger: log})
 	if err != nil {
 		return fail(err)
 	}
-	jsonAPI := api.New(api.Config{Service: svc, Logins: logins, Tokens: auth.NewTokens(st, nil), Logger: log})
+	jsonAPI := api.New(api.Config{Service: svc, Logins: logins, Tokens: auth.NewTokens(svc, nil), Logger: log})
 	h := server.Handler(server.Config{DB: st, Logger: log, Mount: func(mux *http.ServeMux) {
 		jsonAPI.Register(mux)
 		pages.Register(mux)

@@ -37,7 +37,7 @@ func serve(e *env, cfg *config.Server, ready chan<- string) error {
 		return err
 	}
 	proxies := auth.NewProxies(nets)
-	jsonAPI := api.New(api.Config{Service: a.svc, Logins: a.logins, Tokens: auth.NewTokens(a.store, nil), Logger: e.log, Proxies: proxies})
+	jsonAPI := api.New(api.Config{Service: a.svc, Logins: a.logins, Tokens: auth.NewTokens(a.svc, nil), Logger: e.log, Proxies: proxies})
 	pages, err := newPages(e, cfg, a, proxies)
 	if err != nil {
 		return err
@@ -80,7 +80,7 @@ func newPages(e *env, cfg *config.Server, a *app, proxies auth.Proxies) (*web.Ha
 		}
 	}
 	pages, err := web.New(web.Config{
-		Service: a.svc, Logins: a.logins, DevUsers: devUsers, Store: a.store, Logger: e.log,
+		Service: a.svc, Logins: a.logins, DevUsers: devUsers, Store: a.svc, Logger: e.log,
 		SecureCookies: cfg.SecureCookies, Proxies: proxies,
 		ReleaseTarget: release.Describe(cfg.APIToken != "", cfg.APIEndpoint, cfg.ReleaseDir),
 	})

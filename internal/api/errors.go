@@ -1,13 +1,13 @@
 package api
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/airlock-go/airlock/internal/domain"
+	"github.com/airlock-go/airlock/internal/httperr"
 )
 
 // apiError is an answer that is not a success: its status, its code and
@@ -35,7 +35,7 @@ var (
 // their message; anything else is a fault of the server, logged and
 // answered with a 500 that reveals nothing.
 func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
-	if clientGone(r, err) {
+	if httperr.ClientGone(r, err) {
 		// Nobody reads the answer; 499 (as nginx counts it) keeps it apart
 		// from the server's faults in logs and metrics.
 		a.log.DebugContext(r.Context(), "client went away", "method", r.Method, "path", r.URL.Path)
@@ -54,12 +54,7 @@ func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
 
 // StatusClientClosed is the status recorded when the client hung up
 // before the answer was ready.
-const StatusClientClosed = 499
-
-// clientGone says whether err only reports that the client hung up.
-func clientGone(r *http.Request, err error) bool {
-	return r.Context().Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded))
-}
+const StatusClientClosed = httperr.StatusClientClosed
 
 // classify maps an error to its answer.
 func (a *API) classify(err error) *apiError {
@@ -67,22 +62,9 @@ func (a *API) classify(err error) *apiError {
 	if errors.As(err, &ae) {
 		return ae
 	}
-	msg := domain.Message(err)
-	switch {
-	case errors.Is(err, domain.ErrInvalidInput):
-		return errorf(http.StatusBadRequest, "invalid_input", msg)
-	case errors.Is(err, domain.ErrPermissionDenied):
-		return errorf(http.StatusForbidden, "permission_denied", msg)
-	case errors.Is(err, domain.ErrNotFound):
-		return errorf(http.StatusNotFound, "not_found", msg)
-	case errors.Is(err, domain.ErrInvalidTransition):
-		return errorf(http.StatusConflict, "invalid_transition", msg)
-	case errors.Is(err, domain.ErrPolicy):
-		return errorf(http.StatusConflict, "policy", msg)
-	case errors.Is(err, domain.ErrUnavailable):
-		return errorf(http.StatusServiceUnavailable, "unavailable", msg)
-	case errors.Is(err, domain.ErrInsufficientStorage):
-		return errorf(http.StatusInsufficientStorage, "insufficient_storage", msg)
+	status := httperr.Status(err)
+	if !httperr.Explained(status) {
+		return errorf(status, httperr.Code(err), "something went wrong on the server; it has been logged")
 	}
-	return errorf(http.StatusInternalServerError, "internal", "something went wrong on the server; it has been logged")
+	return errorf(status, httperr.Code(err), domain.Message(err))
 }

@@ -42,7 +42,7 @@ func newHarnessOn(t testing.TB, e *testkit.Env) *harness {
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	login := auth.NewLogin(auth.NewDevProvider(users), e.Svc, auth.LoginOptions{Logger: log, Now: e.Clock.Now})
-	tokens := auth.NewTokens(e.Store, e.Clock.Now)
+	tokens := auth.NewTokens(e.Svc, e.Clock.Now)
 	a := api.New(api.Config{Service: e.Svc, Logins: login, Tokens: tokens, Logger: log})
 	h := server.Handler(server.Config{DB: e.Store, Logger: log, Mount: a.Register})
 	hs := &harness{Env: e, h: h, tokens: map[string]string{}, logins: logins}

@@ -43,7 +43,7 @@ func hostileHarness(t *testing.T, e *testkit.Env) *harness {
 		t.Fatal(err)
 	}
 	h := newHarnessOn(t, e)
-	secret, _, err := auth.NewTokens(e.Store, e.Clock.Now).Issue(e.Ctx, u.Username)
+	secret, _, err := auth.NewTokens(e.Svc, e.Clock.Now).Issue(e.Ctx, u.Username)
 	if err != nil {
 		t.Fatal(err)
 	}

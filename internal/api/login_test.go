@@ -82,7 +82,7 @@ func TestLoginWithJobServer(t *testing.T) {
 	js.AddUser("c1", "c1@example.org", "second single use", details)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	login := auth.NewLogin(auth.NewJobServer(js.URL(), "api-secret", nil), e.Svc, auth.LoginOptions{Logger: log, Now: e.Clock.Now})
-	a := api.New(api.Config{Service: e.Svc, Logins: login, Tokens: auth.NewTokens(e.Store, e.Clock.Now), Logger: log})
+	a := api.New(api.Config{Service: e.Svc, Logins: login, Tokens: auth.NewTokens(e.Svc, e.Clock.Now), Logger: log})
 	h := server.Handler(server.Config{DB: e.Store, Logger: log, Mount: a.Register})
 	post := func(user, token string) (int, string) {
 		req := httptest.NewRequest("POST", "/api/v1/auth/token", strings.NewReader(`{"user": "`+user+`", "token": "`+token+`"}`))

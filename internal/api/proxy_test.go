@@ -51,7 +51,7 @@ func TestLoginThrottleBehindAProxy(t *testing.T) {
 			}
 			log := slog.New(slog.NewTextHandler(io.Discard, nil))
 			a := api.New(api.Config{
-				Service: e.Svc, Logger: log, Tokens: auth.NewTokens(e.Store, e.Clock.Now),
+				Service: e.Svc, Logger: log, Tokens: auth.NewTokens(e.Svc, e.Clock.Now),
 				Logins:  auth.NewLogin(auth.NewDevProvider(users), e.Svc, auth.LoginOptions{Logger: log, Now: e.Clock.Now}),
 				Proxies: auth.NewProxies([]netip.Prefix{netip.MustParsePrefix("10.0.0.0/24")}),
 			})

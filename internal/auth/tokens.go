@@ -11,14 +11,15 @@ import (
 	"strings"
 	"time"
 
-	"github.com/airlock-go/airlock/internal/store"
+	"github.com/airlock-go/airlock/internal/domain"
 )
 
-// TokenStore keeps API tokens by the hash of their secret; store.Store
-// satisfies it.
+// TokenStore keeps API tokens by the hash of their secret; the service
+// (service.Service) satisfies it. A token that is not there is an error
+// wrapping domain.ErrNotFound.
 type TokenStore interface {
-	CreateToken(ctx context.Context, t store.Token) error
-	GetToken(ctx context.Context, hash string) (store.Token, error)
+	CreateToken(ctx context.Context, t domain.APIToken) error
+	GetToken(ctx context.Context, hash string) (domain.APIToken, error)
 	TouchToken(ctx context.Context, hash string, usedAt, expiresAt time.Time) error
 	RevokeToken(ctx context.Context, hash string, at time.Time) error
 }
@@ -78,7 +79,7 @@ func (t *Tokens) Issue(ctx context.Context, username string) (secret string, exp
 	secret = TokenPrefix + base64.RawURLEncoding.EncodeToString(b[:])
 	now := t.clock()
 	expiresAt = now.Add(TokenIdleLifetime)
-	err = t.st.CreateToken(ctx, store.Token{
+	err = t.st.CreateToken(ctx, domain.APIToken{
 		Hash: hashSecret(secret), Username: username, CreatedAt: now, LastUsedAt: now, ExpiresAt: expiresAt,
 	})
 	if err != nil {
@@ -97,7 +98,7 @@ func (t *Tokens) Check(ctx context.Context, secret string) (username string, err
 	}
 	hash := hashSecret(secret)
 	tok, err := t.st.GetToken(ctx, hash)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, domain.ErrNotFound) {
 		return "", ErrUnauthenticated
 	}
 	if err != nil {
@@ -109,7 +110,7 @@ func (t *Tokens) Check(ctx context.Context, secret string) (username string, err
 	}
 	if now.Sub(tok.LastUsedAt) >= touchEvery {
 		err := t.st.TouchToken(ctx, hash, now, now.Add(TokenIdleLifetime))
-		if errors.Is(err, store.ErrNotFound) {
+		if errors.Is(err, domain.ErrNotFound) {
 			return "", ErrUnauthenticated
 		}
 		if err != nil {
@@ -126,7 +127,7 @@ func (t *Tokens) Revoke(ctx context.Context, secret string) error {
 		return ErrUnauthenticated
 	}
 	err := t.st.RevokeToken(ctx, hashSecret(secret), t.clock())
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, domain.ErrNotFound) {
 		return ErrUnauthenticated
 	}
 	if err != nil {

@@ -12,7 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/airlock-go/airlock/internal/store"
+	"github.com/airlock-go/airlock/internal/domain"
+	"github.com/airlock-go/airlock/internal/service"
 	"github.com/airlock-go/airlock/internal/store/sqlite"
 )
 
@@ -20,14 +21,14 @@ import (
 // was given, to prove it never sees a secret.
 type memTokens struct {
 	mu      sync.Mutex
-	tokens  map[string]store.Token
+	tokens  map[string]domain.APIToken
 	seen    []string
 	gets    int
 	touches int
 	fail    error
 }
 
-func newMemTokens() *memTokens { return &memTokens{tokens: map[string]store.Token{}} }
+func newMemTokens() *memTokens { return &memTokens{tokens: map[string]domain.APIToken{}} }
 
 func (m *memTokens) saw(args ...any) {
 	for _, a := range args {
@@ -35,7 +36,7 @@ func (m *memTokens) saw(args ...any) {
 	}
 }
 
-func (m *memTokens) CreateToken(_ context.Context, t store.Token) error {
+func (m *memTokens) CreateToken(_ context.Context, t domain.APIToken) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.saw(t)
@@ -43,23 +44,23 @@ func (m *memTokens) CreateToken(_ context.Context, t store.Token) error {
 		return m.fail
 	}
 	if _, ok := m.tokens[t.Hash]; ok {
-		return store.ErrConflict
+		return errors.New("a token with this hash exists")
 	}
 	m.tokens[t.Hash] = t
 	return nil
 }
 
-func (m *memTokens) GetToken(_ context.Context, hash string) (store.Token, error) {
+func (m *memTokens) GetToken(_ context.Context, hash string) (domain.APIToken, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.saw(hash)
 	m.gets++
 	if m.fail != nil {
-		return store.Token{}, m.fail
+		return domain.APIToken{}, m.fail
 	}
 	t, ok := m.tokens[hash]
 	if !ok {
-		return store.Token{}, store.ErrNotFound
+		return domain.APIToken{}, domain.Errorf(domain.ErrNotFound, "no such token")
 	}
 	return t, nil
 }
@@ -71,7 +72,7 @@ func (m *memTokens) TouchToken(_ context.Context, hash string, usedAt, expiresAt
 	m.touches++
 	t, ok := m.tokens[hash]
 	if !ok {
-		return store.ErrNotFound
+		return domain.Errorf(domain.ErrNotFound, "no such token")
 	}
 	t.LastUsedAt, t.ExpiresAt = usedAt, expiresAt
 	m.tokens[hash] = t
@@ -84,7 +85,7 @@ func (m *memTokens) RevokeToken(_ context.Context, hash string, at time.Time) er
 	m.saw(hash, at)
 	t, ok := m.tokens[hash]
 	if !ok {
-		return store.ErrNotFound
+		return domain.Errorf(domain.ErrNotFound, "no such token")
 	}
 	if t.RevokedAt == nil {
 		t.RevokedAt = &at
@@ -241,12 +242,12 @@ func TestTokensSQLite(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	var _ TokenStore = st
-	var _ TokenStore = store.Store(st)
+	svc := service.New(service.Config{Store: st})
+	var _ TokenStore = svc
 
 	c := newClock()
 	c.Advance(123456789 * time.Nanosecond) // below the store's precision
-	tokens := NewTokens(st, c.Now)
+	tokens := NewTokens(svc, c.Now)
 	secret, expires, err := tokens.Issue(ctx, "alice")
 	if err != nil {
 		t.Fatal(err)

@@ -1,13 +1,10 @@
 package checks
 
-import (
-	"encoding/json"
-	"fmt"
-)
+import "github.com/airlock-go/airlock/internal/domain"
 
 // Rule names one check. Its string is what findings and the configuration
-// file carry.
-type Rule string
+// file carry. The type is domain.Rule; the rules are named here.
+type Rule = domain.Rule
 
 // The rules. The CSV rules look at tables; the others at hidden content.
 const (
@@ -30,54 +27,18 @@ func AllRules() []Rule {
 	}
 }
 
-// Severity says how much a finding matters. Findings never decide a
-// request by themselves; a deployment may make a rule blocking, which the
-// service treats as stopping submission until the researcher withdraws the
-// file or overrides the finding with a justification.
-type Severity string
+// Severity says how much a finding matters (see domain.Severity).
+type Severity = domain.Severity
 
 // The severities, least first.
 const (
-	SeverityInfo     Severity = "info"
-	SeverityWarning  Severity = "warning"
-	SeverityBlocking Severity = "blocking"
+	SeverityInfo     = domain.SeverityInfo
+	SeverityWarning  = domain.SeverityWarning
+	SeverityBlocking = domain.SeverityBlocking
 )
 
-// Valid reports whether s is one of the three severities.
-func (s Severity) Valid() bool {
-	switch s {
-	case SeverityInfo, SeverityWarning, SeverityBlocking:
-		return true
-	}
-	return false
-}
-
-func (s *Severity) UnmarshalText(b []byte) error {
-	v := Severity(b)
-	if !v.Valid() {
-		return fmt.Errorf("severity %q is not one of info, warning, blocking", b)
-	}
-	*s = v
-	return nil
-}
-
-// Finding is one problem a rule found in a file. Cells lists the table
-// cells concerned as [row, column], both counted from 0 over the data
-// rows (the header is not a row); it is empty for findings that are not
-// about cells. A rule lists at most Config.MaxCells cells per finding; its
-// Message gives the full number.
-type Finding struct {
-	Rule     Rule     `json:"rule"`
-	Severity Severity `json:"severity"`
-	Message  string   `json:"message"`
-	Cells    [][2]int `json:"cells"`
-}
-
-// MarshalJSON writes a finding without cells as "cells": [], never null.
-func (f Finding) MarshalJSON() ([]byte, error) {
-	type plain Finding
-	if f.Cells == nil {
-		f.Cells = [][2]int{}
-	}
-	return json.Marshal(plain(f))
-}
+// Finding is one problem a rule found in a file (see domain.Finding: the
+// type lives there, since the rules of a request read findings). A rule
+// lists at most Config.MaxCells cells per finding; its Message gives the
+// full number.
+type Finding = domain.Finding

@@ -4,8 +4,6 @@ import (
 	"reflect"
 	"testing"
 	"time"
-
-	"github.com/airlock-go/airlock/internal/checks"
 )
 
 // TestCloneIsDeep fills every field of a request (checked by reflection,
@@ -25,7 +23,7 @@ func TestCloneIsDeep(t *testing.T) {
 			Reviews:    map[string]Review{"c": {Reviewer: "c", Vote: VoteApproved}},
 			ReleasedAt: &now, ReleasedBy: "c", Uploaded: true, UploadedAt: &now, UploadAttempts: 1, UploadAttemptedAt: &now,
 			UploadNextAt: &now, UploadError: "e",
-			Checks:   []checks.Finding{{Rule: checks.RuleSmallCount, Severity: checks.SeverityWarning, Message: "m", Cells: [][2]int{{0, 1}}}},
+			Checks:   []Finding{{Rule: Rule("small_count"), Severity: SeverityWarning, Message: "m", Cells: [][2]int{{0, 1}}}},
 			Override: &ChecksOverride{Justification: "j", By: "a", At: now},
 		}},
 		Comments: []Comment{{ID: 1, Group: "g", Text: "t"}},

@@ -4,8 +4,6 @@ import (
 	"errors"
 	"strings"
 	"testing"
-
-	"github.com/airlock-go/airlock/internal/checks"
 )
 
 func TestAllowedFileType(t *testing.T) {
@@ -124,10 +122,10 @@ func TestSubmitPolicies(t *testing.T) {
 			Groups: []Group{{Name: "g", Context: "c", Controls: "c"}, {Name: "empty"}},
 			Files:  []RequestFile{{Relpath: "a.csv", Group: "g", FileType: FileOutput}}}, nil},
 		{"under review", &Request{Workspace: "ws", Author: "author", Status: StatusSubmitted}, ErrInvalidTransition},
-		{"blocking finding", withChecks(FileOutput, checks.SeverityBlocking, nil), ErrPolicy},
-		{"blocking finding overridden", withChecks(FileOutput, checks.SeverityBlocking, &ChecksOverride{Justification: "fine"}), nil},
-		{"warning does not block", withChecks(FileOutput, checks.SeverityWarning, nil), nil},
-		{"blocking finding on a supporting file", withChecks(FileSupporting, checks.SeverityBlocking, nil), nil},
+		{"blocking finding", withChecks(FileOutput, SeverityBlocking, nil), ErrPolicy},
+		{"blocking finding overridden", withChecks(FileOutput, SeverityBlocking, &ChecksOverride{Justification: "fine"}), nil},
+		{"warning does not block", withChecks(FileOutput, SeverityWarning, nil), nil},
+		{"blocking finding on a supporting file", withChecks(FileSupporting, SeverityBlocking, nil), nil},
 	}
 	for _, tt := range tests {
 		err := tt.r.CheckSubmit(author)
@@ -140,12 +138,12 @@ func TestSubmitPolicies(t *testing.T) {
 // withChecks is a PENDING request ready to submit but for a.csv's
 // finding of severity sev; a.csv is of type ft (with an output besides,
 // so that there is one).
-func withChecks(ft FileType, sev checks.Severity, o *ChecksOverride) *Request {
+func withChecks(ft FileType, sev Severity, o *ChecksOverride) *Request {
 	return &Request{Workspace: "ws", Author: "author", Status: StatusPending,
 		Groups: []Group{{Name: "g", Context: "c", Controls: "c"}},
 		Files: []RequestFile{
 			{Relpath: "a.csv", Group: "g", FileType: ft, Override: o,
-				Checks: []checks.Finding{{Rule: checks.RuleSmallCount, Severity: sev, Message: "small"}}},
+				Checks: []Finding{{Rule: Rule("small_count"), Severity: sev, Message: "small"}}},
 			{Relpath: "b.csv", Group: "g", FileType: FileOutput},
 		}}
 }
@@ -160,16 +158,16 @@ func TestOverrideChecksPolicy(t *testing.T) {
 		path, justify string
 		want          error
 	}{
-		{"allowed", withChecks(FileOutput, checks.SeverityBlocking, nil), author, "a.csv", long, nil},
-		{"not the author", withChecks(FileOutput, checks.SeverityBlocking, nil), other, "a.csv", long, ErrPermissionDenied},
-		{"nothing blocking", withChecks(FileOutput, checks.SeverityWarning, nil), author, "a.csv", long, ErrPolicy},
-		{"supporting file", withChecks(FileSupporting, checks.SeverityBlocking, nil), author, "a.csv", long, ErrPolicy},
-		{"already overridden", withChecks(FileOutput, checks.SeverityBlocking, &ChecksOverride{Justification: long}), author, "a.csv", long, ErrPolicy},
-		{"no justification", withChecks(FileOutput, checks.SeverityBlocking, nil), author, "a.csv", "   ok   ", ErrInvalidInput},
-		{"no such file", withChecks(FileOutput, checks.SeverityBlocking, nil), author, "z.csv", long, ErrNotFound},
-		{"too long", withChecks(FileOutput, checks.SeverityBlocking, nil), author, "a.csv", strings.Repeat("x", MaxTextLength+1), ErrInvalidInput},
-		{"longest allowed", withChecks(FileOutput, checks.SeverityBlocking, nil), author, "a.csv", strings.Repeat("x", MaxTextLength), nil},
-		{"not UTF-8", withChecks(FileOutput, checks.SeverityBlocking, nil), author, "a.csv", long + "\xff", ErrInvalidInput},
+		{"allowed", withChecks(FileOutput, SeverityBlocking, nil), author, "a.csv", long, nil},
+		{"not the author", withChecks(FileOutput, SeverityBlocking, nil), other, "a.csv", long, ErrPermissionDenied},
+		{"nothing blocking", withChecks(FileOutput, SeverityWarning, nil), author, "a.csv", long, ErrPolicy},
+		{"supporting file", withChecks(FileSupporting, SeverityBlocking, nil), author, "a.csv", long, ErrPolicy},
+		{"already overridden", withChecks(FileOutput, SeverityBlocking, &ChecksOverride{Justification: long}), author, "a.csv", long, ErrPolicy},
+		{"no justification", withChecks(FileOutput, SeverityBlocking, nil), author, "a.csv", "   ok   ", ErrInvalidInput},
+		{"no such file", withChecks(FileOutput, SeverityBlocking, nil), author, "z.csv", long, ErrNotFound},
+		{"too long", withChecks(FileOutput, SeverityBlocking, nil), author, "a.csv", strings.Repeat("x", MaxTextLength+1), ErrInvalidInput},
+		{"longest allowed", withChecks(FileOutput, SeverityBlocking, nil), author, "a.csv", strings.Repeat("x", MaxTextLength), nil},
+		{"not UTF-8", withChecks(FileOutput, SeverityBlocking, nil), author, "a.csv", long + "\xff", ErrInvalidInput},
 	}
 	for _, tt := range tests {
 		err := tt.r.CheckOverrideChecks(tt.u, tt.path, tt.justify)
@@ -177,7 +175,7 @@ func TestOverrideChecksPolicy(t *testing.T) {
 			t.Errorf("%s: got %v, want %v", tt.name, err, tt.want)
 		}
 	}
-	r := withChecks(FileOutput, checks.SeverityBlocking, nil)
+	r := withChecks(FileOutput, SeverityBlocking, nil)
 	r.Status = StatusSubmitted
 	if err := r.CheckOverrideChecks(author, "a.csv", long); err == nil {
 		t.Errorf("override allowed while the request is under review")

@@ -4,8 +4,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/airlock-go/airlock/internal/checks"
 )
 
 // FileType says what a file on a request is for. Values are persisted.
@@ -117,7 +115,7 @@ type RequestFile struct {
 
 	// Checks are the findings of the disclosure checks, run on the copy
 	// when it was added or updated. Never nil once stored.
-	Checks []checks.Finding
+	Checks []Finding
 	// Override, when set, is the author's written justification for
 	// submitting the file despite its blocking findings.
 	Override *ChecksOverride
@@ -132,10 +130,10 @@ type ChecksOverride struct {
 }
 
 // BlockingChecks returns the file's findings of blocking severity.
-func (f RequestFile) BlockingChecks() []checks.Finding {
-	var out []checks.Finding
+func (f RequestFile) BlockingChecks() []Finding {
+	var out []Finding
 	for _, c := range f.Checks {
-		if c.Severity == checks.SeverityBlocking {
+		if c.Severity == SeverityBlocking {
 			out = append(out, c)
 		}
 	}

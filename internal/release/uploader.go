@@ -15,7 +15,6 @@ import (
 
 	"github.com/airlock-go/airlock/internal/domain"
 	"github.com/airlock-go/airlock/internal/service"
-	"github.com/airlock-go/airlock/internal/store"
 )
 
 // DefaultUploadLease is how long a claimed file stays an uploader's
@@ -163,7 +162,7 @@ func (u *Uploader) Step(ctx context.Context, owner string) (bool, error) {
 
 // attempt uploads a claimed file while a heartbeat renews its lease, then
 // settles the lease by how the attempt ended.
-func (u *Uploader) attempt(ctx context.Context, claim store.UploadClaim, owner string, claimed time.Time) error {
+func (u *Uploader) attempt(ctx context.Context, claim domain.UploadClaim, owner string, claimed time.Time) error {
 	svc := u.cfg.Service
 	upCtx, stop := context.WithCancelCause(ctx)
 	beating := make(chan struct{})
@@ -217,7 +216,7 @@ func (u *Uploader) attempt(ctx context.Context, claim store.UploadClaim, owner s
 // reach), it stops the upload: the file may be another uploader's by
 // then. claimed is when the claim was asked for: the lease is sure until
 // a lease after it.
-func (u *Uploader) heartbeat(ctx context.Context, stop context.CancelCauseFunc, claim store.UploadClaim, owner string, claimed time.Time) {
+func (u *Uploader) heartbeat(ctx context.Context, stop context.CancelCauseFunc, claim domain.UploadClaim, owner string, claimed time.Time) {
 	every := u.cfg.Lease / 3
 	held := claimed
 	tick := time.NewTicker(every)

@@ -13,7 +13,6 @@ import (
 	"github.com/airlock-go/airlock/internal/domain"
 	"github.com/airlock-go/airlock/internal/schedule"
 	"github.com/airlock-go/airlock/internal/service"
-	"github.com/airlock-go/airlock/internal/store"
 	"github.com/airlock-go/airlock/internal/testkit"
 	"github.com/airlock-go/airlock/internal/workspace"
 )
@@ -86,7 +85,7 @@ func (f *fixture) events(id string, t domain.EventType) []domain.Event {
 
 func (f *fixture) allEvents() int {
 	f.T.Helper()
-	evs, err := f.Svc.AuditLog(f.Ctx, store.EventFilter{})
+	evs, err := f.Svc.AuditLog(f.Ctx, service.AuditFilter{})
 	f.OK(err)
 	return len(evs)
 }

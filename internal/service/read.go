@@ -63,7 +63,7 @@ func (s *Service) GetRequest(ctx context.Context, u domain.User, id string) (*do
 // GetRequestStamped is GetRequest that also says which state of the
 // request it returns, for callers that cache what they make of it (a
 // page, say): the same stamp means the same request and audit events.
-func (s *Service) GetRequestStamped(ctx context.Context, u domain.User, id string) (*domain.Request, store.Stamp, error) {
+func (s *Service) GetRequestStamped(ctx context.Context, u domain.User, id string) (*domain.Request, domain.Stamp, error) {
 	st, err := s.stamp(ctx, id)
 	if err != nil {
 		return nil, st, err
@@ -161,7 +161,7 @@ func (s *Service) RequestEventsPage(ctx context.Context, u domain.User, id strin
 // user by GetRequestStamped (at stamp st) that the user may see, newest
 // first. The events' Extra maps are shared with a cache: callers must not
 // change them.
-func (s *Service) VisibleEventsAt(ctx context.Context, u domain.User, r *domain.Request, st store.Stamp) ([]domain.Event, error) {
+func (s *Service) VisibleEventsAt(ctx context.Context, u domain.User, r *domain.Request, st domain.Stamp) ([]domain.Event, error) {
 	if err := r.CheckView(u); err != nil {
 		return nil, err
 	}
@@ -178,13 +178,21 @@ func (s *Service) VisibleEventsAt(ctx context.Context, u domain.User, r *domain.
 	return out, nil
 }
 
-// AuditFilter selects events for operators.
-type AuditFilter = store.EventFilter
+// AuditFilter selects events for operators. Empty fields select all.
+type AuditFilter struct {
+	User         string
+	Workspace    string
+	Request      string
+	Group        string // extra.group
+	ExcludeTypes []domain.EventType
+	Before       int64 // only events with a smaller id (paging newest first); 0: no bound
+	Limit        int
+}
 
 // AuditLog returns audit events for operators, newest first, unfiltered
 // by visibility.
 func (s *Service) AuditLog(ctx context.Context, f AuditFilter) ([]domain.Event, error) {
-	events, err := s.store.Events(ctx, f)
+	events, err := s.store.Events(ctx, store.EventFilter(f))
 	if err != nil {
 		return nil, fmt.Errorf("service: audit log: %w", err)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/airlock-go/airlock/internal/domain"
-	"github.com/airlock-go/airlock/internal/store"
 )
 
 // RequestStamp returns the stamp of a request the user may see (the
@@ -12,7 +11,7 @@ import (
 // that keep what they make of a request by its stamp (a rendered page)
 // and need the request itself only when they have nothing for this
 // stamp. A large request is not copied on every read of a cached page.
-func (s *Service) RequestStamp(ctx context.Context, u domain.User, id string) (store.Stamp, error) {
+func (s *Service) RequestStamp(ctx context.Context, u domain.User, id string) (domain.Stamp, error) {
 	st, err := s.stamp(ctx, id)
 	if err != nil {
 		return st, err

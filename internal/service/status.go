@@ -240,14 +240,14 @@ func (s *Service) RecordUpload(ctx context.Context, id, relpath string) error {
 
 // ClaimUpload leases to owner the next released file due for upload,
 // for lease; ok false when nothing is due.
-func (s *Service) ClaimUpload(ctx context.Context, owner string, lease time.Duration) (store.UploadClaim, bool, error) {
+func (s *Service) ClaimUpload(ctx context.Context, owner string, lease time.Duration) (domain.UploadClaim, bool, error) {
 	now := s.clock()
 	c, err := s.store.ClaimUpload(ctx, owner, now, now.Add(lease))
 	if errors.Is(err, store.ErrNotFound) {
-		return store.UploadClaim{}, false, nil
+		return domain.UploadClaim{}, false, nil
 	}
 	if err != nil {
-		return store.UploadClaim{}, false, fmt.Errorf("service: claim upload: %w", err)
+		return domain.UploadClaim{}, false, fmt.Errorf("service: claim upload: %w", err)
 	}
 	return c, true, nil
 }
@@ -260,7 +260,7 @@ var ErrUploadLeaseLost = errors.New("the upload lease is no longer ours")
 // RenewUploadLease extends owner's lease on a claimed file to lease from
 // now: the heartbeat of an upload in progress. ErrUploadLeaseLost when
 // the file is no longer owner's.
-func (s *Service) RenewUploadLease(ctx context.Context, c store.UploadClaim, owner string, lease time.Duration) error {
+func (s *Service) RenewUploadLease(ctx context.Context, c domain.UploadClaim, owner string, lease time.Duration) error {
 	err := s.store.RenewUploadLease(ctx, c.RequestID, c.Relpath, owner, s.clock().Add(lease))
 	if errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("%s of %s: %w", c.Relpath, c.RequestID, ErrUploadLeaseLost)
@@ -275,7 +275,7 @@ func (s *Service) RenewUploadLease(ctx context.Context, c store.UploadClaim, own
 // attempt, keeping why it failed; the next attempt is due at next (its
 // back-off, from RecordUploadAttempt; zero: when the lease would have
 // ended).
-func (s *Service) DropUploadLease(ctx context.Context, c store.UploadClaim, owner string, failure error, next time.Time) error {
+func (s *Service) DropUploadLease(ctx context.Context, c domain.UploadClaim, owner string, failure error, next time.Time) error {
 	end := store.UploadEnd{Error: domain.UploadErrorText(failure), Due: next}
 	if err := s.store.DropUploadLease(ctx, c.RequestID, c.Relpath, owner, end); err != nil {
 		return fmt.Errorf("service: drop upload lease: %w", err)
@@ -286,7 +286,7 @@ func (s *Service) DropUploadLease(ctx context.Context, c store.UploadClaim, owne
 // ReturnUpload gives up owner's lease on a file whose attempt was cut
 // short (the uploader is stopping): not a failure, so the file is due
 // again at once, for any uploader.
-func (s *Service) ReturnUpload(ctx context.Context, c store.UploadClaim, owner string) error {
+func (s *Service) ReturnUpload(ctx context.Context, c domain.UploadClaim, owner string) error {
 	if err := s.store.DropUploadLease(ctx, c.RequestID, c.Relpath, owner, store.UploadEnd{Due: s.clock()}); err != nil {
 		return fmt.Errorf("service: return upload: %w", err)
 	}

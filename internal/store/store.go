@@ -20,10 +20,7 @@ type ReleasedFile struct {
 }
 
 // Stamp identifies one state of a request; see Store.RequestStamp.
-type Stamp struct {
-	Version   int64
-	LastEvent int64
-}
+type Stamp = domain.Stamp
 
 var (
 	// ErrNotFound: no such row.
@@ -271,20 +268,10 @@ type UserRecord struct {
 }
 
 // Token is an API token, stored by the sha256 of its secret.
-type Token struct {
-	Hash       string
-	Username   string
-	CreatedAt  time.Time
-	LastUsedAt time.Time
-	ExpiresAt  time.Time
-	RevokedAt  *time.Time
-}
+type Token = domain.APIToken
 
 // UploadClaim names a file leased for upload.
-type UploadClaim struct {
-	RequestID string
-	Relpath   string
-}
+type UploadClaim = domain.UploadClaim
 
 // UploadEnd is how an attempt that gives its lease back ended.
 type UploadEnd struct {

@@ -268,12 +268,12 @@ func (e *Env) RequestIn(author domain.User, st domain.Status) *domain.Request {
 }
 
 // AuditOf selects the audit events of one type of a request.
-func AuditOf(id string, t domain.EventType) store.EventFilter {
+func AuditOf(id string, t domain.EventType) service.AuditFilter {
 	var exclude []domain.EventType
 	for _, other := range domain.EventTypes() {
 		if other != t {
 			exclude = append(exclude, other)
 		}
 	}
-	return store.EventFilter{Request: id, ExcludeTypes: exclude}
+	return service.AuditFilter{Request: id, ExcludeTypes: exclude}
 }

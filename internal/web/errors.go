@@ -1,11 +1,11 @@
 package web
 
 import (
-	"context"
 	"errors"
 	"net/http"
 
 	"github.com/airlock-go/airlock/internal/domain"
+	"github.com/airlock-go/airlock/internal/httperr"
 )
 
 // pageError is an error page a handler chooses itself: its status and
@@ -23,38 +23,22 @@ func errorPage(status int, message string) error {
 	return &pageError{Status: status, Message: message}
 }
 
-// statusOf maps an error to the status of its page, as the JSON API does
-// (internal/api/errors.go): the kinds of refusal of package domain keep
-// their meaning, and anything else is the server's fault.
+// statusOf maps an error to the status of its page: the one a handler
+// chose, else the status of its kind of refusal, as the JSON API answers
+// it (package httperr).
 func statusOf(err error) int {
 	var pe *pageError
-	switch {
-	case errors.As(err, &pe):
+	if errors.As(err, &pe) {
 		return pe.Status
-	case errors.Is(err, domain.ErrInvalidInput):
-		return http.StatusBadRequest
-	case errors.Is(err, domain.ErrPermissionDenied):
-		return http.StatusForbidden
-	case errors.Is(err, domain.ErrNotFound):
-		return http.StatusNotFound
-	case errors.Is(err, domain.ErrInvalidTransition), errors.Is(err, domain.ErrPolicy):
-		return http.StatusConflict
-	case errors.Is(err, domain.ErrUnavailable):
-		return http.StatusServiceUnavailable
-	case errors.Is(err, domain.ErrInsufficientStorage):
-		return http.StatusInsufficientStorage
 	}
-	return http.StatusInternalServerError
+	return httperr.Status(err)
 }
 
 // explained reports whether err's page shows its own message: a refusal
 // of the rules, or a fault outside airlock a person can be told about
 // (the database or job-server unreachable, the request store full). The
 // other faults of the server show a page that reveals nothing.
-func explained(err error) bool {
-	s := statusOf(err)
-	return s < 500 || s == http.StatusServiceUnavailable || s == http.StatusInsufficientStorage
-}
+func explained(err error) bool { return httperr.Explained(statusOf(err)) }
 
 // errorView is what the error page shows.
 type errorView struct {
@@ -81,11 +65,11 @@ var errorTitles = map[int]string{
 // (5xx) is logged with its cause. htmx requests get the page's content
 // only.
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
-	if r.Context().Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+	if httperr.ClientGone(r, err) {
 		// The browser hung up: nobody reads the page; 499 keeps it apart
 		// from the server's faults in logs and metrics.
 		h.log.DebugContext(r.Context(), "client went away", "method", r.Method, "path", r.URL.Path)
-		w.WriteHeader(499)
+		w.WriteHeader(httperr.StatusClientClosed)
 		return
 	}
 	status := statusOf(err)

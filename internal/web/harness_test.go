@@ -134,7 +134,7 @@ func newHarness(t testing.TB, opts ...harnessOption) *harness {
 	if c.wrap != nil {
 		logins = c.wrap(logins)
 	}
-	sessions := &countingSessions{SessionStore: e.Store}
+	sessions := &countingSessions{SessionStore: e.Svc}
 	cfg := Config{Service: e.Svc, Logins: logins, Store: sessions, Logger: log, SecureCookies: c.secure, Proxies: c.proxies}
 	if !c.noDev {
 		cfg.DevUsers = users
@@ -143,7 +143,7 @@ func newHarness(t testing.TB, opts ...harnessOption) *harness {
 	if err != nil {
 		t.Fatalf("web.New: %v", err)
 	}
-	jsonAPI := api.New(api.Config{Service: e.Svc, Logins: logins, Tokens: auth.NewTokens(e.Store, e.Clock.Now), Logger: log, Proxies: c.proxies})
+	jsonAPI := api.New(api.Config{Service: e.Svc, Logins: logins, Tokens: auth.NewTokens(e.Svc, e.Clock.Now), Logger: log, Proxies: c.proxies})
 	h := server.Handler(server.Config{DB: e.Store, Logger: log, Mount: func(mux *http.ServeMux) {
 		jsonAPI.Register(mux)
 		pages.Register(mux)

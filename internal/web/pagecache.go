@@ -7,7 +7,6 @@ import (
 	"sync"
 
 	"github.com/airlock-go/airlock/internal/domain"
-	"github.com/airlock-go/airlock/internal/store"
 )
 
 // Limits of the page cache: how many pages, how many bytes in all, and
@@ -40,7 +39,7 @@ func newPageCache() *pageCache {
 }
 
 // pageKey names a page: which request state, for whom, at which URL.
-func pageKey(uri string, st store.Stamp, u domain.User) string {
+func pageKey(uri string, st domain.Stamp, u domain.User) string {
 	who, err := json.Marshal(u) // maps marshal in key order: stable
 	if err != nil {
 		who = []byte(u.Username)

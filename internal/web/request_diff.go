@@ -12,7 +12,6 @@ import (
 	"github.com/airlock-go/airlock/internal/domain"
 	"github.com/airlock-go/airlock/internal/render"
 	"github.com/airlock-go/airlock/internal/service"
-	"github.com/airlock-go/airlock/internal/store"
 )
 
 // The "what changed" section of a request file page. The page holds a
@@ -97,7 +96,7 @@ func (h *Handler) requestDiff(w http.ResponseWriter, r *http.Request, u domain.U
 	// What the section shows depends only on the versions (each is
 	// immutable), the viewer's last vote and the query: keep it.
 	key := "diff\x00" + r.URL.RequestURI() + "\x00" + strconv.FormatBool(standalone) + "\x00" + versionsKey(versions, reviewed)
-	key = pageKey(key, store.Stamp{}, u)
+	key = pageKey(key, domain.Stamp{}, u)
 	if body, ok := h.rendered.get(key); ok {
 		h.writePage(w, r, http.StatusOK, body)
 		return nil

@@ -10,7 +10,6 @@ import (
 	"github.com/airlock-go/airlock/internal/domain"
 	"github.com/airlock-go/airlock/internal/render"
 	"github.com/airlock-go/airlock/internal/service"
-	"github.com/airlock-go/airlock/internal/store"
 )
 
 // The request pages: the overview, a group, a folder and a file of one
@@ -21,7 +20,7 @@ import (
 // reqPage is the frame of every request page.
 type reqPage struct {
 	R        *domain.Request
-	stamp    store.Stamp // which state of the request R is
+	stamp    domain.Stamp // which state of the request R is
 	IsAuthor bool
 	Reviewer bool   // may review this request (checker, not the author)
 	Progress string // the reviewer's "7 of 12 files voted"; "" for others
@@ -283,7 +282,7 @@ func (h *Handler) buildOverview(r *http.Request, u domain.User, p reqPage) (stri
 }
 
 // reqPageOf builds what every request page shows.
-func (h *Handler) reqPageOf(rq *domain.Request, st store.Stamp, u domain.User, sel reqTreeSel) reqPage {
+func (h *Handler) reqPageOf(rq *domain.Request, st domain.Stamp, u domain.User, sel reqTreeSel) reqPage {
 	p := reqPage{R: rq, stamp: st, IsAuthor: rq.Author == u.Username, Reviewer: rq.CanReview(u), Next: rq.NextStep(u)}
 	if p.Reviewer && rq.Status.IsUnderReview() {
 		voted, outputs := rq.ReviewProgress(u.Username)

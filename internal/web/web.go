@@ -61,7 +61,7 @@ type Logins interface {
 	Current(ctx context.Context, username string) (domain.User, error)
 }
 
-// SessionStore keeps the web sessions (store.Store implements it).
+// SessionStore keeps the web sessions (service.Service implements it).
 type SessionStore interface {
 	SessionFind(ctx context.Context, token string) ([]byte, bool, error)
 	SessionCommit(ctx context.Context, token string, data []byte, expiry time.Time) error

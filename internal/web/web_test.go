@@ -355,7 +355,7 @@ func TestSessionsSurviveARestart(t *testing.T) {
 	c := h.client(srv)
 	c.login("author")
 	// Another server on the same database knows the session.
-	other, err := New(Config{Service: h.Svc, Logins: h.logins, Store: h.Store})
+	other, err := New(Config{Service: h.Svc, Logins: h.logins, Store: h.Svc})
 	if err != nil {
 		t.Fatal(err)
 	}
