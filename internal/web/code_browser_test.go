@@ -37,12 +37,14 @@ func TestBrowserCodeBrowser(t *testing.T) {
 			// More → View source code: project.yaml at the action.
 			b.click(".browser-content-header details.menu > summary")
 			b.screenshotViewport("code-more-menu-" + size.name)
-			href := eval[string](b, `document.querySelector('.browser-content-header .menu-item[href^="/code/view/"]').getAttribute("href")`)
-			if size.w >= 1280 {
-				b.clickToLoad(`.browser-content-header .menu-item[href^="/code/view/"]`)
-			} else {
-				b.open(href)
+			// The open menu is wholly on the screen, at every width.
+			if left := eval[float64](b, `document.querySelector('.browser-content-header details.menu .menu-items').getBoundingClientRect().left`); left < 0 {
+				t.Errorf("the More menu starts %.0f px off the left of the screen", -left)
 			}
+			if right := eval[float64](b, `document.querySelector('.browser-content-header details.menu .menu-items').getBoundingClientRect().right - window.innerWidth`); right > 0 {
+				t.Errorf("the More menu ends %.0f px off the right of the screen", right)
+			}
+			b.clickToLoad(`.browser-content-header .menu-item[href^="/code/view/"]`)
 			b.waitVisible(".code-action")
 			if loc := b.location(); !strings.HasPrefix(loc, "/code/view/ws/"+c1+"/project.yaml?action=make_report") {
 				t.Errorf("View source code went to %s", loc)

@@ -10,7 +10,9 @@
 //   <input type="checkbox" data-select-all="NAME"> checks or unchecks every checkbox
 //                                                  named NAME in its form (or the page),
 //                                                  and follows them (indeterminate when some)
-//   <details class="menu">                         closes on a click elsewhere or Escape
+//   <details class="menu">                         closes on a click elsewhere or Escape;
+//                                                  its items open to the right of the
+//                                                  button when they would leave the screen
 //   a dialog opens with the focus on its [autofocus] element, else its first field
 //   <form method="post">                           its submit buttons are disabled while it
 //                                                  submits (no double posts), unless the
@@ -88,6 +90,19 @@
       if (!m.contains(t)) m.removeAttribute("open");
     });
   });
+
+  // A menu's items hang from the right edge of its button; where the
+  // button sits near the left of a narrow screen they would go off it, so
+  // there they hang from its left edge instead (and never wider than the
+  // screen). "toggle" does not bubble: listen as it goes down.
+  document.addEventListener("toggle", function (ev) {
+    var m = ev.target;
+    if (!(m instanceof HTMLDetailsElement) || !m.classList.contains("menu") || !m.open) return;
+    var items = m.querySelector(".menu-items");
+    if (!items) return;
+    items.classList.remove("menu-items-start");
+    if (items.getBoundingClientRect().left < 0) items.classList.add("menu-items-start");
+  }, true);
 
   document.addEventListener("keydown", function (ev) {
     if (ev.key !== "Escape") return;
