@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -308,3 +309,24 @@ func generate(t testing.TB, dir string, o genOptions) genResult {
 }
 
 func openRW(path string) (*sql.DB, error) { return sql.Open("sqlite", "file:"+path) }
+
+// TestGenerateForMeasure writes a generated reference installation into
+// $AIRLOCK_REFGEN_DIR (kept), for measuring `airlock import reference`
+// on it (README, "Benchmarks"): $AIRLOCK_REFGEN_REQUESTS requests (default
+// 2,000) of $AIRLOCK_REFGEN_FILES files (default 10) and
+// $AIRLOCK_REFGEN_VIEWS extra audit rows each (default 40).
+func TestGenerateForMeasure(t *testing.T) {
+	dir := os.Getenv("AIRLOCK_REFGEN_DIR")
+	if dir == "" {
+		t.Skip("AIRLOCK_REFGEN_DIR is not set")
+	}
+	n := func(name string, def int) int {
+		if v, err := strconv.Atoi(os.Getenv(name)); err == nil {
+			return v
+		}
+		return def
+	}
+	gen := generate(t, dir, genOptions{Requests: n("AIRLOCK_REFGEN_REQUESTS", 2000), Files: n("AIRLOCK_REFGEN_FILES", 10),
+		Views: n("AIRLOCK_REFGEN_VIEWS", 40), Workspaces: 50})
+	t.Logf("generated %d requests, %d copies, %d audit rows in %s", len(gen.Requests), len(gen.Blobs), gen.Events, gen.WorkDir)
+}

@@ -172,7 +172,7 @@ func TestImportBadSource(t *testing.T) {
 	db := filepath.Join(gen.WorkDir, "db.sqlite3")
 	for _, tc := range []struct {
 		name, db, want string
-		prepare       func()
+		prepare        func()
 	}{
 		{"no such file", filepath.Join(dir, "none.db"), "no such file", nil},
 		{"a folder", dir, "not a regular file", nil},

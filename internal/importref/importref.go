@@ -17,6 +17,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/airlock-go/airlock/internal/checks"
@@ -151,13 +153,35 @@ func Import(ctx context.Context, st store.Store, blobs Blobs, opt Options) (*Rep
 			rep.Imported["users"]++
 		}
 		progress("wrote %d requests and %d users; appending the audit log", len(h.Requests), len(h.Users))
-		return src.EachEvent(ctx, func(e Event) error {
-			if _, err := tx.AppendEvent(ctx, e.Event); err != nil {
-				return fmt.Errorf("audit log row %d: %w", e.SourceID, err)
+		// The audit log in batches: each is chained after the one before.
+		const batchSize = 5000
+		batch := make([]domain.Event, 0, batchSize)
+		first := int64(0)
+		flush := func() error {
+			if len(batch) == 0 {
+				return nil
 			}
-			rep.Imported["audit_log"]++
+			if _, err := tx.AppendEvents(ctx, batch); err != nil {
+				return fmt.Errorf("audit log rows from id %d: %w", first, err)
+			}
+			rep.Imported["audit_log"] += int64(len(batch))
+			batch = batch[:0]
+			return nil
+		}
+		err := src.EachEvent(ctx, func(e Event) error {
+			if len(batch) == 0 {
+				first = e.SourceID
+			}
+			batch = append(batch, e.Event)
+			if len(batch) == batchSize {
+				return flush()
+			}
 			return nil
 		})
+		if err != nil {
+			return err
+		}
+		return flush()
 	})
 	if err != nil {
 		return rep, fmt.Errorf("import (nothing was written): %w", err)
@@ -275,39 +299,72 @@ func readTimes(ctx context.Context, src *Source) (times, error) {
 	return out, err
 }
 
+// copyWorkers is how many copies are verified and copied at once: each
+// copy waits mostly on its fsyncs, so several overlap.
+const copyWorkers = 8
+
 // copyBlobs verifies (and, unless a dry run, copies into blobs) every
 // distinct request-file copy the requests reference, collecting the
-// missing and mismatching ones in rep.Problems.
+// missing and mismatching ones in rep.Problems (by path).
 func copyBlobs(ctx context.Context, h *History, blobs Blobs, opt Options, rep *Report) error {
 	root, err := os.OpenRoot(opt.RequestDir)
 	if err != nil {
 		return fmt.Errorf("the reference's request folder: %w", err)
 	}
 	defer root.Close()
+	type job struct {
+		rel, workspace, sha string
+		size                int64
+		err                 error
+	}
+	var jobs []*job
 	seen := map[string]bool{}
 	for _, r := range h.Requests {
 		for _, f := range r.Files {
 			rel := filepath.Join(r.Workspace, r.ID, f.FileID)
-			if seen[rel] {
-				continue
+			if !seen[rel] {
+				seen[rel] = true
+				jobs = append(jobs, &job{rel: rel, workspace: r.Workspace, sha: f.FileID})
 			}
-			seen[rel] = true
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			size, err := copyOne(ctx, root, rel, r.Workspace, f.FileID, blobs, opt.DryRun)
-			if err != nil {
-				var pe problemError
-				if errors.As(err, &pe) {
-					rep.Problems = append(rep.Problems, Problem{Path: filepath.Join(opt.RequestDir, rel), Why: pe.why})
-					continue
-				}
-				return fmt.Errorf("copy %s: %w", filepath.Join(opt.RequestDir, rel), err)
-			}
-			rep.Copies++
-			rep.Bytes += size
 		}
 	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	next := make(chan *job)
+	var wg sync.WaitGroup
+	for range copyWorkers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range next {
+				j.size, j.err = copyOne(ctx, root, j.rel, j.workspace, j.sha, blobs, opt.DryRun)
+			}
+		}()
+	}
+	for _, j := range jobs {
+		if ctx.Err() != nil {
+			break
+		}
+		next <- j
+	}
+	close(next)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	for _, j := range jobs {
+		var pe problemError
+		switch {
+		case errors.As(j.err, &pe):
+			rep.Problems = append(rep.Problems, Problem{Path: filepath.Join(opt.RequestDir, j.rel), Why: pe.why})
+		case j.err != nil:
+			return fmt.Errorf("copy %s: %w", filepath.Join(opt.RequestDir, j.rel), j.err)
+		default:
+			rep.Copies++
+			rep.Bytes += j.size
+		}
+	}
+	slices.SortFunc(rep.Problems, func(a, b Problem) int { return strings.Compare(a.Path, b.Path) })
 	return nil
 }
 

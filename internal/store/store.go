@@ -302,6 +302,10 @@ type ImportTx interface {
 	Tx
 	// PutUser caches a user document, as Store.PutUser does.
 	PutUser(ctx context.Context, u UserRecord) error
+	// AppendEvents adds events to the end of the audit log in their
+	// order, each as AppendEvent would (the same chaining, ChainEvent),
+	// and returns them as stored.
+	AppendEvents(ctx context.Context, events []domain.Event) ([]domain.Event, error)
 }
 
 // ErrNotEmpty: an import was refused because the database already holds
