@@ -3,6 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -38,6 +41,13 @@ func openApp(e *env, cfg *config.Server) (*app, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	for _, w := range cfg.Warnings {
+		e.log.Warn(w)
+	}
+	if names := djangoSettings(os.Environ()); len(names) > 0 {
+		e.log.Info("ignoring OpenSAFELY Airlock's Django settings, which airlock has no use for", "names", strings.Join(names, ","))
+	}
+	e.log.Info("backend", "backend", cfg.Backend)
 	if err := server.MkdirAll(cfg.WorkDir, cfg.RequestDir, cfg.ReleaseDir); err != nil {
 		return nil, err
 	}
@@ -130,3 +140,16 @@ func (a *app) Close() {
 }
 
 func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
+
+// djangoSettings names the DJANGO_* variables of environ (a reference
+// deployment's, which airlock ignores), sorted.
+func djangoSettings(environ []string) []string {
+	var out []string
+	for _, kv := range environ {
+		if name, _, _ := strings.Cut(kv, "="); strings.HasPrefix(name, "DJANGO_") {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out
+}

@@ -28,6 +28,7 @@ type cli struct {
 	Backup       backupCmd       `cmd:"" help:"Copy the SQLite database, online, to a new file (PostgreSQL: says how to run pg_dump)."`
 	DB           dbCmd           `cmd:"" name:"db" help:"Database tools: copy SQLite into PostgreSQL."`
 	GC           gcCmd           `cmd:"" name:"gc" help:"Delete request-file copies that no request references."`
+	Import       importCmd       `cmd:"" help:"Bring another system's history into airlock (import reference: OpenSAFELY Airlock)."`
 	Audit        auditCmd        `cmd:"" help:"Print or verify the audit log."`
 	Request      requestCmd      `cmd:"" help:"Administer release requests."`
 	Statemachine statemachineCmd `cmd:"" help:"Print the request state diagram (Mermaid) generated from the transition table."`

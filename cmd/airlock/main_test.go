@@ -187,8 +187,8 @@ func TestServeRefusesBadSettings(t *testing.T) {
 		env  map[string]string
 		want string
 	}{
+		{"users file missing", []string{"--workspace-dir", dir, "--dev-users-file", users}, nil, "AIRLOCK_DEV_USERS_FILE (--dev-users-file)"},
 		{"neither login", []string{"--workspace-dir", dir}, nil, "AIRLOCK_DEV_USERS_FILE (--dev-users-file) and AIRLOCK_API_TOKEN"},
-		{"both logins", []string{"--workspace-dir", dir, "--dev-users-file", users, "--api-token", "t"}, nil, "exactly one"},
 		{"no workspace dir", []string{"--api-token", "t"}, nil, "AIRLOCK_WORKSPACE_DIR (--workspace-dir) is required"},
 		{"missing workspace dir", []string{"--api-token", "t", "--workspace-dir", filepath.Join(dir, "nope")}, nil, "AIRLOCK_WORKSPACE_DIR"},
 		{"trailing slash", []string{"--api-token", "t", "--workspace-dir", dir, "--api-endpoint", "https://x.org/api/"}, nil, "must not end with /"},

@@ -53,7 +53,7 @@ func tagName(f reflect.StructField) string {
 
 // settingRow is a row of a settings table: its first cell names a variable
 // (or, for a flag alone, is empty).
-var settingRow = regexp.MustCompile("^\\| (`(AIRLOCK_[A-Z_]+)`)? *\\|")
+var settingRow = regexp.MustCompile("^\\| (`((?:AIRLOCK_)?[A-Z][A-Z_]+)`)? *\\|")
 
 // TestDocsSettingsListsEverySetting keeps docs/settings.md in step with
 // internal/config and the commands: every setting has a row naming its

@@ -59,6 +59,14 @@ func (d *Database) Locate() (Location, error) {
 // dir) or a postgres:// or postgresql:// URL.
 func ParseDatabaseURL(dir, raw string) (Location, error) {
 	switch {
+	case strings.HasPrefix(raw, "sqlite:///"):
+		// dj_database_url's forms, as OpenSAFELY Airlock writes them:
+		// sqlite:///relative.db and sqlite:////absolute.db.
+		p := strings.TrimPrefix(raw, "sqlite:///")
+		if p == "" {
+			return Location{}, fmt.Errorf("%q names no file; use sqlite:PATH", raw)
+		}
+		return Location{SQLitePath: resolve(dir, p)}, nil
 	case strings.HasPrefix(raw, "sqlite:"):
 		p := strings.TrimPrefix(strings.TrimPrefix(raw, "sqlite:"), "//")
 		if p == "" {
@@ -128,14 +136,24 @@ type Server struct {
 	OutputCheckingRepo string `name:"output-checking-repo" env:"AIRLOCK_OUTPUT_CHECKING_REPO" help:"Output-checking repository, sent with notifications (with --output-checking-org)."`
 
 	UploadWorkers int           `name:"upload-workers" env:"AIRLOCK_UPLOAD_WORKERS" default:"4" help:"Files uploaded at once."`
+	Backend       string        `name:"backend" env:"BACKEND" default:"test" help:"The name of this backend (OpenSAFELY Airlock's BACKEND), logged at start."`
 	UploadLease   time.Duration `name:"upload-lease" env:"AIRLOCK_UPLOAD_LEASE" default:"30s" help:"How long an uploader holds a file without renewing its lease (it renews every third of it while uploading); a crashed uploader's files are taken over by another within it."`
+
+	// Warnings are what Validate found worth saying but not refusing,
+	// for the caller to log.
+	Warnings []string `kong:"-"`
 }
 
 // Validate checks every setting, naming the first bad one, and fills in
 // the folders that default to places under the work folder.
 func (s *Server) Validate() error {
-	if (s.DevUsersFile == "") == (s.APIToken == "") {
-		return errors.New("set exactly one of AIRLOCK_DEV_USERS_FILE (--dev-users-file) and AIRLOCK_API_TOKEN (--api-token)")
+	if s.DevUsersFile == "" && s.APIToken == "" {
+		return errors.New("set one of AIRLOCK_DEV_USERS_FILE (--dev-users-file) and AIRLOCK_API_TOKEN (--api-token)")
+	}
+	if s.DevUsersFile != "" && s.APIToken != "" {
+		// OpenSAFELY Airlock's behaviour: the token wins.
+		s.Warnings = append(s.Warnings, "both AIRLOCK_API_TOKEN and AIRLOCK_DEV_USERS_FILE are set: users log in through job-server, and the users file "+s.DevUsersFile+" is not read")
+		s.DevUsersFile = ""
 	}
 	if _, err := s.Locate(); err != nil {
 		return err
@@ -148,6 +166,7 @@ func (s *Server) Validate() error {
 		return fmt.Errorf("AIRLOCK_WORKSPACE_DIR (--workspace-dir): %w", err)
 	}
 	if s.DevUsersFile != "" {
+		s.DevUsersFile = resolve(s.WorkDir, s.DevUsersFile)
 		if _, err := os.Stat(s.DevUsersFile); err != nil {
 			return fmt.Errorf("AIRLOCK_DEV_USERS_FILE (--dev-users-file): %w", err)
 		}

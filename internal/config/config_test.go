@@ -16,7 +16,12 @@ func TestLocate(t *testing.T) {
 		{"default", "", Location{SQLitePath: filepath.Join(work, "airlock.db")}, ""},
 		{"sqlite relative", "sqlite:db/a.db", Location{SQLitePath: filepath.Join(work, "db", "a.db")}, ""},
 		{"sqlite absolute", "sqlite:/data/a.db", Location{SQLitePath: "/data/a.db"}, ""},
-		{"sqlite slashes", "sqlite:///data/a.db", Location{SQLitePath: "/data/a.db"}, ""},
+		{"sqlite two slashes", "sqlite://data/a.db", Location{SQLitePath: filepath.Join(work, "data", "a.db")}, ""},
+		// dj_database_url's forms (OpenSAFELY Airlock's AIRLOCK_DATABASE_URL).
+		{"dj relative", "sqlite:///db.sqlite3", Location{SQLitePath: filepath.Join(work, "db.sqlite3")}, ""},
+		{"dj relative folder", "sqlite:///data/a.db", Location{SQLitePath: filepath.Join(work, "data", "a.db")}, ""},
+		{"dj absolute", "sqlite:////data/a.db", Location{SQLitePath: "/data/a.db"}, ""},
+		{"dj empty", "sqlite:///", Location{}, "names no file"},
 		{"sqlite empty", "sqlite:", Location{}, "names no file"},
 		{"postgres", "postgres://u:pw@db:5432/airlock", Location{PostgresURL: "postgres://u:pw@db:5432/airlock"}, ""},
 		{"postgresql", "postgresql:///airlock?host=/run/pg", Location{PostgresURL: "postgresql:///airlock?host=/run/pg"}, ""},

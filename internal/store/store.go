@@ -283,3 +283,31 @@ type UploadEnd struct {
 	// (airlock stopping). Zero leaves it at the lease's end.
 	Due time.Time
 }
+
+// Importer is a store that takes a whole history from another system in
+// one transaction (airlock import reference).
+type Importer interface {
+	// Import runs fn in one write transaction, after checking, in it, that
+	// the database holds no request (ErrNotEmpty otherwise): everything fn
+	// writes commits together, or nothing does. Events fn appends join the
+	// audit chain after any already there.
+	Import(ctx context.Context, fn func(ImportTx) error) error
+	// TableCounts returns the number of rows of each table holding
+	// requests, their parts, users and the audit log, by table name.
+	TableCounts(ctx context.Context) (map[string]int64, error)
+}
+
+// ImportTx is the transaction of an import: the writes of Tx, and users.
+type ImportTx interface {
+	Tx
+	// PutUser caches a user document, as Store.PutUser does.
+	PutUser(ctx context.Context, u UserRecord) error
+	// AppendEvents adds events to the end of the audit log in their
+	// order, each as AppendEvent would (the same chaining, ChainEvent),
+	// and returns them as stored.
+	AppendEvents(ctx context.Context, events []domain.Event) ([]domain.Event, error)
+}
+
+// ErrNotEmpty: an import was refused because the database already holds
+// requests.
+var ErrNotEmpty = errors.New("airlock's database already holds release requests")
