@@ -22,8 +22,11 @@ const module = "github.com/airlock-go/airlock"
 
 // storeUsers may import the store (or a package under it): the service,
 // the store's own packages, the programs that wire a store to a service,
-// and the test kit that builds environments for tests.
-var storeUsers = []string{"internal/service", "internal/store", "internal/testkit", "cmd", "bench"}
+// the test kit that builds environments for tests, and the import of a
+// reference installation, which writes a whole history (ids, dates, the
+// audit log) in one store transaction, as `airlock db copy` does, and
+// reads it back through the service to check it.
+var storeUsers = []string{"internal/service", "internal/store", "internal/testkit", "internal/importref", "cmd", "bench"}
 
 // graph is the project's import graph without tests: package (relative to
 // the module) → the project packages it imports.
