@@ -21,8 +21,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/airlock-go/airlock/internal/checks"
 	"github.com/airlock-go/airlock/internal/blobstore"
+	"github.com/airlock-go/airlock/internal/checks"
 	"github.com/airlock-go/airlock/internal/domain"
 	"github.com/airlock-go/airlock/internal/store"
 )
