@@ -1,9 +1,8 @@
 package sqlite
 
 import (
+	"encoding/binary"
 	"fmt"
-	"runtime"
-	"unsafe"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"modernc.org/libc"
@@ -27,18 +26,19 @@ type PageCaches struct {
 func ReadPageCaches() (PageCaches, error) {
 	tls := libc.NewTLS()
 	defer tls.Close()
-	// SQLite writes the two figures into out, which stays put (pinned)
-	// while it does.
-	out := new([2]int64)
-	var pin runtime.Pinner
-	pin.Pin(out)
-	defer pin.Unpin()
-	rc := sqlite3.Xsqlite3_status64(tls, sqlite3.SQLITE_STATUS_PAGECACHE_OVERFLOW,
-		uintptr(unsafe.Pointer(&out[0])), uintptr(unsafe.Pointer(&out[1])), 0)
+	// SQLite writes the two figures into memory of its own C library
+	// (a Go pointer handed to it fails the race detector's pointer checks).
+	out := tls.Alloc(16)
+	defer tls.Free(16)
+	rc := sqlite3.Xsqlite3_status64(tls, sqlite3.SQLITE_STATUS_PAGECACHE_OVERFLOW, out, out+8, 0)
 	if rc != sqlite3.SQLITE_OK {
 		return PageCaches{}, fmt.Errorf("sqlite: read the page caches' size: code %d", rc)
 	}
-	return PageCaches{Bytes: out[0], MaxBytes: out[1]}, nil
+	b := libc.GoBytes(out, 16)
+	return PageCaches{
+		Bytes:    int64(binary.NativeEndian.Uint64(b[:8])),
+		MaxBytes: int64(binary.NativeEndian.Uint64(b[8:])),
+	}, nil
 }
 
 // Collectors are the store's metrics: what SQLite's page caches hold,

@@ -15,8 +15,10 @@ import (
 // It reads a process-wide counter, so it must not run in parallel with
 // other tests.
 func TestPageCachesBounded(t *testing.T) {
-	if testing.Short() {
-		t.Skip("writes and reads a 50 MiB database")
+	if testing.Short() || raceEnabled {
+		// Under the race detector it takes 30 times as long, and it
+		// checks a bound on memory, not concurrency: it runs without.
+		t.Skip("writes and reads a 50 MiB database: not in -short, nor under -race")
 	}
 	s := openTemp(t).(*Store)
 	ctx := t.Context()
