@@ -146,7 +146,9 @@ func TestBrowserCSVFilter(t *testing.T) {
 		d.querySelector("#filter-q").value = "leeds";
 		d.querySelector("#filter-col").value = "1";
 		d.querySelector("form.filter button[type=submit]").click(); })()`))
-	run(b, "wait for the matches", chromedp.Poll[bool](`(() => { const d = `+frame+`; return !!(d && d.querySelector(".match-count")); })()`))
+	// The page streams its rows: wait for it to have loaded, not only for
+	// the count at its top.
+	run(b, "wait for the matches", chromedp.Poll[bool](`(() => { const d = `+frame+`; return !!(d && d.readyState === "complete" && d.querySelector(".match-count")); })()`))
 	if got := eval[string](b, frame+`.querySelector(".match-count").textContent`); !strings.Contains(got, "1,000 of 1,000,000 rows match “leeds” in region") {
 		t.Errorf("count: %q", got)
 	}
@@ -158,7 +160,7 @@ func TestBrowserCSVFilter(t *testing.T) {
 
 	// The next page of matches.
 	b.do("next page", chromedp.Evaluate[chromedp.Void](`Array.from(`+frame+`.querySelectorAll(".bar a")).find(a => a.textContent === "Next page").click()`))
-	run(b, "wait for page 2", chromedp.Poll[bool](`(() => { const d = `+frame+`; const c = d && d.querySelector(".match-count"); return !!c && c.textContent.includes("page 2 of 2"); })()`))
+	run(b, "wait for page 2", chromedp.Poll[bool](`(() => { const d = `+frame+`; const c = d && d.querySelector(".match-count"); return !!c && d.readyState === "complete" && c.textContent.includes("page 2 of 2"); })()`))
 	if first := eval[string](b, frame+`.querySelector("tbody th.rownum").textContent`); first != "501000" {
 		t.Errorf("page 2 starts at row %s", first)
 	}
