@@ -170,7 +170,8 @@ func TestFetchTimesOut(t *testing.T) {
 
 func TestToken(t *testing.T) {
 	st := gitrepotest.New(t, "study")
-	st.Token = "s3cret"
+	token := "s3cret"
+	st.Token.Store(&token)
 	without := gitrepo.New(gitrepo.Config{Dir: st.RepoDir, RemoteURL: st.RemoteURL})
 	if _, _, err := without.Entry(context.Background(), st.RepoURL, st.Commit3, ""); !errors.Is(err, domain.ErrNotFound) {
 		t.Fatalf("without the token: %v", err)

@@ -82,7 +82,7 @@ type Study struct {
 	// hold every request until the test ends.
 	Uploads  atomic.Int64
 	FailNext atomic.Int64
-	Token    string
+	Token    atomic.Pointer[string]
 	Hang     atomic.Bool
 	hangOnce sync.Once
 	hung     chan struct{}
@@ -192,8 +192,8 @@ func New(t testing.TB, name string) *Study {
 			http.Error(w, "try later", http.StatusServiceUnavailable)
 			return
 		}
-		if s.Token != "" {
-			if _, pw, ok := r.BasicAuth(); !ok || pw != s.Token {
+		if token := s.Token.Load(); token != nil {
+			if _, pw, ok := r.BasicAuth(); !ok || pw != *token {
 				w.Header().Set("WWW-Authenticate", `Basic realm="git"`)
 				http.Error(w, "no", http.StatusUnauthorized)
 				return
