@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -18,6 +20,7 @@ import (
 	"github.com/airlock-go/airlock/internal/server"
 	"github.com/airlock-go/airlock/internal/service"
 	"github.com/airlock-go/airlock/internal/store"
+	"github.com/airlock-go/airlock/internal/tracing"
 	"github.com/airlock-go/airlock/internal/workspace"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -34,6 +37,9 @@ type app struct {
 	uploader *release.Uploader
 	notifier *notify.Dispatcher
 	logins   *auth.Login
+	log      *slog.Logger
+	tracing  *tracing.Provider
+	tracer   tracing.Tracer // off unless the OTEL_* settings turn it on
 }
 
 // openApp checks the settings and opens what they name.
@@ -51,37 +57,49 @@ func openApp(e *env, cfg *config.Server) (*app, error) {
 	if err := server.MkdirAll(cfg.WorkDir, cfg.RequestDir, cfg.ReleaseDir); err != nil {
 		return nil, err
 	}
-	a := &app{cfg: cfg, reader: workspace.NewReader(cfg.WorkspaceDir)}
+	a := &app{cfg: cfg, log: e.log, reader: workspace.NewReader(cfg.WorkspaceDir)}
 	var err error
+	if a.tracing, err = tracing.Open(e.ctx, &cfg.Tracing, cfg.Backend, e.log); err != nil {
+		return nil, err
+	}
+	a.tracer = a.tracing.Tracer()
+	if a.tracer.On() {
+		e.log.Info("tracing on: spans are exported by OTLP/HTTP", "endpoint", redactURL(cfg.TracesURL()))
+	}
 	if a.blobs, err = blobstore.New(cfg.RequestDir); err != nil {
+		a.closeTracing()
 		return nil, err
 	}
 	var target release.Target = release.NewFolder(cfg.ReleaseDir, a.blobs)
 	if cfg.APIToken != "" {
-		target = release.NewJobServer(cfg.APIEndpoint, cfg.APIToken, a.blobs, nil)
+		target = release.NewJobServer(cfg.APIEndpoint, cfg.APIToken, a.blobs, tracedClient(a.tracer, cfg.APIEndpoint, release.JobServerTimeout))
 	}
 	sinks, err := notify.SinksFor(notify.Settings{
 		APIEndpoint: cfg.APIEndpoint, APIToken: cfg.APIToken, WebhookURL: cfg.WebhookURL,
 		Org: cfg.OutputCheckingOrg, Repo: cfg.OutputCheckingRepo, Logger: e.log,
+		Client: tracedClient(a.tracer, cfg.APIEndpoint, 0), // the dispatcher bounds each call
 	})
 	if err != nil {
 		a.blobs.Close()
+		a.closeTracing()
 		return nil, err
 	}
 	a.notifier = notify.NewDispatcher(notify.Config{Sinks: sinks, Logger: e.log})
 	checker, err := cfg.Checker()
 	if err != nil {
 		a.blobs.Close()
+		a.closeTracing()
 		return nil, err
 	}
 	a.svc, a.store, err = openService(e, cfg.Database, service.Config{
-		Workspaces: a.reader, Blobs: a.blobs, Releaser: target, Notifier: a.notifier, Checks: checker,
+		Workspaces: a.reader, Blobs: a.blobs, Releaser: target, Notifier: a.notifier, Checks: checker, Tracer: a.tracer,
 		Code: gitrepo.New(gitrepo.Config{
 			Dir: cfg.RepoDir, RemoteURL: cfg.GitProxyURL, Token: cfg.GitProxyToken, User: config.GitUser(cfg.Backend), FetchTimeout: cfg.GitFetchTimeout, Logger: e.log,
 		}),
 	})
 	if err != nil {
 		a.blobs.Close()
+		a.closeTracing()
 		return nil, err
 	}
 	a.uploader = release.NewUploader(release.UploaderConfig{
@@ -90,6 +108,7 @@ func openApp(e *env, cfg *config.Server) (*app, error) {
 		RetryDelay: seconds(cfg.UploadRetryDelay),
 		Lease:      cfg.UploadLease,
 		Workers:    cfg.UploadWorkers,
+		Tracer:     a.tracer,
 	})
 	var provider auth.Provider
 	if cfg.DevUsersFile != "" {
@@ -107,7 +126,7 @@ func openApp(e *env, cfg *config.Server) (*app, error) {
 		e.log.Info("users loaded from users file", "users", len(users), "file", cfg.DevUsersFile)
 		provider = auth.NewDevProvider(users)
 	} else {
-		provider = auth.NewJobServer(cfg.APIEndpoint, cfg.APIToken, nil)
+		provider = auth.NewJobServer(cfg.APIEndpoint, cfg.APIToken, tracedClient(a.tracer, cfg.APIEndpoint, auth.DefaultJobServerTimeout))
 	}
 	a.logins = auth.NewLogin(provider, a.svc, auth.LoginOptions{Logger: e.log})
 	return a, nil
@@ -133,10 +152,30 @@ func (a *app) collectors() []prometheus.Collector {
 	return cs
 }
 
-// Close releases the database and the request copies.
+// Close releases the database and the request copies, and sends the
+// last spans.
 func (a *app) Close() {
 	a.store.Close()
 	a.blobs.Close()
+	a.closeTracing()
+}
+
+// closeTracing sends the spans not yet exported, waiting for the
+// collector at most 10 seconds.
+func (a *app) closeTracing() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := a.tracing.Shutdown(ctx); err != nil {
+		a.log.Warn("tracing: the last spans may be lost", "err", err)
+	}
+}
+
+// redactURL hides the password of a URL that has one.
+func redactURL(raw string) string {
+	if u, err := url.Parse(raw); err == nil {
+		return u.Redacted()
+	}
+	return raw
 }
 
 func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }

@@ -52,6 +52,7 @@ func serve(e *env, cfg *config.Server, ready chan<- string) error {
 		Stats:      func(ctx context.Context) (server.Stats, error) { return workflowStats(ctx, a.svc) },
 		Collectors: a.collectors(),
 		Timeouts:   server.Timeouts{Read: cfg.ReadTimeout, Write: cfg.WriteTimeout, Idle: cfg.IdleTimeout},
+		Tracer:     a.tracer,
 	}
 	ctx, stop := context.WithCancel(e.ctx)
 	defer stop()

@@ -120,6 +120,7 @@ type Server struct {
 	Checks   `embed:""`
 	Edge     `embed:""`
 	Code     `embed:""`
+	Tracing  `embed:""`
 
 	WorkspaceDir     string  `name:"workspace-dir" env:"AIRLOCK_WORKSPACE_DIR" help:"Folder holding one folder per workspace (required)."`
 	RequestDir       string  `name:"request-dir" env:"AIRLOCK_REQUEST_DIR" help:"Where request-file copies live (default $AIRLOCK_WORK_DIR/requests)."`
@@ -208,6 +209,10 @@ func (s *Server) Validate() error {
 	if err := s.ValidateCode(s.WorkDir); err != nil {
 		return err
 	}
+	if err := s.CheckTracing(); err != nil {
+		return err
+	}
+	s.Warnings = append(s.Warnings, s.Tracing.Warnings...)
 	return s.Edge.Validate()
 }
 

@@ -22,13 +22,17 @@ type JobServer struct {
 	client          *http.Client
 }
 
+// JobServerTimeout bounds each call to job-server (an upload's included)
+// when NewJobServer is given no client.
+const JobServerTimeout = 30 * time.Minute
+
 // NewJobServer sends releases to job-server at endpoint with the API
 // token. A nil client gets one with a generous timeout that does not
 // follow redirects.
 func NewJobServer(endpoint, token string, copies Copies, client *http.Client) *JobServer {
 	if client == nil {
 		client = &http.Client{
-			Timeout:       30 * time.Minute,
+			Timeout:       JobServerTimeout,
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		}
 	}

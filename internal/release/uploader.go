@@ -15,6 +15,7 @@ import (
 
 	"github.com/airlock-go/airlock/internal/domain"
 	"github.com/airlock-go/airlock/internal/service"
+	"github.com/airlock-go/airlock/internal/tracing"
 )
 
 // DefaultUploadLease is how long a claimed file stays an uploader's
@@ -44,6 +45,8 @@ type UploaderConfig struct {
 	// upload keeps its file however long it takes; a crashed uploader's
 	// files are taken over by another uploader within Lease.
 	Lease time.Duration
+	// Tracer makes a span of each upload attempt (the zero Tracer: none).
+	Tracer tracing.Tracer
 }
 
 // Uploader uploads released files from their stored copies, claiming each
@@ -265,12 +268,15 @@ func (u *Uploader) heartbeat(ctx context.Context, stop context.CancelCauseFunc, 
 // It returns the file as RecordUploadAttempt left it (UploadNextAt is
 // when the next attempt is due should this one have failed; nil when the
 // attempt was not counted).
-func (u *Uploader) upload(ctx context.Context, id, relpath string) (domain.RequestFile, error) {
+func (u *Uploader) upload(ctx context.Context, id, relpath string) (f domain.RequestFile, err error) {
+	ctx, span := u.cfg.Tracer.Start(ctx, "upload", id, "")
+	defer func() { span.End(err) }()
 	svc := u.cfg.Service
 	r, f, err := svc.RecordUploadAttempt(ctx, id, relpath, u.cfg.RetryDelay)
 	if err != nil {
 		return domain.RequestFile{}, err
 	}
+	span.SetRequest("", r.Workspace)
 	content, err := u.cfg.Copies.Open(r.Workspace, f.FileID)
 	if err != nil {
 		return f, fmt.Errorf("release: open the stored copy of %s of %s: %w", relpath, id, err)

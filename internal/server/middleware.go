@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"regexp"
 	"time"
+
+	"github.com/airlock-go/airlock/internal/tracing"
 )
 
 // requestIDKey carries a request's id in its context.
@@ -46,8 +48,8 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // observe gives every request an id (kept from X-Request-Id when a proxy
 // set a sensible one), logs it when it ends with its route, status and
-// duration, and counts it in the metrics.
-func observe(next http.Handler, log *slog.Logger, m *metrics) http.Handler {
+// duration, counts it in the metrics, and traces it.
+func observe(next http.Handler, log *slog.Logger, m *metrics, tr tracing.Tracer) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		id := r.Header.Get("X-Request-Id")
@@ -58,11 +60,13 @@ func observe(next http.Handler, log *slog.Logger, m *metrics) http.Handler {
 		}
 		w.Header().Set("X-Request-Id", id)
 		r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id))
+		r, span := tr.StartServer(r, id)
 		sw := &statusWriter{ResponseWriter: w}
 		next.ServeHTTP(sw, r)
 		if sw.status == 0 {
 			sw.status = http.StatusOK
 		}
+		span.EndServer(r.Method, r.Pattern, sw.status)
 		route := r.Pattern
 		if route == "" {
 			route = "unmatched"

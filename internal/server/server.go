@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/airlock-go/airlock/internal/tracing"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -40,6 +41,8 @@ type Config struct {
 	Collectors []prometheus.Collector
 	// Timeouts bound how long a client may hold a connection.
 	Timeouts Timeouts
+	// Tracer makes a span of every request (the zero Tracer: none).
+	Tracer tracing.Tracer
 }
 
 // Handler returns the server's routes: health, readiness and metrics, and
@@ -68,7 +71,7 @@ func Handler(cfg Config) http.Handler {
 	if cfg.Mount != nil {
 		cfg.Mount(mux)
 	}
-	return observe(mux, cfg.Logger, m)
+	return observe(mux, cfg.Logger, m, cfg.Tracer)
 }
 
 func ready(ctx context.Context, cfg Config) error {

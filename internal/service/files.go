@@ -85,7 +85,9 @@ func (s *Service) GetOrCreateRequest(ctx context.Context, u domain.User, workspa
 // AddFiles adds workspace files to the user's active request, in one
 // group, creating the request when they have none. Either every file is
 // added or nothing is written. A withdrawn file is added back in place.
-func (s *Service) AddFiles(ctx context.Context, u domain.User, workspace, group string, files []AddFile) (*domain.Request, error) {
+func (s *Service) AddFiles(ctx context.Context, u domain.User, workspace, group string, files []AddFile) (r *domain.Request, err error) {
+	ctx, span := s.tracer.Start(ctx, "add_files", "", workspace)
+	defer func() { endSpan(span, r, err) }()
 	return s.addFiles(ctx, u, workspace, group, files, nil)
 }
 
@@ -164,14 +166,16 @@ func (s *Service) addFiles(ctx context.Context, u domain.User, workspace, group 
 // UpdateFiles refreshes files of the user's active request whose
 // workspace copies changed, keeping their group and type. Their votes are
 // reset: updated files need two fresh reviews.
-func (s *Service) UpdateFiles(ctx context.Context, u domain.User, workspace string, paths []string) (*domain.Request, error) {
+func (s *Service) UpdateFiles(ctx context.Context, u domain.User, workspace string, paths []string) (r *domain.Request, err error) {
+	ctx, span := s.tracer.Start(ctx, "update_files", "", workspace)
+	defer func() { endSpan(span, r, err) }()
 	if err := u.CheckActionWorkspace(workspace); err != nil {
 		return nil, err
 	}
 	if len(paths) == 0 {
 		return nil, domain.Errorf(domain.ErrInvalidInput, "Select at least one file to update.")
 	}
-	paths, err := domain.UniquePaths(paths)
+	paths, err = domain.UniquePaths(paths)
 	if err != nil {
 		return nil, err
 	}

@@ -13,7 +13,9 @@ import (
 // after submitting their review. It returns the request's header and
 // groups with the voted file only (store.Store.GetRequestPart), as the
 // vote left them.
-func (s *Service) Vote(ctx context.Context, u domain.User, id, relpath string, vote domain.Vote) (*domain.Request, error) {
+func (s *Service) Vote(ctx context.Context, u domain.User, id, relpath string, vote domain.Vote) (r *domain.Request, err error) {
+	ctx, span := s.tracer.Start(ctx, "vote", id, "")
+	defer func() { endSpan(span, r, err) }()
 	if vote != domain.VoteApproved && vote != domain.VoteChangesRequested {
 		return nil, domain.Errorf(domain.ErrInvalidInput, "The vote must be APPROVED or CHANGES_REQUESTED.")
 	}
@@ -132,7 +134,9 @@ func (s *Service) ResetVotesOnGroup(ctx context.Context, u domain.User, id, grou
 // SubmitReview submits the reviewer's review for this turn: the first
 // makes the request PARTIALLY_REVIEWED, the second REVIEWED; a third is
 // recorded without changing the status.
-func (s *Service) SubmitReview(ctx context.Context, u domain.User, id string) (*domain.Request, error) {
+func (s *Service) SubmitReview(ctx context.Context, u domain.User, id string) (r *domain.Request, err error) {
+	ctx, span := s.tracer.Start(ctx, "submit_review", id, "")
+	defer func() { endSpan(span, r, err) }()
 	return s.update(ctx, u, id, func(r *domain.Request) (func(*change) error, error) {
 		if err := r.CheckSubmitReview(u); err != nil {
 			return nil, err

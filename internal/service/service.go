@@ -19,6 +19,7 @@ import (
 	"github.com/airlock-go/airlock/internal/checks"
 	"github.com/airlock-go/airlock/internal/domain"
 	"github.com/airlock-go/airlock/internal/store"
+	"github.com/airlock-go/airlock/internal/tracing"
 	"github.com/oklog/ulid/v2"
 )
 
@@ -92,6 +93,7 @@ type Config struct {
 	Now        func() time.Time // default: time.Now
 	Checks     *checks.Checker  // default: OpenSAFELY's published rules (checks.Default)
 	Code       CodeRepos        // default: no code browser (every call says so)
+	Tracer     tracing.Tracer   // default: off; spans of the actions on requests
 }
 
 // Service runs every action on release requests.
@@ -108,6 +110,7 @@ type Service struct {
 	checker    *checks.Checker
 	wsChecks   workspaceChecks
 	code       CodeRepos
+	tracer     tracing.Tracer
 }
 
 // New builds a Service.
@@ -123,6 +126,7 @@ func New(cfg Config) *Service {
 		cache:      newRequestCache(requestCacheSize, requestCacheWeight),
 		checker:    cfg.Checks,
 		code:       cfg.Code,
+		tracer:     cfg.Tracer,
 	}
 	if s.checker == nil {
 		ck, err := checks.New(checks.Default())
@@ -151,6 +155,15 @@ type LogNotifier struct{ Logger *slog.Logger }
 func (l LogNotifier) Notify(ctx context.Context, n domain.Notification) {
 	l.Logger.InfoContext(ctx, "notification", "event_type", n.EventType, "request", n.Request,
 		"workspace", n.Workspace, "user", n.User, "updates", len(n.Updates))
+}
+
+// endSpan ends the span of an action (docs/settings.md, "Tracing") with
+// the id and workspace of the request it acted on, and its error.
+func endSpan(span tracing.Span, r *domain.Request, err error) {
+	if r != nil {
+		span.SetRequest(r.ID, r.Workspace)
+	}
+	span.End(err)
 }
 
 // clock returns the current time as the store keeps it.

@@ -13,7 +13,9 @@ import (
 // Submit sends the request for review, or back for review after a return.
 // On resubmission every vote asking for changes becomes UNDECIDED, so that
 // reviewers look again; approvals carry over.
-func (s *Service) Submit(ctx context.Context, u domain.User, id string) (*domain.Request, error) {
+func (s *Service) Submit(ctx context.Context, u domain.User, id string) (r *domain.Request, err error) {
+	ctx, span := s.tracer.Start(ctx, "submit", id, "")
+	defer func() { endSpan(span, r, err) }()
 	return s.update(ctx, u, id, func(r *domain.Request) (func(*change) error, error) {
 		if err := r.CheckSubmit(u); err != nil {
 			return nil, err
@@ -118,7 +120,9 @@ func (s *Service) Withdraw(ctx context.Context, u domain.User, id string) (*doma
 // Release marks every output file released and moves the request to
 // APPROVED, from which the uploader takes it to RELEASED. Re-running it on
 // an APPROVED request marks any file left unmarked.
-func (s *Service) Release(ctx context.Context, u domain.User, id string) (*domain.Request, error) {
+func (s *Service) Release(ctx context.Context, u domain.User, id string) (r *domain.Request, err error) {
+	ctx, span := s.tracer.Start(ctx, "release", id, "")
+	defer func() { endSpan(span, r, err) }()
 	return s.update(ctx, u, id, func(r *domain.Request) (func(*change) error, error) {
 		if err := r.CheckRelease(u); err != nil {
 			return nil, err
