@@ -54,6 +54,7 @@ func (t *Tracing) TracesURL() string {
 // naming the first bad one: the endpoint must be an http(s) URL, and
 // only OTLP over HTTP with protobuf is spoken.
 func (t *Tracing) CheckTracing() error {
+	t.Warnings = nil
 	switch v := strings.TrimSpace(t.SDKDisabled); {
 	case v == "", strings.EqualFold(v, "true"), strings.EqualFold(v, "false"):
 	default:

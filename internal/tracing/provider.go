@@ -86,6 +86,14 @@ func (p *Provider) Tracer() Tracer {
 	return New(p.sdk)
 }
 
+// Flush exports the spans ended so far.
+func (p *Provider) Flush(ctx context.Context) error {
+	if p.sdk == nil {
+		return nil
+	}
+	return p.sdk.ForceFlush(ctx)
+}
+
 // Shutdown exports the spans not yet sent and stops the Provider; ctx
 // bounds how long it waits for the collector.
 func (p *Provider) Shutdown(ctx context.Context) error {
