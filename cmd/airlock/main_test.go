@@ -200,6 +200,8 @@ func TestServeRefusesBadSettings(t *testing.T) {
 		{"bad listen", []string{"--api-token", "t", "--workspace-dir", dir, "--listen", "nowhere"}, nil, "AIRLOCK_LISTEN"},
 		{"missing checks config", []string{"--api-token", "t", "--workspace-dir", dir, "--checks-config", filepath.Join(dir, "nope.json")}, nil, "AIRLOCK_CHECKS_CONFIG (--checks-config)"},
 		{"bad checks config", []string{"--api-token", "t", "--workspace-dir", dir}, map[string]string{"AIRLOCK_CHECKS_CONFIG": badChecks}, "small_count"},
+		{"tracing by grpc", []string{"--api-token", "t", "--workspace-dir", dir}, map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4317", "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"}, "OTEL_EXPORTER_OTLP_PROTOCOL (--otel-exporter-otlp-protocol): airlock sends traces by OTLP over HTTP"},
+		{"bad tracing endpoint", []string{"--api-token", "t", "--workspace-dir", dir}, map[string]string{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "collector:4318"}, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

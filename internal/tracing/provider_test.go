@@ -69,7 +69,7 @@ func TestResource(t *testing.T) {
 			}
 			got := map[string]string{}
 			for _, kv := range spans[0].Resource.Attributes() {
-				got[string(kv.Key)] = kv.Value.Emit()
+				got[string(kv.Key)] = kv.Value.String()
 			}
 			if got["service.name"] != tt.wantService || got["backend"] != tt.wantBack {
 				t.Errorf("resource %v, want service.name %q and backend %q", got, tt.wantService, tt.wantBack)
