@@ -86,7 +86,7 @@ type Report struct {
 	// AbsentWorkspaces are the requests' workspaces not in
 	// Options.WorkspaceDir (when set).
 	AbsentWorkspaces []string
-	Verification     []string // what the verification checked, a line each
+	Verification     []string      // what the verification checked, a line each
 	Wrote            time.Duration // from the start until the import's transaction committed
 	Took             time.Duration
 }
