@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -159,20 +160,32 @@ func Import(ctx context.Context, st store.Store, blobs Blobs, opt Options) (*Rep
 	}
 	err = importer.Import(ctx, func(tx store.ImportTx) error {
 		err := opt.eachBatch(ctx, src, func(b *Batch) error {
-			for _, r := range b.Requests {
-				if err := writeRequest(ctx, tx, r, b.times, rep); err != nil {
-					return fmt.Errorf("request %s: %w", r.ID, err)
-				}
+			irs := make([]store.ImportRequest, len(b.Requests))
+			for i, r := range b.Requests {
+				irs[i] = importRequest(r, b.times, rep)
 			}
-			return nil
+			return tx.WriteRequests(ctx, irs)
 		})
 		if err != nil {
 			return err
 		}
+		users := make([]store.UserRecord, 0, userBatch)
+		putUsers := func() error {
+			err := tx.PutUsers(ctx, users)
+			rep.Imported["users"] += int64(len(users))
+			users = users[:0]
+			return err
+		}
 		err = src.EachUser(ctx, func(u User) error {
-			rep.Imported["users"]++
-			return tx.PutUser(ctx, store.UserRecord{Username: u.Username, APIData: u.APIData, LastRefresh: u.LastRefresh})
+			users = append(users, store.UserRecord{Username: u.Username, APIData: u.APIData, LastRefresh: u.LastRefresh})
+			if len(users) == userBatch {
+				return putUsers()
+			}
+			return nil
 		})
+		if err == nil && len(users) > 0 {
+			err = putUsers()
+		}
 		if err != nil {
 			return err
 		}
@@ -224,17 +237,13 @@ func Import(ctx context.Context, st store.Store, blobs Blobs, opt Options) (*Rep
 	return rep, nil
 }
 
-// writeRequest writes a request with everything on it.
-func writeRequest(ctx context.Context, tx store.ImportTx, r *domain.Request, known times, rep *Report) error {
-	if err := tx.CreateRequest(ctx, r); err != nil {
-		return err
-	}
-	rep.Imported["requests"]++
-	for reviewer, at := range r.SubmittedReviews {
-		if err := tx.AddSubmittedReview(ctx, r.ID, reviewer, r.ReviewTurn, at); err != nil {
-			return err
-		}
-		rep.Imported["submitted_reviews"]++
+// importRequest is r as the store writes it, counting its rows in rep:
+// its submitted reviews of this turn and (their times from the audit
+// log) of the turn before, and when each file's copy was added.
+func importRequest(r *domain.Request, known times, rep *Report) store.ImportRequest {
+	ir := store.ImportRequest{Request: r, Added: make([]time.Time, len(r.Files))}
+	for _, reviewer := range slices.Sorted(maps.Keys(r.SubmittedReviews)) {
+		ir.Submitted = append(ir.Submitted, store.SubmittedReview{Reviewer: reviewer, Turn: r.ReviewTurn, At: r.SubmittedReviews[reviewer]})
 	}
 	for _, reviewer := range r.TurnReviewers {
 		at, ok := known.reviews[reviewKey{r.ID, reviewer, r.ReviewTurn - 1}]
@@ -244,52 +253,24 @@ func writeRequest(ctx context.Context, tx store.ImportTx, r *domain.Request, kno
 				at = *r.LastSubmittedAt
 			}
 		}
-		if err := tx.AddSubmittedReview(ctx, r.ID, reviewer, r.ReviewTurn-1, at); err != nil {
-			return err
-		}
-		rep.Imported["submitted_reviews"]++
+		ir.Submitted = append(ir.Submitted, store.SubmittedReview{Reviewer: reviewer, Turn: r.ReviewTurn - 1, At: at})
 	}
-	for _, g := range r.Groups {
-		if err := tx.CreateGroup(ctx, r.ID, g); err != nil {
-			return err
-		}
-		rep.Imported["file_groups"]++
-	}
-	for _, f := range r.Files {
+	for i := range r.Files {
+		f := &r.Files[i]
 		f.Checks = []checks.Finding{} // the reference ran no disclosure checks
-		if err := tx.InsertFile(ctx, r.ID, f); err != nil {
-			return err
-		}
-		rep.Imported["request_files"]++
 		added, ok := known.added[fileKey{r.ID, f.Relpath}]
 		if !ok {
 			added = r.CreatedAt
 		}
-		if _, err := tx.AddFileVersion(ctx, r.ID, f.Relpath, domain.FileVersion{
-			FileID: f.FileID, Size: f.Size, Timestamp: f.Timestamp, Commit: f.Commit, JobID: f.JobID,
-			AddedBy: r.Author, AddedAt: added,
-		}); err != nil {
-			return err
-		}
-		reviewers := make([]string, 0, len(f.Reviews))
-		for name := range f.Reviews {
-			reviewers = append(reviewers, name)
-		}
-		slices.Sort(reviewers)
-		for _, name := range reviewers {
-			if err := tx.PutReview(ctx, r.ID, f.Relpath, f.Reviews[name]); err != nil {
-				return err
-			}
-			rep.Imported["file_reviews"]++
-		}
+		ir.Added[i] = added
+		rep.Imported["file_reviews"] += int64(len(f.Reviews))
 	}
-	for _, c := range r.Comments {
-		if _, err := tx.InsertComment(ctx, r.ID, c); err != nil {
-			return err
-		}
-		rep.Imported["comments"]++
-	}
-	return nil
+	rep.Imported["requests"]++
+	rep.Imported["submitted_reviews"] += int64(len(ir.Submitted))
+	rep.Imported["file_groups"] += int64(len(r.Groups))
+	rep.Imported["request_files"] += int64(len(r.Files))
+	rep.Imported["comments"] += int64(len(r.Comments))
+	return ir
 }
 
 type reviewKey struct {
@@ -306,6 +287,9 @@ type times struct {
 	reviews map[reviewKey]time.Time
 	added   map[fileKey]time.Time
 }
+
+// userBatch is how many users are written at a time.
+const userBatch = 1000
 
 // copyWorkers is how many copies are verified and copied at once: each
 // copy waits mostly on its fsyncs, so several overlap.
