@@ -143,7 +143,7 @@ func (t importTx) insertRows(ctx context.Context, head string, cols int, rows []
 		b.WriteString(tail)
 		if scan == nil {
 			if _, err := t.exec(ctx, b.String(), args...); err != nil {
-						return err
+				return err
 			}
 			continue
 		}
