@@ -87,9 +87,20 @@ type Report struct {
 	// AbsentWorkspaces are the requests' workspaces not in
 	// Options.WorkspaceDir (when set).
 	AbsentWorkspaces []string
-	Verification     []string      // what the verification checked, a line each
-	Wrote            time.Duration // from the start until the import's transaction committed
-	Took             time.Duration
+	Verification     []string // what the verification checked, a line each
+	// Copied, Wrote and Took are the times from the start until the
+	// copies were verified (and copied), until the import's transaction
+	// committed, and until the end (verified).
+	Copied, Wrote, Took time.Duration
+}
+
+// Rows is how many rows the import wrote, in all tables.
+func (r *Report) Rows() int64 {
+	var n int64
+	for _, v := range r.Imported {
+		n += v
+	}
+	return n
 }
 
 // ErrCopies is returned (wrapped) when copies are missing or mismatch
@@ -148,7 +159,8 @@ func Import(ctx context.Context, st store.Store, blobs Blobs, opt Options) (*Rep
 	if len(rep.Problems) > 0 && !opt.AllowMissing {
 		return rep, fmt.Errorf("%d %w (run with --allow-missing to import without them)", len(rep.Problems), ErrCopies)
 	}
-	progress("verified %d request-file copies (%d bytes) in %s", rep.Copies, rep.Bytes, time.Since(start).Round(time.Millisecond))
+	rep.Copied = time.Since(start)
+	progress("verified %d request-file copies (%d bytes) in %s", rep.Copies, rep.Bytes, rep.Copied.Round(time.Millisecond))
 	if opt.DryRun {
 		rep.Took = time.Since(start)
 		return rep, nil
@@ -231,6 +243,7 @@ func Import(ctx context.Context, st store.Store, blobs Blobs, opt Options) (*Rep
 	rep.Wrote = time.Since(start)
 	progress("committed in %s; verifying", rep.Wrote.Round(time.Millisecond))
 	if err := Verify(ctx, st, src, headBefore, opt, rep); err != nil {
+		rep.Took = time.Since(start)
 		return rep, err
 	}
 	rep.Took = time.Since(start)
