@@ -277,11 +277,13 @@ func importRequest(r *domain.Request, known times, rep *Report) store.ImportRequ
 		}
 		ir.Added[i] = added
 		rep.Imported["file_reviews"] += int64(len(f.Reviews))
+		rep.Imported["reviewed_versions"] += int64(len(f.Reviews)) // the version each vote was cast on
 	}
 	rep.Imported["requests"]++
 	rep.Imported["submitted_reviews"] += int64(len(ir.Submitted))
 	rep.Imported["file_groups"] += int64(len(r.Groups))
 	rep.Imported["request_files"] += int64(len(r.Files))
+	rep.Imported["file_versions"] += int64(len(r.Files)) // each file's first
 	rep.Imported["comments"] += int64(len(r.Comments))
 	return ir
 }
