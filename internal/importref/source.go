@@ -46,9 +46,11 @@ type Source struct {
 
 // OpenSource copies the reference's database file (with its write-ahead
 // log, if any: the reference runs in WAL mode) into a private temporary
-// folder and opens the copy read-only, so the reference's own files are
-// never written, not even by SQLite's shared-memory index. It checks
-// that every table and column the import reads is there.
+// folder and opens the copy, so the reference's own files are never
+// written, not even by SQLite's shared-memory index. It checks that every
+// table and column the import reads is there, and indexes the copy
+// (sourceIndexes) so that a batch of requests is read without scanning
+// whole tables.
 func OpenSource(ctx context.Context, path string) (*Source, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
