@@ -77,7 +77,7 @@ func openApp(e *env, cfg *config.Server) (*app, error) {
 	a.svc, a.store, err = openService(e, cfg.Database, service.Config{
 		Workspaces: a.reader, Blobs: a.blobs, Releaser: target, Notifier: a.notifier, Checks: checker,
 		Code: gitrepo.New(gitrepo.Config{
-			Dir: cfg.RepoDir, RemoteURL: cfg.GitProxyURL, Token: cfg.GitProxyToken, FetchTimeout: cfg.GitFetchTimeout, Logger: e.log,
+			Dir: cfg.RepoDir, RemoteURL: cfg.GitProxyURL, Token: cfg.GitProxyToken, User: config.GitUser(cfg.Backend), FetchTimeout: cfg.GitFetchTimeout, Logger: e.log,
 		}),
 	})
 	if err != nil {

@@ -41,14 +41,15 @@ func (c *codeCmd) Run(e *Env, cc *Cmd) error {
 }
 
 // codeText is a file's text with the control characters a terminal
-// would act on (escape sequences, carriage returns) shown as U+FFFD: tabs
-// and newlines are kept, so that code reads as written.
+// would act on (escape sequences, carriage returns, bidirectional
+// controls) shown as U+FFFD: tabs and newlines are kept, so that code
+// reads as written.
 func codeText(s string) string {
 	return strings.Map(func(r rune) rune {
 		if r == '\t' || r == '\n' {
 			return r
 		}
-		if unicode.IsControl(r) {
+		if unsafeRune(r) {
 			return unicode.ReplacementChar
 		}
 		return r

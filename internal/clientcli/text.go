@@ -10,17 +10,26 @@ import (
 
 // clean makes server-supplied text safe for one line of a terminal:
 // tabs and line breaks become spaces, other control characters (escape
-// sequences included) become '?'.
+// sequences included) and the invisible marks that reorder what a
+// terminal shows (bidirectional controls such as U+202E) become '?'.
 func clean(s string) string {
 	return strings.Map(func(r rune) rune {
 		switch {
 		case r == '\t' || r == '\n' || r == '\r':
 			return ' '
-		case unicode.IsControl(r):
+		case unsafeRune(r):
 			return '?'
 		}
 		return r
 	}, s)
+}
+
+// unsafeRune says whether a terminal would act on r rather than show it:
+// a control character, or a bidirectional control, which makes text read
+// in another order than it is (a file name "report\u202Evsc.exe" shows
+// as "reportexe.csv").
+func unsafeRune(r rune) bool {
+	return unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r)
 }
 
 // cleanLine is clean for a line that keeps its line end.

@@ -11,10 +11,16 @@ func TestClean(t *testing.T) {
 		{"a\tb\nc\r", "a b c "},
 		{"\x1b[31mred\x1b[0m", "?[31mred?[0m"},
 		{"nul\x00 del\x7f c1\u0085", "nul? del? c1?"},
+		{"report\u202Evsc.exe", "report?vsc.exe"},
+		{"a\u2066b\u2069c\u200Fd\u061C", "a?b?c?d?"},
+		{"emoji \U0001F469\u200D\U0001F52C stays", "emoji \U0001F469\u200D\U0001F52C stays"},
 	} {
 		if got := clean(tc.in); got != tc.want {
 			t.Errorf("clean(%q) = %q, want %q", tc.in, got, tc.want)
 		}
+	}
+	if got := codeText("if x {\u202E} // \u2067\n\tok\x1b"); got != "if x {\uFFFD} // \uFFFD\n\tok\uFFFD" {
+		t.Errorf("codeText: %q", got)
 	}
 	if got := cleanLine("a\x1bb\n"); got != "a?b\n" {
 		t.Errorf("cleanLine keeps the line end only: %q", got)

@@ -55,6 +55,8 @@ type Config struct {
 	// Token, when set, is sent (HTTP basic authentication, as a password)
 	// to RemoteURL only: redirects are not followed.
 	Token string
+	// User is the user name sent with Token (default "airlock").
+	User string
 	// FetchTimeout bounds one attempt of a fetch (default 60s).
 	FetchTimeout time.Duration
 	// Retries is how many times a fetch that failed for a transient
@@ -288,7 +290,11 @@ func (r *Repos) fetch(ctx context.Context, rpath, name, commit string) error {
 	}
 	if r.cfg.Token != "" {
 		// Scoped to the remote's URL by git itself: sent to no other host.
-		auth := base64.StdEncoding.EncodeToString([]byte("airlock:" + r.cfg.Token))
+		user := r.cfg.User
+		if user == "" {
+			user = "airlock"
+		}
+		auth := base64.StdEncoding.EncodeToString([]byte(user + ":" + r.cfg.Token))
 		cfg = append(cfg, [2]string{"http." + r.cfg.RemoteURL + "/.extraHeader", "Authorization: Basic " + auth})
 	}
 	// Through the environment, not the command line: a token is not

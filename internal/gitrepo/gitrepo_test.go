@@ -176,9 +176,12 @@ func TestToken(t *testing.T) {
 	if _, _, err := without.Entry(context.Background(), st.RepoURL, st.Commit3, ""); !errors.Is(err, domain.ErrNotFound) {
 		t.Fatalf("without the token: %v", err)
 	}
-	with := gitrepo.New(gitrepo.Config{Dir: st.RepoDir, RemoteURL: st.RemoteURL, Token: "s3cret"})
+	with := gitrepo.New(gitrepo.Config{Dir: st.RepoDir, RemoteURL: st.RemoteURL, Token: "s3cret", User: "jobrunner-tpp"})
 	if _, _, err := with.Entry(context.Background(), st.RepoURL, st.Commit3, ""); err != nil {
 		t.Fatalf("with the token: %v", err)
+	}
+	if u := st.User.Load(); u == nil || *u != "jobrunner-tpp" {
+		t.Fatalf("the remote saw user %v, want jobrunner-tpp", u)
 	}
 }
 

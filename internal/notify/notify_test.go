@@ -394,15 +394,22 @@ func TestNotifyNeverBlocks(t *testing.T) {
 func TestTimeout(t *testing.T) {
 	s := jobservertest.New(t, apiToken)
 	s.Delay(time.Minute)
-	h := run(t, Config{Sinks: []Sink{jobServerSink(t, s, "", "")}, Timeout: 50 * time.Millisecond})
+	// Each attempt is cut off long before the server's minute: the three
+	// attempts end in seconds, not minutes. (250 ms, not less: on a loaded
+	// machine a shorter timeout may end an attempt before it reaches the
+	// server, and the server would count fewer.)
+	h := run(t, Config{Sinks: []Sink{jobServerSink(t, s, "", "")}, Timeout: 250 * time.Millisecond})
 	start := time.Now()
 	h.d.Notify(context.Background(), returned)
 	h.flush(t)
-	if d := time.Since(start); d > 5*time.Second {
-		t.Errorf("three timed-out attempts took %v", d)
+	if d := time.Since(start); d > 30*time.Second {
+		t.Errorf("three timed-out attempts took %v: the timeout did not cut them off", d)
+	}
+	if !strings.Contains(h.logs.String(), "attempts=3") {
+		t.Errorf("the dispatcher did not give up after 3 attempts; logs:\n%s", h.logs)
 	}
 	if n := len(eventCalls(s)); n != 3 {
-		t.Errorf("%d attempts, want 3", n)
+		t.Errorf("the server saw %d attempts, want 3", n)
 	}
 	if _, failed := h.counts(t, SinkJobServer); failed != 1 {
 		t.Errorf("failed %v, want 1", failed)

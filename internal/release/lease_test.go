@@ -100,7 +100,10 @@ func TestSlowUploadKeepsItsLease(t *testing.T) {
 	withReleaser(e, target)
 	r := e.RequestIn(e.Author, domain.StatusApproved)
 	svc := realTimeService(e, target)
-	const lease = time.Second
+	// 2 s: renewed every 667 ms, so that a renewal delayed by a loaded
+	// machine (it was, by more than 1/3 s, with a 1 s lease) still lands
+	// in time.
+	const lease = 2 * time.Second
 	cfg := release.UploaderConfig{Service: svc, Target: target, Copies: e.Files, Logger: quiet, Workers: 1, Poll: 20 * time.Millisecond, Lease: lease}
 	slow, other := release.NewUploader(cfg), release.NewUploader(cfg)
 
@@ -110,9 +113,9 @@ func TestSlowUploadKeepsItsLease(t *testing.T) {
 	wg.Go(func() { slow.Run(ctx) })
 	path := <-target.started
 	wg.Go(func() { other.Run(ctx) })
-	// The second uploader polls for five lease periods (and the wall clock
-	// passes them) while the first upload is held open.
-	time.Sleep(5 * lease)
+	// The second uploader polls for three lease periods (and the wall
+	// clock passes them) while the first upload is held open.
+	time.Sleep(3 * lease)
 	if tries, _ := target.counts(path); tries != 1 {
 		t.Fatalf("%s: %d uploads began while the first was still running; want 1", path, tries)
 	}

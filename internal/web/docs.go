@@ -36,6 +36,7 @@ var docPages = []docPage{
 	{"researchers", "For researchers", "researchers.md"},
 	{"output-checkers", "For output checkers", "output-checkers.md"},
 	{"operators", "For operators", "operators.md"},
+	{"moving-from-opensafely-airlock", "Moving from OpenSAFELY Airlock", "moving-from-opensafely-airlock.md"},
 	{"request-states", "Request states", "request-states.md"},
 	{"file-icons", "File icons and states", "file-icons.md"},
 	{"terms-and-definitions", "Terms and definitions", "terms-and-definitions.md"},

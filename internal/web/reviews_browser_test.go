@@ -61,4 +61,17 @@ func TestBrowserDocs(t *testing.T) {
 	}
 	b.open("/docs/operators")
 	b.screenshot("docs-operators")
+	// The operator's guide to the move: its tables fit a laptop and a
+	// phone (they scroll inside, the page does not).
+	for _, size := range []struct {
+		name string
+		w, h int64
+	}{{"laptop", 1280, 800}, {"narrow", 390, 844}} {
+		b.viewport(size.w, size.h)
+		b.open("/docs/moving-from-opensafely-airlock")
+		b.screenshot("docs-moving-" + size.name)
+		if over := eval[bool](b, `document.documentElement.scrollWidth > document.documentElement.clientWidth`); over {
+			t.Errorf("%s: the page is wider than the window", size.name)
+		}
+	}
 }

@@ -30,6 +30,11 @@ func CleanPath(p string) (string, error) {
 		if c == 0 || c == '\\' || unicode.IsControl(c) || c == unicode.ReplacementChar {
 			return bad("it contains a character that file paths here never have")
 		}
+		if unicode.Is(unicode.Bidi_Control, c) {
+			// U+202E and its kind: "report\u202Evsc.exe" would show to an
+			// output checker as "reportexe.csv".
+			return bad("it contains an invisible character that changes the order its name reads in")
+		}
 	}
 	if u, err := url.PathUnescape(p); err == nil && u != p {
 		return bad("it is percent-encoded")

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/airlock-go/airlock/internal/domain"
 	"github.com/airlock-go/airlock/internal/testkit"
@@ -266,8 +267,22 @@ func TestParseManifestIgnoresHostileOutputPaths(t *testing.T) {
 	}
 }
 
+// TestCleanPathBidi: a path whose name would read in another order than
+// it is (a bidirectional control) is refused, saying why.
+func TestCleanPathBidi(t *testing.T) {
+	for _, p := range []string{"output/report\u202Evsc.exe", "out\u2066put/a.csv", "a\u200F.csv", "a\u061C.csv"} {
+		_, err := workspace.CleanPath(p)
+		if !errors.Is(err, domain.ErrInvalidInput) || !strings.Contains(domain.Message(err), "changes the order its name reads in") {
+			t.Errorf("CleanPath(%q): %v", p, err)
+		}
+	}
+	if got, err := workspace.CleanPath("output/r\u00e9sum\u00e9 \u05d0.csv"); err != nil || got != "output/r\u00e9sum\u00e9 \u05d0.csv" {
+		t.Errorf("right-to-left letters are a name's own: %q, %v", got, err)
+	}
+}
+
 func FuzzCleanPath(f *testing.F) {
-	for _, s := range []string{"output/a.csv", "../x", "a/../../b", "%2e%2e/x", "a\x00b", "/abs", "a//b", "a/./b", "metadata/x.log"} {
+	for _, s := range []string{"output/report\u202Evsc.exe", "output/a.csv", "../x", "a/../../b", "%2e%2e/x", "a\x00b", "/abs", "a//b", "a/./b", "metadata/x.log"} {
 		f.Add(s)
 	}
 	dir := f.TempDir()
@@ -283,7 +298,7 @@ func FuzzCleanPath(f *testing.F) {
 					t.Fatalf("CleanPath(%q) = %q", p, clean)
 				}
 			}
-			if strings.ContainsAny(clean, "\\\x00") || strings.HasPrefix(clean, "/") {
+			if strings.ContainsAny(clean, "\\\x00") || strings.HasPrefix(clean, "/") || strings.ContainsFunc(clean, func(r rune) bool { return unicode.Is(unicode.Bidi_Control, r) }) {
 				t.Fatalf("CleanPath(%q) = %q", p, clean)
 			}
 		}

@@ -79,10 +79,12 @@ type Study struct {
 	// Uploads counts the fetches the remote answered (POSTs to
 	// git-upload-pack); FailNext makes that many next requests answer 503;
 	// Token, when set, is the password the remote requires; Hang makes it
-	// hold every request until the test ends.
+	// hold every request until the test ends; User is the user name of
+	// the last request that carried the token.
 	Uploads  atomic.Int64
 	FailNext atomic.Int64
 	Token    atomic.Pointer[string]
+	User     atomic.Pointer[string]
 	Hang     atomic.Bool
 	hangOnce sync.Once
 	hung     chan struct{}
@@ -193,11 +195,13 @@ func New(t testing.TB, name string) *Study {
 			return
 		}
 		if token := s.Token.Load(); token != nil {
-			if _, pw, ok := r.BasicAuth(); !ok || pw != *token {
+			user, pw, ok := r.BasicAuth()
+			if !ok || pw != *token {
 				w.Header().Set("WWW-Authenticate", `Basic realm="git"`)
 				http.Error(w, "no", http.StatusUnauthorized)
 				return
 			}
+			s.User.Store(&user)
 		}
 		// The repository is served as <path>.git, as a proxy would.
 		r.URL.Path = strings.TrimSuffix(r.URL.Path, "/info/refs")
