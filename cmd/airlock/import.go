@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"time"
 
 	"github.com/airlock-go/airlock/internal/blobstore"
 	"github.com/airlock-go/airlock/internal/config"
@@ -72,6 +73,13 @@ func (c *importReferenceCmd) Run(e *env) error {
 	return err
 }
 
+func perSecond(n int64, d time.Duration) float64 {
+	if d <= 0 {
+		return 0
+	}
+	return float64(n) / d.Seconds()
+}
+
 func printReport(e *env, rep *importref.Report, target string) {
 	w := e.stdout
 	if rep.DryRun {
@@ -94,8 +102,14 @@ func printReport(e *env, rep *importref.Report, target string) {
 	for _, p := range rep.Problems {
 		fmt.Fprintf(w, "  copy %s: %s\n", p.Path, p.Why)
 	}
+	if !rep.DryRun && rep.Wrote > 0 {
+		write := rep.Wrote - rep.Copied
+		fmt.Fprintf(w, "  copies verified and copied in %s (%.0f a second); %d rows written in %s (%.0f a second)\n",
+			rep.Copied.Round(time.Millisecond), perSecond(int64(rep.Copies), rep.Copied),
+			rep.Rows(), write.Round(time.Millisecond), perSecond(rep.Rows(), write))
+	}
 	if len(rep.Verification) > 0 {
-		fmt.Fprintln(w, "verification:")
+		fmt.Fprintf(w, "verification (%s):\n", (rep.Took - rep.Wrote).Round(time.Millisecond))
 		for _, v := range rep.Verification {
 			fmt.Fprintln(w, "  "+v)
 		}

@@ -174,37 +174,88 @@ func (e *ChainError) Error() string {
 // its link against the event before it), so one bad event never hides
 // tampering further on.
 func VerifyChain(events []Event) error {
-	prev := ""
-	var lastID int64
-	earlyReturns := map[string]bool{}
+	var v ChainVerifier
 	for _, e := range events {
-		if e.Type == EventRequestEarlyReturn {
-			earlyReturns[e.Request+"/"+e.Extra["review_turn"]] = true
+		v.Add(e)
+	}
+	return v.Err()
+}
+
+// ChainVerifier is VerifyChain one event at a time, for a log too long
+// to hold: Add each event in id order, then Err. It holds the last
+// event's hash, the early returns seen and the hidden events (few), never
+// the log.
+type ChainVerifier struct {
+	n            int
+	prev         string
+	lastID       int64
+	earlyReturns map[string]bool
+	hidden       []hiddenEvent // judged in Err: their early return comes after them
+	problems     []seqProblem
+}
+
+type hiddenEvent struct {
+	seq int
+	id  int64
+	key string
+}
+
+type seqProblem struct {
+	seq int
+	ChainProblem
+}
+
+// Add checks the next event.
+func (v *ChainVerifier) Add(e Event) {
+	seq := v.n
+	v.n++
+	bad := func(format string, args ...any) {
+		v.problems = append(v.problems, seqProblem{seq, ChainProblem{ID: e.ID, Why: fmt.Sprintf(format, args...)}})
+	}
+	switch {
+	case e.ID <= v.lastID:
+		bad("out of order after event %d", v.lastID)
+	case e.PrevHash != v.prev:
+		bad("does not follow event %d (an event before it was removed, inserted or reordered)", v.lastID)
+	}
+	if e.ChainHash(e.PrevHash) != e.Hash {
+		bad("its content does not match its hash (it was changed)")
+	}
+	key := e.Request + "/" + e.Extra["review_turn"]
+	if e.Type == EventRequestEarlyReturn {
+		if v.earlyReturns == nil {
+			v.earlyReturns = map[string]bool{}
+		}
+		v.earlyReturns[key] = true
+	}
+	if e.Hidden {
+		v.hidden = append(v.hidden, hiddenEvent{seq: seq, id: e.ID, key: key})
+	}
+	v.prev, v.lastID = e.Hash, max(v.lastID, e.ID)
+}
+
+// Count is how many events were added.
+func (v *ChainVerifier) Count() int { return v.n }
+
+// Err returns a *ChainError naming every event that breaks the chain (as
+// VerifyChain does), or nil when the chain is intact.
+func (v *ChainVerifier) Err() error {
+	problems := slices.Clone(v.problems)
+	for _, h := range v.hidden {
+		if !v.earlyReturns[h.key] {
+			problems = append(problems, seqProblem{h.seq, ChainProblem{ID: h.id, Why: "hidden without an early return of its turn"}})
 		}
 	}
-	var problems []ChainProblem
-	bad := func(id int64, format string, args ...any) {
-		problems = append(problems, ChainProblem{ID: id, Why: fmt.Sprintf(format, args...)})
+	if len(problems) == 0 {
+		return nil
 	}
-	for _, e := range events {
-		switch {
-		case e.ID <= lastID:
-			bad(e.ID, "out of order after event %d", lastID)
-		case e.PrevHash != prev:
-			bad(e.ID, "does not follow event %d (an event before it was removed, inserted or reordered)", lastID)
-		}
-		if e.ChainHash(e.PrevHash) != e.Hash {
-			bad(e.ID, "its content does not match its hash (it was changed)")
-		}
-		if e.Hidden && !earlyReturns[e.Request+"/"+e.Extra["review_turn"]] {
-			bad(e.ID, "hidden without an early return of its turn")
-		}
-		prev, lastID = e.Hash, max(lastID, e.ID)
+	// In the log's order; an event's own problems in the order judged.
+	slices.SortStableFunc(problems, func(a, b seqProblem) int { return a.seq - b.seq })
+	out := make([]ChainProblem, len(problems))
+	for i, p := range problems {
+		out[i] = p.ChainProblem
 	}
-	if len(problems) > 0 {
-		return &ChainError{Problems: problems}
-	}
-	return nil
+	return &ChainError{Problems: out}
 }
 
 // FormatEvent renders an event as one line of `airlock audit`.

@@ -109,3 +109,38 @@ func TestVerifyChainReportsEveryBadEvent(t *testing.T) {
 		}
 	}
 }
+
+// TestChainVerifierOneAtATime: events hidden before their turn's early
+// return (which comes after them in the log) are judged once the log has
+// been read; the verifier counts what it was given.
+func TestChainVerifierOneAtATime(t *testing.T) {
+	rehash := func(es []Event) {
+		prev := ""
+		for i := range es {
+			es[i].PrevHash, es[i].Hash = prev, es[i].ChainHash(prev)
+			prev = es[i].Hash
+		}
+	}
+	es := chain(6)
+	es[1].Hidden, es[2].Hidden = true, true
+	es[4].Type = EventRequestEarlyReturn // of turn 1 of request r, after the hidden ones
+	rehash(es)
+	var v ChainVerifier
+	for _, e := range es {
+		v.Add(e)
+	}
+	if err := v.Err(); err != nil || v.Count() != 6 {
+		t.Fatalf("hidden before a later early return: %v (%d events)", err, v.Count())
+	}
+
+	es[4].Extra["review_turn"] = "2" // the early return is of another turn
+	rehash(es)
+	v = ChainVerifier{}
+	for _, e := range es {
+		v.Add(e)
+	}
+	var ce *ChainError
+	if err := v.Err(); !errors.As(err, &ce) || len(ce.Problems) != 2 || ce.Problems[0].ID != 2 || ce.Problems[1].ID != 3 {
+		t.Fatalf("hidden without an early return of its turn: %v", err)
+	}
+}

@@ -13,10 +13,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -50,6 +50,23 @@ type Options struct {
 	AllowMissing bool
 	// Progress, when set, receives a line per stage.
 	Progress func(format string, args ...any)
+	// BatchSize is how many requests are read, written and verified at a
+	// time (DefaultBatchSize when 0): the import holds one batch, never
+	// the whole installation.
+	BatchSize int
+
+	// onBatch, when set (by tests), sees every batch read.
+	onBatch func(*Batch)
+}
+
+// eachBatch reads the source's batches for opt.
+func (opt Options) eachBatch(ctx context.Context, src *Source, fn func(*Batch) error) error {
+	return src.EachBatch(ctx, opt.BatchSize, func(b *Batch) error {
+		if opt.onBatch != nil {
+			opt.onBatch(b)
+		}
+		return fn(b)
+	})
 }
 
 // Problem is a request-file copy that is missing or does not match its
@@ -71,7 +88,19 @@ type Report struct {
 	// Options.WorkspaceDir (when set).
 	AbsentWorkspaces []string
 	Verification     []string // what the verification checked, a line each
-	Took             time.Duration
+	// Copied, Wrote and Took are the times from the start until the
+	// copies were verified (and copied), until the import's transaction
+	// committed, and until the end (verified).
+	Copied, Wrote, Took time.Duration
+}
+
+// Rows is how many rows the import wrote, in all tables.
+func (r *Report) Rows() int64 {
+	var n int64
+	for _, v := range r.Imported {
+		n += v
+	}
+	return n
 }
 
 // ErrCopies is returned (wrapped) when copies are missing or mismatch
@@ -105,33 +134,33 @@ func Import(ctx context.Context, st store.Store, blobs Blobs, opt Options) (*Rep
 		return nil, err
 	}
 	defer src.Close()
-	h, err := src.ReadHistory(ctx)
-	if err != nil {
-		return nil, err
-	}
 	rep := &Report{DryRun: opt.DryRun, Source: map[string]int64{}, Imported: map[string]int64{}}
 	for _, t := range sourceTables {
 		if rep.Source[t], err = src.Count(ctx, t); err != nil {
 			return nil, err
 		}
 	}
-	progress("read %d requests, %d files, %d audit events, %d users", rep.Source["local_db_requestmetadata"],
-		rep.Source["local_db_requestfilemetadata"], rep.Source["local_db_auditlog"], rep.Source["users_user"])
-	known, err := readTimes(ctx, src)
-	if err != nil {
+	if err := src.CheckLinks(ctx); err != nil {
 		return nil, err
 	}
+	progress("found %d requests, %d files, %d audit events, %d users", rep.Source["local_db_requestmetadata"],
+		rep.Source["local_db_requestfilemetadata"], rep.Source["local_db_auditlog"], rep.Source["users_user"])
 
 	if opt.WorkspaceDir != "" {
-		rep.AbsentWorkspaces = absentWorkspaces(h, opt.WorkspaceDir)
+		if rep.AbsentWorkspaces, err = absentWorkspaces(ctx, src, opt.WorkspaceDir); err != nil {
+			return nil, err
+		}
 	}
-	if err := copyBlobs(ctx, h, blobs, opt, rep); err != nil {
+	// Reading every request to copy its files also checks every value
+	// before anything is written.
+	if err := copyBlobs(ctx, src, blobs, opt, rep); err != nil {
 		return rep, err
 	}
 	if len(rep.Problems) > 0 && !opt.AllowMissing {
 		return rep, fmt.Errorf("%d %w (run with --allow-missing to import without them)", len(rep.Problems), ErrCopies)
 	}
-	progress("verified %d request-file copies (%d bytes)", rep.Copies, rep.Bytes)
+	rep.Copied = time.Since(start)
+	progress("verified %d request-file copies (%d bytes) in %s", rep.Copies, rep.Bytes, rep.Copied.Round(time.Millisecond))
 	if opt.DryRun {
 		rep.Took = time.Since(start)
 		return rep, nil
@@ -142,18 +171,37 @@ func Import(ctx context.Context, st store.Store, blobs Blobs, opt Options) (*Rep
 		return rep, fmt.Errorf("read airlock's audit head: %w", err)
 	}
 	err = importer.Import(ctx, func(tx store.ImportTx) error {
-		for _, r := range h.Requests {
-			if err := writeRequest(ctx, tx, r, known, rep); err != nil {
-				return fmt.Errorf("request %s: %w", r.ID, err)
+		err := opt.eachBatch(ctx, src, func(b *Batch) error {
+			irs := make([]store.ImportRequest, len(b.Requests))
+			for i, r := range b.Requests {
+				irs[i] = importRequest(r, b.times, rep)
 			}
+			return tx.WriteRequests(ctx, irs)
+		})
+		if err != nil {
+			return err
 		}
-		for _, u := range h.Users {
-			if err := tx.PutUser(ctx, store.UserRecord{Username: u.Username, APIData: u.APIData, LastRefresh: u.LastRefresh}); err != nil {
-				return err
+		users := make([]store.UserRecord, 0, userBatch)
+		putUsers := func() error {
+			err := tx.PutUsers(ctx, users)
+			rep.Imported["users"] += int64(len(users))
+			users = users[:0]
+			return err
+		}
+		err = src.EachUser(ctx, func(u User) error {
+			users = append(users, store.UserRecord{Username: u.Username, APIData: u.APIData, LastRefresh: u.LastRefresh})
+			if len(users) == userBatch {
+				return putUsers()
 			}
-			rep.Imported["users"]++
+			return nil
+		})
+		if err == nil && len(users) > 0 {
+			err = putUsers()
 		}
-		progress("wrote %d requests and %d users; appending the audit log", len(h.Requests), len(h.Users))
+		if err != nil {
+			return err
+		}
+		progress("wrote %d requests and %d users; appending the audit log", rep.Imported["requests"], rep.Imported["users"])
 		// The audit log in batches: each is chained after the one before.
 		const batchSize = 5000
 		batch := make([]domain.Event, 0, batchSize)
@@ -166,10 +214,11 @@ func Import(ctx context.Context, st store.Store, blobs Blobs, opt Options) (*Rep
 				return fmt.Errorf("audit log rows from id %d: %w", first, err)
 			}
 			rep.Imported["audit_log"] += int64(len(batch))
+			clear(batch) // let the events' maps go
 			batch = batch[:0]
 			return nil
 		}
-		err := src.EachEvent(ctx, func(e Event) error {
+		err = src.EachEvent(ctx, func(e Event) error {
 			if len(batch) == 0 {
 				first = e.SourceID
 			}
@@ -182,30 +231,32 @@ func Import(ctx context.Context, st store.Store, blobs Blobs, opt Options) (*Rep
 		if err != nil {
 			return err
 		}
-		return flush()
+		if err := flush(); err != nil {
+			return err
+		}
+		progress("appended %d audit events; committing", rep.Imported["audit_log"])
+		return nil
 	})
 	if err != nil {
 		return rep, fmt.Errorf("import (nothing was written): %w", err)
 	}
-	progress("committed; verifying")
-	if err := Verify(ctx, st, src, h, headBefore, rep); err != nil {
+	rep.Wrote = time.Since(start)
+	progress("committed in %s; verifying", rep.Wrote.Round(time.Millisecond))
+	if err := Verify(ctx, st, src, headBefore, opt, rep); err != nil {
+		rep.Took = time.Since(start)
 		return rep, err
 	}
 	rep.Took = time.Since(start)
 	return rep, nil
 }
 
-// writeRequest writes a request with everything on it.
-func writeRequest(ctx context.Context, tx store.ImportTx, r *domain.Request, known times, rep *Report) error {
-	if err := tx.CreateRequest(ctx, r); err != nil {
-		return err
-	}
-	rep.Imported["requests"]++
-	for reviewer, at := range r.SubmittedReviews {
-		if err := tx.AddSubmittedReview(ctx, r.ID, reviewer, r.ReviewTurn, at); err != nil {
-			return err
-		}
-		rep.Imported["submitted_reviews"]++
+// importRequest is r as the store writes it, counting its rows in rep:
+// its submitted reviews of this turn and (their times from the audit
+// log) of the turn before, and when each file's copy was added.
+func importRequest(r *domain.Request, known times, rep *Report) store.ImportRequest {
+	ir := store.ImportRequest{Request: r, Added: make([]time.Time, len(r.Files))}
+	for _, reviewer := range slices.Sorted(maps.Keys(r.SubmittedReviews)) {
+		ir.Submitted = append(ir.Submitted, store.SubmittedReview{Reviewer: reviewer, Turn: r.ReviewTurn, At: r.SubmittedReviews[reviewer]})
 	}
 	for _, reviewer := range r.TurnReviewers {
 		at, ok := known.reviews[reviewKey{r.ID, reviewer, r.ReviewTurn - 1}]
@@ -215,52 +266,26 @@ func writeRequest(ctx context.Context, tx store.ImportTx, r *domain.Request, kno
 				at = *r.LastSubmittedAt
 			}
 		}
-		if err := tx.AddSubmittedReview(ctx, r.ID, reviewer, r.ReviewTurn-1, at); err != nil {
-			return err
-		}
-		rep.Imported["submitted_reviews"]++
+		ir.Submitted = append(ir.Submitted, store.SubmittedReview{Reviewer: reviewer, Turn: r.ReviewTurn - 1, At: at})
 	}
-	for _, g := range r.Groups {
-		if err := tx.CreateGroup(ctx, r.ID, g); err != nil {
-			return err
-		}
-		rep.Imported["file_groups"]++
-	}
-	for _, f := range r.Files {
+	for i := range r.Files {
+		f := &r.Files[i]
 		f.Checks = []checks.Finding{} // the reference ran no disclosure checks
-		if err := tx.InsertFile(ctx, r.ID, f); err != nil {
-			return err
-		}
-		rep.Imported["request_files"]++
 		added, ok := known.added[fileKey{r.ID, f.Relpath}]
 		if !ok {
 			added = r.CreatedAt
 		}
-		if _, err := tx.AddFileVersion(ctx, r.ID, f.Relpath, domain.FileVersion{
-			FileID: f.FileID, Size: f.Size, Timestamp: f.Timestamp, Commit: f.Commit, JobID: f.JobID,
-			AddedBy: r.Author, AddedAt: added,
-		}); err != nil {
-			return err
-		}
-		reviewers := make([]string, 0, len(f.Reviews))
-		for name := range f.Reviews {
-			reviewers = append(reviewers, name)
-		}
-		slices.Sort(reviewers)
-		for _, name := range reviewers {
-			if err := tx.PutReview(ctx, r.ID, f.Relpath, f.Reviews[name]); err != nil {
-				return err
-			}
-			rep.Imported["file_reviews"]++
-		}
+		ir.Added[i] = added
+		rep.Imported["file_reviews"] += int64(len(f.Reviews))
+		rep.Imported["reviewed_versions"] += int64(len(f.Reviews)) // the version each vote was cast on
 	}
-	for _, c := range r.Comments {
-		if _, err := tx.InsertComment(ctx, r.ID, c); err != nil {
-			return err
-		}
-		rep.Imported["comments"]++
-	}
-	return nil
+	rep.Imported["requests"]++
+	rep.Imported["submitted_reviews"] += int64(len(ir.Submitted))
+	rep.Imported["file_groups"] += int64(len(r.Groups))
+	rep.Imported["request_files"] += int64(len(r.Files))
+	rep.Imported["file_versions"] += int64(len(r.Files)) // each file's first
+	rep.Imported["comments"] += int64(len(r.Comments))
+	return ir
 }
 
 type reviewKey struct {
@@ -278,92 +303,74 @@ type times struct {
 	added   map[fileKey]time.Time
 }
 
-// readTimes reads times from the audit log's REQUEST_REVIEW,
-// REQUEST_FILE_ADD and REQUEST_FILE_UPDATE rows.
-func readTimes(ctx context.Context, src *Source) (times, error) {
-	out := times{reviews: map[reviewKey]time.Time{}, added: map[fileKey]time.Time{}}
-	err := src.EachEvent(ctx, func(e Event) error {
-		if e.Request == "" {
-			return nil
-		}
-		switch e.Type {
-		case domain.EventRequestReview:
-			turn, err := strconv.Atoi(e.Extra["review_turn"])
-			if err == nil {
-				out.reviews[reviewKey{e.Request, e.User, turn}] = e.CreatedAt
-			}
-		case domain.EventRequestFileAdd, domain.EventRequestFileUpdate:
-			out.added[fileKey{e.Request, e.Path}] = e.CreatedAt
-		}
-		return nil
-	})
-	return out, err
-}
+// userBatch is how many users are written at a time.
+const userBatch = 1000
 
 // copyWorkers is how many copies are verified and copied at once: each
 // copy waits mostly on its fsyncs, so several overlap.
 const copyWorkers = 8
 
 // copyBlobs verifies (and, unless a dry run, copies into blobs) every
-// distinct request-file copy the requests reference, collecting the
-// missing and mismatching ones in rep.Problems (by path).
-func copyBlobs(ctx context.Context, h *History, blobs Blobs, opt Options, rep *Report) error {
+// distinct request-file copy the requests reference, reading the requests
+// a batch at a time, collecting the missing and mismatching ones in
+// rep.Problems (by path).
+func copyBlobs(ctx context.Context, src *Source, blobs Blobs, opt Options, rep *Report) error {
 	root, err := os.OpenRoot(opt.RequestDir)
 	if err != nil {
 		return fmt.Errorf("the reference's request folder: %w", err)
 	}
 	defer root.Close()
-	type job struct {
-		rel, workspace, sha string
-		size                int64
-		err                 error
-	}
-	var jobs []*job
-	seen := map[string]bool{}
-	for _, r := range h.Requests {
-		for _, f := range r.Files {
-			rel := filepath.Join(r.Workspace, r.ID, f.FileID)
-			if !seen[rel] {
-				seen[rel] = true
-				jobs = append(jobs, &job{rel: rel, workspace: r.Workspace, sha: f.FileID})
-			}
-		}
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	next := make(chan *job)
+	type job struct{ rel, workspace, sha string }
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var mu sync.Mutex // guards rep
+	next := make(chan job, copyWorkers)
 	var wg sync.WaitGroup
 	for range copyWorkers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for j := range next {
-				j.size, j.err = copyOne(ctx, root, j.rel, j.workspace, j.sha, blobs, opt.DryRun)
+				size, err := copyOne(ctx, root, j.rel, j.workspace, j.sha, blobs, opt.DryRun)
+				var pe problemError
+				mu.Lock()
+				switch {
+				case errors.As(err, &pe):
+					rep.Problems = append(rep.Problems, Problem{Path: filepath.Join(opt.RequestDir, j.rel), Why: pe.why})
+				case err != nil:
+					cancel(fmt.Errorf("copy %s: %w", filepath.Join(opt.RequestDir, j.rel), err))
+				default:
+					rep.Copies++
+					rep.Bytes += size
+				}
+				mu.Unlock()
 			}
 		}()
 	}
-	for _, j := range jobs {
-		if ctx.Err() != nil {
-			break
+	readErr := opt.eachBatch(ctx, src, func(b *Batch) error {
+		for _, r := range b.Requests {
+			seen := map[string]bool{} // a request's paths may share a copy
+			for _, f := range r.Files {
+				if seen[f.FileID] {
+					continue
+				}
+				seen[f.FileID] = true
+				select {
+				case next <- job{rel: filepath.Join(r.Workspace, r.ID, f.FileID), workspace: r.Workspace, sha: f.FileID}:
+				case <-ctx.Done():
+					return context.Cause(ctx)
+				}
+			}
 		}
-		next <- j
-	}
+		return nil
+	})
 	close(next)
 	wg.Wait()
-	if err := ctx.Err(); err != nil {
+	if err := context.Cause(ctx); err != nil {
 		return err
 	}
-	for _, j := range jobs {
-		var pe problemError
-		switch {
-		case errors.As(j.err, &pe):
-			rep.Problems = append(rep.Problems, Problem{Path: filepath.Join(opt.RequestDir, j.rel), Why: pe.why})
-		case j.err != nil:
-			return fmt.Errorf("copy %s: %w", filepath.Join(opt.RequestDir, j.rel), j.err)
-		default:
-			rep.Copies++
-			rep.Bytes += j.size
-		}
+	if readErr != nil {
+		return readErr
 	}
 	slices.SortFunc(rep.Problems, func(a, b Problem) int { return strings.Compare(a.Path, b.Path) })
 	return nil
@@ -371,18 +378,16 @@ func copyBlobs(ctx context.Context, h *History, blobs Blobs, opt Options, rep *R
 
 // absentWorkspaces lists the requests' workspaces that are not folders of
 // dir.
-func absentWorkspaces(h *History, dir string) []string {
-	seen := map[string]bool{}
+func absentWorkspaces(ctx context.Context, src *Source, dir string) ([]string, error) {
+	all, err := src.Workspaces(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var out []string
-	for _, r := range h.Requests {
-		if seen[r.Workspace] {
-			continue
-		}
-		seen[r.Workspace] = true
-		if fi, err := os.Stat(filepath.Join(dir, r.Workspace)); err != nil || !fi.IsDir() || !blobstoreValid(r.Workspace) {
-			out = append(out, r.Workspace)
+	for _, ws := range all {
+		if fi, err := os.Stat(filepath.Join(dir, ws)); err != nil || !fi.IsDir() || !blobstoreValid(ws) {
+			out = append(out, ws)
 		}
 	}
-	slices.Sort(out)
-	return out
+	return out, nil
 }

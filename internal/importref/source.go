@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/airlock-go/airlock/internal/domain"
+
 	_ "modernc.org/sqlite" // the reference's database is SQLite
 )
 
@@ -44,9 +46,11 @@ type Source struct {
 
 // OpenSource copies the reference's database file (with its write-ahead
 // log, if any: the reference runs in WAL mode) into a private temporary
-// folder and opens the copy read-only, so the reference's own files are
-// never written, not even by SQLite's shared-memory index. It checks
-// that every table and column the import reads is there.
+// folder and opens the copy, so the reference's own files are never
+// written, not even by SQLite's shared-memory index. It checks that every
+// table and column the import reads is there, and indexes the copy
+// (sourceIndexes) so that a batch of requests is read without scanning
+// whole tables.
 func OpenSource(ctx context.Context, path string) (*Source, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
@@ -77,6 +81,10 @@ func OpenSource(ctx context.Context, path string) (*Source, error) {
 	}
 	s.db.SetMaxOpenConns(1)
 	if err := s.checkSchema(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if err := s.index(ctx); err != nil {
 		s.Close()
 		return nil, err
 	}
@@ -148,18 +156,28 @@ func (s *Source) checkSchema(ctx context.Context) error {
 	return nil
 }
 
-// selectSQL selects table's columns by name.
-func selectSQL(table, orderBy string) string {
+// selectSQL selects table's columns by name (qualified by alias, when
+// given, with the join that reaches its request) where the condition
+// holds, in order.
+func selectSQL(table, alias, where, orderBy string) string {
 	cols := make([]string, len(sourceColumns[table]))
-	for i, c := range sourceColumns[table] {
-		cols[i] = `"` + c + `"`
+	prefix := ""
+	if alias != "" {
+		prefix = alias + "."
 	}
-	return "SELECT " + strings.Join(cols, ", ") + " FROM " + table + " ORDER BY " + orderBy
+	for i, c := range sourceColumns[table] {
+		cols[i] = prefix + `"` + c + `"`
+	}
+	from := table
+	if alias != "" {
+		from += " " + alias + joins[alias]
+	}
+	return "SELECT " + strings.Join(cols, ", ") + " FROM " + from + " WHERE " + where + " ORDER BY " + orderBy
 }
 
-// each runs table's select and calls fn on each row.
-func (s *Source) each(ctx context.Context, table, orderBy string, fn func(*sql.Rows) error) error {
-	rows, err := s.db.QueryContext(ctx, selectSQL(table, orderBy))
+// each runs a query of table and calls fn on each row.
+func (s *Source) each(ctx context.Context, table, query string, args []any, fn func(*sql.Rows) error) error {
+	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return fmt.Errorf("read %s: %w", table, err)
 	}
@@ -173,6 +191,61 @@ func (s *Source) each(ctx context.Context, table, orderBy string, fn func(*sql.R
 		return fmt.Errorf("read %s: %w", table, err)
 	}
 	return nil
+}
+
+// sourceIndexes let the import read the rows of a run of requests (and
+// the audit log's times of them) without scanning whole tables. They are
+// made on the private copy only.
+var sourceIndexes = []string{
+	`CREATE INDEX IF NOT EXISTS airlock_import_groups ON local_db_filegroupmetadata ("request_id", "id")`,
+	`CREATE INDEX IF NOT EXISTS airlock_import_files ON local_db_requestfilemetadata ("request_id", "id")`,
+	`CREATE INDEX IF NOT EXISTS airlock_import_reviews ON local_db_filereview ("file_id")`,
+	`CREATE INDEX IF NOT EXISTS airlock_import_comments ON local_db_filegroupcomment ("filegroup_id")`,
+	`CREATE INDEX IF NOT EXISTS airlock_import_audit ON local_db_auditlog ("request", "type")`,
+}
+
+func (s *Source) index(ctx context.Context) error {
+	for _, q := range sourceIndexes {
+		if _, err := s.db.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("index the copy of the reference database: %w", err)
+		}
+	}
+	return nil
+}
+
+// readTimes reads what the audit log says of the requests with ids from
+// lo to hi: from REQUEST_REVIEW, REQUEST_FILE_ADD and REQUEST_FILE_UPDATE
+// rows, in log order (the last one wins).
+func (s *Source) readTimes(ctx context.Context, lo, hi string) (times, error) {
+	out := times{reviews: map[reviewKey]time.Time{}, added: map[fileKey]time.Time{}}
+	err := s.each(ctx, "local_db_auditlog", `SELECT "id", "request", "type", "user", "path", "extra", "created_at"
+		FROM local_db_auditlog WHERE "request" BETWEEN ? AND ? AND "type" IN (?, ?, ?) ORDER BY "id"`,
+		[]any{lo, hi, string(domain.EventRequestReview), string(domain.EventRequestFileAdd), string(domain.EventRequestFileUpdate)},
+		func(rows *sql.Rows) error {
+			var (
+				id                 int64
+				request, typ, user string
+				path, extra        sql.NullString
+				at                 time.Time
+			)
+			if err := rows.Scan(&id, &request, &typ, &user, &path, &extra, mustTime{&at}); err != nil {
+				return err
+			}
+			switch domain.EventType(typ) {
+			case domain.EventRequestReview:
+				x, err := jsonStrings(extra.String)
+				if err != nil {
+					return rowError("local_db_auditlog", id, "extra: %v", err)
+				}
+				if turn, err := strconv.Atoi(x["review_turn"]); err == nil {
+					out.reviews[reviewKey{request, user, turn}] = at
+				}
+			default:
+				out.added[fileKey{request, path.String}] = at
+			}
+			return nil
+		})
+	return out, err
 }
 
 // Count returns the number of rows of a table of the reference.

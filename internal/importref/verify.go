@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/airlock-go/airlock/internal/domain"
@@ -27,21 +28,35 @@ var tableMap = []struct{ airlock, reference string }{
 	{"comments", "local_db_filegroupcomment"},
 }
 
+// verifyWorkers is how many requests Verify reads back at once.
+const verifyWorkers = 4
+
+// maxProblems is how many differences Verify lists; it counts the rest.
+const maxProblems = 200
+
 // Verify checks an import once committed: the rows of each table against
 // the reference's, every request read back through the service and
-// compared with the reference's, every user, and the audit log's hash
-// chain. headBefore is the audit log's last id before the import. It
-// adds a line per check to rep.Verification.
-func Verify(ctx context.Context, st store.Store, src *Source, h *History, headBefore int64, rep *Report) error {
+// compared with the reference's (a batch at a time, several at once),
+// every user, and the audit log's hash chain in one pass. headBefore is
+// the audit log's last id before the import. It adds a line per check to
+// rep.Verification.
+func Verify(ctx context.Context, st store.Store, src *Source, headBefore int64, opt Options, rep *Report) error {
 	var problems []string
+	more := 0
+	problem := func(format string, args ...any) {
+		if len(problems) < maxProblems {
+			problems = append(problems, fmt.Sprintf(format, args...))
+		} else {
+			more++
+		}
+	}
 	counts, err := st.(store.Importer).TableCounts(ctx)
 	if err != nil {
 		return fmt.Errorf("verify: %w", err)
 	}
 	for _, m := range tableMap {
 		if counts[m.airlock] != rep.Source[m.reference] {
-			problems = append(problems, fmt.Sprintf("%s has %d rows, the reference's %s %d",
-				m.airlock, counts[m.airlock], m.reference, rep.Source[m.reference]))
+			problem("%s has %d rows, the reference's %s %d", m.airlock, counts[m.airlock], m.reference, rep.Source[m.reference])
 		} else {
 			rep.Verification = append(rep.Verification, fmt.Sprintf("%-13s %7d rows = %s", m.airlock, counts[m.airlock], m.reference))
 		}
@@ -51,53 +66,88 @@ func Verify(ctx context.Context, st store.Store, src *Source, h *History, headBe
 		return fmt.Errorf("verify: %w", err)
 	}
 	if got := headAfter - headBefore; got != rep.Source["local_db_auditlog"] {
-		problems = append(problems, fmt.Sprintf("the audit log grew by %d events, the reference's has %d rows", got, rep.Source["local_db_auditlog"]))
+		problem("the audit log grew by %d events, the reference's has %d rows", got, rep.Source["local_db_auditlog"])
 	} else {
 		rep.Verification = append(rep.Verification, fmt.Sprintf("%-13s %7d events = local_db_auditlog (ids %d to %d)", "audit_log", got, headBefore+1, headAfter))
 	}
 
-	for _, u := range h.Users {
+	users, badUsers := 0, 0
+	err = src.EachUser(ctx, func(u User) error {
+		users++
 		got, err := st.GetUser(ctx, u.Username)
 		if err != nil {
-			problems = append(problems, fmt.Sprintf("user %s: %v", u.Username, err))
-			continue
+			badUsers++
+			problem("user %s: %v", u.Username, err)
+			return nil
 		}
 		if string(got.APIData) != string(u.APIData) || !got.LastRefresh.Equal(u.LastRefresh) {
-			problems = append(problems, fmt.Sprintf("user %s reads back different", u.Username))
+			badUsers++
+			problem("user %s reads back different", u.Username)
 		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("verify: %w", err)
 	}
-	if len(problems) == 0 {
-		rep.Verification = append(rep.Verification, fmt.Sprintf("%-13s %7d = users_user, each read back the same", "users", len(h.Users)))
+	if badUsers == 0 {
+		rep.Verification = append(rep.Verification, fmt.Sprintf("%-13s %7d = users_user, each read back the same", "users", users))
 	}
 
 	svc := service.New(service.Config{Store: st, Logger: discard()})
 	reader := domain.SystemUser()
-	bad := 0
-	for _, want := range h.Requests {
-		got, err := svc.GetRequest(ctx, reader, want.ID)
-		if err != nil {
-			problems = append(problems, fmt.Sprintf("request %s: %v", want.ID, err))
-			bad++
-			continue
+	requests, bad := 0, 0
+	err = opt.eachBatch(ctx, src, func(b *Batch) error {
+		diffs := make([][]string, len(b.Requests))
+		next := make(chan int)
+		var wg sync.WaitGroup
+		for range min(verifyWorkers, len(b.Requests)) {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range next {
+					want := b.Requests[i]
+					got, err := svc.GetRequest(ctx, reader, want.ID)
+					if err != nil {
+						diffs[i] = []string{err.Error()}
+						continue
+					}
+					diffs[i] = CompareRequest(want, got)
+				}
+			}()
 		}
-		if diffs := CompareRequest(want, got); len(diffs) > 0 {
-			bad++
-			for _, d := range diffs {
-				problems = append(problems, fmt.Sprintf("request %s: %s", want.ID, d))
+		for i := range b.Requests {
+			next <- i
+		}
+		close(next)
+		wg.Wait()
+		for i, d := range diffs {
+			requests++
+			if len(d) > 0 {
+				bad++
+			}
+			for _, line := range d {
+				problem("request %s: %s", b.Requests[i].ID, line)
 			}
 		}
+		return ctx.Err()
+	})
+	if err != nil {
+		return fmt.Errorf("verify: %w", err)
 	}
 	if bad == 0 {
-		rep.Verification = append(rep.Verification, fmt.Sprintf("%d requests read back through the service, each equal to the reference's", len(h.Requests)))
+		rep.Verification = append(rep.Verification, fmt.Sprintf("%d requests read back through the service, each equal to the reference's", requests))
 	}
 
 	n, err := svc.VerifyAudit(ctx)
 	if err != nil {
-		problems = append(problems, fmt.Sprintf("audit verify: %v", err))
+		problem("audit verify: %v", err)
 	} else {
 		rep.Verification = append(rep.Verification, fmt.Sprintf("audit verify: %d events, the hash chain intact", n))
 	}
 	if len(problems) > 0 {
+		if more > 0 {
+			problems = append(problems, fmt.Sprintf("and %d more differences", more))
+		}
 		return fmt.Errorf("%w:\n  %s", ErrVerify, strings.Join(problems, "\n  "))
 	}
 	return nil

@@ -203,27 +203,26 @@ func (s *Service) AuditLog(ctx context.Context, f AuditFilter) ([]domain.Event, 
 // was changed, removed, inserted or reordered (a *domain.ChainError) and
 // events removed from its end. It returns how many events it checked.
 func (s *Service) VerifyAudit(ctx context.Context) (int, error) {
-	var events []domain.Event
+	// One pass, holding one event at a time: the log may be long.
+	var v domain.ChainVerifier
+	var lastID int64
+	var lastHash string
 	if err := s.store.EachEvent(ctx, func(e domain.Event) error {
-		events = append(events, e)
+		v.Add(e)
+		lastID, lastHash = e.ID, e.Hash
 		return nil
 	}); err != nil {
 		return 0, fmt.Errorf("service: read audit log: %w", err)
 	}
-	chainErr := domain.VerifyChain(events)
+	chainErr := v.Err()
 	headID, headHash, err := s.store.AuditHead(ctx)
 	if err != nil {
-		return len(events), errors.Join(chainErr, fmt.Errorf("service: read audit head: %w", err))
-	}
-	var lastID int64
-	var lastHash string
-	if n := len(events); n > 0 {
-		lastID, lastHash = events[n-1].ID, events[n-1].Hash
+		return v.Count(), errors.Join(chainErr, fmt.Errorf("service: read audit head: %w", err))
 	}
 	if headID != lastID || headHash != lastHash {
-		return len(events), errors.Join(chainErr, fmt.Errorf("audit log ends at event %d but its head records event %d: events at the end were removed", lastID, headID))
+		return v.Count(), errors.Join(chainErr, fmt.Errorf("audit log ends at event %d but its head records event %d: events at the end were removed", lastID, headID))
 	}
-	return len(events), chainErr
+	return v.Count(), chainErr
 }
 
 // WorkspaceFileStatus is a workspace file's status for the user.

@@ -306,6 +306,33 @@ type ImportTx interface {
 	// order, each as AppendEvent would (the same chaining, ChainEvent),
 	// and returns them as stored.
 	AppendEvents(ctx context.Context, events []domain.Event) ([]domain.Event, error)
+	// WriteRequests writes new requests with everything on them, as
+	// CreateRequest, AddSubmittedReview, CreateGroup, InsertFile,
+	// AddFileVersion (each file's first), PutReview and InsertComment
+	// would one row at a time, but many rows to a statement.
+	WriteRequests(ctx context.Context, rs []ImportRequest) error
+	// PutUsers caches user documents, as PutUser does, many to a
+	// statement (each username once).
+	PutUsers(ctx context.Context, us []UserRecord) error
+}
+
+// ImportRequest is a request an import writes.
+type ImportRequest struct {
+	// Request, with its Groups, Files (each with its Reviews; Checks
+	// stored as they are) and Comments.
+	Request *domain.Request
+	// Submitted are its submitted reviews, of every turn.
+	Submitted []SubmittedReview
+	// Added is when each file's copy (Request.Files[i]) was added, by
+	// the request's author: the file's first version.
+	Added []time.Time
+}
+
+// SubmittedReview is a reviewer's review submitted in a turn.
+type SubmittedReview struct {
+	Reviewer string
+	Turn     int
+	At       time.Time
 }
 
 // ErrNotEmpty: an import was refused because the database already holds

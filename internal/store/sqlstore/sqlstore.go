@@ -36,6 +36,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/airlock-go/airlock/internal/domain"
@@ -177,7 +178,7 @@ func (s *Store) Tx(ctx context.Context, fn func(store.Tx) error) (err error) {
 			err = errors.Join(err, fmt.Errorf("%s: rollback: %w", s.d.Name, rerr))
 		}
 	}()
-	if err := fn(&tx{q: q{s: s, tx: sqlTx}}); err != nil {
+	if err := fn(&tx{q: newQ(s, sqlTx)}); err != nil {
 		return err // classified by the method that failed, if it is the store's
 	}
 	if err := sqlTx.Commit(); err != nil {
@@ -196,7 +197,7 @@ func (s *Store) read(ctx context.Context, fn func(q) error) error {
 		return err
 	}
 	defer t.Rollback() //nolint:errcheck // read-only: nothing to lose
-	if err := fn(q{s: s, tx: t}); err != nil {
+	if err := fn(newQ(s, t)); err != nil {
 		return err
 	}
 	return t.Commit()
@@ -239,7 +240,19 @@ func Retry(ctx context.Context, retryable func(error) bool, fn func() error) err
 type q struct {
 	s  *Store
 	tx *sql.Tx
+	// txStmts, in a transaction, are its statements by query: every
+	// sql.Tx.StmtContext makes a statement the transaction keeps until it
+	// ends, so a transaction that ran one statement many times (an
+	// import's) would grow with each run.
+	txStmts *txStmts
 }
+
+type txStmts struct {
+	mu sync.Mutex
+	m  map[string]*sql.Stmt
+}
+
+func newQ(s *Store, t *sql.Tx) q { return q{s: s, tx: t, txStmts: &txStmts{}} }
 
 // errNoRow marks a statement that changed no row.
 var errNoRow = fmt.Errorf("no such row: %w", store.ErrNotFound)
@@ -265,10 +278,23 @@ func (c q) args(args []any) []any {
 // query built at run time.
 func (c q) stmt(ctx context.Context, query string) *sql.Stmt {
 	st := c.s.stmts[query]
-	if st != nil && c.tx != nil {
+	if st == nil || c.tx == nil {
+		return st
+	}
+	if c.txStmts == nil {
 		return c.tx.StmtContext(ctx, st)
 	}
-	return st
+	c.txStmts.mu.Lock()
+	defer c.txStmts.mu.Unlock()
+	if ts := c.txStmts.m[query]; ts != nil {
+		return ts
+	}
+	ts := c.tx.StmtContext(ctx, st)
+	if c.txStmts.m == nil {
+		c.txStmts.m = map[string]*sql.Stmt{}
+	}
+	c.txStmts.m[query] = ts
+	return ts
 }
 
 func (c q) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
