@@ -20,6 +20,28 @@ import (
 // encoding/json would write for it.
 type jsonAppender interface {
 	appendJSON(b []byte) []byte
+	// sizeHint is about the size of the JSON, so that it is written into
+	// a buffer of the right size, not one doubled over and over.
+	sizeHint() int
+}
+
+func (d requestDoc) sizeHint() int {
+	n := 512
+	for i := range d.Groups {
+		g := &d.Groups[i]
+		n += 128 + len(g.Context) + len(g.Controls)
+		for j := range g.Files {
+			f := &g.Files[j]
+			n += 512 + 2*len(f.Path) + 160*len(f.Versions)
+			for k := range f.Checks {
+				n += 96 + len(f.Checks[k].Message) + 8*len(f.Checks[k].Cells)
+			}
+		}
+		for j := range g.Comments {
+			n += 160 + len(g.Comments[j].Text)
+		}
+	}
+	return n
 }
 
 // appendJSON writes the request document.

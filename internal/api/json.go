@@ -21,7 +21,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	if a, ok := v.(jsonAppender); ok {
-		w.Write(appendJSONLine(nil, a))
+		w.Write(appendJSONLine(make([]byte, 0, a.sizeHint()), a))
 		return
 	}
 	enc := json.NewEncoder(w)
