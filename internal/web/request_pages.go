@@ -35,8 +35,22 @@ type reqPage struct {
 	// Uploaded of Outputs output files are uploaded (while APPROVED).
 	Uploaded, Outputs int
 	OOB               bool // rendered to swap out of band (htmx)
-	// files are the files of the tree in order, for previous/next.
-	files []reqTreeFile
+}
+
+// treeOrder is the files of the tree in order (group by group, each by
+// path; withdrawn ones left out), for a file page's previous and next.
+func treeOrder(rq *domain.Request) []*domain.RequestFile {
+	byGroup := make(map[string][]*domain.RequestFile, len(rq.Groups))
+	for i := range rq.Files {
+		if f := &rq.Files[i]; f.FileType != domain.FileWithdrawn {
+			byGroup[f.Group] = append(byGroup[f.Group], f)
+		}
+	}
+	out := make([]*domain.RequestFile, 0, len(rq.Files))
+	for _, g := range rq.Groups {
+		out = append(out, byGroup[g.Name]...)
+	}
+	return out
 }
 
 // reqActionView is an action of a page: a button (allowed) or an item of
@@ -297,15 +311,7 @@ func (h *Handler) reqPageOf(rq *domain.Request, st domain.Stamp, u domain.User, 
 			}
 		}
 	}
-	shared := rq.Status.Phase() != domain.PhaseIndependent
 	index := groupIndex(rq)
-	for _, g := range rq.Groups {
-		for _, f := range index[g.Name] {
-			if f.FileType != domain.FileWithdrawn {
-				p.files = append(p.files, treeFileOf(rq, u, p.Reviewer, shared, f))
-			}
-		}
-	}
 	p.Tree = requestTree(rq, u, p.Reviewer, p.IsAuthor, sel, index)
 	h.reqActions(&p, u)
 	return p
@@ -460,18 +466,27 @@ func (h *Handler) buildFile(u domain.User, p reqPage, g *domain.Group, f *domain
 	fv.TreeNode = &node
 	// Previous and next in the tree; the reviewer's next output without
 	// a vote, after this one (wrapping round).
-	at := slices.IndexFunc(p.files, func(tf reqTreeFile) bool { return tf.Relpath == f.Relpath })
-	if at > 0 {
-		fv.Prev = &p.files[at-1]
+	// Only the nodes shown are made (a big request's files are many).
+	files := treeOrder(rq)
+	shared := rq.Status.Phase() != domain.PhaseIndependent
+	nodeOf := func(f *domain.RequestFile) *reqTreeFile {
+		tf := treeFileOf(rq, u, p.Reviewer, shared, *f)
+		return &tf
 	}
-	if at >= 0 && at+1 < len(p.files) {
-		fv.Next = &p.files[at+1]
+	at := slices.IndexFunc(files, func(tf *domain.RequestFile) bool { return tf.Relpath == f.Relpath })
+	if at > 0 {
+		fv.Prev = nodeOf(files[at-1])
+	}
+	if at >= 0 && at+1 < len(files) {
+		fv.Next = nodeOf(files[at+1])
 	}
 	if p.Reviewer && rq.CheckCurrentlyReview(u) == nil && !rq.HasSubmittedReview(u.Username) {
-		for k := 1; k <= len(p.files); k++ {
-			tf := p.files[(max(at, 0)+k)%len(p.files)]
-			if tf.output && !tf.voted && tf.Relpath != f.Relpath {
-				fv.NextToReview = &tf
+		for k := 1; k <= len(files); k++ {
+			tf := files[(max(at, 0)+k)%len(files)]
+			// What treeFileOf marks output and voted for a reviewer.
+			rv, voted := tf.Reviews[u.Username]
+			if tf.FileType == domain.FileOutput && !(voted && rv.Vote != domain.VoteUndecided) && tf.Relpath != f.Relpath {
+				fv.NextToReview = nodeOf(tf)
 				break
 			}
 		}
