@@ -58,12 +58,6 @@ func (sc *scanner) eat(c byte) bool {
 	return false
 }
 
-// peek skips white space and reports whether c comes next.
-func (sc *scanner) peek(c byte) bool {
-	sc.ws()
-	return sc.i < len(sc.s) && sc.s[sc.i] == c
-}
-
 // str reads a string without escapes, of valid UTF-8 and no control
 // characters: ok false on anything else.
 func (sc *scanner) str() (string, bool) {
