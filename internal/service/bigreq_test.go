@@ -3,6 +3,7 @@ package service_test
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"sync/atomic"
 	"testing"
 
@@ -81,4 +82,48 @@ func TestChangeKeepsReloadInCache(t *testing.T) {
 	// A node that never read the request reads it once.
 	fresh, _ := node(e)
 	withdraw(fresh, paths[11], 0)
+}
+
+// TestRequestAndEventsAsReadApart: the request and events a page reads
+// side by side are those GetRequestStamped and VisibleEventsAt give, for
+// every viewer, cold or cached; refusals (no such request, no access)
+// are the same; RequestStamp, which now checks access on the request's
+// header only, refuses the same users and gives the same stamp.
+func TestRequestAndEventsAsReadApart(t *testing.T) {
+	e := testkit.NewEnv(t)
+	r := e.Submitted(e.Author)
+	_, err := e.Svc.CreateComment(e.Ctx, e.C1, r.ID, "g", "Private <note>", domain.VisibilityPrivate)
+	e.OK(err)
+	e.R(e.Svc.Vote(e.Ctx, e.C1, r.ID, r.Files[0].Relpath, domain.VoteApproved))
+	for _, id := range []string{r.ID, "NO-SUCH-REQUEST"} {
+		for _, u := range []domain.User{e.Author, e.Colleague, e.C1, e.C2, e.Outsider, e.ReadOnly} {
+			for _, cold := range []bool{true, false} {
+				svc := e.Svc
+				if cold {
+					svc, _ = node(e)
+				}
+				got, gotSt, gotEvents, gotErr := svc.GetRequestAndEvents(e.Ctx, u, id)
+				stamp, stampErr := svc.RequestStamp(e.Ctx, u, id)
+				want, wantSt, wantErr := svc.GetRequestStamped(e.Ctx, u, id)
+				if (gotErr == nil) != (wantErr == nil) || (gotErr != nil && gotErr.Error() != wantErr.Error()) {
+					t.Fatalf("%s for %s: error %v, want %v", id, u.Username, gotErr, wantErr)
+				}
+				if (stampErr == nil) != (wantErr == nil) || (stampErr != nil && stampErr.Error() != wantErr.Error()) {
+					t.Fatalf("stamp of %s for %s: error %v, want %v", id, u.Username, stampErr, wantErr)
+				}
+				if wantErr != nil {
+					continue
+				}
+				wantEvents, err := svc.VisibleEventsAt(e.Ctx, u, want, wantSt)
+				e.OK(err)
+				if !reflect.DeepEqual(got, want) || gotSt != wantSt || stamp != wantSt || !reflect.DeepEqual(gotEvents, wantEvents) {
+					t.Errorf("%s for %s (cold %v): read side by side\n%+v %v %d events\nread apart\n%+v %v %d events",
+						id, u.Username, cold, got, gotSt, len(gotEvents), want, wantSt, len(wantEvents))
+				}
+				if len(gotEvents) == 0 {
+					t.Errorf("%s for %s: no events", id, u.Username)
+				}
+			}
+		}
+	}
 }
