@@ -167,18 +167,35 @@ func requestSummary(r *domain.Request) requestDoc {
 // as u may know them, u's own votes, the comments u may read.
 func requestDocument(r *domain.Request, u domain.User) requestDoc {
 	d := requestSummary(r)
-	d.Groups = []groupDoc{}
+	d.Groups = make([]groupDoc, 0, len(r.Groups))
+	// The files of each group, in path order as r has them: one pass over
+	// a big request's files, not one per group.
+	byGroup := make(map[string][]int, len(r.Groups))
+	for i := range r.Files {
+		byGroup[r.Files[i].Group] = append(byGroup[r.Files[i].Group], i)
+	}
 	for _, g := range r.Groups {
-		gd := groupDocument(r, g, u)
-		d.Groups = append(d.Groups, gd)
+		d.Groups = append(d.Groups, groupDocumentOf(r, g, u, byGroup[g.Name]))
 	}
 	return d
 }
 
 func groupDocument(r *domain.Request, g domain.Group, u domain.User) groupDoc {
-	gd := groupDoc{Name: g.Name, Context: g.Context, Controls: g.Controls, Files: []fileDoc{}, Comments: []commentDoc{}}
-	for _, f := range r.GroupFiles(g.Name) {
-		gd.Files = append(gd.Files, fileDocument(r, f, u))
+	var files []int
+	for i := range r.Files {
+		if r.Files[i].Group == g.Name {
+			files = append(files, i)
+		}
+	}
+	return groupDocumentOf(r, g, u, files)
+}
+
+// groupDocumentOf is the group g, whose files are r.Files[i] for i in
+// files.
+func groupDocumentOf(r *domain.Request, g domain.Group, u domain.User, files []int) groupDoc {
+	gd := groupDoc{Name: g.Name, Context: g.Context, Controls: g.Controls, Files: make([]fileDoc, 0, len(files)), Comments: []commentDoc{}}
+	for _, i := range files {
+		gd.Files = append(gd.Files, fileDocument(r, r.Files[i], u))
 	}
 	for _, c := range r.VisibleComments(u, g.Name) {
 		gd.Comments = append(gd.Comments, commentDocument(c))

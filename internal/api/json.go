@@ -20,9 +20,19 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
+	if a, ok := v.(jsonAppender); ok {
+		w.Write(appendJSONLine(make([]byte, 0, a.sizeHint()), a))
+		return
+	}
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(true)
 	enc.Encode(v)
+}
+
+// appendJSONLine appends a's JSON and a newline, as json.Encoder.Encode
+// writes a value.
+func appendJSONLine(b []byte, a jsonAppender) []byte {
+	return append(a.appendJSON(b), '\n')
 }
 
 // decode reads a JSON body into v: at most 1 MiB, one JSON value, no

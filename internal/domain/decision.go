@@ -37,8 +37,8 @@ func DecisionOver(f RequestFile, reviewers []string) Decision {
 // reviews submitted this turn (true when there are no output files).
 func (r *Request) AllFilesApproved() bool {
 	reviewers := r.SubmittedReviewers()
-	for _, f := range r.OutputFiles() {
-		if DecisionOver(f, reviewers) != DecisionApproved {
+	for f := range r.outputs() {
+		if DecisionOver(*f, reviewers) != DecisionApproved {
 			return false
 		}
 	}
@@ -76,7 +76,7 @@ func (r *Request) DecisionFor(f RequestFile, u User) Decision {
 // changes of (an UNDECIDED vote does not count).
 func (r *Request) VotedCount(reviewer string) int {
 	n := 0
-	for _, f := range r.OutputFiles() {
+	for f := range r.outputs() {
 		if rv, ok := f.Reviews[reviewer]; ok && rv.Vote != VoteUndecided {
 			n++
 		}
@@ -111,8 +111,8 @@ func (r *Request) GroupsMissingPublicComment() []string {
 		if r.hasPublicCommentThisTurn(g.Name) {
 			continue
 		}
-		for _, f := range r.GroupFiles(g.Name) {
-			d := DecisionOver(f, reviewers)
+		for f := range r.groupFiles(g.Name) {
+			d := DecisionOver(*f, reviewers)
 			if d == DecisionChangesRequested || d == DecisionConflicted ||
 				(f.FileType == FileOutput && d == DecisionIncomplete) {
 				out = append(out, g.Name)

@@ -124,7 +124,10 @@ type NextStep struct {
 // ReviewProgress is how far reviewer has got on r: output files voted on
 // (approved or changes requested) of all output files.
 func (r *Request) ReviewProgress(reviewer string) (voted, outputs int) {
-	return r.VotedCount(reviewer), len(r.OutputFiles())
+	for range r.outputs() {
+		outputs++
+	}
+	return r.VotedCount(reviewer), outputs
 }
 
 // NextStep returns what happens next on r, for u.

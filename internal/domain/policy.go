@@ -90,7 +90,7 @@ func (r *Request) CheckSubmit(u User) error {
 	if err := u.CheckActionWorkspace(r.Workspace); err != nil {
 		return err
 	}
-	if len(r.OutputFiles()) == 0 {
+	if !r.hasOutputs() {
 		return Errorf(ErrPolicy, "Add at least one output file before submitting this request.")
 	}
 	if g := r.IncompleteGroups(); len(g) > 0 {
@@ -236,7 +236,7 @@ func (r *Request) CheckSubmitReview(u User) error {
 		return Errorf(ErrPolicy, "You have already submitted your review of this request.")
 	}
 	var unvoted []string
-	for _, f := range r.OutputFiles() {
+	for f := range r.outputs() {
 		if rv, ok := f.Reviews[u.Username]; !ok || rv.Vote == VoteUndecided {
 			unvoted = append(unvoted, f.Relpath)
 		}
@@ -255,10 +255,13 @@ func (r *Request) CheckSubmitReview(u User) error {
 func (r *Request) GroupsNeedingReviewerComment(reviewer string) []string {
 	var out []string
 	for _, g := range r.Groups {
-		asked := slices.ContainsFunc(r.GroupFiles(g.Name), func(f RequestFile) bool {
-			rv, ok := f.Reviews[reviewer]
-			return f.FileType == FileOutput && ok && rv.Vote == VoteChangesRequested
-		})
+		asked := false
+		for f := range r.groupFiles(g.Name) {
+			if rv, ok := f.Reviews[reviewer]; f.FileType == FileOutput && ok && rv.Vote == VoteChangesRequested {
+				asked = true
+				break
+			}
+		}
 		if !asked {
 			continue
 		}
@@ -583,8 +586,8 @@ func transitionRule(to Status) string {
 func (r *Request) UnapprovedFiles() []string {
 	reviewers := r.SubmittedReviewers()
 	var out []string
-	for _, f := range r.OutputFiles() {
-		if DecisionOver(f, reviewers) != DecisionApproved {
+	for f := range r.outputs() {
+		if DecisionOver(*f, reviewers) != DecisionApproved {
 			out = append(out, f.Relpath)
 		}
 	}

@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"iter"
 	"slices"
 	"strings"
 	"time"
@@ -252,6 +253,38 @@ func (r *Request) OutputFiles() []RequestFile {
 	return out
 }
 
+// outputs yields the output files in place, in path order: what
+// OutputFiles lists, without copying a big request's files.
+func (r *Request) outputs() iter.Seq[*RequestFile] {
+	return func(yield func(*RequestFile) bool) {
+		for i := range r.Files {
+			if r.Files[i].FileType == FileOutput && !yield(&r.Files[i]) {
+				return
+			}
+		}
+	}
+}
+
+// hasOutputs reports whether the request has an output file.
+func (r *Request) hasOutputs() bool {
+	for range r.outputs() {
+		return true
+	}
+	return false
+}
+
+// groupFiles yields the files of a group in place, in path order: what
+// GroupFiles lists, without copying.
+func (r *Request) groupFiles(group string) iter.Seq[*RequestFile] {
+	return func(yield func(*RequestFile) bool) {
+		for i := range r.Files {
+			if r.Files[i].Group == group && !yield(&r.Files[i]) {
+				return
+			}
+		}
+	}
+}
+
 // GroupComments returns a group's comments, newest first.
 func (r *Request) GroupComments(group string) []Comment {
 	var out []Comment
@@ -265,7 +298,7 @@ func (r *Request) GroupComments(group string) []Comment {
 
 // IsEmpty reports whether a group has no output and no supporting files.
 func (r *Request) IsEmpty(group string) bool {
-	for _, f := range r.GroupFiles(group) {
+	for f := range r.groupFiles(group) {
 		if f.FileType == FileOutput || f.FileType == FileSupporting {
 			return false
 		}

@@ -13,8 +13,8 @@ type VoteRef struct {
 // submitted a review and are deleted otherwise, and the comments written
 // this turn. Votes of earlier turns stay.
 func (r *Request) EarlyReturnChanges() (undecide, reset []VoteRef, comments []Comment) {
-	for _, f := range r.OutputFiles() {
-		for _, name := range sortedReviewers(f) {
+	for f := range r.outputs() {
+		for _, name := range sortedReviewers(*f) {
 			if f.Reviews[name].ReviewTurn != r.ReviewTurn {
 				continue
 			}
@@ -39,8 +39,8 @@ func (r *Request) EarlyReturnChanges() (undecide, reset []VoteRef, comments []Co
 // reviewers look again; approvals carry over.
 func (r *Request) ResubmitChanges() []VoteRef {
 	var out []VoteRef
-	for _, f := range r.OutputFiles() {
-		for _, name := range sortedReviewers(f) {
+	for f := range r.outputs() {
+		for _, name := range sortedReviewers(*f) {
 			if f.Reviews[name].Vote == VoteChangesRequested {
 				out = append(out, VoteRef{f.Relpath, name})
 			}
@@ -53,7 +53,7 @@ func (r *Request) ResubmitChanges() []VoteRef {
 // have no vote yet or an UNDECIDED one: those a bulk "request changes"
 // marks. Files already voted on are left alone.
 func (r *Request) GroupChangesToRequest(reviewer, group string) (change []string, unchanged int) {
-	for _, f := range r.GroupFiles(group) {
+	for f := range r.groupFiles(group) {
 		if f.FileType != FileOutput {
 			continue
 		}
@@ -69,7 +69,7 @@ func (r *Request) GroupChangesToRequest(reviewer, group string) (change []string
 // GroupVotesOf lists the files of the group the reviewer has voted on.
 func (r *Request) GroupVotesOf(reviewer, group string) []string {
 	var out []string
-	for _, f := range r.GroupFiles(group) {
+	for f := range r.groupFiles(group) {
 		if _, ok := f.Reviews[reviewer]; ok && f.FileType == FileOutput {
 			out = append(out, f.Relpath)
 		}

@@ -300,7 +300,7 @@ func (s *Service) runOn(ctx context.Context, actor string, load func(context.Con
 			s.notifier.Notify(ctx, n)
 		}
 		if !c.applied {
-			return s.request(ctx, r.ID)
+			return s.reload(ctx, r, guarded, c.lastEvent)
 		}
 		// The writes changed r as they changed the store: it is the
 		// request as committed, at the version the guard moved it to (a
@@ -314,6 +314,28 @@ func (s *Service) runOn(ctx context.Context, actor string, load func(context.Con
 		}
 		return r, nil
 	}
+}
+
+// reload reads the request r after a change to it was committed, and
+// keeps it in the read cache when it is the state that change left (the
+// version the change moved r to, and lastEvent, the change's last audit
+// event, its newest), so that the next read of the request, by the next
+// action or page, needs no load. A reload that finds a later version
+// (another writer came in between) is returned but not cached under the
+// change's stamp.
+func (s *Service) reload(ctx context.Context, r *domain.Request, guarded bool, lastEvent int64) (*domain.Request, error) {
+	full, err := s.request(ctx, r.ID)
+	if err != nil {
+		return nil, err
+	}
+	version := int64(1) // a created request
+	if guarded {
+		version = r.Version + 1
+	}
+	if lastEvent != 0 && full.Version == version {
+		s.cache.put(r.ID, store.Stamp{Version: version, LastEvent: lastEvent}, full.Clone(), nil)
+	}
+	return full, nil
 }
 
 func (s *Service) backoff(ctx context.Context, attempt int) {

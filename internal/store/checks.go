@@ -41,9 +41,11 @@ func EncodeOverride(o *domain.ChecksOverride) (string, error) {
 func DecodeChecks(findings, override string, f *domain.RequestFile) error {
 	f.Checks = []checks.Finding{}
 	if findings != "" {
-		if err := json.Unmarshal([]byte(findings), &f.Checks); err != nil {
-			return fmt.Errorf("decode checks of %s: %w", f.Relpath, err)
+		list, err := decodeFindingsJSON(findings, f.Relpath)
+		if err != nil {
+			return err
 		}
+		f.Checks = list
 	}
 	f.Override = nil
 	if override != "" {

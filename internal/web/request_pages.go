@@ -35,8 +35,36 @@ type reqPage struct {
 	// Uploaded of Outputs output files are uploaded (while APPROVED).
 	Uploaded, Outputs int
 	OOB               bool // rendered to swap out of band (htmx)
-	// files are the files of the tree in order, for previous/next.
-	files []reqTreeFile
+	// events are the request's audit events the viewer may see, when
+	// read with the request (eventsRead).
+	events     []domain.Event
+	eventsRead bool
+	svc        *service.Service
+}
+
+// visibleEvents are the request's audit events the viewer may see,
+// newest first: those read with the request, or else read now.
+func (p *reqPage) visibleEvents(r *http.Request, u domain.User) ([]domain.Event, error) {
+	if p.eventsRead {
+		return p.events, nil
+	}
+	return p.svc.VisibleEventsAt(r.Context(), u, p.R, p.stamp)
+}
+
+// treeOrder is the files of the tree in order (group by group, each by
+// path; withdrawn ones left out), for a file page's previous and next.
+func treeOrder(rq *domain.Request) []*domain.RequestFile {
+	byGroup := make(map[string][]*domain.RequestFile, len(rq.Groups))
+	for i := range rq.Files {
+		if f := &rq.Files[i]; f.FileType != domain.FileWithdrawn {
+			byGroup[f.Group] = append(byGroup[f.Group], f)
+		}
+	}
+	out := make([]*domain.RequestFile, 0, len(rq.Files))
+	for _, g := range rq.Groups {
+		out = append(out, byGroup[g.Name]...)
+	}
+	return out
 }
 
 // reqActionView is an action of a page: a button (allowed) or an item of
@@ -198,12 +226,13 @@ func (h *Handler) requestsIndex(w http.ResponseWriter, r *http.Request, _ domain
 
 // requestOverview is /requests/view/<id>/.
 func (h *Handler) requestOverview(w http.ResponseWriter, r *http.Request, u domain.User) error {
-	return h.requestPage(w, r, u, h.buildOverview)
+	return h.requestPage(w, r, u, h.buildOverview, true)
 }
 
 // requestPath is a group, folder or file page of the request browser.
 func (h *Handler) requestPath(w http.ResponseWriter, r *http.Request, u domain.User) error {
-	return h.requestPage(w, r, u, h.buildPath)
+	// A group's page (no path) shows its activity.
+	return h.requestPage(w, r, u, h.buildPath, r.PathValue("path") == "")
 }
 
 // reqBuilder builds one request page from its frame: the template and
@@ -213,7 +242,10 @@ type reqBuilder func(r *http.Request, u domain.User, p reqPage) (page string, da
 // requestPage serves a page of the request browser: from the page cache
 // while the request, its events, the viewer and the URL are as they were
 // when it was rendered, else built by build and kept.
-func (h *Handler) requestPage(w http.ResponseWriter, r *http.Request, u domain.User, build reqBuilder) error {
+//
+// withEvents says the page shows the request's activity: its audit
+// events are then read side by side with the request (reqPage.events).
+func (h *Handler) requestPage(w http.ResponseWriter, r *http.Request, u domain.User, build reqBuilder, withEvents bool) error {
 	ctx := r.Context()
 	cacheable := !h.hasFlashes(ctx)
 	if cacheable {
@@ -223,12 +255,24 @@ func (h *Handler) requestPage(w http.ResponseWriter, r *http.Request, u domain.U
 			return err
 		}
 	}
-	rq, st, err := h.svc.GetRequestStamped(ctx, u, r.PathValue("id"))
+	var (
+		rq     *domain.Request
+		st     domain.Stamp
+		events []domain.Event
+		err    error
+	)
+	if withEvents {
+		rq, st, events, err = h.svc.GetRequestAndEvents(ctx, u, r.PathValue("id"))
+	} else {
+		rq, st, err = h.svc.GetRequestStamped(ctx, u, r.PathValue("id"))
+	}
 	if err != nil {
 		return err
 	}
 	key := pageKey(r.URL.RequestURI(), st, u)
-	page, data, err := build(r, u, h.reqPageOf(rq, st, u, treeSelOf(r, rq)))
+	p := h.reqPageOf(rq, st, u, treeSelOf(r, rq))
+	p.events, p.eventsRead = events, withEvents
+	page, data, err := build(r, u, p)
 	if err != nil {
 		return err
 	}
@@ -273,7 +317,7 @@ func (h *Handler) buildOverview(r *http.Request, u domain.User, p reqPage) (stri
 		v.Groups = append(v.Groups, reqGroupSummary{Name: g.Name, URL: reqGroupURL(rq.ID, g.Name),
 			Files: len(rq.GroupFiles(g.Name)), Incomplete: rq.IsIncomplete(g.Name)})
 	}
-	events, err := h.svc.VisibleEventsAt(r.Context(), u, rq, v.stamp)
+	events, err := v.visibleEvents(r, u)
 	if err != nil {
 		return "", nil, err
 	}
@@ -283,7 +327,7 @@ func (h *Handler) buildOverview(r *http.Request, u domain.User, p reqPage) (stri
 
 // reqPageOf builds what every request page shows.
 func (h *Handler) reqPageOf(rq *domain.Request, st domain.Stamp, u domain.User, sel reqTreeSel) reqPage {
-	p := reqPage{R: rq, stamp: st, IsAuthor: rq.Author == u.Username, Reviewer: rq.CanReview(u), Next: rq.NextStep(u)}
+	p := reqPage{R: rq, stamp: st, svc: h.svc, IsAuthor: rq.Author == u.Username, Reviewer: rq.CanReview(u), Next: rq.NextStep(u)}
 	if p.Reviewer && rq.Status.IsUnderReview() {
 		voted, outputs := rq.ReviewProgress(u.Username)
 		p.Progress = fmt.Sprintf("%d of %d files voted", voted, outputs)
@@ -297,15 +341,7 @@ func (h *Handler) reqPageOf(rq *domain.Request, st domain.Stamp, u domain.User, 
 			}
 		}
 	}
-	shared := rq.Status.Phase() != domain.PhaseIndependent
 	index := groupIndex(rq)
-	for _, g := range rq.Groups {
-		for _, f := range index[g.Name] {
-			if f.FileType != domain.FileWithdrawn {
-				p.files = append(p.files, treeFileOf(rq, u, p.Reviewer, shared, f))
-			}
-		}
-	}
 	p.Tree = requestTree(rq, u, p.Reviewer, p.IsAuthor, sel, index)
 	h.reqActions(&p, u)
 	return p
@@ -460,18 +496,27 @@ func (h *Handler) buildFile(u domain.User, p reqPage, g *domain.Group, f *domain
 	fv.TreeNode = &node
 	// Previous and next in the tree; the reviewer's next output without
 	// a vote, after this one (wrapping round).
-	at := slices.IndexFunc(p.files, func(tf reqTreeFile) bool { return tf.Relpath == f.Relpath })
-	if at > 0 {
-		fv.Prev = &p.files[at-1]
+	// Only the nodes shown are made (a big request's files are many).
+	files := treeOrder(rq)
+	shared := rq.Status.Phase() != domain.PhaseIndependent
+	nodeOf := func(f *domain.RequestFile) *reqTreeFile {
+		tf := treeFileOf(rq, u, p.Reviewer, shared, *f)
+		return &tf
 	}
-	if at >= 0 && at+1 < len(p.files) {
-		fv.Next = &p.files[at+1]
+	at := slices.IndexFunc(files, func(tf *domain.RequestFile) bool { return tf.Relpath == f.Relpath })
+	if at > 0 {
+		fv.Prev = nodeOf(files[at-1])
+	}
+	if at >= 0 && at+1 < len(files) {
+		fv.Next = nodeOf(files[at+1])
 	}
 	if p.Reviewer && rq.CheckCurrentlyReview(u) == nil && !rq.HasSubmittedReview(u.Username) {
-		for k := 1; k <= len(p.files); k++ {
-			tf := p.files[(max(at, 0)+k)%len(p.files)]
-			if tf.output && !tf.voted && tf.Relpath != f.Relpath {
-				fv.NextToReview = &tf
+		for k := 1; k <= len(files); k++ {
+			tf := files[(max(at, 0)+k)%len(files)]
+			// What treeFileOf marks output and voted for a reviewer.
+			rv, voted := tf.Reviews[u.Username]
+			if tf.FileType == domain.FileOutput && !(voted && rv.Vote != domain.VoteUndecided) && tf.Relpath != f.Relpath {
+				fv.NextToReview = nodeOf(tf)
 				break
 			}
 		}
@@ -589,7 +634,7 @@ func (h *Handler) buildGroup(r *http.Request, u domain.User, p reqPage, g *domai
 			Button: "Reset my votes", Class: "button button-danger", FocusCancel: true,
 			Text: []string{"Your votes on every output file of " + g.Name + " are taken back: the files show as not voted."}}
 	}
-	events, err := h.svc.VisibleEventsAt(r.Context(), u, rq, p.stamp)
+	events, err := p.visibleEvents(r, u)
 	if err != nil {
 		return "", nil, err
 	}

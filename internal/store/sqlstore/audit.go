@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -29,12 +28,11 @@ func scanEvent(sc interface{ Scan(...any) error }) (domain.Event, error) {
 	}
 	e.Type = domain.EventType(typ)
 	e.Request, e.Path = request.String, path.String
-	if err := json.Unmarshal([]byte(extra), &e.Extra); err != nil {
+	m, err := store.DecodeExtra(extra)
+	if err != nil {
 		return e, fmt.Errorf("event %d: bad extra: %w", e.ID, err)
 	}
-	if e.Extra == nil { // the JSON null
-		e.Extra = map[string]string{}
-	}
+	e.Extra = m
 	return e, nil
 }
 
