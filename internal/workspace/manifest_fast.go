@@ -14,9 +14,70 @@ type outputEntry struct {
 	out Output
 }
 
-// outputKeys are the keys of a manifest entry, as Output's tags name them.
+// outputKeys are the keys of a manifest entry, as Output's tags name them,
+// in the order of the constants below.
 var outputKeys = []string{"level", "excluded", "job_id", "job_request", "action", "repo", "commit", "size",
 	"timestamp", "content_hash", "message", "row_count", "col_count", "user", "out_of_date_output", "out_of_date_action"}
+
+// The index of each of outputKeys.
+const (
+	keyLevel = iota
+	keyExcluded
+	keyJobID
+	keyJobRequest
+	keyAction
+	keyRepo
+	keyCommit
+	keySize
+	keyTimestamp
+	keyContentHash
+	keyMessage
+	keyRowCount
+	keyColCount
+	keyUser
+	keyOutOfDateOutput
+	keyOutOfDateAction
+	numOutputKeys
+)
+
+// outputKey is the index of an entry's key in outputKeys, or -1.
+func outputKey(b []byte) int {
+	switch string(b) {
+	case "level":
+		return keyLevel
+	case "excluded":
+		return keyExcluded
+	case "job_id":
+		return keyJobID
+	case "job_request":
+		return keyJobRequest
+	case "action":
+		return keyAction
+	case "repo":
+		return keyRepo
+	case "commit":
+		return keyCommit
+	case "size":
+		return keySize
+	case "timestamp":
+		return keyTimestamp
+	case "content_hash":
+		return keyContentHash
+	case "message":
+		return keyMessage
+	case "row_count":
+		return keyRowCount
+	case "col_count":
+		return keyColCount
+	case "user":
+		return keyUser
+	case "out_of_date_output":
+		return keyOutOfDateOutput
+	case "out_of_date_action":
+		return keyOutOfDateAction
+	}
+	return -1
+}
 
 // manifestKeys are the top-level keys of a manifest, as Manifest's tags
 // name them.
@@ -61,7 +122,7 @@ func decodeFast(raw []byte) (m Manifest, outs []outputEntry, missing bool, ok bo
 		seen[key] = true
 		switch key {
 		case "workspace", "repo":
-			s, null, ok := d.stringOrNull(false)
+			s, null, ok := d.stringOrNull()
 			if !ok {
 				return m, nil, false, false
 			}
@@ -106,6 +167,10 @@ type fastDecoder struct {
 	b      []byte
 	i      int
 	intern map[string]string
+	// last is the string each field of an entry held in the entry
+	// before, which the next entry's mostly repeats.
+	last [numOutputKeys]string
+	ints []int // row and column counts, pointed into a chunk at a time
 }
 
 func (d *fastDecoder) ws() {
@@ -154,35 +219,50 @@ func (d *fastDecoder) rawString() ([]byte, bool) {
 // key reads an object's key and its colon: one of known, or "" for a key
 // encoding/json ignores; ok is false for one it might match ignoring case.
 func (d *fastDecoder) key(known []string) (string, bool) {
-	b, ok := d.rawString()
+	b, ok := d.keyColon()
 	if !ok {
 		return "", false
 	}
-	d.ws()
-	if !d.eat(':') {
-		return "", false
-	}
-	d.ws()
 	for _, k := range known {
 		if string(b) == k {
 			return k, true
 		}
 	}
+	return "", ignored(b, known)
+}
+
+// keyColon reads an object's key and its colon.
+func (d *fastDecoder) keyColon() ([]byte, bool) {
+	b, ok := d.rawString()
+	if !ok {
+		return nil, false
+	}
+	d.ws()
+	if !d.eat(':') {
+		return nil, false
+	}
+	d.ws()
+	return b, true
+}
+
+// ignored says whether encoding/json surely ignores a key that is none
+// of known: false for one it might match ignoring case.
+func ignored(b []byte, known []string) bool {
 	for _, c := range b {
 		if c >= 0x80 {
-			return "", false // Unicode case folding: leave it to encoding/json
+			return false // Unicode case folding: leave it to encoding/json
 		}
 	}
 	for _, k := range known {
 		if strings.EqualFold(string(b), k) {
-			return "", false
+			return false
 		}
 	}
-	return "", true
+	return true
 }
 
-// stringOrNull reads a string (interned when asked) or null.
-func (d *fastDecoder) stringOrNull(intern bool) (s string, null, ok bool) {
+// stringOrNull reads a string or null.
+func (d *fastDecoder) stringOrNull() (s string, null, ok bool) {
 	if d.literal("null") {
 		return "", true, true
 	}
@@ -190,15 +270,39 @@ func (d *fastDecoder) stringOrNull(intern bool) (s string, null, ok bool) {
 	if !ok {
 		return "", false, false
 	}
-	if !intern {
-		return string(b), false, true
+	return string(b), false, true
+}
+
+// internedOrNull reads a string or null of the entry's field key, held
+// once however many entries repeat it.
+func (d *fastDecoder) internedOrNull(key int) (s string, null, ok bool) {
+	if d.literal("null") {
+		return "", true, true
 	}
-	if s, ok := d.intern[string(b)]; ok {
-		return s, false, true
+	b, ok := d.rawString()
+	if !ok {
+		return "", false, false
 	}
-	s = string(b)
-	d.intern[s] = s
+	if string(b) == d.last[key] {
+		return d.last[key], false, true
+	}
+	s, ok = d.intern[string(b)]
+	if !ok {
+		s = string(b)
+		d.intern[s] = s
+	}
+	d.last[key] = s
 	return s, false, true
+}
+
+// newInt points at n, in a chunk of counts rather than an allocation of
+// its own.
+func (d *fastDecoder) newInt(n int) *int {
+	if len(d.ints) == cap(d.ints) {
+		d.ints = make([]int, 0, 1024)
+	}
+	d.ints = append(d.ints, n)
+	return &d.ints[len(d.ints)-1]
 }
 
 func (d *fastDecoder) literal(lit string) bool {
@@ -316,17 +420,18 @@ func (d *fastDecoder) output(o *Output) bool {
 			return false
 		}
 		first = false
-		key, ok := d.key(outputKeys)
+		b, ok := d.keyColon()
 		if !ok {
 			return false
 		}
-		if key == "" {
-			if !d.skip() {
+		key := outputKey(b)
+		if key < 0 {
+			if !ignored(b, outputKeys) || !d.skip() {
 				return false
 			}
 			continue
 		}
-		bit := uint32(1) << slices.Index(outputKeys, key)
+		bit := uint32(1) << key
 		if seen&bit != 0 {
 			return false // given twice: encoding/json merges, let it
 		}
@@ -337,10 +442,11 @@ func (d *fastDecoder) output(o *Output) bool {
 	}
 }
 
-// field reads the value of one known key of an entry.
-func (d *fastDecoder) field(o *Output, key string) bool {
-	str := func(dst *string, intern bool) bool {
-		s, _, ok := d.stringOrNull(intern)
+// field reads the value of one known key of an entry (its index in
+// outputKeys).
+func (d *fastDecoder) field(o *Output, key int) bool {
+	interned := func(dst *string) bool {
+		s, _, ok := d.internedOrNull(key)
 		*dst = s
 		return ok
 	}
@@ -352,45 +458,46 @@ func (d *fastDecoder) field(o *Output, key string) bool {
 	intPtr := func(dst **int) bool {
 		n, null, ok := d.intOrNull(strconv.IntSize)
 		if ok && !null {
-			v := int(n)
-			*dst = &v
+			*dst = d.newInt(int(n))
 		}
 		return ok
 	}
 	switch key {
-	case "level":
-		return str(&o.Level, true)
-	case "job_id":
-		return str(&o.JobID, true)
-	case "job_request":
-		return str(&o.JobRequest, true)
-	case "action":
-		return str(&o.Action, true)
-	case "repo":
-		return str(&o.Repo, true)
-	case "commit":
-		return str(&o.Commit, true)
-	case "user":
-		return str(&o.User, true)
-	case "content_hash":
-		return str(&o.ContentHash, false)
-	case "message":
-		s, null, ok := d.stringOrNull(true)
+	case keyLevel:
+		return interned(&o.Level)
+	case keyJobID:
+		return interned(&o.JobID)
+	case keyJobRequest:
+		return interned(&o.JobRequest)
+	case keyAction:
+		return interned(&o.Action)
+	case keyRepo:
+		return interned(&o.Repo)
+	case keyCommit:
+		return interned(&o.Commit)
+	case keyUser:
+		return interned(&o.User)
+	case keyContentHash:
+		s, _, ok := d.stringOrNull()
+		o.ContentHash = s
+		return ok
+	case keyMessage:
+		s, null, ok := d.internedOrNull(key)
 		if ok && !null {
 			o.Message = &s
 		}
 		return ok
-	case "excluded":
+	case keyExcluded:
 		return boolean(&o.Excluded)
-	case "out_of_date_output":
+	case keyOutOfDateOutput:
 		return boolean(&o.OutOfDateOutput)
-	case "out_of_date_action":
+	case keyOutOfDateAction:
 		return boolean(&o.OutOfDateAction)
-	case "size":
+	case keySize:
 		n, _, ok := d.intOrNull(64)
 		o.Size = n
 		return ok
-	case "timestamp":
+	case keyTimestamp:
 		if d.literal("null") {
 			return true
 		}
@@ -401,9 +508,9 @@ func (d *fastDecoder) field(o *Output, key string) bool {
 		f, err := strconv.ParseFloat(string(lit), 64)
 		o.Timestamp = f
 		return err == nil
-	case "row_count":
+	case keyRowCount:
 		return intPtr(&o.RowCount)
-	case "col_count":
+	case keyColCount:
 		return intPtr(&o.ColCount)
 	}
 	return false
