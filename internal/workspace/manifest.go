@@ -75,6 +75,10 @@ type Tree struct {
 	// invalid holds, by path, why an output the manifest lists as
 	// moderately sensitive was left out of the tree.
 	invalid map[string]string
+	// lastDir is the folder of the file added last, a folder with folders
+	// above it up to the root (a folder stays one), where the next file
+	// added mostly goes too: outputs come sorted by path.
+	lastDir string
 }
 
 // ParseManifest builds the valid tree from manifest bytes. A manifest
@@ -217,9 +221,18 @@ func isSHA256(h string) bool {
 // would make a file a folder, or a folder a file, is left out: add says
 // why.
 func (t *Tree) add(n *Node) string {
-	for dir := path.Dir(n.Path); dir != "."; dir = path.Dir(dir) {
-		if a, ok := t.nodes[dir]; ok && !a.Dir {
-			return fmt.Sprintf("another output is at %s, a folder of its path", dir)
+	parent := path.Dir(n.Path)
+	if parent == "." {
+		parent = ""
+	}
+	if parent != t.lastDir || parent == "" {
+		for dir := parent; dir != ""; dir = path.Dir(dir) {
+			if dir == "." {
+				break
+			}
+			if a, ok := t.nodes[dir]; ok && !a.Dir {
+				return fmt.Sprintf("another output is at %s, a folder of its path", dir)
+			}
 		}
 	}
 	if old, ok := t.nodes[n.Path]; ok {
@@ -238,12 +251,9 @@ func (t *Tree) add(n *Node) string {
 	}
 	t.nodes[n.Path] = n
 	t.outputs = append(t.outputs, n.Path)
+	t.lastDir = parent
 	child := n
 	for {
-		parent := path.Dir(child.Path)
-		if parent == "." {
-			parent = ""
-		}
 		t.children[parent] = append(t.children[parent], child)
 		if _, ok := t.nodes[parent]; ok {
 			return ""
@@ -251,6 +261,9 @@ func (t *Tree) add(n *Node) string {
 		dir := &Node{Path: parent, Name: path.Base(parent), Dir: true}
 		t.nodes[parent] = dir
 		child = dir
+		if parent = path.Dir(parent); parent == "." {
+			parent = ""
+		}
 	}
 }
 
