@@ -63,6 +63,15 @@ func TestDecodeFastAsJSON(t *testing.T) {
 		{`{"outputs": {"a": {"x": 01}}}`, false},
 		{`{"outputs": {"a": {"x": "\q"}}}`, false},
 		{`{"outputs": {"a": {"k": 1}}}`, true},
+		// Strings repeated, alternating and emptied from entry to entry
+		// (held once), counts in each.
+		{`{"outputs": {"a": {"user": "u", "action": "x", "message": "m", "row_count": 1, "col_count": 2}, ` +
+			`"b": {"user": "u", "action": "y", "message": "m", "row_count": 3}, ` +
+			`"c": {"user": "v", "action": "x", "message": null, "col_count": 0}, ` +
+			`"d": {"user": "", "action": "x", "message": "", "row_count": null}, ` +
+			`"e": {"user": "u", "action": "", "message": "m2", "level": "moderately_sensitive"}}}`, true},
+		{`{"outputs": {"a": {"Job_ID": "j"}}}`, false},
+		{`{"outputs": {"a": {"out_of_date_actioN": true}}}`, false},
 		{"{\"outputs\": {\"a\": {\"\u212aey\": 1}}}", false},
 		{``, false},
 		{`{`, false},
