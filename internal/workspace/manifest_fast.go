@@ -3,9 +3,11 @@ package workspace
 import (
 	"bytes"
 	"cmp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 )
 
 // entry of a manifest's outputs, by its key.
@@ -93,7 +95,14 @@ var manifestKeys = []string{"workspace", "repo", "outputs"}
 // given twice, a key that encoding/json would match ignoring case), and the
 // caller then decodes with encoding/json, for its result and its errors.
 func decodeFast(raw []byte) (m Manifest, outs []outputEntry, missing bool, ok bool) {
-	d := fastDecoder{b: raw, intern: map[string]string{}}
+	return decodeFastSplit(raw, splitMin)
+}
+
+// decodeFastSplit is decodeFast, the second half of the outputs decoded
+// on another core when the rest of the manifest from them is split bytes
+// or more.
+func decodeFastSplit(raw []byte, split int) (m Manifest, outs []outputEntry, missing bool, ok bool) {
+	d := fastDecoder{b: raw, intern: map[string]string{}, splitMin: split}
 	defer func() {
 		if recover() != nil { // an index out of range: truncated input
 			ok = false
@@ -171,6 +180,9 @@ type fastDecoder struct {
 	// before, which the next entry's mostly repeats.
 	last [numOutputKeys]string
 	ints []int // row and column counts, pointed into a chunk at a time
+	// splitMin is the size of outputs (and what follows them) from which
+	// their second half is decoded on another core.
+	splitMin int
 }
 
 func (d *fastDecoder) ws() {
@@ -374,11 +386,34 @@ func (d *fastDecoder) intOrNull(bits int) (n int64, null, ok bool) {
 	return n, false, err == nil
 }
 
-// outputs reads the outputs object after its '{'.
+// splitMin is the size of the rest of a manifest from which a second
+// core decodes the second half of its outputs.
+const splitMin = 1 << 20
+
+// outputs reads the outputs object after its '{'. When the outputs are
+// large, another goroutine decodes them from an entry's end halfway
+// through (decodeFrom) while this one decodes up to there; its entries
+// are used only if this one ends an entry right there, where the other
+// started, so that both read exactly what one reading would (a guess
+// inside a string or inside an entry is never reached: the other's work
+// is dropped, and this one reads on).
 func (d *fastDecoder) outputs() ([]outputEntry, bool) {
+	split := -1
+	var other chan halfOutputs
+	var stop atomic.Bool
+	defer stop.Store(true)
+	if rest := len(d.b) - d.i; d.splitMin > 0 && rest >= d.splitMin && runtime.GOMAXPROCS(0) > 1 {
+		split = entryEnd(d.b, d.i+rest/2)
+	}
+	end := len(d.b)
+	if split > 0 {
+		end = split
+		other = make(chan halfOutputs, 1)
+		go func() { other <- decodeFrom(d.b, split, &stop) }()
+	}
 	// Room for as many entries as there are objects at most, within a
 	// bound (a manifest of nothing but "{}" must not reserve gigabytes).
-	outs := make([]outputEntry, 0, min(bytes.Count(d.b[d.i:], []byte{'{'}), 1<<17))
+	outs := make([]outputEntry, 0, min(bytes.Count(d.b[d.i:end], []byte{'{'}), 1<<17))
 	for {
 		d.ws()
 		if d.eat('}') {
@@ -387,25 +422,111 @@ func (d *fastDecoder) outputs() ([]outputEntry, bool) {
 		if len(outs) > 0 && !(d.eat(',') && d.wsThen()) {
 			return nil, false
 		}
-		kb, ok := d.rawString()
+		e, ok := d.entry()
 		if !ok {
 			return nil, false
 		}
-		d.ws()
-		if !d.eat(':') {
-			return nil, false
+		outs = append(outs, e)
+		switch {
+		case other == nil:
+		case d.i == split:
+			h := <-other
+			if !h.ok {
+				return nil, false
+			}
+			d.i = h.end
+			return append(outs, h.outs...), true
+		case d.i > split:
+			stop.Store(true) // the guess was no entry's end
+			other = nil
 		}
-		d.ws()
-		if !d.eat('{') {
-			return nil, false // null, or not an object: encoding/json says
+	}
+}
+
+// entry reads one entry of the outputs, its key and its object.
+func (d *fastDecoder) entry() (outputEntry, bool) {
+	kb, ok := d.rawString()
+	if !ok {
+		return outputEntry{}, false
+	}
+	d.ws()
+	if !d.eat(':') {
+		return outputEntry{}, false
+	}
+	d.ws()
+	if !d.eat('{') {
+		return outputEntry{}, false // null, or not an object: encoding/json says
+	}
+	e := outputEntry{key: string(kb)}
+	if !d.output(&e.out) {
+		return outputEntry{}, false
+	}
+	return e, true
+}
+
+// halfOutputs are the entries decodeFrom read, and where the outputs
+// object ended.
+type halfOutputs struct {
+	outs []outputEntry
+	end  int
+	ok   bool
+}
+
+// decodeFrom reads the entries of the outputs object from b[start:],
+// just after an entry (a "," or the object's "}" comes next), up to the
+// object's end, unless stop is set first. Its strings are held once
+// among its entries (a string of both halves is held twice).
+func decodeFrom(b []byte, start int, stop *atomic.Bool) (h halfOutputs) {
+	defer func() {
+		if recover() != nil { // an index out of range: truncated input
+			h = halfOutputs{}
 		}
-		e := outputEntry{key: string(kb)}
-		if !d.output(&e.out) {
-			return nil, false
+	}()
+	d := fastDecoder{b: b, i: start, intern: map[string]string{}}
+	outs := make([]outputEntry, 0, min(bytes.Count(b[start:], []byte{'{'}), 1<<17))
+	for !stop.Load() {
+		d.ws()
+		if d.eat('}') {
+			return halfOutputs{outs: outs, end: d.i, ok: true}
+		}
+		if !(d.eat(',') && d.wsThen()) {
+			return halfOutputs{}
+		}
+		e, ok := d.entry()
+		if !ok {
+			return halfOutputs{}
 		}
 		outs = append(outs, e)
 	}
+	return halfOutputs{}
 }
+
+// entryEnd guesses where an entry of the outputs ends at or after from:
+// just after a "}" that a "," and a key follow. It returns -1 when it
+// finds none.
+func entryEnd(b []byte, from int) int {
+	for i := from; i < len(b); {
+		j := bytes.IndexByte(b[i:], '}')
+		if j < 0 {
+			return -1
+		}
+		i += j + 1
+		k := i
+		for k < len(b) && isSpace(b[k]) {
+			k++
+		}
+		if k < len(b) && b[k] == ',' {
+			for k++; k < len(b) && isSpace(b[k]); k++ {
+			}
+			if k < len(b) && b[k] == '"' {
+				return i
+			}
+		}
+	}
+	return -1
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
 // output reads one entry after its '{'.
 func (d *fastDecoder) output(o *Output) bool {
