@@ -405,15 +405,14 @@ func (d *fastDecoder) outputs() ([]outputEntry, bool) {
 	if rest := len(d.b) - d.i; d.splitMin > 0 && rest >= d.splitMin && runtime.GOMAXPROCS(0) > 1 {
 		split = entryEnd(d.b, d.i+rest/2)
 	}
-	end := len(d.b)
 	if split > 0 {
-		end = split
 		other = make(chan halfOutputs, 1)
 		go func() { other <- decodeFrom(d.b, split, &stop) }()
 	}
 	// Room for as many entries as there are objects at most, within a
-	// bound (a manifest of nothing but "{}" must not reserve gigabytes).
-	outs := make([]outputEntry, 0, min(bytes.Count(d.b[d.i:end], []byte{'{'}), 1<<17))
+	// bound (a manifest of nothing but "{}" must not reserve gigabytes):
+	// the second half's entries are appended in place.
+	outs := make([]outputEntry, 0, min(bytes.Count(d.b[d.i:], []byte{'{'}), 1<<17))
 	for {
 		d.ws()
 		if d.eat('}') {
