@@ -216,3 +216,32 @@ func BenchmarkPutSmall(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkPutSmallWithReader is BenchmarkPutSmall with a reader of the
+// bytes on its goroutine, as an add's disclosure checks read them: for a
+// small file the goroutine and its channel cost a few allocations and no
+// measurable CPU beside the fsyncs (3,000 puts: 0.4-0.5 s of user CPU
+// with or without the reader, 2-3.7 s of system CPU either way).
+func BenchmarkPutSmallWithReader(b *testing.B) {
+	s, err := New(filepath.Join(b.TempDir(), "root"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	data := bytes.Repeat([]byte("a,b,c\n1,2,3\n"), 400)
+	b.SetBytes(int64(len(data)))
+	read := WithReader(func(r io.Reader) error {
+		_, err := io.Copy(io.Discard, r)
+		return err
+	})
+	i := 0
+	for b.Loop() {
+		i++
+		data[0] = byte(i) // new content each time
+		data[1] = byte(i >> 8)
+		data[2] = byte(i >> 16)
+		if _, _, err := s.Put(context.Background(), "ws", bytes.NewReader(data), "", read); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

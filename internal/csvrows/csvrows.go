@@ -34,9 +34,15 @@ func (e *LimitError) Error() string {
 	return fmt.Sprintf("CSV record of more than %d bytes", e.MaxBytes)
 }
 
-// minBuf is the size of the reader's buffer to start with; it grows for
-// longer records, up to the byte limit.
-const minBuf = 256 << 10
+// The reader's buffer starts at startBuf bytes and doubles while reads
+// fill it, up to minBuf, so that a small input (a table of a few rows,
+// as most outputs are) costs a small buffer and a large one is read in
+// large reads; past minBuf it grows only for longer records, up to the
+// byte limit.
+const (
+	startBuf = 4 << 10
+	minBuf   = 256 << 10
+)
 
 // Reader reads CSV records from an io.Reader.
 type Reader struct {
@@ -46,6 +52,7 @@ type Reader struct {
 
 	buf      []byte
 	pos, end int   // unread bytes are buf[pos:end]
+	readIn   int   // bytes read into buf since it was made
 	rerr     error // from r, once it has failed or ended
 	err      error // sticky: the error Next returned last, once it is not nil
 
@@ -119,24 +126,27 @@ func (r *Reader) limitCells() error {
 }
 
 // fill reads more input after buf[end], moving the unread bytes to the
-// front and growing the buffer as needed.
+// front and growing the buffer as needed: when it holds no room, or
+// while it is under minBuf once more bytes than it holds were read into
+// it (the input is longer than the buffer).
 func (r *Reader) fill() {
 	if r.pos > 0 {
 		n := copy(r.buf, r.buf[r.pos:r.end])
 		r.pos, r.end = 0, n
 	}
-	if r.end == len(r.buf) {
-		size := max(2*len(r.buf), minBuf)
+	if r.end == len(r.buf) || (len(r.buf) < minBuf && r.readIn >= len(r.buf)) {
+		size := max(2*len(r.buf), startBuf)
 		if limit := r.maxBytes + minBuf; int64(size) > limit {
 			size = int(max(limit, int64(r.end)+1))
 		}
 		nb := make([]byte, size)
 		copy(nb, r.buf[:r.end])
-		r.buf = nb
+		r.buf, r.readIn = nb, 0
 	}
 	for tries := 0; tries < 100; tries++ {
 		n, err := r.r.Read(r.buf[r.end:])
 		r.end += n
+		r.readIn += n
 		if err != nil {
 			r.rerr = err
 			return

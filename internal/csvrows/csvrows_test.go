@@ -100,6 +100,13 @@ func TestSameAsEncodingCSVRandom(t *testing.T) {
 		same(t, data, nil)
 		same(t, data, iotest.HalfReader(bytes.NewReader(data)))
 	}
+	// Inputs across the sizes the buffer grows through, whole or in
+	// short reads.
+	for range 40 {
+		data := randomCSV(rng, rng.IntN(2*startBuf)<<rng.IntN(7))
+		same(t, data, nil)
+		same(t, data, iotest.HalfReader(bytes.NewReader(data)))
+	}
 	// Records longer than the buffer.
 	for range 20 {
 		data := randomCSV(rng, 3*minBuf+rng.IntN(minBuf))
@@ -162,6 +169,47 @@ func TestLimits(t *testing.T) {
 			}
 			if cap(r.buf) > int(tt.maxBytes)+2*minBuf {
 				t.Errorf("buffer grew to %d", cap(r.buf))
+			}
+		})
+	}
+}
+
+// TestBufferGrowth: a small input costs a small buffer; a large one is
+// read in reads of up to minBuf, and the buffer grows past that only for
+// a longer record.
+func TestBufferGrowth(t *testing.T) {
+	tests := []struct {
+		name     string
+		data     []byte
+		src      func(io.Reader) io.Reader
+		wantBuf  int // the buffer's size at the end
+		maxBytes int64
+	}{
+		{"a few rows", benchTable(3), nil, startBuf, 1 << 20},
+		{"empty", nil, nil, startBuf, 1 << 20},
+		{"just over the start", benchTable(200)[:startBuf+1], nil, 2 * startBuf, 1 << 20},
+		{"large", benchTable(100_000), nil, minBuf, 1 << 20},
+		{"large in short reads", benchTable(100_000), iotest.HalfReader, minBuf, 1 << 20},
+		{"small in short reads", benchTable(3), iotest.OneByteReader, startBuf, 1 << 20},
+		{"a long record", []byte("a\n" + strings.Repeat("x", 3*minBuf) + "\n"), nil, 4 * minBuf, 1 << 20},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var src io.Reader = bytes.NewReader(tt.data)
+			if tt.src != nil {
+				src = tt.src(src)
+			}
+			r := NewReader(src, tt.maxBytes, 100)
+			for {
+				if _, err := r.Next(); err != nil {
+					if !errors.Is(err, io.EOF) {
+						t.Fatal(err)
+					}
+					break
+				}
+			}
+			if len(r.buf) != tt.wantBuf {
+				t.Errorf("buffer of %d bytes, want %d", len(r.buf), tt.wantBuf)
 			}
 		})
 	}

@@ -75,6 +75,10 @@ type Tree struct {
 	// invalid holds, by path, why an output the manifest lists as
 	// moderately sensitive was left out of the tree.
 	invalid map[string]string
+	// lastDir is the folder of the file added last, a folder with folders
+	// above it up to the root (a folder stays one), where the next file
+	// added mostly goes too: outputs come sorted by path.
+	lastDir string
 }
 
 // ParseManifest builds the valid tree from manifest bytes. A manifest
@@ -83,13 +87,23 @@ type Tree struct {
 // size, text that is not UTF-8 or holds NUL) is left out of the tree, and
 // Invalid says why.
 func ParseManifest(raw []byte) (*Tree, error) {
-	// encoding/json would silently turn invalid UTF-8 into U+FFFD: check
-	// the bytes as they are.
-	if err := domain.CheckTextBytes("manifest.json", raw); err != nil {
+	// The bytes' hash and their check (encoding/json would silently turn
+	// invalid UTF-8 into U+FFFD: check the bytes as they are) on another
+	// core, while they are decoded.
+	var sum [sha256.Size]byte
+	var textErr error
+	checked := make(chan struct{})
+	go func() {
+		defer close(checked)
+		textErr = domain.CheckTextBytes("manifest.json", raw)
+		sum = sha256.Sum256(raw)
+	}()
+	m, outs, missing, fast := decodeFast(raw)
+	<-checked
+	if textErr != nil {
 		return nil, errors.New("manifest.json is not valid UTF-8 text (or holds a NUL byte)")
 	}
-	m, outs, missing, ok := decodeFast(raw)
-	if !ok {
+	if !fast {
 		// Anything the fast decoder does not read exactly as
 		// encoding/json would: encoding/json reads it, and says what is
 		// wrong with it.
@@ -107,7 +121,6 @@ func ParseManifest(raw []byte) (*Tree, error) {
 			return nil, fmt.Errorf("manifest.json is not valid: its %s holds a NUL character", what)
 		}
 	}
-	sum := sha256.Sum256(raw)
 	t := &Tree{
 		Hash: hex.EncodeToString(sum[:]), Repo: m.Repo, MissingOutputs: missing,
 		nodes:    make(map[string]*Node, len(outs)+len(outs)/8+1),
@@ -115,6 +128,7 @@ func ParseManifest(raw []byte) (*Tree, error) {
 		invalid:  map[string]string{},
 	}
 	t.nodes[""] = &Node{Path: "", Dir: true}
+	files := make([]Node, len(outs)) // the outputs' nodes, one allocation
 	// In the order of the keys, so that the tree does not depend on the
 	// order the manifest's entries come in when two paths clash.
 	for i := range outs {
@@ -130,11 +144,15 @@ func ParseManifest(raw []byte) (*Tree, error) {
 			continue // never trust a path the manifest gives either
 		}
 		o := out // outs is the tree's: its entries are the nodes' outputs
-		if why := checkOutput(o); why != "" {
+		// The fast decoder's strings are UTF-8 without NUL: it reads no
+		// escape, nor control character, in valid UTF-8.
+		if why := checkOutput(o, !fast); why != "" {
 			t.invalid[clean] = why
 			continue
 		}
-		if why := t.add(&Node{Path: clean, Name: path.Base(clean), Output: o, key: p}); why != "" {
+		n := &files[i]
+		*n = Node{Path: clean, Name: path.Base(clean), Output: o, key: p}
+		if why := t.add(n); why != "" {
 			t.invalid[clean] = why
 		}
 	}
@@ -156,8 +174,9 @@ func ParseManifest(raw []byte) (*Tree, error) {
 }
 
 // checkOutput says why a manifest entry cannot be used ("" when it can),
-// and writes its content_hash in lower case.
-func checkOutput(o *Output) string {
+// and writes its content_hash in lower case. Its text is checked when
+// checkText is set.
+func checkOutput(o *Output, checkText bool) string {
 	if !isSHA256(o.ContentHash) {
 		return fmt.Sprintf("its content_hash %q is not a sha256 (64 hexadecimal digits)", truncate(o.ContentHash))
 	}
@@ -167,6 +186,9 @@ func checkOutput(o *Output) string {
 	}
 	if (o.RowCount != nil && *o.RowCount < 0) || (o.ColCount != nil && *o.ColCount < 0) {
 		return "its row_count or col_count is negative"
+	}
+	if !checkText {
+		return ""
 	}
 	text := []struct{ key, s string }{
 		{"job_id", o.JobID}, {"job_request", o.JobRequest}, {"action", o.Action}, {"repo", o.Repo},
@@ -199,9 +221,18 @@ func isSHA256(h string) bool {
 // would make a file a folder, or a folder a file, is left out: add says
 // why.
 func (t *Tree) add(n *Node) string {
-	for dir := path.Dir(n.Path); dir != "."; dir = path.Dir(dir) {
-		if a, ok := t.nodes[dir]; ok && !a.Dir {
-			return fmt.Sprintf("another output is at %s, a folder of its path", dir)
+	parent := path.Dir(n.Path)
+	if parent == "." {
+		parent = ""
+	}
+	if parent != t.lastDir || parent == "" {
+		for dir := parent; dir != ""; dir = path.Dir(dir) {
+			if dir == "." {
+				break
+			}
+			if a, ok := t.nodes[dir]; ok && !a.Dir {
+				return fmt.Sprintf("another output is at %s, a folder of its path", dir)
+			}
 		}
 	}
 	if old, ok := t.nodes[n.Path]; ok {
@@ -220,12 +251,9 @@ func (t *Tree) add(n *Node) string {
 	}
 	t.nodes[n.Path] = n
 	t.outputs = append(t.outputs, n.Path)
+	t.lastDir = parent
 	child := n
 	for {
-		parent := path.Dir(child.Path)
-		if parent == "." {
-			parent = ""
-		}
 		t.children[parent] = append(t.children[parent], child)
 		if _, ok := t.nodes[parent]; ok {
 			return ""
@@ -233,6 +261,9 @@ func (t *Tree) add(n *Node) string {
 		dir := &Node{Path: parent, Name: path.Base(parent), Dir: true}
 		t.nodes[parent] = dir
 		child = dir
+		if parent = path.Dir(parent); parent == "." {
+			parent = ""
+		}
 	}
 }
 

@@ -3,9 +3,11 @@ package workspace
 import (
 	"bytes"
 	"cmp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 )
 
 // entry of a manifest's outputs, by its key.
@@ -14,9 +16,70 @@ type outputEntry struct {
 	out Output
 }
 
-// outputKeys are the keys of a manifest entry, as Output's tags name them.
+// outputKeys are the keys of a manifest entry, as Output's tags name them,
+// in the order of the constants below.
 var outputKeys = []string{"level", "excluded", "job_id", "job_request", "action", "repo", "commit", "size",
 	"timestamp", "content_hash", "message", "row_count", "col_count", "user", "out_of_date_output", "out_of_date_action"}
+
+// The index of each of outputKeys.
+const (
+	keyLevel = iota
+	keyExcluded
+	keyJobID
+	keyJobRequest
+	keyAction
+	keyRepo
+	keyCommit
+	keySize
+	keyTimestamp
+	keyContentHash
+	keyMessage
+	keyRowCount
+	keyColCount
+	keyUser
+	keyOutOfDateOutput
+	keyOutOfDateAction
+	numOutputKeys
+)
+
+// outputKey is the index of an entry's key in outputKeys, or -1.
+func outputKey(b []byte) int {
+	switch string(b) {
+	case "level":
+		return keyLevel
+	case "excluded":
+		return keyExcluded
+	case "job_id":
+		return keyJobID
+	case "job_request":
+		return keyJobRequest
+	case "action":
+		return keyAction
+	case "repo":
+		return keyRepo
+	case "commit":
+		return keyCommit
+	case "size":
+		return keySize
+	case "timestamp":
+		return keyTimestamp
+	case "content_hash":
+		return keyContentHash
+	case "message":
+		return keyMessage
+	case "row_count":
+		return keyRowCount
+	case "col_count":
+		return keyColCount
+	case "user":
+		return keyUser
+	case "out_of_date_output":
+		return keyOutOfDateOutput
+	case "out_of_date_action":
+		return keyOutOfDateAction
+	}
+	return -1
+}
 
 // manifestKeys are the top-level keys of a manifest, as Manifest's tags
 // name them.
@@ -32,7 +95,14 @@ var manifestKeys = []string{"workspace", "repo", "outputs"}
 // given twice, a key that encoding/json would match ignoring case), and the
 // caller then decodes with encoding/json, for its result and its errors.
 func decodeFast(raw []byte) (m Manifest, outs []outputEntry, missing bool, ok bool) {
-	d := fastDecoder{b: raw, intern: map[string]string{}}
+	return decodeFastSplit(raw, splitMin)
+}
+
+// decodeFastSplit is decodeFast, the second half of the outputs decoded
+// on another core when the rest of the manifest from them is split bytes
+// or more.
+func decodeFastSplit(raw []byte, split int) (m Manifest, outs []outputEntry, missing bool, ok bool) {
+	d := fastDecoder{b: raw, intern: map[string]string{}, splitMin: split}
 	defer func() {
 		if recover() != nil { // an index out of range: truncated input
 			ok = false
@@ -61,7 +131,7 @@ func decodeFast(raw []byte) (m Manifest, outs []outputEntry, missing bool, ok bo
 		seen[key] = true
 		switch key {
 		case "workspace", "repo":
-			s, null, ok := d.stringOrNull(false)
+			s, null, ok := d.stringOrNull()
 			if !ok {
 				return m, nil, false, false
 			}
@@ -106,6 +176,13 @@ type fastDecoder struct {
 	b      []byte
 	i      int
 	intern map[string]string
+	// last is the string each field of an entry held in the entry
+	// before, which the next entry's mostly repeats.
+	last [numOutputKeys]string
+	ints []int // row and column counts, pointed into a chunk at a time
+	// splitMin is the size of outputs (and what follows them) from which
+	// their second half is decoded on another core.
+	splitMin int
 }
 
 func (d *fastDecoder) ws() {
@@ -154,35 +231,50 @@ func (d *fastDecoder) rawString() ([]byte, bool) {
 // key reads an object's key and its colon: one of known, or "" for a key
 // encoding/json ignores; ok is false for one it might match ignoring case.
 func (d *fastDecoder) key(known []string) (string, bool) {
-	b, ok := d.rawString()
+	b, ok := d.keyColon()
 	if !ok {
 		return "", false
 	}
-	d.ws()
-	if !d.eat(':') {
-		return "", false
-	}
-	d.ws()
 	for _, k := range known {
 		if string(b) == k {
 			return k, true
 		}
 	}
+	return "", ignored(b, known)
+}
+
+// keyColon reads an object's key and its colon.
+func (d *fastDecoder) keyColon() ([]byte, bool) {
+	b, ok := d.rawString()
+	if !ok {
+		return nil, false
+	}
+	d.ws()
+	if !d.eat(':') {
+		return nil, false
+	}
+	d.ws()
+	return b, true
+}
+
+// ignored says whether encoding/json surely ignores a key that is none
+// of known: false for one it might match ignoring case.
+func ignored(b []byte, known []string) bool {
 	for _, c := range b {
 		if c >= 0x80 {
-			return "", false // Unicode case folding: leave it to encoding/json
+			return false // Unicode case folding: leave it to encoding/json
 		}
 	}
 	for _, k := range known {
 		if strings.EqualFold(string(b), k) {
-			return "", false
+			return false
 		}
 	}
-	return "", true
+	return true
 }
 
-// stringOrNull reads a string (interned when asked) or null.
-func (d *fastDecoder) stringOrNull(intern bool) (s string, null, ok bool) {
+// stringOrNull reads a string or null.
+func (d *fastDecoder) stringOrNull() (s string, null, ok bool) {
 	if d.literal("null") {
 		return "", true, true
 	}
@@ -190,15 +282,39 @@ func (d *fastDecoder) stringOrNull(intern bool) (s string, null, ok bool) {
 	if !ok {
 		return "", false, false
 	}
-	if !intern {
-		return string(b), false, true
+	return string(b), false, true
+}
+
+// internedOrNull reads a string or null of the entry's field key, held
+// once however many entries repeat it.
+func (d *fastDecoder) internedOrNull(key int) (s string, null, ok bool) {
+	if d.literal("null") {
+		return "", true, true
 	}
-	if s, ok := d.intern[string(b)]; ok {
-		return s, false, true
+	b, ok := d.rawString()
+	if !ok {
+		return "", false, false
 	}
-	s = string(b)
-	d.intern[s] = s
+	if string(b) == d.last[key] {
+		return d.last[key], false, true
+	}
+	s, ok = d.intern[string(b)]
+	if !ok {
+		s = string(b)
+		d.intern[s] = s
+	}
+	d.last[key] = s
 	return s, false, true
+}
+
+// newInt points at n, in a chunk of counts rather than an allocation of
+// its own.
+func (d *fastDecoder) newInt(n int) *int {
+	if len(d.ints) == cap(d.ints) {
+		d.ints = make([]int, 0, 1024)
+	}
+	d.ints = append(d.ints, n)
+	return &d.ints[len(d.ints)-1]
 }
 
 func (d *fastDecoder) literal(lit string) bool {
@@ -270,10 +386,32 @@ func (d *fastDecoder) intOrNull(bits int) (n int64, null, ok bool) {
 	return n, false, err == nil
 }
 
-// outputs reads the outputs object after its '{'.
+// splitMin is the size of the rest of a manifest from which a second
+// core decodes the second half of its outputs.
+const splitMin = 1 << 20
+
+// outputs reads the outputs object after its '{'. When the outputs are
+// large, another goroutine decodes them from an entry's end halfway
+// through (decodeFrom) while this one decodes up to there; its entries
+// are used only if this one ends an entry right there, where the other
+// started, so that both read exactly what one reading would (a guess
+// inside a string or inside an entry is never reached: the other's work
+// is dropped, and this one reads on).
 func (d *fastDecoder) outputs() ([]outputEntry, bool) {
+	split := -1
+	var other chan halfOutputs
+	var stop atomic.Bool
+	defer stop.Store(true)
+	if rest := len(d.b) - d.i; d.splitMin > 0 && rest >= d.splitMin && runtime.GOMAXPROCS(0) > 1 {
+		split = entryEnd(d.b, d.i+rest/2)
+	}
+	if split > 0 {
+		other = make(chan halfOutputs, 1)
+		go func() { other <- decodeFrom(d.b, split, &stop) }()
+	}
 	// Room for as many entries as there are objects at most, within a
-	// bound (a manifest of nothing but "{}" must not reserve gigabytes).
+	// bound (a manifest of nothing but "{}" must not reserve gigabytes):
+	// the second half's entries are appended in place.
 	outs := make([]outputEntry, 0, min(bytes.Count(d.b[d.i:], []byte{'{'}), 1<<17))
 	for {
 		d.ws()
@@ -283,25 +421,111 @@ func (d *fastDecoder) outputs() ([]outputEntry, bool) {
 		if len(outs) > 0 && !(d.eat(',') && d.wsThen()) {
 			return nil, false
 		}
-		kb, ok := d.rawString()
+		e, ok := d.entry()
 		if !ok {
 			return nil, false
 		}
-		d.ws()
-		if !d.eat(':') {
-			return nil, false
+		outs = append(outs, e)
+		switch {
+		case other == nil:
+		case d.i == split:
+			h := <-other
+			if !h.ok {
+				return nil, false
+			}
+			d.i = h.end
+			return append(outs, h.outs...), true
+		case d.i > split:
+			stop.Store(true) // the guess was no entry's end
+			other = nil
 		}
-		d.ws()
-		if !d.eat('{') {
-			return nil, false // null, or not an object: encoding/json says
+	}
+}
+
+// entry reads one entry of the outputs, its key and its object.
+func (d *fastDecoder) entry() (outputEntry, bool) {
+	kb, ok := d.rawString()
+	if !ok {
+		return outputEntry{}, false
+	}
+	d.ws()
+	if !d.eat(':') {
+		return outputEntry{}, false
+	}
+	d.ws()
+	if !d.eat('{') {
+		return outputEntry{}, false // null, or not an object: encoding/json says
+	}
+	e := outputEntry{key: string(kb)}
+	if !d.output(&e.out) {
+		return outputEntry{}, false
+	}
+	return e, true
+}
+
+// halfOutputs are the entries decodeFrom read, and where the outputs
+// object ended.
+type halfOutputs struct {
+	outs []outputEntry
+	end  int
+	ok   bool
+}
+
+// decodeFrom reads the entries of the outputs object from b[start:],
+// just after an entry (a "," or the object's "}" comes next), up to the
+// object's end, unless stop is set first. Its strings are held once
+// among its entries (a string of both halves is held twice).
+func decodeFrom(b []byte, start int, stop *atomic.Bool) (h halfOutputs) {
+	defer func() {
+		if recover() != nil { // an index out of range: truncated input
+			h = halfOutputs{}
 		}
-		e := outputEntry{key: string(kb)}
-		if !d.output(&e.out) {
-			return nil, false
+	}()
+	d := fastDecoder{b: b, i: start, intern: map[string]string{}}
+	outs := make([]outputEntry, 0, min(bytes.Count(b[start:], []byte{'{'}), 1<<17))
+	for !stop.Load() {
+		d.ws()
+		if d.eat('}') {
+			return halfOutputs{outs: outs, end: d.i, ok: true}
+		}
+		if !(d.eat(',') && d.wsThen()) {
+			return halfOutputs{}
+		}
+		e, ok := d.entry()
+		if !ok {
+			return halfOutputs{}
 		}
 		outs = append(outs, e)
 	}
+	return halfOutputs{}
 }
+
+// entryEnd guesses where an entry of the outputs ends at or after from:
+// just after a "}" that a "," and a key follow. It returns -1 when it
+// finds none.
+func entryEnd(b []byte, from int) int {
+	for i := from; i < len(b); {
+		j := bytes.IndexByte(b[i:], '}')
+		if j < 0 {
+			return -1
+		}
+		i += j + 1
+		k := i
+		for k < len(b) && isSpace(b[k]) {
+			k++
+		}
+		if k < len(b) && b[k] == ',' {
+			for k++; k < len(b) && isSpace(b[k]); k++ {
+			}
+			if k < len(b) && b[k] == '"' {
+				return i
+			}
+		}
+	}
+	return -1
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
 // output reads one entry after its '{'.
 func (d *fastDecoder) output(o *Output) bool {
@@ -316,17 +540,18 @@ func (d *fastDecoder) output(o *Output) bool {
 			return false
 		}
 		first = false
-		key, ok := d.key(outputKeys)
+		b, ok := d.keyColon()
 		if !ok {
 			return false
 		}
-		if key == "" {
-			if !d.skip() {
+		key := outputKey(b)
+		if key < 0 {
+			if !ignored(b, outputKeys) || !d.skip() {
 				return false
 			}
 			continue
 		}
-		bit := uint32(1) << slices.Index(outputKeys, key)
+		bit := uint32(1) << key
 		if seen&bit != 0 {
 			return false // given twice: encoding/json merges, let it
 		}
@@ -337,10 +562,11 @@ func (d *fastDecoder) output(o *Output) bool {
 	}
 }
 
-// field reads the value of one known key of an entry.
-func (d *fastDecoder) field(o *Output, key string) bool {
-	str := func(dst *string, intern bool) bool {
-		s, _, ok := d.stringOrNull(intern)
+// field reads the value of one known key of an entry (its index in
+// outputKeys).
+func (d *fastDecoder) field(o *Output, key int) bool {
+	interned := func(dst *string) bool {
+		s, _, ok := d.internedOrNull(key)
 		*dst = s
 		return ok
 	}
@@ -352,45 +578,46 @@ func (d *fastDecoder) field(o *Output, key string) bool {
 	intPtr := func(dst **int) bool {
 		n, null, ok := d.intOrNull(strconv.IntSize)
 		if ok && !null {
-			v := int(n)
-			*dst = &v
+			*dst = d.newInt(int(n))
 		}
 		return ok
 	}
 	switch key {
-	case "level":
-		return str(&o.Level, true)
-	case "job_id":
-		return str(&o.JobID, true)
-	case "job_request":
-		return str(&o.JobRequest, true)
-	case "action":
-		return str(&o.Action, true)
-	case "repo":
-		return str(&o.Repo, true)
-	case "commit":
-		return str(&o.Commit, true)
-	case "user":
-		return str(&o.User, true)
-	case "content_hash":
-		return str(&o.ContentHash, false)
-	case "message":
-		s, null, ok := d.stringOrNull(true)
+	case keyLevel:
+		return interned(&o.Level)
+	case keyJobID:
+		return interned(&o.JobID)
+	case keyJobRequest:
+		return interned(&o.JobRequest)
+	case keyAction:
+		return interned(&o.Action)
+	case keyRepo:
+		return interned(&o.Repo)
+	case keyCommit:
+		return interned(&o.Commit)
+	case keyUser:
+		return interned(&o.User)
+	case keyContentHash:
+		s, _, ok := d.stringOrNull()
+		o.ContentHash = s
+		return ok
+	case keyMessage:
+		s, null, ok := d.internedOrNull(key)
 		if ok && !null {
 			o.Message = &s
 		}
 		return ok
-	case "excluded":
+	case keyExcluded:
 		return boolean(&o.Excluded)
-	case "out_of_date_output":
+	case keyOutOfDateOutput:
 		return boolean(&o.OutOfDateOutput)
-	case "out_of_date_action":
+	case keyOutOfDateAction:
 		return boolean(&o.OutOfDateAction)
-	case "size":
+	case keySize:
 		n, _, ok := d.intOrNull(64)
 		o.Size = n
 		return ok
-	case "timestamp":
+	case keyTimestamp:
 		if d.literal("null") {
 			return true
 		}
@@ -401,9 +628,9 @@ func (d *fastDecoder) field(o *Output, key string) bool {
 		f, err := strconv.ParseFloat(string(lit), 64)
 		o.Timestamp = f
 		return err == nil
-	case "row_count":
+	case keyRowCount:
 		return intPtr(&o.RowCount)
-	case "col_count":
+	case keyColCount:
 		return intPtr(&o.ColCount)
 	}
 	return false

@@ -2,6 +2,7 @@ package workspace
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -12,6 +13,13 @@ import (
 func sameAsJSON(t *testing.T, raw []byte) bool {
 	t.Helper()
 	m, outs, missing, ok := decodeFast(raw)
+	// Split however small: the outputs' second half on another core
+	// reads the same, or both leave the bytes to encoding/json.
+	m2, outs2, missing2, ok2 := decodeFastSplit(raw, 1)
+	if ok2 != ok || !reflect.DeepEqual(m2, m) || missing2 != missing || !reflect.DeepEqual(outs2, outs) {
+		t.Fatalf("%q: split, the fast decoder read %v %+v %+v (missing %v); whole, %v %+v %+v (missing %v)",
+			raw, ok2, m2, outs2, missing2, ok, m, outs, missing)
+	}
 	if !ok {
 		return false
 	}
@@ -63,6 +71,15 @@ func TestDecodeFastAsJSON(t *testing.T) {
 		{`{"outputs": {"a": {"x": 01}}}`, false},
 		{`{"outputs": {"a": {"x": "\q"}}}`, false},
 		{`{"outputs": {"a": {"k": 1}}}`, true},
+		// Strings repeated, alternating and emptied from entry to entry
+		// (held once), counts in each.
+		{`{"outputs": {"a": {"user": "u", "action": "x", "message": "m", "row_count": 1, "col_count": 2}, ` +
+			`"b": {"user": "u", "action": "y", "message": "m", "row_count": 3}, ` +
+			`"c": {"user": "v", "action": "x", "message": null, "col_count": 0}, ` +
+			`"d": {"user": "", "action": "x", "message": "", "row_count": null}, ` +
+			`"e": {"user": "u", "action": "", "message": "m2", "level": "moderately_sensitive"}}}`, true},
+		{`{"outputs": {"a": {"Job_ID": "j"}}}`, false},
+		{`{"outputs": {"a": {"out_of_date_actioN": true}}}`, false},
 		{"{\"outputs\": {\"a\": {\"\u212aey\": 1}}}", false},
 		{``, false},
 		{`{`, false},
@@ -88,4 +105,40 @@ func FuzzDecodeFastAsJSON(f *testing.F) {
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		sameAsJSON(t, raw)
 	})
+}
+
+// TestDecodeSplitAsJSON: large outputs decoded in two halves read as
+// encoding/json reads them, whether the middle falls between entries or
+// inside one (in a string, in an object of a key airlock ignores), where
+// the halves cannot start, and whatever comes after the outputs.
+func TestDecodeSplitAsJSON(t *testing.T) {
+	h := strings.Repeat("0a", 32)
+	entry := func(i int) string {
+		return fmt.Sprintf(`"out/%04d.csv": {"level": "moderately_sensitive", "content_hash": "%s", "size": %d, "user": "u%d", "row_count": %d}`, i, h, i, i%3, i)
+	}
+	entries := func(from, to int) string {
+		var b []string
+		for i := from; i < to; i++ {
+			b = append(b, entry(i))
+		}
+		return strings.Join(b, ", ")
+	}
+	tricky := `"out/5000.csv": {"note": "` + strings.Repeat(`}, "`[:3], 2000) + `", "other": [` +
+		strings.Repeat(`{"a": {}, "b": 1}, `, 2000) + `{}], "size": 1}`
+	tests := map[string]string{
+		"between entries":      `{"workspace": "w", "outputs": {` + entries(0, 400) + `}}`,
+		"inside a string":      `{"outputs": {` + entries(0, 50) + ", " + tricky + ", " + entries(6000, 6050) + `}}`,
+		"after the outputs":    `{"outputs": {` + entries(0, 20) + `}, "extra": {` + strings.Repeat(`"x": {"y": 1}, `, 3000) + `"z": {}}}`,
+		"an error in the half": `{"outputs": {` + entries(0, 200) + `, "bad": {"size": 1.5}}}`,
+		"unsorted":             `{"outputs": {` + entries(200, 400) + ", " + entries(0, 200) + `}}`,
+		"a key twice":          `{"outputs": {` + entries(0, 200) + ", " + entry(3) + `}}`,
+	}
+	for name, raw := range tests {
+		t.Run(name, func(t *testing.T) {
+			fast := sameAsJSON(t, []byte(raw))
+			if want := name != "an error in the half" && name != "a key twice"; fast != want {
+				t.Errorf("read fast %v, want %v", fast, want)
+			}
+		})
+	}
 }

@@ -182,3 +182,44 @@ func parent(p string) string {
 	}
 	return ""
 }
+
+// TestTreeClashes: an output at a folder of another's path keeps the
+// other out, whether the files before it went to the same folder or not.
+func TestTreeClashes(t *testing.T) {
+	h := strings.Repeat("ab", 32)
+	entry := `{"level": "moderately_sensitive", "content_hash": "` + h + `", "size": 1}`
+	var b strings.Builder
+	b.WriteString(`{"outputs": {`)
+	keys := []string{"a/b", "a/b/c.csv", "a/b/d.csv", "a/e.csv", "x/y/w.csv", "x/y/z.csv", "x/y/z.csv/q.csv", "x/y/zz.csv"}
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(`"` + k + `": ` + entry)
+	}
+	b.WriteString(`}}`)
+	tree, err := workspace.ParseManifest([]byte(b.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantFiles := []string{"a/b", "a/e.csv", "x/y/w.csv", "x/y/z.csv", "x/y/zz.csv"}
+	if got := tree.Outputs(); !slices.Equal(got, wantFiles) {
+		t.Errorf("outputs %v, want %v", got, wantFiles)
+	}
+	for p, want := range map[string]string{
+		"a/b/c.csv":       "another output is at a/b, a folder of its path",
+		"a/b/d.csv":       "another output is at a/b, a folder of its path",
+		"x/y/z.csv/q.csv": "another output is at x/y/z.csv, a folder of its path",
+	} {
+		if why, ok := tree.Invalid(p); !ok || why != want {
+			t.Errorf("%s: %q %v, want %q", p, why, ok, want)
+		}
+	}
+	var names []string
+	for _, n := range tree.Children("x/y") {
+		names = append(names, n.Name)
+	}
+	if !slices.Equal(names, []string{"w.csv", "z.csv", "zz.csv"}) {
+		t.Errorf("x/y holds %v", names)
+	}
+}

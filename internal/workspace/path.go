@@ -17,6 +17,14 @@ func CleanPath(p string) (string, error) {
 	if p == "" {
 		return "", nil
 	}
+	if plainPath(p) {
+		return strings.TrimSuffix(p, "/"), nil
+	}
+	return checkPath(p)
+}
+
+// checkPath is CleanPath's general checks, for any path.
+func checkPath(p string) (string, error) {
 	bad := func(why string) (string, error) {
 		return "", domain.Errorf(domain.ErrInvalidInput, "%q is not a valid workspace path: %s", truncate(p), why)
 	}
@@ -48,6 +56,38 @@ func CleanPath(p string) (string, error) {
 		}
 	}
 	return strings.TrimSuffix(p, "/"), nil
+}
+
+// plainPath says, in one pass over its bytes, whether p is a path as
+// outputs' paths are (printable ASCII without backslash or percent sign,
+// relative, no empty, "." or ".." segment, but for a last "/"), which
+// CleanPath's general checks would pass unchanged but for that "/".
+func plainPath(p string) bool {
+	if len(p) > 4096 || p[0] == '/' {
+		return false
+	}
+	seg := 0 // the start of the segment
+	for i := 0; i <= len(p); i++ {
+		if i < len(p) {
+			c := p[i]
+			if c < 0x20 || c >= 0x7f || c == '\\' || c == '%' {
+				return false
+			}
+			if c != '/' {
+				continue
+			}
+		}
+		switch p[seg:i] {
+		case "":
+			if i != len(p) || i == 0 {
+				return false
+			}
+		case ".", "..":
+			return false
+		}
+		seg = i + 1
+	}
+	return true
 }
 
 // CheckName checks a workspace name: one folder name, not hidden.

@@ -6,7 +6,6 @@
 package workspace
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -494,12 +493,21 @@ func hashBytes(b []byte) string {
 
 // readAllSized reads r to its end into a buffer of size bytes (the file's
 // size when it was statted) and more if it grew, without the copies of
-// io.ReadAll's doubling for a big manifest.
+// io.ReadAll's doubling for a big manifest (nor bytes.Buffer's, which
+// doubles a buffer that has less than 512 bytes free before each read).
 func readAllSized(r io.Reader, size int64) ([]byte, error) {
 	if size < 0 || size > 1<<32 {
 		size = 0
 	}
-	buf := bytes.NewBuffer(make([]byte, 0, size+1)) // +1: the read that sees the end
-	_, err := buf.ReadFrom(r)
-	return buf.Bytes(), err
+	buf := make([]byte, size+1) // +1: the read that sees the end
+	n, err := io.ReadFull(r, buf)
+	switch {
+	case err == io.EOF || err == io.ErrUnexpectedEOF: // the file's size, or less
+		return buf[:n], nil
+	case err != nil:
+		return nil, err
+	}
+	// The file grew since it was statted.
+	rest, err := io.ReadAll(r)
+	return append(buf, rest...), err
 }
