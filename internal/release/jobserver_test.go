@@ -3,8 +3,10 @@ package release_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
+	"regexp"
 	"testing"
 	"time"
 
@@ -56,6 +58,22 @@ func TestReleaseToJobServer(t *testing.T) {
 		}
 	}
 	calls := js.Calls()
+	// The file list's dates are OpenSAFELY Airlock's: microseconds and the offset.
+	isoDate := regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?\+00:00$`)
+	for _, c := range calls {
+		if c.Route != "release-create" {
+			continue
+		}
+		var body jobservertest.ReleaseBody
+		if err := json.Unmarshal(c.Body, &body); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range body.Files {
+			if !isoDate.MatchString(f.Date) {
+				t.Errorf("%s: date %q is not in OpenSAFELY Airlock's form", f.Name, f.Date)
+			}
+		}
+	}
 	for _, c := range calls {
 		if c.Route == "upload" && c.Headers.Get("OS-User") != "c1" {
 			t.Errorf("upload as %q, want the releasing checker", c.Headers.Get("OS-User"))
