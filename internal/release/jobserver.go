@@ -102,7 +102,7 @@ func success(status int) bool { return status >= 200 && status < 300 }
 // it is, unescaped, in ISO-8859-1 (the encoding of HTTP header values,
 // which job-server reads them in). A path with a character beyond
 // ISO-8859-1, which OpenSAFELY Airlock cannot send at all, also carries
-// RFC 6266's filename*=UTF-8”<percent-encoded path>, after an ASCII
+// RFC 6266's filename* (UTF-8, percent-encoded), after an ASCII
 // filename with "?" for each such character.
 func contentDisposition(relpath string) string {
 	latin1 := make([]byte, 0, len(relpath))
