@@ -39,6 +39,20 @@ const availabilityWorkers = 8
 // so when it is opened.
 func (s *Service) VisibleWorkspaces(ctx context.Context, u domain.User) ([]WorkspaceSummary, error) {
 	onBackend, err := s.workspaces.Workspaces(ctx)
+	var diskDown string
+	if errors.Is(err, domain.ErrUnavailable) && ctx.Err() == nil {
+		// The workspace disk does not answer: the user's own workspaces
+		// are listed, each unavailable with the reason, rather than the
+		// page failing.
+		diskDown = unavailableReason("", err)
+		s.log.WarnContext(ctx, "listing the workspaces: the workspace folder does not answer", "err", err)
+		onBackend, err = nil, nil
+		for _, m := range []map[string]domain.WorkspaceInfo{u.Workspaces, u.CopilotedWorkspaces} {
+			for name := range m {
+				onBackend = append(onBackend, name)
+			}
+		}
+	}
 	if err != nil {
 		return nil, wrapStoreErr("service: list workspaces", err)
 	}
@@ -46,7 +60,7 @@ func (s *Service) VisibleWorkspaces(ctx context.Context, u domain.User) ([]Works
 	out := make([]WorkspaceSummary, 0, len(names))
 	var own []int // the user's role and copiloted workspaces, to read
 	for _, name := range names {
-		ws := WorkspaceSummary{Name: name, Info: u.WorkspaceInfo(name)}
+		ws := WorkspaceSummary{Name: name, Info: u.WorkspaceInfo(name), Unavailable: diskDown}
 		if u.HasRole(name) {
 			r, err := s.CurrentRequest(ctx, u, name)
 			if err != nil {
@@ -58,7 +72,7 @@ func (s *Service) VisibleWorkspaces(ctx context.Context, u domain.User) ([]Works
 		}
 		_, role := u.Workspaces[name]
 		_, copiloted := u.CopilotedWorkspaces[name]
-		if role || copiloted {
+		if (role || copiloted) && diskDown == "" {
 			own = append(own, len(out))
 		}
 		out = append(out, ws)

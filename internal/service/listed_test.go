@@ -1,11 +1,13 @@
 package service_test
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/airlock-go/airlock/internal/domain"
 	"github.com/airlock-go/airlock/internal/service"
 	"github.com/airlock-go/airlock/internal/testkit"
 	"github.com/airlock-go/airlock/internal/workspace"
@@ -108,5 +110,24 @@ func TestVisibleWorkspacesInMemory(t *testing.T) {
 		if list[i].Name != want[i].Name || list[i].Unavailable != want[i].Unavailable {
 			t.Errorf("%d: %+v, want %+v", i, list[i], want[i])
 		}
+	}
+}
+
+// hungDisk is workspaces whose folder does not answer a listing.
+type hungDisk struct{ *testkit.Files }
+
+func (hungDisk) Workspaces(context.Context) ([]string, error) {
+	return nil, domain.Errorf(domain.ErrUnavailable, "listing the workspaces: the workspace disk did not answer within 10s; try again later, or ask the operators to check it")
+}
+
+// A workspace folder that does not answer does not take the lists down:
+// the user's own workspaces are listed, each unavailable with the reason.
+func TestVisibleWorkspacesDiskDown(t *testing.T) {
+	e := testkit.NewEnv(t)
+	e.Files.Write(testkit.Workspace, "output/a.csv", "n\n5\n")
+	e.Svc = service.New(service.Config{Store: e.Store, Workspaces: hungDisk{e.Files}, Blobs: e.Files, Notifier: e.Notes, Now: e.Clock.Now})
+	list, err := e.Svc.VisibleWorkspaces(e.Ctx, e.Author)
+	if err != nil || len(list) != 1 || list[0].Name != testkit.Workspace || !strings.Contains(list[0].Unavailable, "did not answer") {
+		t.Errorf("with the disk down: %+v, %v", list, err)
 	}
 }
