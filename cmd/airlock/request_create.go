@@ -67,8 +67,13 @@ func (s *creatorSettings) open(e *env) (*schedule.Creator, func(), error) {
 // cached roles are used as they are.
 type cachedUsers struct{ svc *service.Service }
 
-func (c cachedUsers) Current(ctx context.Context, username string) (domain.User, error) {
-	return c.svc.User(ctx, username)
+func (c cachedUsers) Author(ctx context.Context, username string) (domain.User, error) {
+	u, err := c.svc.User(ctx, username)
+	if errors.Is(err, domain.ErrNotFound) {
+		return domain.User{}, domain.Errorf(domain.ErrNotFound,
+			"user %s is not known to airlock; they must log in once (or be in the users file)", username)
+	}
+	return u, err
 }
 
 type requestCreateCmd struct {

@@ -54,6 +54,10 @@ func serve(e *env, cfg *config.Server, ready chan<- string) error {
 		Timeouts:   server.Timeouts{Read: cfg.ReadTimeout, Write: cfg.WriteTimeout, Idle: cfg.IdleTimeout},
 		Tracer:     a.tracer,
 	}
+	regularAt, regular, err := cfg.RegularTime()
+	if err != nil {
+		return err
+	}
 	ctx, stop := context.WithCancel(e.ctx)
 	defer stop()
 	done := make(chan struct{})
@@ -61,8 +65,16 @@ func serve(e *env, cfg *config.Server, ready chan<- string) error {
 		defer close(done)
 		cleaned := make(chan struct{})
 		go func() { defer close(cleaned); pages.RunSessionCleanup(ctx, time.Hour) }()
+		daily := make(chan struct{})
+		go func() {
+			defer close(daily)
+			if regular { // a single-process backend needs no worker for them
+				runRegularDaily(ctx, e.log, a, cfg.WorkDir, regularAt)
+			}
+		}()
 		a.runBackground(ctx)
 		<-cleaned
+		<-daily
 	}()
 	err = server.Run(e.ctx, scfg, server.Handler(scfg), ready)
 	stop()

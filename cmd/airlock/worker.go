@@ -1,6 +1,9 @@
 package main
 
 import (
+	"context"
+	"fmt"
+	"log/slog"
 	"path/filepath"
 	"sync"
 	"time"
@@ -11,29 +14,57 @@ import (
 
 type workerCmd struct {
 	config.Server `embed:""`
-	RegularAt     time.Duration `name:"regular-at" default:"2h" help:"Time of day (UTC, as a duration after midnight) to create the regular release requests of regular_release_requests.json."`
 }
 
 // Run runs the background work alone, without the web server: the
-// uploader, and once a day the regular release requests. Several workers
-// (and servers) may run on one database.
+// uploader, and once a day (AIRLOCK_REGULAR_AT, 02:00 UTC when unset) the
+// regular release requests. Several workers (and servers) may run on one
+// database; one of them should make the regular requests.
 func (c *workerCmd) Run(e *env) error {
 	a, err := openApp(e, &c.Server)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
-	creator := schedule.NewCreator(a.svc, a.reader, a.logins, e.log)
-	path := filepath.Join(c.WorkDir, schedule.RegularFile)
-	e.log.Info("worker started", "regular_requests", path, "regular_at", c.RegularAt)
+	at, set, err := c.RegularTime()
+	if err != nil {
+		return err
+	}
+	if !set {
+		at = config.DefaultWorkerRegularAt
+	}
+	e.log.Info("worker started")
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		creator.RunDaily(e.ctx, path, c.RegularAt, time.Now)
+		runRegularDaily(e.ctx, e.log, a, c.WorkDir, at)
 	}()
 	a.runBackground(e.ctx)
 	wg.Wait()
 	e.log.Info("worker stopped")
 	return nil
+}
+
+// runRegularDaily creates the regular release requests of the work
+// folder's regular_release_requests.json once a day at the time of day at
+// (UTC) until the process is told to stop: `airlock worker` always, and
+// `airlock serve` when AIRLOCK_REGULAR_AT is set. The first run is the
+// first such time after the start, so a restart after the day's run does
+// not run it again that day.
+func runRegularDaily(ctx context.Context, log *slog.Logger, a *app, workDir string, at time.Duration) {
+	creator := schedule.NewCreator(a.svc, a.reader, a.logins, log)
+	path := filepath.Join(workDir, schedule.RegularFile)
+	log.InfoContext(ctx, "regular release requests scheduled", "file", path, "at", timeOfDay(at))
+	creator.RunDaily(ctx, path, at, time.Now)
+}
+
+// timeOfDay writes a time after midnight as HH:MM UTC (HH:MM:SS when it
+// has seconds).
+func timeOfDay(at time.Duration) string {
+	h, m, sec := int(at.Hours()), int(at.Minutes())%60, int(at.Seconds())%60
+	if sec != 0 {
+		return fmt.Sprintf("%02d:%02d:%02d UTC", h, m, sec)
+	}
+	return fmt.Sprintf("%02d:%02d UTC", h, m)
 }

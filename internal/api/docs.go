@@ -106,6 +106,9 @@ type workspaceDoc struct {
 	Archived       bool    `json:"archived"`
 	Ongoing        bool    `json:"ongoing"`
 	CurrentRequest *string `json:"current_request"`
+	// Unavailable says why the workspace cannot be browsed (its manifest
+	// is missing or broken), null when it can.
+	Unavailable *string `json:"unavailable"`
 }
 
 type entryDoc struct {

@@ -19,6 +19,7 @@ func (a *API) listWorkspaces(w http.ResponseWriter, r *http.Request, u domain.Us
 		out = append(out, workspaceDoc{
 			Name: ws.Name, Project: ws.Info.ProjectDetails.Name, Archived: ws.Info.Archived,
 			Ongoing: ws.Info.ProjectDetails.Ongoing, CurrentRequest: strPtr(ws.CurrentRequest),
+			Unavailable: strPtr(ws.Unavailable),
 		})
 	}
 	writeJSON(w, http.StatusOK, out)

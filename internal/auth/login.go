@@ -250,6 +250,42 @@ func (l *Login) Current(ctx context.Context, username string) (domain.User, erro
 	return fresh, nil
 }
 
+// Author returns the user a request is made for on their behalf (the
+// regular release requests), as Current does; a user airlock has never
+// seen (they never logged in) is fetched from the provider
+// (POST /releases/authorise with job-server), as their login would, and
+// cached. A user the provider does not know either is an error wrapping
+// domain.ErrNotFound; a provider that fails or cannot be reached, one
+// wrapping domain.ErrUnavailable whose text says what happened (nothing is
+// cached: the next run asks again).
+func (l *Login) Author(ctx context.Context, username string) (domain.User, error) {
+	u, err := l.Current(ctx, username)
+	if !errors.Is(err, domain.ErrNotFound) {
+		return u, err
+	}
+	u, err = l.refresh(ctx, username)
+	switch {
+	case err == nil:
+		l.log.InfoContext(ctx, "fetched a user who never logged in from the provider", "username", username)
+		return u, nil
+	case errors.Is(err, ErrInvalidCredentials):
+		return domain.User{}, domain.Errorf(domain.ErrNotFound,
+			"user %s is not known to airlock: they never logged in, and %s does not know them either", username, l.providerName())
+	case ctx.Err() != nil:
+		return domain.User{}, fmt.Errorf("auth: fetch user %s: %w", username, ctx.Err())
+	}
+	return domain.User{}, &domain.Error{Kind: domain.ErrUnavailable,
+		Msg: fmt.Sprintf("user %s is not known to airlock (they never logged in) and could not be fetched from %s: %s; the next run tries again", username, l.providerName(), errorDetail(err))}
+}
+
+// providerName names where users come from, for messages.
+func (l *Login) providerName() string {
+	if _, ok := l.provider.(*DevProvider); ok {
+		return "the users file"
+	}
+	return "job-server"
+}
+
 func (l *Login) refresh(ctx context.Context, username string) (domain.User, error) {
 	doc, err := l.provider.Authorise(ctx, username)
 	if err != nil {

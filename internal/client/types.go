@@ -86,6 +86,9 @@ type Workspace struct {
 	Archived       bool    `json:"archived"`
 	Ongoing        bool    `json:"ongoing"`
 	CurrentRequest *string `json:"current_request"`
+	// Unavailable says why the workspace cannot be browsed (its manifest
+	// is broken); nil when it can.
+	Unavailable *string `json:"unavailable"`
 }
 
 // FileEntry is a file or folder of a workspace, as GET

@@ -58,7 +58,16 @@ func (c *workspacesCmd) Run(e *Env, cc *Cmd) error {
 			if ws.CurrentRequest != nil {
 				req = clean(*ws.CurrentRequest)
 			}
-			fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", clean(ws.Name), workspaceState(ws.Ongoing, ws.Archived), req, clean(ws.Project))
+			state := workspaceState(ws.Ongoing, ws.Archived)
+			if ws.Unavailable != nil {
+				state = "unavailable"
+			}
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", clean(ws.Name), state, req, clean(ws.Project))
+		}
+		for _, ws := range list {
+			if ws.Unavailable != nil {
+				fmt.Fprintf(w, "%s cannot be browsed: %s\n", clean(ws.Name), clean(*ws.Unavailable))
+			}
 		}
 	})
 }

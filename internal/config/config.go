@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -139,6 +140,7 @@ type Server struct {
 	UploadWorkers int           `name:"upload-workers" env:"AIRLOCK_UPLOAD_WORKERS" default:"4" help:"Files uploaded at once."`
 	Backend       string        `name:"backend" env:"BACKEND" default:"test" help:"The name of this backend (OpenSAFELY Airlock's BACKEND), logged at start."`
 	UploadLease   time.Duration `name:"upload-lease" env:"AIRLOCK_UPLOAD_LEASE" default:"30s" help:"How long an uploader holds a file without renewing its lease (it renews every third of it while uploading); a crashed uploader's files are taken over by another within it."`
+	RegularAt     string        `name:"regular-at" env:"AIRLOCK_REGULAR_AT" help:"Time of day (UTC, HH:MM) to create the regular release requests of regular_release_requests.json: serve does it when set; worker always, at 02:00 when unset."`
 
 	// Warnings are what Validate found worth saying but not refusing,
 	// for the caller to log.
@@ -203,6 +205,9 @@ func (s *Server) Validate() error {
 	if s.UploadRetryDelay <= 0 {
 		return fmt.Errorf("AIRLOCK_UPLOAD_RETRY_DELAY (--upload-retry-delay): must be a positive number of seconds, not %v", s.UploadRetryDelay)
 	}
+	if _, _, err := s.RegularTime(); err != nil {
+		return err
+	}
 	if _, err := s.Checker(); err != nil {
 		return err
 	}
@@ -253,4 +258,41 @@ func checkURL(raw string) error {
 		return fmt.Errorf("%q is not an http(s) URL", raw)
 	}
 	return nil
+}
+
+// DefaultWorkerRegularAt is when `airlock worker` creates the regular
+// release requests when AIRLOCK_REGULAR_AT is not set: 02:00 UTC.
+const DefaultWorkerRegularAt = 2 * time.Hour
+
+// RegularTime is AIRLOCK_REGULAR_AT as a time after midnight (UTC), and
+// whether it is set.
+func (s *Server) RegularTime() (time.Duration, bool, error) {
+	if s.RegularAt == "" {
+		return 0, false, nil
+	}
+	at, err := ParseTimeOfDay(s.RegularAt)
+	if err != nil {
+		return 0, false, fmt.Errorf("AIRLOCK_REGULAR_AT (--regular-at): %w", err)
+	}
+	return at, true, nil
+}
+
+// ParseTimeOfDay reads a time of day as HH:MM (00:00 to 23:59, such as
+// 02:30), or as a duration after midnight under a day (2h30m, the form
+// `airlock worker --regular-at` always took).
+func ParseTimeOfDay(v string) (time.Duration, error) {
+	if h, m, ok := strings.Cut(v, ":"); ok {
+		hh, errH := strconv.Atoi(h)
+		mm, errM := strconv.Atoi(m)
+		digits := strings.Trim(h+m, "0123456789") == ""
+		if !digits || errH != nil || errM != nil || len(h) < 1 || len(h) > 2 || len(m) != 2 || hh < 0 || hh > 23 || mm < 0 || mm > 59 {
+			return 0, fmt.Errorf("%q is not a time of day: give HH:MM, from 00:00 to 23:59 (UTC), such as 02:30", v)
+		}
+		return time.Duration(hh)*time.Hour + time.Duration(mm)*time.Minute, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 || d >= 24*time.Hour {
+		return 0, fmt.Errorf("%q is not a time of day: give HH:MM, from 00:00 to 23:59 (UTC), such as 02:30", v)
+	}
+	return d, nil
 }

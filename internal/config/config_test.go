@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestLocate(t *testing.T) {
@@ -64,5 +65,46 @@ func TestLocationString(t *testing.T) {
 		if got := tt.loc.String(); got != tt.want {
 			t.Errorf("%+v.String() = %q, want %q", tt.loc, got, tt.want)
 		}
+	}
+}
+
+func TestParseTimeOfDay(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want time.Duration
+		ok   bool
+	}{
+		{"02:30", 2*time.Hour + 30*time.Minute, true},
+		{"2:30", 2*time.Hour + 30*time.Minute, true},
+		{"00:00", 0, true},
+		{"23:59", 23*time.Hour + 59*time.Minute, true},
+		{"2h", 2 * time.Hour, true}, // the worker's older form
+		{"13h45m12s", 13*time.Hour + 45*time.Minute + 12*time.Second, true},
+		{"24:00", 0, false},
+		{"12:60", 0, false},
+		{"12:5", 0, false},
+		{"+1:30", 0, false},
+		{"-1:30", 0, false},
+		{"1:30:00", 0, false},
+		{":30", 0, false},
+		{"24h", 0, false},
+		{"-1h", 0, false},
+		{"half past two", 0, false},
+	} {
+		got, err := ParseTimeOfDay(tc.in)
+		if (err == nil) != tc.ok || got != tc.want {
+			t.Errorf("ParseTimeOfDay(%q) = %v, %v; want %v (ok %v)", tc.in, got, err, tc.want, tc.ok)
+		}
+	}
+}
+
+func TestRegularAtIsValidated(t *testing.T) {
+	s := Server{RegularAt: "25:00"}
+	if _, _, err := s.RegularTime(); err == nil || !strings.Contains(err.Error(), "AIRLOCK_REGULAR_AT (--regular-at)") {
+		t.Errorf("a bad time: %v", err)
+	}
+	s.RegularAt = ""
+	if _, set, err := s.RegularTime(); set || err != nil {
+		t.Errorf("unset: %v, %v", set, err)
 	}
 }

@@ -126,6 +126,25 @@ func (u User) CanViewWorkspace(workspace string) bool {
 	return ok
 }
 
+// ListedWorkspaces is the rule of every list of workspaces (the
+// workspaces index, the copiloted workspaces, the JSON API's list and so
+// the command-line client's): of the workspaces u may see, those this
+// backend has, sorted by name. onBackend names the workspaces in the
+// workspace folder (each a folder with a manifest, readable or not). A
+// workspace of u's job-server roles that this backend does not have is not
+// listed, as OpenSAFELY Airlock does not; output checkers and read-only
+// users see every workspace the backend has.
+func (u User) ListedWorkspaces(onBackend []string) []string {
+	out := make([]string, 0, len(onBackend))
+	for _, name := range onBackend {
+		if u.CanViewWorkspace(name) {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
 // WorkspaceInfo returns what u knows of a workspace: from their roles, then
 // their copiloted workspaces; otherwise an unknown, active project.
 func (u User) WorkspaceInfo(workspace string) WorkspaceInfo {

@@ -223,3 +223,11 @@ func TestLanding(t *testing.T) {
 		}
 	}
 }
+
+func TestApprovedUpdate(t *testing.T) {
+	for n, want := range map[int]string{0: "0 files will be uploaded", 1: "1 file will be uploaded", 2: "2 files will be uploaded", 12: "12 files will be uploaded"} {
+		if got := ApprovedUpdate(n); got.Update != want || got.User != "" || got.Group != "" {
+			t.Errorf("ApprovedUpdate(%d) = %+v, want %q", n, got, want)
+		}
+	}
+}

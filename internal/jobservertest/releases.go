@@ -267,7 +267,8 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, detail("OS-User header is required"))
 		return
 	}
-	disposition, params, err := mime.ParseMediaType(r.Header.Get("Content-Disposition"))
+	// Header values are ISO-8859-1, as job-server (Django) reads them.
+	disposition, params, err := mime.ParseMediaType(latin1(r.Header.Get("Content-Disposition")))
 	filename := params["filename"]
 	if err != nil || disposition != "attachment" || filename == "" {
 		writeJSON(w, http.StatusBadRequest, detail(`Content-Disposition must be attachment; filename="<path>"`))
@@ -392,4 +393,13 @@ func (s *Server) event(w http.ResponseWriter, r *http.Request) {
 	s.events = append(s.events, e)
 	s.mu.Unlock()
 	writeJSON(w, http.StatusCreated, map[string]string{"status": "ok"})
+}
+
+// latin1 reads the bytes of a header value as ISO-8859-1 characters.
+func latin1(v string) string {
+	rs := make([]rune, len(v))
+	for i := 0; i < len(v); i++ {
+		rs[i] = rune(v[i])
+	}
+	return string(rs)
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
 	"net/url"
 	"strings"
@@ -61,7 +60,8 @@ func (j *JobServer) CreateRelease(ctx context.Context, r *domain.Request, files 
 	}
 	defer resp.Body.Close()
 	switch {
-	case resp.StatusCode == http.StatusCreated:
+	case success(resp.StatusCode): // job-server answers 201; any 2xx is success, as for OpenSAFELY Airlock
+		io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
 		return nil
 	case resp.StatusCode == http.StatusForbidden:
 		return domain.Errorf(domain.ErrPermissionDenied, "job-server refused the release: permission denied")
@@ -78,14 +78,14 @@ func (j *JobServer) Upload(ctx context.Context, r *domain.Request, f domain.Requ
 	}
 	req.ContentLength = f.Size
 	req.Header.Set("Content-Type", "application/octet-stream")
-	req.Header.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": f.Relpath}))
+	req.Header.Set("Content-Disposition", contentDisposition(f.Relpath))
 	req.Header.Set("OS-User", user)
 	resp, err := j.do(req)
 	if err != nil {
 		return fmt.Errorf("release: upload %s of %s: %w", f.Relpath, r.ID, err)
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode == http.StatusCreated {
+	if success(resp.StatusCode) { // 201, or any 2xx as for OpenSAFELY Airlock
 		io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
 		return nil
 	}
@@ -94,6 +94,57 @@ func (j *JobServer) Upload(ctx context.Context, r *domain.Request, f domain.Requ
 		return nil
 	}
 	return fmt.Errorf("release: upload %s of %s: job-server answered %d: %s", f.Relpath, r.ID, resp.StatusCode, d)
+}
+
+// success reports whether job-server's answer says the call succeeded:
+// any 2xx, as OpenSAFELY Airlock takes it (it fails only on an error
+// status); job-server itself answers 201.
+func success(status int) bool { return status >= 200 && status < 300 }
+
+// contentDisposition is the upload's Content-Disposition, as OpenSAFELY
+// Airlock sends it: attachment; filename="<path>", the workspace path as
+// it is, unescaped, in ISO-8859-1 (the encoding of HTTP header values,
+// which job-server reads them in). A path with a character beyond
+// ISO-8859-1, which OpenSAFELY Airlock cannot send at all, also carries
+// RFC 6266's filename* (UTF-8, percent-encoded), after an ASCII
+// filename with "?" for each such character.
+func contentDisposition(relpath string) string {
+	latin1 := make([]byte, 0, len(relpath))
+	wide := false
+	for _, r := range relpath {
+		if r > 0xff {
+			wide = true
+			latin1 = append(latin1, '?')
+			continue
+		}
+		latin1 = append(latin1, byte(r))
+	}
+	if !wide {
+		return `attachment; filename="` + string(latin1) + `"`
+	}
+	ascii := make([]byte, 0, len(latin1))
+	for _, b := range latin1 {
+		if b > 0x7f || b == '"' || b == '\\' {
+			b = '?'
+		}
+		ascii = append(ascii, b)
+	}
+	return `attachment; filename="` + string(ascii) + `"; filename*=UTF-8''` + extValue(relpath)
+}
+
+// extValue percent-encodes s as RFC 5987's value-chars: every byte but
+// the attr-chars.
+func extValue(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("!#$&+-.^_`|~", c) >= 0 {
+			b.WriteByte(c)
+			continue
+		}
+		fmt.Fprintf(&b, "%%%02X", c)
+	}
+	return b.String()
 }
 
 // alreadyUploaded reports whether job-server's refusal says it has this

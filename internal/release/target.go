@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/url"
 	"os"
+	"time"
 
 	"github.com/airlock-go/airlock/internal/domain"
 )
@@ -63,10 +64,23 @@ func fileList(copies Copies, r *domain.Request, files []domain.RequestFile) (rel
 		}
 		body.Files = append(body.Files, fileEntry{
 			Name: f.Relpath, URL: f.Relpath, Size: fi.Size(), SHA256: f.FileID,
-			Date: fi.ModTime().UTC().Format("2006-01-02T15:04:05Z"), Metadata: meta,
+			Date: isoformat(fi.ModTime()), Metadata: meta,
 		})
 	}
 	return body, nil
+}
+
+// isoformat writes a file's time as OpenSAFELY Airlock's file list does
+// (Python's datetime.isoformat of the time in UTC): to the microsecond,
+// with the offset, such as 2024-01-02T03:04:05.123456+00:00; a time of
+// whole seconds has no fraction, 2024-01-02T03:04:05+00:00, as Python
+// writes it.
+func isoformat(t time.Time) string {
+	t = t.UTC().Round(time.Microsecond)
+	if t.Nanosecond() == 0 {
+		return t.Format("2006-01-02T15:04:05+00:00")
+	}
+	return t.Format("2006-01-02T15:04:05.000000+00:00")
 }
 
 // Describe says, for people confirming a release, where the files of a

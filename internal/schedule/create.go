@@ -62,10 +62,11 @@ const (
 )
 
 // UserSource finds the user a request is created for. auth.Login
-// implements it, refreshing the cached user from job-server when stale.
-// An unknown user is an error wrapping domain.ErrNotFound.
+// implements it, refreshing the cached user from job-server when stale and
+// fetching from job-server one who never logged in. An unknown user is an
+// error wrapping domain.ErrNotFound whose message says so.
 type UserSource interface {
-	Current(ctx context.Context, username string) (domain.User, error)
+	Author(ctx context.Context, username string) (domain.User, error)
 }
 
 // Creator creates release requests on behalf of their authors. It is safe
@@ -370,12 +371,12 @@ func (c *Creator) manifestUser(ctx context.Context, ws string, groups []*group) 
 	return latest.User, nil
 }
 
-// user finds the author among the users airlock knows.
+// user finds the author (UserSource).
 func (c *Creator) user(ctx context.Context, username string) (domain.User, error) {
-	u, err := c.users.Current(ctx, username)
-	if errors.Is(err, domain.ErrNotFound) {
-		return domain.User{}, domain.Errorf(domain.ErrNotFound,
-			"user %s is not known to airlock; they must log in once (or be in the users file)", username)
+	u, err := c.users.Author(ctx, username)
+	var de *domain.Error
+	if errors.As(err, &de) {
+		return domain.User{}, err
 	}
 	if err != nil {
 		return domain.User{}, fmt.Errorf("user %s: %w", username, err)

@@ -394,7 +394,7 @@ func TestCreateUsers(t *testing.T) {
 	spec := tables()
 	spec.Username = "stranger"
 	_, err := f.C.Create(f.Ctx, spec)
-	if err == nil || err.Error() != "user stranger is not known to airlock; they must log in once (or be in the users file)" {
+	if err == nil || err.Error() != "user stranger is not known to airlock: they never logged in, and the users file does not know them either" {
 		t.Errorf("unknown user: %v", err)
 	}
 	spec.Username = "c1" // an output checker without a role on the workspace

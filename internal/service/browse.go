@@ -6,7 +6,8 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"slices"
+	"strings"
+	"sync"
 
 	"github.com/airlock-go/airlock/internal/domain"
 )
@@ -17,30 +18,49 @@ type WorkspaceSummary struct {
 	Info domain.WorkspaceInfo
 	// CurrentRequest is the id of the user's active request, if any.
 	CurrentRequest string
+	// Unavailable says why the workspace cannot be browsed (its manifest
+	// is missing, broken or cannot be read just now); "" when it can, or
+	// when the list did not look (see VisibleWorkspaces).
+	Unavailable string
 }
 
-// VisibleWorkspaces lists the workspaces the user may see, by name:
-// their roles and copiloted workspaces, or every workspace for output
-// checkers and read-only support staff.
+// availabilityWorkers bounds how many workspaces' manifests a list reads
+// at once (each read waits at most the workspace disk's time bound).
+const availabilityWorkers = 8
+
+// VisibleWorkspaces lists, by name, the workspaces the user may see that
+// this backend has (domain.User.ListedWorkspaces): their roles and
+// copiloted workspaces, or every workspace for output checkers and
+// read-only support staff. Each workspace of the user's roles or
+// copiloted workspaces says whether it can be browsed, its manifest read
+// (and parsed once per change, as browsing it would); the others, which
+// output checkers and support staff see only through that access, are not
+// read (that would parse every manifest of the backend): a broken one says
+// so when it is opened.
 func (s *Service) VisibleWorkspaces(ctx context.Context, u domain.User) ([]WorkspaceSummary, error) {
-	var names []string
-	if u.OutputChecker || u.ReadonlyAccess {
-		all, err := s.workspaces.Workspaces(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("service: list workspaces: %w", err)
+	onBackend, err := s.workspaces.Workspaces(ctx)
+	var diskDown string
+	if errors.Is(err, domain.ErrUnavailable) && ctx.Err() == nil {
+		// The workspace disk does not answer: the user's own workspaces
+		// are listed, each unavailable with the reason, rather than the
+		// page failing.
+		diskDown = unavailableReason("", err)
+		s.log.WarnContext(ctx, "listing the workspaces: the workspace folder does not answer", "err", err)
+		onBackend, err = nil, nil
+		for _, m := range []map[string]domain.WorkspaceInfo{u.Workspaces, u.CopilotedWorkspaces} {
+			for name := range m {
+				onBackend = append(onBackend, name)
+			}
 		}
-		names = all
 	}
-	for _, m := range []map[string]domain.WorkspaceInfo{u.Workspaces, u.CopilotedWorkspaces} {
-		for name := range m {
-			names = append(names, name)
-		}
+	if err != nil {
+		return nil, wrapStoreErr("service: list workspaces", err)
 	}
-	slices.Sort(names)
-	names = slices.Compact(names)
+	names := u.ListedWorkspaces(onBackend)
 	out := make([]WorkspaceSummary, 0, len(names))
+	var own []int // the user's role and copiloted workspaces, to read
 	for _, name := range names {
-		ws := WorkspaceSummary{Name: name, Info: u.WorkspaceInfo(name)}
+		ws := WorkspaceSummary{Name: name, Info: u.WorkspaceInfo(name), Unavailable: diskDown}
 		if u.HasRole(name) {
 			r, err := s.CurrentRequest(ctx, u, name)
 			if err != nil {
@@ -50,9 +70,58 @@ func (s *Service) VisibleWorkspaces(ctx context.Context, u domain.User) ([]Works
 				ws.CurrentRequest = r.ID
 			}
 		}
+		_, role := u.Workspaces[name]
+		_, copiloted := u.CopilotedWorkspaces[name]
+		if (role || copiloted) && diskDown == "" {
+			own = append(own, len(out))
+		}
 		out = append(out, ws)
 	}
+	if err := s.markUnavailable(ctx, out, own); err != nil {
+		return nil, err
+	}
 	return out, nil
+}
+
+// markUnavailable reads the manifest of each workspace of list at the
+// indexes idx, a few at once, and says in the list why any cannot be
+// browsed. A workspace the disk does not answer for is unavailable too,
+// and the rest of the list is shown; only the caller's going away stops
+// it.
+func (s *Service) markUnavailable(ctx context.Context, list []WorkspaceSummary, idx []int) error {
+	sem := make(chan struct{}, availabilityWorkers)
+	var wg sync.WaitGroup
+	for _, i := range idx {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			_, err := s.workspaces.TreeInfo(ctx, list[i].Name)
+			if err != nil && ctx.Err() == nil {
+				list[i].Unavailable = unavailableReason(list[i].Name, err)
+				var de *domain.Error
+				if !errors.As(err, &de) {
+					s.log.ErrorContext(ctx, "reading a workspace's manifest for a list", "workspace", list[i].Name, "err", err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return ctx.Err()
+}
+
+// unavailableReason is what a list says of a workspace whose tree could
+// not be read: the reader's message when it says why (a missing or broken
+// manifest, a disk that did not answer), without the "workspace NAME is
+// unavailable: " the list already says, else a plain sentence (the cause
+// is logged, not shown).
+func unavailableReason(name string, err error) string {
+	var de *domain.Error
+	if errors.As(err, &de) {
+		return strings.TrimPrefix(de.Msg, "workspace "+name+" is unavailable: ")
+	}
+	return "its files cannot be read just now"
 }
 
 // BrowseEntry is an entry of a workspace with its status for the viewer

@@ -156,7 +156,7 @@ func (s *Service) Release(ctx context.Context, u domain.User, id string) (r *dom
 			if c.r.Status == domain.StatusApproved {
 				return nil
 			}
-			return c.setStatus(domain.StatusApproved, domain.Update{Update: fmt.Sprintf("%d file(s) will be uploaded", len(outputs))})
+			return c.setStatus(domain.StatusApproved, domain.ApprovedUpdate(len(outputs)))
 		}, nil
 	})
 }

@@ -577,7 +577,7 @@ func TestNotificationsForEveryTransition(t *testing.T) {
 		if n.Workspace != testkit.Workspace || n.Request == "" || n.RequestAuthor == "" || n.User == "" {
 			t.Errorf("incomplete notification %+v", n)
 		}
-		if n.EventType == "request_approved" && (len(n.Updates) != 1 || n.Updates[0].Update != "2 file(s) will be uploaded") {
+		if n.EventType == "request_approved" && (len(n.Updates) != 1 || n.Updates[0].Update != "2 files will be uploaded") {
 			t.Errorf("approval updates %+v", n.Updates)
 		}
 	}

@@ -34,6 +34,8 @@ type Files struct {
 	files map[string]map[string]file // workspace → path → file
 	blobs map[string][]byte          // sha256 → bytes
 	now   float64
+	// broken maps a workspace whose manifest is broken to the reason.
+	broken map[string]string
 }
 
 type file struct {
@@ -104,10 +106,36 @@ func (f *Files) CorruptManifest(workspace, relpath string) {
 	f.files[workspace][relpath] = fl
 }
 
+// BreakManifest makes a workspace's manifest broken, as a manifest that
+// is not JSON: the workspace is still on the backend, but reading it
+// fails with why (reason).
+func (f *Files) BreakManifest(workspace, reason string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.broken == nil {
+		f.broken = map[string]string{}
+	}
+	f.broken[workspace] = reason
+	if f.files[workspace] == nil {
+		f.files[workspace] = map[string]file{}
+	}
+}
+
+// unavailable is the error of reading a broken workspace, nil for others.
+func (f *Files) unavailable(workspace string) error {
+	if reason, ok := f.broken[workspace]; ok {
+		return domain.Errorf(domain.ErrNotFound, "workspace %s is unavailable: %s", workspace, reason)
+	}
+	return nil
+}
+
 // File implements service.Workspaces.
 func (f *Files) File(_ context.Context, workspace, relpath string) (domain.WorkspaceFile, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if err := f.unavailable(workspace); err != nil {
+		return domain.WorkspaceFile{}, err
+	}
 	ws, ok := f.files[workspace]
 	if !ok {
 		return domain.WorkspaceFile{}, domain.Errorf(domain.ErrNotFound, "no workspace %s", workspace)
@@ -202,6 +230,9 @@ func (f *Files) Workspaces(context.Context) ([]string, error) {
 func (f *Files) TreeInfo(_ context.Context, workspace string) (domain.WorkspaceTreeInfo, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if err := f.unavailable(workspace); err != nil {
+		return domain.WorkspaceTreeInfo{}, err
+	}
 	files, ok := f.files[workspace]
 	if !ok {
 		return domain.WorkspaceTreeInfo{}, domain.Errorf(domain.ErrNotFound, "no workspace %s", workspace)
@@ -243,6 +274,9 @@ func (f *Files) isDir(workspace, relpath string) bool {
 func (f *Files) List(_ context.Context, workspace, dir string, _ bool) ([]domain.WorkspaceEntry, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if err := f.unavailable(workspace); err != nil {
+		return nil, err
+	}
 	ws, ok := f.files[workspace]
 	if !ok {
 		return nil, domain.Errorf(domain.ErrNotFound, "no workspace %s", workspace)

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"html"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/airlock-go/airlock/internal/auth"
 	"github.com/airlock-go/airlock/internal/domain"
+	"github.com/airlock-go/airlock/internal/service"
 	"github.com/airlock-go/airlock/internal/testkit"
 )
 
@@ -700,7 +702,12 @@ func TestGroupWorkspaces(t *testing.T) {
 		{ID: "r2", Workspace: "alpha", Status: domain.StatusReleased},
 		{ID: "r1", Workspace: "elsewhere", Status: domain.StatusPending},
 	}
-	got := groupWorkspaces(u, reqs)
+	var list []service.WorkspaceSummary
+	for _, name := range slices.Sorted(maps.Keys(u.Workspaces)) {
+		list = append(list, service.WorkspaceSummary{Name: name})
+	}
+	list = append(list, service.WorkspaceSummary{Name: "not-a-role"}) // seen as an output checker: not listed here
+	got := groupWorkspaces(u.Workspaces, list, reqs)
 	var summary []string
 	for _, g := range got {
 		var ws []string

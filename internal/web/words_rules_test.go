@@ -8,12 +8,14 @@ import (
 	"testing"
 
 	"github.com/airlock-go/airlock/internal/domain"
+	"github.com/airlock-go/airlock/internal/testkit"
 )
 
 // Every user lands on the page most useful to them, from / and after
 // logging in.
 func TestWordsLanding(t *testing.T) {
 	h := newHarness(t)
+	h.Files.Write(testkit.Workspace, "output/counts.csv", "a,b\n1,2\n") // the workspace is on this backend
 	srv := h.server()
 	for _, tc := range []struct{ user, want string }{
 		{"author", "/workspaces/"},

@@ -8,11 +8,14 @@ import (
 	"github.com/airlock-go/airlock/internal/service"
 )
 
-// copilotedWorkspaces lists the workspaces the user copilots, grouped by
-// project as on /workspaces/ (no request lists).
+// copilotedWorkspaces lists the workspaces the user copilots that this
+// backend has, grouped by project as on /workspaces/ (no request lists).
 func (h *Handler) copilotedWorkspaces(w http.ResponseWriter, r *http.Request, u domain.User) error {
-	as := domain.User{Workspaces: u.CopilotedWorkspaces}
-	return h.render(w, r, http.StatusOK, "workspace-copiloted", workspacesView{Projects: groupWorkspaces(as, nil)})
+	list, err := h.svc.VisibleWorkspaces(r.Context(), u)
+	if err != nil {
+		return err
+	}
+	return h.render(w, r, http.StatusOK, "workspace-copiloted", workspacesView{Projects: groupWorkspaces(u.CopilotedWorkspaces, list, nil)})
 }
 
 // allWorkspacesView is "All Workspaces" for read-only users.

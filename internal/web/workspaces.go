@@ -29,29 +29,43 @@ type workspaceItem struct {
 	Active   bool            // project ongoing and workspace not archived
 	Current  *domain.Request // the user's request still being worked on, if any
 	Requests []domain.Request
+	// Unavailable says why the workspace cannot be browsed (its manifest
+	// is broken), "" when it can.
+	Unavailable string
 }
 
-// workspaces lists the user's role workspaces by project: ongoing
-// projects first, then by name; within a project, workspaces that are not
-// archived first, then by name. Each lists the user's own requests for
-// it, newest first.
+// workspaces lists the user's role workspaces that this backend has
+// (service.VisibleWorkspaces) by project: ongoing projects first, then by
+// name; within a project, workspaces that are not archived first, then by
+// name. Each lists the user's own requests for it, newest first; one whose
+// manifest is broken is shown unavailable, with the reason.
 func (h *Handler) workspaces(w http.ResponseWriter, r *http.Request, u domain.User) error {
+	list, err := h.svc.VisibleWorkspaces(r.Context(), u)
+	if err != nil {
+		return err
+	}
 	reqs, err := h.svc.ListRequests(r.Context(), u, service.RequestFilter{Author: u.Username})
 	if err != nil {
 		return err
 	}
-	return h.render(w, r, http.StatusOK, "workspaces", workspacesView{Projects: groupWorkspaces(u, reqs)})
+	return h.render(w, r, http.StatusOK, "workspaces", workspacesView{Projects: groupWorkspaces(u.Workspaces, list, reqs)})
 }
 
-// groupWorkspaces groups u's role workspaces by project, with their
-// requests from reqs (newest first, as given).
-func groupWorkspaces(u domain.User, reqs []domain.Request) []projectGroup {
+// groupWorkspaces groups the workspaces of list that infos describes (the
+// user's roles, or copiloted workspaces) by project, with their requests
+// from reqs (newest first, as given).
+func groupWorkspaces(infos map[string]domain.WorkspaceInfo, list []service.WorkspaceSummary, reqs []domain.Request) []projectGroup {
 	byWorkspace := map[string][]domain.Request{}
 	for _, rq := range reqs {
 		byWorkspace[rq.Workspace] = append(byWorkspace[rq.Workspace], rq)
 	}
 	byProject := map[string]*projectGroup{}
-	for name, info := range u.Workspaces {
+	for _, ws := range list {
+		name := ws.Name
+		info, ok := infos[name]
+		if !ok {
+			continue
+		}
 		pd := info.ProjectDetails
 		g := byProject[pd.Name]
 		if g == nil {
@@ -60,7 +74,7 @@ func groupWorkspaces(u domain.User, reqs []domain.Request) []projectGroup {
 		}
 		g.Orgs = append(g.Orgs, pd.Orgs...)
 		g.Ongoing = g.Ongoing || pd.Ongoing // the same in every workspace, normally
-		item := workspaceItem{Name: name, Archived: info.Archived, Active: info.Active(), Requests: byWorkspace[name]}
+		item := workspaceItem{Name: name, Archived: info.Archived, Active: info.Active(), Requests: byWorkspace[name], Unavailable: ws.Unavailable}
 		for i := range item.Requests {
 			if !item.Requests[i].Status.IsFinal() {
 				item.Current = &item.Requests[i]

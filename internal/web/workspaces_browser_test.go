@@ -8,6 +8,7 @@ import (
 	"github.com/airlock-go/airlock/internal/domain"
 	"github.com/airlock-go/airlock/internal/service"
 	"github.com/airlock-go/airlock/internal/testkit"
+	"github.com/chromedp/chromedp"
 )
 
 // researcher has roles on workspaces of three projects, one of them over
@@ -24,7 +25,19 @@ func researcher() domain.User {
 	add("diabetes-2024", "Diabetes study", true, true, "University of Oxford")
 	add("covid-vaccines", "Vaccine effectiveness", true, false, "Bennett Institute")
 	add("legacy-cohort", "Old cohort", false, false, "Bennett Institute")
+	add("diabetes-broken", "Diabetes study", true, false, "University of Oxford")
+	add("elsewhere-only", "Another backend's study", true, false, "Bennett Institute")
 	return u
+}
+
+// researcherWorkspaces puts researcher()'s workspaces on h's backend, as
+// jobs would: each with an output, but diabetes-broken, whose manifest is
+// not JSON, and elsewhere-only, which this backend does not have.
+func researcherWorkspaces(h *harness) {
+	for _, ws := range []string{"diabetes-outcomes", "diabetes-2024", "covid-vaccines", "legacy-cohort", testkit.Workspace} {
+		h.Files.Write(ws, "output/summary.csv", "n\n5\n")
+	}
+	h.Files.BreakManifest("diabetes-broken", "metadata/manifest.json is not valid JSON: unexpected end of JSON input")
 }
 
 // addRequest gives u a PENDING request in workspace with one output file.
@@ -56,6 +69,7 @@ func releaseRequest(h *harness, author domain.User, r *domain.Request) *domain.R
 func TestBrowserWorkspacesIndex(t *testing.T) {
 	r := researcher()
 	h := newHarness(t, withUsers(r))
+	researcherWorkspaces(h)
 	withdrawn := h.RequestIn(r, domain.StatusWithdrawn)
 	rejected := h.RequestIn(r, domain.StatusRejected)
 	returned := h.RequestIn(r, domain.StatusReturned)
@@ -72,9 +86,31 @@ func TestBrowserWorkspacesIndex(t *testing.T) {
 		t.Errorf("projects %q, want %q", projects, want)
 	}
 	workspaces := eval[[]string](b, `Array.from(document.querySelectorAll(".project")[0].querySelectorAll(".workspace-card h3")).map(e => e.textContent.trim())`)
-	if want := []string{"diabetes-outcomes", "diabetes-2024 ARCHIVED"}; !slices.Equal(workspaces, want) {
+	if want := []string{"diabetes-broken UNAVAILABLE", "diabetes-outcomes", "diabetes-2024 ARCHIVED"}; !slices.Equal(workspaces, want) {
 		t.Errorf("workspaces of the diabetes study %q, want %q", workspaces, want)
 	}
+	// A workspace this backend does not have is not listed; one whose
+	// manifest is broken is, greyed, without a link, with the reason.
+	if got := b.text("main"); strings.Contains(got, "elsewhere-only") || strings.Contains(got, "Another backend") {
+		t.Errorf("a workspace this backend does not have is listed")
+	}
+	broken := ".workspace-card.is-unavailable"
+	if got := b.text(broken + " .workspace-unavailable"); !strings.Contains(got, "not valid JSON") {
+		t.Errorf("the unavailable workspace's reason: %q", got)
+	}
+	if n := eval[int](b, `document.querySelectorAll(".workspace-card.is-unavailable h3 a").length`); n != 0 {
+		t.Errorf("the unavailable workspace links to its browser")
+	}
+	if bg := eval[string](b, `getComputedStyle(document.querySelector(".workspace-card.is-unavailable")).backgroundColor`); bg == eval[string](b, `getComputedStyle(document.querySelector(".workspace-card:not(.is-unavailable)")).backgroundColor`) {
+		t.Errorf("the unavailable workspace is not greyed: background %s like the others", bg)
+	}
+	b.screenshotOf("workspaces-unavailable-1280", ".project")
+	b.do("set a phone's viewport", chromedp.EmulateViewport(390, 844))
+	b.screenshotOf("workspaces-unavailable-390", ".project")
+	if overflow := eval[bool](b, `document.documentElement.scrollWidth > window.innerWidth`); overflow {
+		t.Errorf("the workspaces index is wider than a phone's screen: %s", eval[string](b, `Array.from(document.querySelectorAll("body *")).filter(e => e.getBoundingClientRect().right > window.innerWidth+1).slice(0, 12).map(e => e.tagName+"."+e.className+":"+Math.round(e.getBoundingClientRect().width)+"/"+e.scrollWidth).join(" ")`))
+	}
+	b.do("set the viewport back", chromedp.EmulateViewport(1280, 900))
 	// The requests of ws, newest first, linking to their pages.
 	links := eval[[]string](b, `Array.from(document.querySelectorAll(".project")[1].querySelectorAll("tbody a")).map(a => a.getAttribute("href"))`)
 	wantLinks := []string{"/requests/view/" + returned.ID + "/", "/requests/view/" + rejected.ID + "/", "/requests/view/" + withdrawn.ID + "/"}
