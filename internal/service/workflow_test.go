@@ -645,3 +645,37 @@ func TestChangePropertiesUnchanged(t *testing.T) {
 		t.Errorf("group named in another case: %v, want a refusal naming “g”", err)
 	}
 }
+
+// TestFailedUploadIsNotCachedAway: a failed upload's error and next
+// attempt, written when the uploader gives its lease back, reach a reader
+// that had the request cached (the drop moves the request's version); a
+// lease the caller does not hold changes nothing.
+func TestFailedUploadIsNotCachedAway(t *testing.T) {
+	e := testkit.NewEnv(t)
+	r := e.RequestIn(e.Author, domain.StatusApproved)
+	c, ok, err := e.Svc.ClaimUpload(e.Ctx, "up1", time.Minute)
+	e.OK(err)
+	if !ok || c.RequestID != r.ID {
+		t.Fatalf("claim %+v %v", c, ok)
+	}
+	_, _, err = e.Svc.RecordUploadAttempt(e.Ctx, c.RequestID, c.Relpath, time.Minute)
+	e.OK(err)
+	before := e.Get(r.ID) // read, and cached at this stamp
+	next := time.Now().Add(time.Hour).UTC().Truncate(time.Second)
+	e.OK(e.Svc.DropUploadLease(e.Ctx, c, "someone-else", errors.New("job-server said 502"), next))
+	if got := e.Get(r.ID); got.Version != before.Version {
+		t.Fatalf("a lease not held moved the request from version %d to %d", before.Version, got.Version)
+	}
+	e.OK(e.Svc.DropUploadLease(e.Ctx, c, "up1", errors.New("job-server said 502"), next))
+	after := e.Get(r.ID)
+	f, ok := after.File(c.Relpath)
+	if !ok {
+		t.Fatalf("no file %s", c.Relpath)
+	}
+	if f.UploadError == "" || f.UploadNextAt == nil || !f.UploadNextAt.Equal(next) {
+		t.Fatalf("after the failed upload the request shows error %q, next %v; want the error and %v", f.UploadError, f.UploadNextAt, next)
+	}
+	if after.Version <= before.Version {
+		t.Fatalf("version %d after the drop, %d before", after.Version, before.Version)
+	}
+}

@@ -53,9 +53,22 @@ func (s *Store) DropUploadLease(ctx context.Context, id, relpath, owner string, 
 	if !end.Due.IsZero() {
 		due = &end.Due
 	}
-	err := s.writeOne(ctx, func(q q) error {
-		_, err := q.exec(ctx, dropUploadLeaseSQL, nullString(end.Error), due, id, relpath, owner)
-		return err
+	// The request's version moves with the file's error and next attempt,
+	// which its pages and documents show: a cached copy of the request is
+	// then read again. In one transaction, request before file (the lock
+	// order of all upload bookkeeping); a lease not held changes nothing.
+	err := s.Tx(ctx, func(t store.Tx) error {
+		tx := t.(*tx)
+		if err := tx.touchRequest(ctx, id); err != nil {
+			return err
+		}
+		if err := tx.execOne(ctx, dropUploadLeaseSQL, nullString(end.Error), due, id, relpath, owner); err != nil {
+			return err // errNoRow: not held by owner, rolled back
+		}
+		return nil
 	})
+	if errors.Is(err, errNoRow) {
+		return nil // another uploader holds it now, or the request is gone
+	}
 	return s.fail(err, "drop upload lease of %s/%s", id, relpath)
 }
