@@ -406,8 +406,13 @@ func (d *fastDecoder) outputs() ([]outputEntry, bool) {
 		split = entryEnd(d.b, d.i+rest/2)
 	}
 	if split > 0 {
-		other = make(chan halfOutputs, 1)
-		go func() { other <- decodeFrom(d.b, split, &stop) }()
+		// The goroutine sends on its own channel: other is set to nil
+		// below when its work is dropped (a send on nil would block it
+		// for ever), and its buffer of one lets it finish unread.
+		ch := make(chan halfOutputs, 1)
+		other = ch
+		b := d.b
+		go func() { ch <- decodeFrom(b, split, &stop) }()
 	}
 	// Room for as many entries as there are objects at most, within a
 	// bound (a manifest of nothing but "{}" must not reserve gigabytes):
