@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/airlock-go/airlock/internal/domain"
 )
@@ -15,13 +16,32 @@ import (
 // maxBody bounds every request body.
 const maxBody = 1 << 20
 
+// docBuffers are the buffers documents are written into, kept for the
+// next answer up to maxPooledDoc (a larger one is left to the collector,
+// so that one huge answer does not stay in memory).
+var docBuffers = sync.Pool{New: func() any { return new([]byte) }}
+
+const maxPooledDoc = 4 << 20
+
 // writeJSON answers with v as JSON.
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	if a, ok := v.(jsonAppender); ok {
-		w.Write(appendJSONLine(make([]byte, 0, a.sizeHint()), a))
+		// A document is written from a reused buffer: a 1,000-file
+		// request's is ~700 KB, allocated and zeroed on every answer.
+		bp := docBuffers.Get().(*[]byte)
+		b := *bp
+		if hint := a.sizeHint(); cap(b) < hint {
+			b = make([]byte, 0, hint)
+		}
+		b = appendJSONLine(b[:0], a)
+		w.Write(b) // the writer keeps none of b (http.ResponseWriter's rule)
+		if cap(b) <= maxPooledDoc {
+			*bp = b[:0]
+			docBuffers.Put(bp)
+		}
 		return
 	}
 	enc := json.NewEncoder(w)

@@ -18,15 +18,20 @@ func (r *Request) Clone() *Request {
 	c.Groups = slices.Clone(r.Groups)
 	c.Comments = slices.Clone(r.Comments)
 	c.Files = slices.Clone(r.Files)
+	// The files' times and counts are copied into two slabs, one
+	// allocation each, not one per pointer: a 1,000-file request's clone
+	// made ~6,000 small allocations.
+	var times slab[time.Time]
+	var counts slab[int]
 	for i := range c.Files {
 		f := &c.Files[i]
-		f.RowCount = clonePtr(f.RowCount)
-		f.ColCount = clonePtr(f.ColCount)
+		f.RowCount = counts.copy(f.RowCount, 2*len(c.Files))
+		f.ColCount = counts.copy(f.ColCount, 2*len(c.Files))
 		f.Reviews = maps.Clone(f.Reviews)
-		f.ReleasedAt = clonePtr(f.ReleasedAt)
-		f.UploadedAt = clonePtr(f.UploadedAt)
-		f.UploadAttemptedAt = clonePtr(f.UploadAttemptedAt)
-		f.UploadNextAt = clonePtr(f.UploadNextAt)
+		f.ReleasedAt = times.copy(f.ReleasedAt, 4*len(c.Files))
+		f.UploadedAt = times.copy(f.UploadedAt, 4*len(c.Files))
+		f.UploadAttemptedAt = times.copy(f.UploadAttemptedAt, 4*len(c.Files))
+		f.UploadNextAt = times.copy(f.UploadNextAt, 4*len(c.Files))
 		f.Checks = slices.Clone(f.Checks)
 		for j := range f.Checks {
 			f.Checks[j].Cells = slices.Clone(f.Checks[j].Cells)
@@ -46,6 +51,22 @@ func CloneEvents(events []Event) []Event {
 		c[i].Extra = maps.Clone(c[i].Extra)
 	}
 	return c
+}
+
+// slab hands out copies of values from one backing array, made on the
+// first copy with room for at most n (the most a clone needs), so that
+// copies never move and never share.
+type slab[T any] struct{ vals []T }
+
+func (s *slab[T]) copy(p *T, n int) *T {
+	if p == nil {
+		return nil
+	}
+	if s.vals == nil {
+		s.vals = make([]T, 0, n)
+	}
+	s.vals = append(s.vals, *p)
+	return &s.vals[len(s.vals)-1]
 }
 
 func clonePtr[T int | time.Time](p *T) *T {

@@ -76,3 +76,47 @@ func TestCloneIsDeep(t *testing.T) {
 		t.Errorf("changing cloned events changed the events: %+v", events)
 	}
 }
+
+// TestCloneFilesOwnTheirValues: the clone's files each hold their own
+// times and counts (copied into shared slabs): changing one file's changes
+// no other file's, nor the original's.
+func TestCloneFilesOwnTheirValues(t *testing.T) {
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	r := &Request{}
+	for i := range 50 {
+		n, at := i, now.Add(time.Duration(i)*time.Minute)
+		f := RequestFile{Relpath: "f", RowCount: &n, ReleasedAt: &at, UploadNextAt: &at}
+		if i%2 == 0 {
+			m := i + 100
+			f.ColCount, f.UploadedAt, f.UploadAttemptedAt = &m, &at, &at
+		}
+		r.Files = append(r.Files, f)
+	}
+	c := r.Clone()
+	if !reflect.DeepEqual(c, r) {
+		t.Fatal("clone differs from the original")
+	}
+	for i := range c.Files {
+		f := &c.Files[i]
+		*f.RowCount = -1
+		*f.ReleasedAt = time.Time{}
+		if f.ColCount != nil {
+			*f.ColCount = -1
+			*f.UploadedAt = time.Time{}
+		}
+		for j := range c.Files {
+			if j == i {
+				continue
+			}
+			if g := c.Files[j]; (j > i && *g.RowCount != j) || (j > i && !g.ReleasedAt.Equal(now.Add(time.Duration(j)*time.Minute))) ||
+				(j > i && g.ColCount != nil && *g.ColCount != j+100) {
+				t.Fatalf("changing file %d's values changed file %d's", i, j)
+			}
+		}
+	}
+	for i, f := range r.Files {
+		if *f.RowCount != i || !f.ReleasedAt.Equal(now.Add(time.Duration(i)*time.Minute)) || !f.UploadNextAt.Equal(*f.ReleasedAt) {
+			t.Fatalf("changing the clone changed the original's file %d", i)
+		}
+	}
+}
