@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -53,17 +52,7 @@ func TestServeOnPostgres(t *testing.T) {
 		Listen: "127.0.0.1:0", APIEndpoint: "https://jobs.opensafely.org/api/v2",
 		UploadDelay: 1, UploadRetryDelay: 60, UploadWorkers: 2, UploadLease: time.Minute,
 	}
-	ctx, cancel := context.WithCancel(t.Context())
-	e := &env{ctx: ctx, log: discardLogger(), stdin: strings.NewReader(""), stdout: io.Discard}
-	ready := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() { done <- serve(e, cfg, ready) }()
-	var addr string
-	select {
-	case addr = <-ready:
-	case err := <-done:
-		t.Fatalf("serve stopped: %v", err)
-	}
+	addr, stop := startServe(t, discardLogger(), cfg)
 	base := "http://" + addr
 	resp, err := http.Get(base + "/readyz")
 	if err != nil {
@@ -76,8 +65,7 @@ func TestServeOnPostgres(t *testing.T) {
 	apiEndToEnd(t, base, dir)
 	clientEndToEnd(t, base, dir)
 	webLogin(t, base, dir)
-	cancel()
-	if err := <-done; err != nil {
+	if err := stop(); err != nil {
 		t.Fatalf("serve: %v", err)
 	}
 	// The request folder and the database are the server's; nothing was

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -56,16 +54,7 @@ func TestServeRunsRegularRequests(t *testing.T) {
 				t.Fatal(err)
 			}
 			logs := &testkit.SyncBuffer{}
-			ctx, cancel := context.WithCancel(t.Context())
-			e := &env{ctx: ctx, log: slog.New(slog.NewTextHandler(logs, nil)), stdin: strings.NewReader(""), stdout: io.Discard}
-			ready := make(chan string, 1)
-			done := make(chan error, 1)
-			go func() { done <- serve(e, cfg, ready) }()
-			select {
-			case <-ready:
-			case err := <-done:
-				t.Fatalf("serve stopped: %v", err)
-			}
+			_, stop := startServe(t, slog.New(slog.NewTextHandler(logs, nil)), cfg)
 			deadline := time.Now().Add(20 * time.Second)
 			for scheduled && !strings.Contains(logs.String(), "release request complete") && time.Now().Before(deadline) {
 				time.Sleep(100 * time.Millisecond)
@@ -73,8 +62,7 @@ func TestServeRunsRegularRequests(t *testing.T) {
 			if !scheduled {
 				time.Sleep(5 * time.Second) // past the time it would have run
 			}
-			cancel()
-			if err := <-done; err != nil {
+			if err := stop(); err != nil {
 				t.Fatalf("serve: %v", err)
 			}
 			out := logs.String()

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/hex"
 	"io"
 	"log/slog"
@@ -119,20 +118,9 @@ func TestServeTraces(t *testing.T) {
 		Tracing: config.Tracing{OTLPEndpoint: srv.URL},
 	}
 	var logs bytes.Buffer
-	ctx, cancel := context.WithCancel(context.Background())
-	e := &env{ctx: ctx, log: slog.New(slog.NewTextHandler(&logs, nil)), stdin: strings.NewReader(""), stdout: io.Discard}
-	ready := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() { done <- serve(e, cfg, ready) }()
-	var addr string
-	select {
-	case addr = <-ready:
-	case err := <-done:
-		t.Fatalf("serve stopped: %v", err)
-	}
+	addr, stop := startServe(t, slog.New(slog.NewTextHandler(&logs, nil)), cfg)
 	apiEndToEnd(t, "http://"+addr, dir)
-	cancel()
-	if err := <-done; err != nil {
+	if err := stop(); err != nil {
 		t.Fatalf("serve: %v", err)
 	}
 	if !strings.Contains(logs.String(), "tracing on") {
